@@ -1,0 +1,320 @@
+package circle
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Path prefixes of the two APIs under the same base URL.
+const (
+	memberPrefix = "/api/headless/v1"
+	authPrefix   = "/api/v1/headless"
+)
+
+// Defaults for a Client; each has an Option to change it.
+const (
+	// DefaultTimeout bounds each upstream call (GATEWAY.md UPSTREAM_TIMEOUT).
+	DefaultTimeout = 10 * time.Second
+	// DefaultMaxBody bounds how much of a response body is read: Circle's
+	// largest pages (100 posts with bodies) stay well under it.
+	DefaultMaxBody = 16 << 20
+	// DefaultMaxRetries is how often a GET is retried after a connection
+	// error or a 502/503/504.
+	DefaultMaxRetries = 2
+	// maxRetryAfter is the longest Retry-After the client waits out itself.
+	maxRetryAfter = 5 * time.Second
+)
+
+// Call describes one finished upstream HTTP exchange, for metrics and logs.
+// It never carries a token.
+type Call struct {
+	Method   string
+	Endpoint string // template, e.g. "/spaces/{id}"
+	Status   int    // 0 when no response arrived
+	Duration time.Duration
+	Attempt  int // 0 for the first try
+	Err      error
+}
+
+// Limiter paces upstream calls (a client-side rate limit). Wait blocks until a
+// call may go or returns an error when it cannot within ctx.
+type Limiter interface {
+	Wait(ctx context.Context) error
+}
+
+// Client calls Circle. It is safe for concurrent use and shared by the whole
+// process; member-specific calls go through the MemberAPI views it hands out.
+type Client struct {
+	base       *url.URL
+	http       *http.Client
+	timeout    time.Duration
+	maxBody    int64
+	maxRetries int
+	appToken   string
+	limiter    Limiter
+	observe    func(Call)
+	backoff    func(attempt int) time.Duration
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithHTTPClient sets the HTTP client (its transport and pooling); the
+// per-call timeout is applied through the request context, not http.Client.Timeout.
+func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h } }
+
+// WithTimeout sets the timeout of each upstream call.
+func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
+
+// WithMaxRetries sets how often a GET is retried; 0 disables retries.
+func WithMaxRetries(n int) Option { return func(c *Client) { c.maxRetries = n } }
+
+// WithAppToken sets the community's Headless Auth app token, sent only to
+// the Auth API.
+func WithAppToken(token string) Option { return func(c *Client) { c.appToken = token } }
+
+// WithLimiter paces every upstream call through l.
+func WithLimiter(l Limiter) Option { return func(c *Client) { c.limiter = l } }
+
+// WithObserver receives every finished upstream exchange (metrics, logs).
+func WithObserver(f func(Call)) Option { return func(c *Client) { c.observe = f } }
+
+// WithBackoff replaces the jittered exponential backoff between retries
+// (tests use it to keep retries fast).
+func WithBackoff(f func(attempt int) time.Duration) Option {
+	return func(c *Client) { c.backoff = f }
+}
+
+// New returns a Client for the Circle instance at baseURL (e.g.
+// "https://app.circle.so"; both APIs live under it).
+func New(baseURL string, opts ...Option) (*Client, error) {
+	u, err := url.Parse(strings.TrimRight(baseURL, "/"))
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return nil, fmt.Errorf("circle: base URL %q must be absolute, like https://app.circle.so", baseURL)
+	}
+	c := &Client{
+		base:       u,
+		http:       &http.Client{Transport: defaultTransport()},
+		timeout:    DefaultTimeout,
+		maxBody:    DefaultMaxBody,
+		maxRetries: DefaultMaxRetries,
+		backoff:    jitteredBackoff,
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	return c, nil
+}
+
+// defaultTransport keeps enough idle connections to Circle for the
+// gateway's fan-out (16 calls in flight per operation, many operations).
+func defaultTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 512
+	t.MaxIdleConnsPerHost = 256
+	t.IdleConnTimeout = 90 * time.Second
+	return t
+}
+
+// jitteredBackoff waits a random time in [0, 100ms·2^attempt) ("full jitter"),
+// so that retrying replicas do not hit Circle in lockstep.
+func jitteredBackoff(attempt int) time.Duration {
+	ceiling := 100 * time.Millisecond << attempt
+	return time.Duration(rand.Int64N(int64(ceiling)))
+}
+
+// HasAppToken reports whether the Auth API can be called.
+func (c *Client) HasAppToken() bool { return c.appToken != "" }
+
+// request is one upstream call to make.
+type request struct {
+	method   string
+	endpoint string // template for metrics and errors
+	target   string // path (under the API prefix) and encoded query
+	prefix   string
+	token    string
+	body     any
+}
+
+// do performs r and returns the raw response body of a 2xx answer. GETs are
+// retried on connection errors and 502/503/504, and a short 429 is waited out
+// once; other methods are retried only when the request never left.
+func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
+	var payload []byte
+	if r.body != nil {
+		var err error
+		if payload, err = json.Marshal(r.body); err != nil {
+			return nil, fmt.Errorf("circle: %s %s: encode body: %w", r.method, r.endpoint, err)
+		}
+	}
+	idempotent := r.method == http.MethodGet
+	waitedOut429 := false
+	for attempt := 0; ; attempt++ {
+		body, sent, err := c.once(ctx, r, payload, attempt)
+		if err == nil {
+			return body, nil
+		}
+		var ce *Error
+		switch {
+		case errors.As(err, &ce) && ce.Status == http.StatusTooManyRequests:
+			if !idempotent || waitedOut429 || ce.RetryAfter <= 0 || ce.RetryAfter > maxRetryAfter || !fits(ctx, ce.RetryAfter) {
+				return nil, err
+			}
+			waitedOut429 = true
+			if sleep(ctx, ce.RetryAfter) != nil {
+				return nil, err
+			}
+			continue
+		case attempt >= c.maxRetries || ctx.Err() != nil:
+		case errors.As(err, &ce):
+			if idempotent && (ce.Status == http.StatusBadGateway || ce.Status == http.StatusServiceUnavailable || ce.Status == http.StatusGatewayTimeout) {
+				if wait := c.backoff(attempt); fits(ctx, wait) && sleep(ctx, wait) == nil {
+					continue
+				}
+			}
+		case idempotent || !sent:
+			if wait := c.backoff(attempt); fits(ctx, wait) && sleep(ctx, wait) == nil {
+				continue
+			}
+		}
+		if !idempotent && sent && errors.Is(err, ErrUnavailable) && !errors.As(err, &ce) {
+			return nil, fmt.Errorf("circle: %s %s: %w (%v)", r.method, r.endpoint, ErrOutcomeUnknown, unwrapCause(err))
+		}
+		return nil, err
+	}
+}
+
+// once makes a single attempt. sent reports whether the request may have
+// reached Circle (its headers were written).
+func (c *Client) once(ctx context.Context, r request, payload []byte, attempt int) (body []byte, sent bool, err error) {
+	start := time.Now()
+	status := 0
+	defer func() {
+		if c.observe != nil {
+			c.observe(Call{Method: r.method, Endpoint: r.endpoint, Status: status, Duration: time.Since(start), Attempt: attempt, Err: err})
+		}
+	}()
+	if c.limiter != nil {
+		if err := c.limiter.Wait(ctx); err != nil {
+			return nil, false, err
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaders: func() { sent = true }})
+
+	var reader io.Reader
+	if payload != nil {
+		reader = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, c.base.String()+r.prefix+r.target, reader)
+	if err != nil {
+		return nil, false, fmt.Errorf("circle: %s %s: %w", r.method, r.endpoint, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if r.token != "" {
+		req.Header.Set("Authorization", "Bearer "+r.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, sent, fmt.Errorf("circle: %s %s: %w: %v", r.method, r.endpoint, ErrUnavailable, transportCause(ctx, err))
+	}
+	defer resp.Body.Close()
+	status = resp.StatusCode
+	body, err = io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	if err != nil {
+		return nil, true, fmt.Errorf("circle: %s %s: read body: %w: %v", r.method, r.endpoint, ErrUnavailable, transportCause(ctx, err))
+	}
+	if int64(len(body)) > c.maxBody {
+		return nil, true, fmt.Errorf("circle: %s %s: response body over %d bytes", r.method, r.endpoint, c.maxBody)
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return body, true, nil
+	}
+	return nil, true, decodeError(r.method+" "+r.endpoint, resp, body)
+}
+
+// transportCause names why a call failed without echoing the URL (which is
+// harmless) or any header (which is not).
+func transportCause(ctx context.Context, err error) string {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return "timed out"
+	}
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return "cancelled"
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}
+
+// unwrapCause returns the text after the last ": " of err, the cause that
+// once attached.
+func unwrapCause(err error) string {
+	s := err.Error()
+	if i := strings.LastIndex(s, ": "); i >= 0 {
+		return s[i+2:]
+	}
+	return s
+}
+
+// decodeError turns a non-2xx answer into an *Error, keeping only Circle's
+// message for clients.
+func decodeError(endpoint string, resp *http.Response, body []byte) *Error {
+	e := &Error{Status: resp.StatusCode, Endpoint: endpoint}
+	var parsed struct {
+		Message      string          `json:"message"`
+		ErrorDetails json.RawMessage `json:"error_details"`
+	}
+	if json.Unmarshal(body, &parsed) == nil {
+		e.Message = parsed.Message
+		if len(parsed.ErrorDetails) > 0 && string(parsed.ErrorDetails) != "null" && string(parsed.ErrorDetails) != "{}" {
+			e.Details = string(parsed.ErrorDetails)
+		}
+	}
+	if e.Message == "" {
+		e.Message = http.StatusText(resp.StatusCode)
+	}
+	if ra := resp.Header.Get("Retry-After"); ra != "" {
+		if secs, err := strconv.Atoi(ra); err == nil && secs >= 0 {
+			e.RetryAfter = time.Duration(secs) * time.Second
+		} else if at, err := http.ParseTime(ra); err == nil {
+			e.RetryAfter = max(time.Until(at), 0)
+		}
+	}
+	return e
+}
+
+// fits reports whether waiting d still leaves ctx time to make a call.
+func fits(ctx context.Context, d time.Duration) bool {
+	deadline, ok := ctx.Deadline()
+	return !ok || time.Until(deadline) > d
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,289 @@
+package circle
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Page is one page of a Circle list response. Every list endpoint the gateway
+// uses answers with this envelope; Count is the total number of records the
+// list holds across all pages.
+type Page[T any] struct {
+	Page        int    `json:"page"`
+	PerPage     int    `json:"per_page"`
+	HasNextPage bool   `json:"has_next_page"`
+	Count       int    `json:"count"`
+	PageCount   int    `json:"page_count,omitempty"`
+	Sort        string `json:"sort,omitempty"`
+	Records     []T    `json:"records"`
+}
+
+// Timestamp is a Circle date-time. Circle writes them as ISO 8601 with
+// milliseconds ("2024-04-02T09:05:23.651Z"); Timestamp also accepts null and
+// the empty string (as zero) so that one odd record cannot fail a whole page.
+type Timestamp struct{ time.Time }
+
+// MarshalJSON writes the time as Circle does, or null when zero.
+func (t Timestamp) MarshalJSON() ([]byte, error) {
+	if t.IsZero() {
+		return []byte("null"), nil
+	}
+	return []byte(`"` + t.UTC().Format("2006-01-02T15:04:05.000Z07:00") + `"`), nil
+}
+
+// UnmarshalJSON reads an RFC 3339 string, null or "".
+func (t *Timestamp) UnmarshalJSON(b []byte) error {
+	if bytes.Equal(b, []byte("null")) || bytes.Equal(b, []byte(`""`)) {
+		t.Time = time.Time{}
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("timestamp: %w", err)
+	}
+	parsed, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return fmt.Errorf("timestamp: %w", err)
+	}
+	t.Time = parsed
+	return nil
+}
+
+// Ptr returns nil for a zero time, else the time, for nullable fields.
+func (t Timestamp) Ptr() *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	v := t.Time
+	return &v
+}
+
+// Roles is a member's roles. Circle writes them either as an object
+// ({"admin": true, "moderator": false}) or, in embedded authors, as a list of
+// names (["admin"]); both decode to the same value.
+type Roles struct {
+	Admin     bool `json:"admin"`
+	Moderator bool `json:"moderator"`
+}
+
+// UnmarshalJSON accepts the object form, the list form and null.
+func (r *Roles) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case bytes.Equal(b, []byte("null")):
+		*r = Roles{}
+		return nil
+	case len(b) > 0 && b[0] == '[':
+		var names []string
+		if err := json.Unmarshal(b, &names); err != nil {
+			return fmt.Errorf("roles: %w", err)
+		}
+		*r = Roles{}
+		for _, n := range names {
+			switch n {
+			case "admin":
+				r.Admin = true
+			case "moderator":
+				r.Moderator = true
+			}
+		}
+		return nil
+	default:
+		type plain Roles
+		var p plain
+		if err := json.Unmarshal(b, &p); err != nil {
+			return fmt.Errorf("roles: %w", err)
+		}
+		*r = Roles(p)
+		return nil
+	}
+}
+
+// Space is a space as GET /spaces and GET /spaces/{id} return it. IsMember is
+// specific to the member whose token fetched it.
+type Space struct {
+	ID                   int64   `json:"id"`
+	Name                 string  `json:"name"`
+	Slug                 string  `json:"slug"`
+	Emoji                *string `json:"emoji"`
+	CustomEmojiURL       string  `json:"custom_emoji_url,omitempty"`
+	CustomEmojiDarkURL   string  `json:"custom_emoji_dark_url,omitempty"`
+	CommunityID          int64   `json:"community_id,omitempty"`
+	SpaceGroupID         int64   `json:"space_group_id,omitempty"`
+	SpaceGroupName       string  `json:"space_group_name,omitempty"`
+	PostType             string  `json:"post_type,omitempty"`
+	SpaceType            string  `json:"space_type,omitempty"`
+	DisplayView          string  `json:"display_view,omitempty"`
+	URL                  string  `json:"url,omitempty"`
+	IsPrivate            bool    `json:"is_private"`
+	IsMember             bool    `json:"is_member"`
+	IsPostDisabled       bool    `json:"is_post_disabled"`
+	DefaultSort          *string `json:"default_sort"`
+	SpaceMemberID        *int64  `json:"space_member_id,omitempty"`
+	TopicsCount          int     `json:"topics_count"`
+	ShowInSpacesSegment  bool    `json:"show_in_spaces_segment"`
+	RequireTopicSelected bool    `json:"require_topic_selection"`
+}
+
+// SpaceRef is the short space object embedded in every post.
+type SpaceRef struct {
+	ID                 int64   `json:"id"`
+	Name               string  `json:"name"`
+	Slug               string  `json:"slug"`
+	Emoji              *string `json:"emoji"`
+	CustomEmojiURL     string  `json:"custom_emoji_url,omitempty"`
+	CustomEmojiDarkURL string  `json:"custom_emoji_dark_url,omitempty"`
+}
+
+// Author is Circle's shared_community_member: the member object embedded in
+// posts, comments and like lists. Mind the ids: ID is the member's *user* id;
+// CommunityMemberID is the community member id that every other endpoint
+// (profiles, member posts) takes.
+type Author struct {
+	ID                int64   `json:"id,omitempty"`
+	CommunityMemberID int64   `json:"community_member_id"`
+	Name              string  `json:"name"`
+	Headline          string  `json:"headline"`
+	AvatarURL         *string `json:"avatar_url"`
+	Roles             *Roles  `json:"roles,omitempty"`
+}
+
+// PostBody is the HTML body of a post or comment.
+type PostBody struct {
+	HTML string `json:"html"`
+}
+
+// EventSettings are the event fields of an event post.
+type EventSettings struct {
+	StartsAt              Timestamp `json:"starts_at"`
+	EndsAt                Timestamp `json:"ends_at"`
+	DurationInSeconds     int       `json:"duration_in_seconds,omitempty"`
+	LocationType          string    `json:"location_type,omitempty"`
+	InPersonLocation      *string   `json:"in_person_location"`
+	VirtualLocationURL    string    `json:"virtual_location_url,omitempty"`
+	RsvpCount             int       `json:"rsvp_count"`
+	RsvpLimit             *int      `json:"rsvp_limit"`
+	RsvpDisabled          bool      `json:"rsvp_disabled"`
+	HideAttendees         bool      `json:"hide_attendees"`
+	HideLocationFromGuest bool      `json:"hide_location_from_non_attendees"`
+}
+
+// Post is a post of any type (basic, image or event). IsLiked and RsvpStatus
+// are specific to the member whose token fetched it.
+type Post struct {
+	ID                   int64           `json:"id"`
+	PostType             string          `json:"post_type"`
+	SpaceType            string          `json:"space_type,omitempty"`
+	Status               string          `json:"status,omitempty"`
+	Name                 *string         `json:"name"`
+	DisplayTitle         string          `json:"display_title"`
+	Slug                 string          `json:"slug"`
+	URL                  string          `json:"url,omitempty"`
+	Editor               string          `json:"editor,omitempty"`
+	Body                 *PostBody       `json:"body"`
+	TiptapBody           json.RawMessage `json:"tiptap_body"`
+	BodyPlainText        string          `json:"body_plain_text"`
+	IsCommentsEnabled    bool            `json:"is_comments_enabled"`
+	IsCommentsClosed     bool            `json:"is_comments_closed"`
+	IsLikingEnabled      bool            `json:"is_liking_enabled"`
+	IsPinnedAtTopOfSpace bool            `json:"is_pinned_at_top_of_space"`
+	IsLiked              bool            `json:"is_liked"`
+	UserLikesCount       int             `json:"user_likes_count"`
+	CommentCount         int             `json:"comment_count"`
+	CreatedAt            Timestamp       `json:"created_at"`
+	UpdatedAt            Timestamp       `json:"updated_at"`
+	Space                SpaceRef        `json:"space"`
+	Author               Author          `json:"author"`
+
+	// Event posts only.
+	EventSettings *EventSettings `json:"event_setting_attributes,omitempty"`
+	RsvpStatus    *string        `json:"rsvp_status,omitempty"`
+	RsvpedEvent   *bool          `json:"rsvped_event,omitempty"`
+}
+
+// Post types as Circle names them in post_type.
+const (
+	PostTypeBasic = "basic"
+	PostTypeEvent = "event"
+	PostTypeImage = "image"
+)
+
+// Comment is a comment or a reply. IsLiked is specific to the member whose
+// token fetched it. Replies holds the replies Circle embeds in comment lists.
+type Comment struct {
+	ID                int64           `json:"id"`
+	UserID            int64           `json:"user_id,omitempty"`
+	CommunityMemberID int64           `json:"community_member_id"`
+	PostID            int64           `json:"post_id"`
+	SpaceID           int64           `json:"space_id"`
+	PostName          string          `json:"post_name,omitempty"`
+	ParentCommentID   *int64          `json:"parent_comment_id"`
+	Editor            string          `json:"editor,omitempty"`
+	Body              *PostBody       `json:"body,omitempty"`
+	TiptapBody        json.RawMessage `json:"tiptap_body"`
+	BodyText          string          `json:"body_text"`
+	UserLikesCount    int             `json:"user_likes_count"`
+	IsLiked           bool            `json:"is_liked"`
+	RepliesCount      int             `json:"replies_count"`
+	CreatedAt         Timestamp       `json:"created_at"`
+	UpdatedAt         Timestamp       `json:"updated_at"`
+	Author            Author          `json:"author"`
+	Replies           []Comment       `json:"replies,omitempty"`
+}
+
+// Profile is a member's public profile (GET
+// /community_members/{id}/public_profile). ID is the community member id.
+type Profile struct {
+	ID             int64   `json:"id"`
+	Name           string  `json:"name"`
+	Headline       string  `json:"headline"`
+	Bio            string  `json:"bio"`
+	AvatarURL      *string `json:"avatar_url"`
+	LargeAvatarURL *string `json:"large_avatar_url"`
+	PostsCount     int     `json:"posts_count"`
+	CommentsCount  int     `json:"comments_count"`
+	SpacesCount    int     `json:"spaces_count"`
+	Roles          Roles   `json:"roles"`
+}
+
+// CurrentMember is the signed-in member (GET /community_member). ID is the
+// community member id, UserID the user id.
+type CurrentMember struct {
+	ID            int64   `json:"id"`
+	UserID        int64   `json:"user_id"`
+	PublicUID     string  `json:"public_uid,omitempty"`
+	Name          string  `json:"name"`
+	Email         string  `json:"email,omitempty"`
+	Headline      string  `json:"headline"`
+	Bio           string  `json:"bio"`
+	AvatarURL     *string `json:"avatar_url"`
+	PostsCount    int     `json:"posts_count"`
+	CommentsCount int     `json:"comments_count"`
+	SpacesCount   int     `json:"spaces_count"`
+	Active        bool    `json:"active"`
+	Roles         Roles   `json:"roles"`
+}
+
+// CommunityMember is one record of the member directory (GET
+// /community_members): Circle's basic_community_member.
+type CommunityMember struct {
+	CommunityMemberID int64   `json:"community_member_id"`
+	Name              string  `json:"name"`
+	Headline          string  `json:"headline"`
+	AvatarURL         *string `json:"avatar_url"`
+	Email             string  `json:"email,omitempty"`
+}
+
+// EventAttendee is one RSVP of an event (GET /events/{id}/event_attendees).
+type EventAttendee struct {
+	ID                int64     `json:"id"`
+	CommunityMemberID int64     `json:"community_member_id"`
+	ContactID         int64     `json:"contact_id,omitempty"`
+	ContactType       string    `json:"contact_type,omitempty"`
+	Name              string    `json:"name"`
+	AvatarURL         *string   `json:"avatar_url"`
+	RsvpDate          Timestamp `json:"rsvp_date"`
+	RsvpStatus        string    `json:"rsvp_status"`
+}
