@@ -287,3 +287,25 @@ type EventAttendee struct {
 	RsvpDate          Timestamp `json:"rsvp_date"`
 	RsvpStatus        string    `json:"rsvp_status"`
 }
+
+// AuthToken is a member's token pair as the Auth API issues it (POST
+// /api/v1/headless/auth_token, Circle's headless_auth_token). The access
+// token is a JWT valid for an hour; the refresh token is opaque and valid for
+// a month, and buys new access tokens through RefreshedAccessToken.
+type AuthToken struct {
+	AccessToken           string    `json:"access_token"`
+	RefreshToken          string    `json:"refresh_token"`
+	AccessTokenExpiresAt  Timestamp `json:"access_token_expires_at"`
+	RefreshTokenExpiresAt Timestamp `json:"refresh_token_expires_at"`
+	// CommunityMemberID is the member the tokens act for.
+	CommunityMemberID int64 `json:"community_member_id"`
+	CommunityID       int64 `json:"community_id"`
+}
+
+// RefreshedAccessToken is a new access token for an existing refresh token
+// (PATCH /api/v1/headless/access_token/refresh, Circle's
+// refreshed_access_token). The refresh token itself stays the same.
+type RefreshedAccessToken struct {
+	AccessToken          string    `json:"access_token"`
+	AccessTokenExpiresAt Timestamp `json:"access_token_expires_at"`
+}

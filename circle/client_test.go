@@ -1,0 +1,287 @@
+package circle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// fast makes retries instant in tests.
+func fast(int) time.Duration { return time.Millisecond }
+
+func newTestClient(t *testing.T, h http.HandlerFunc, opts ...Option) (*Client, *atomic.Int32) {
+	t.Helper()
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		h(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := New(srv.URL, append([]Option{WithBackoff(fast)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, &calls
+}
+
+func TestMemberAPISendsTokenAndPaths(t *testing.T) {
+	t.Parallel()
+	var gotPath, gotQuery, gotAuth, gotAccept string
+	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		gotPath, gotQuery, gotAuth, gotAccept = r.URL.Path, r.URL.RawQuery, r.Header.Get("Authorization"), r.Header.Get("Accept")
+		_, _ = io.WriteString(w, `{"page":1,"per_page":3,"has_next_page":false,"count":2,"records":[{"id":7,"post_type":"basic","author":{"id":5001,"community_member_id":101,"name":"A","roles":["admin"]},"space":{"id":11,"name":"S","slug":"s"}}]}`)
+	})
+	posts, err := c.Member("tok-1").PostsByIDs(context.Background(), 11, []int64{9, 7, 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gotPath != "/api/headless/v1/spaces/11/posts" || gotQuery != "page=1&per_page=3&post_ids=9%2C7%2C8" {
+		t.Errorf("path %q query %q", gotPath, gotQuery)
+	}
+	if gotAuth != "Bearer tok-1" || gotAccept != "application/json" {
+		t.Errorf("headers: auth %q accept %q", gotAuth, gotAccept)
+	}
+	if len(posts) != 1 || posts[0].Author.CommunityMemberID != 101 || posts[0].Author.ID != 5001 || !posts[0].Author.Roles.Admin {
+		t.Errorf("decoded %+v", posts)
+	}
+}
+
+func TestErrorsAreTyped(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		status    int
+		body      string
+		header    map[string]string
+		wantMsg   string
+		wantRetry time.Duration
+	}{
+		{401, `{"success":false,"message":"The access token is expired.","error_details":{}}`, nil, "The access token is expired.", 0},
+		{403, `{"success":false,"message":"Your community isn't eligible"}`, nil, "Your community isn't eligible", 0},
+		{404, `not json at all <html>`, nil, "Not Found", 0},
+		{422, `{"message":"Title can't be blank","error_details":{"title":["can't be blank"]}}`, nil, "Title can't be blank", 0},
+		{429, `{"message":"slow down"}`, map[string]string{"Retry-After": "30"}, "slow down", 30 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.status), func(t *testing.T) {
+			t.Parallel()
+			c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+				for k, v := range tt.header {
+					w.Header().Set(k, v)
+				}
+				w.WriteHeader(tt.status)
+				_, _ = io.WriteString(w, tt.body)
+			})
+			_, err := c.Member("t").Me(context.Background())
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("err = %v, want *Error", err)
+			}
+			if ce.Status != tt.status || ce.Message != tt.wantMsg || ce.RetryAfter != tt.wantRetry {
+				t.Fatalf("got %+v", ce)
+			}
+			if strings.Contains(err.Error(), "<html>") {
+				t.Fatalf("error leaks the body: %v", err)
+			}
+		})
+	}
+}
+
+func TestRetryPolicy(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		status    int
+		write     bool
+		wantCalls int32
+	}{
+		{"GET retried on 503", 503, false, 3},
+		{"GET retried on 502", 502, false, 3},
+		{"GET not retried on 500", 500, false, 1},
+		{"GET not retried on 404", 404, false, 1},
+		{"write never retried on 503", 503, true, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, calls := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(tt.status)
+				_, _ = io.WriteString(w, `{"message":"nope"}`)
+			})
+			var err error
+			if tt.write {
+				err = c.Member("t").write(context.Background(), http.MethodPost, "/x", "/x", map[string]string{"a": "b"}, nil)
+			} else {
+				_, err = c.Member("t").Spaces(context.Background())
+			}
+			if !IsStatus(err, tt.status) {
+				t.Fatalf("err = %v", err)
+			}
+			if calls.Load() != tt.wantCalls {
+				t.Fatalf("calls = %d, want %d", calls.Load(), tt.wantCalls)
+			}
+		})
+	}
+}
+
+func TestRetryThenSuccess(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int32
+	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		_, _ = io.WriteString(w, `[{"id":11,"name":"General","slug":"general"}]`)
+	})
+	spaces, err := c.Member("t").Spaces(context.Background())
+	if err != nil || len(spaces) != 1 || spaces[0].ID != 11 {
+		t.Fatalf("spaces %+v err %v", spaces, err)
+	}
+}
+
+func TestRateLimitWaitedOutOnce(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int32
+	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		_, _ = io.WriteString(w, `[]`)
+	})
+	if _, err := c.Member("t").Spaces(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n.Load() != 2 {
+		t.Fatalf("calls = %d, want 2", n.Load())
+	}
+}
+
+func TestRateLimitTooLongIsReported(t *testing.T) {
+	t.Parallel()
+	c, calls := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "60")
+		w.WriteHeader(http.StatusTooManyRequests)
+	})
+	_, err := c.Member("t").Spaces(context.Background())
+	var ce *Error
+	if !errors.As(err, &ce) || ce.Status != 429 || ce.RetryAfter != time.Minute {
+		t.Fatalf("err = %v", err)
+	}
+	if calls.Load() != 1 {
+		t.Fatalf("calls = %d", calls.Load())
+	}
+}
+
+func TestTimeoutIsUnavailable(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}, WithTimeout(50*time.Millisecond), WithMaxRetries(0))
+	defer close(release)
+	_, err := c.Member("t").Spaces(context.Background())
+	if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "timed out") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestWriteTimeoutOutcomeUnknown(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	c, calls := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}, WithTimeout(50*time.Millisecond))
+	defer close(release)
+	err := c.Member("t").write(context.Background(), http.MethodPost, "/posts/{id}/user_likes", "/posts/1/user_likes", struct{}{}, nil)
+	if !errors.Is(err, ErrOutcomeUnknown) {
+		t.Fatalf("err = %v, want ErrOutcomeUnknown", err)
+	}
+	if calls.Load() != 1 {
+		t.Fatalf("a write was retried: %d calls", calls.Load())
+	}
+}
+
+func TestWriteRetriedWhenNeverSent(t *testing.T) {
+	t.Parallel()
+	// A closed port: the connection fails before anything is written.
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close()
+	var attempts atomic.Int32
+	c, err := New(url, WithBackoff(fast), WithObserver(func(Call) { attempts.Add(1) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Member("t").write(context.Background(), http.MethodPost, "/x", "/x", struct{}{}, nil)
+	if !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrOutcomeUnknown) {
+		t.Fatalf("err = %v", err)
+	}
+	if attempts.Load() != 3 {
+		t.Fatalf("attempts = %d, want 3 (a request that never left is safe to retry)", attempts.Load())
+	}
+}
+
+func TestBodyLimit(t *testing.T) {
+	t.Parallel()
+	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "["+strings.Repeat(" ", DefaultMaxBody+10)+"]")
+	})
+	if _, err := c.Member("t").Spaces(context.Background()); err == nil || !strings.Contains(err.Error(), "over") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestNewRejectsRelativeURL(t *testing.T) {
+	t.Parallel()
+	for _, u := range []string{"", "app.circle.so", "/api"} {
+		if _, err := New(u); err == nil {
+			t.Errorf("New(%q) accepted", u)
+		}
+	}
+}
+
+func TestRolesBothForms(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]Roles{
+		`{"admin":true,"moderator":false}`: {Admin: true},
+		`["moderator"]`:                    {Moderator: true},
+		`null`:                             {},
+		`[]`:                               {},
+	} {
+		var r Roles
+		if err := r.UnmarshalJSON([]byte(in)); err != nil || r != want {
+			t.Errorf("%s: %+v %v", in, r, err)
+		}
+	}
+}
+
+func TestTimestamp(t *testing.T) {
+	t.Parallel()
+	var ts Timestamp
+	if err := ts.UnmarshalJSON([]byte(`"2024-04-02T09:05:23.651Z"`)); err != nil || ts.Year() != 2024 {
+		t.Fatalf("%v %v", ts, err)
+	}
+	for _, empty := range []string{`null`, `""`} {
+		if err := ts.UnmarshalJSON([]byte(empty)); err != nil || !ts.IsZero() || ts.Ptr() != nil {
+			t.Fatalf("%s: %v %v", empty, ts, err)
+		}
+	}
+	if err := ts.UnmarshalJSON([]byte(`"yesterday"`)); err == nil {
+		t.Fatal("accepted a non-date")
+	}
+}

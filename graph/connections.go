@@ -1,0 +1,131 @@
+package graph
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/circle-gateway/gateway/circle"
+	"github.com/circle-gateway/gateway/graph/model"
+	"github.com/circle-gateway/gateway/loaders"
+	"github.com/circle-gateway/gateway/relay"
+)
+
+// parseID reads a GraphQL ID argument as a Circle id: a positive integer.
+// Anything else is refused before any upstream call.
+func parseID(arg, v string) (int64, error) {
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, badInput("%s must be a positive integer id, got %q", arg, truncate(v, 40))
+	}
+	return id, nil
+}
+
+// truncate keeps error messages short whatever the input.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// page fetches a connection window through fetch, after validating the
+// pagination arguments (no upstream call when they are bad).
+func page[T any](ctx context.Context, first *int, after *string, fetch func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[T], error)) (relay.Result[T], error) {
+	w, err := relay.NewWindow(first, after)
+	if err != nil {
+		return relay.Result[T]{}, err
+	}
+	l, err := loaders.For(ctx)
+	if err != nil {
+		return relay.Result[T]{}, err
+	}
+	return relay.Fetch(ctx, w, func(ctx context.Context, p relay.PageRequest) (*circle.Page[T], error) {
+		return fetch(ctx, l.API, circle.ListParams{Page: p.Page, PerPage: p.PerPage})
+	})
+}
+
+// connection turns a window's records into the parts every connection type
+// has: edges, nodes, page info and total count.
+func connection[T, N, E any](res relay.Result[T], node func(*T) N, edge func(cursor string, n N) E) (edges []E, nodes []N, info *model.PageInfo, total *int) {
+	edges = make([]E, len(res.Items))
+	nodes = make([]N, len(res.Items))
+	for i := range res.Items {
+		nodes[i] = node(&res.Items[i])
+		edges[i] = edge(res.Cursor(i), nodes[i])
+	}
+	info = &model.PageInfo{HasNextPage: res.HasNext, HasPreviousPage: res.HasPrevious()}
+	if len(res.Items) > 0 {
+		start, end := res.Cursor(0), res.Cursor(len(res.Items)-1)
+		info.StartCursor, info.EndCursor = &start, &end
+	}
+	t := res.Total
+	return edges, nodes, info, &t
+}
+
+func postConnection(res relay.Result[circle.Post]) *model.PostConnection {
+	c := &model.PostConnection{}
+	c.Edges, c.Nodes, c.PageInfo, c.TotalCount = connection(res, model.PostFrom,
+		func(cursor string, n *model.Post) *model.PostEdge { return &model.PostEdge{Cursor: cursor, Node: n} })
+	return c
+}
+
+func commentConnection(res relay.Result[circle.Comment]) *model.CommentConnection {
+	c := &model.CommentConnection{}
+	c.Edges, c.Nodes, c.PageInfo, c.TotalCount = connection(res, model.CommentFrom,
+		func(cursor string, n *model.Comment) *model.CommentEdge { return &model.CommentEdge{Cursor: cursor, Node: n} })
+	return c
+}
+
+func memberConnection[T any](res relay.Result[T], node func(*T) *model.Member) *model.MemberConnection {
+	c := &model.MemberConnection{}
+	c.Edges, c.Nodes, c.PageInfo, c.TotalCount = connection(res, node,
+		func(cursor string, n *model.Member) *model.MemberEdge { return &model.MemberEdge{Cursor: cursor, Node: n} })
+	return c
+}
+
+func attendeeConnection(res relay.Result[circle.EventAttendee]) *model.EventAttendeeConnection {
+	c := &model.EventAttendeeConnection{}
+	c.Edges, c.Nodes, c.PageInfo, c.TotalCount = connection(res, model.EventAttendeeFrom,
+		func(cursor string, n *model.EventAttendee) *model.EventAttendeeEdge {
+			return &model.EventAttendeeEdge{Cursor: cursor, Node: n}
+		})
+	return c
+}
+
+// postSort maps PostSort to Circle's sort values; LATEST is Circle's default
+// and is not sent (the space-posts endpoint does not list it).
+func postSort(s *model.PostSort) string {
+	if s == nil {
+		return ""
+	}
+	switch *s {
+	case model.PostSortPopular:
+		return "popular"
+	case model.PostSortOldest:
+		return "oldest"
+	case model.PostSortLikes:
+		return "likes"
+	case model.PostSortAlphabetical:
+		return "alphabetical"
+	case model.PostSortNewActivity:
+		return "new_activity"
+	default:
+		return ""
+	}
+}
+
+// commentSort maps CommentSort to Circle's sort values, always sent since
+// Circle's default order is undocumented.
+func commentSort(s *model.CommentSort) string {
+	if s == nil {
+		return "oldest"
+	}
+	switch *s {
+	case model.CommentSortLatest:
+		return "latest"
+	case model.CommentSortLikes:
+		return "likes"
+	default:
+		return "oldest"
+	}
+}

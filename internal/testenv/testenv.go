@@ -1,0 +1,351 @@
+// Package testenv starts the whole gateway for end-to-end tests and
+// benchmarks: the real HTTP surface (package transport) in an httptest
+// server, in front of an upstream that records every call Circle receives
+// and can delay or fail them. The upstream is the embedded sandbox unless a
+// test brings its own handler.
+//
+// Nothing here mocks the gateway's own interfaces: requests travel over real
+// HTTP end to end.
+package testenv
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/circle-gateway/gateway/circle"
+	"github.com/circle-gateway/gateway/loaders"
+	"github.com/circle-gateway/gateway/sandbox"
+	"github.com/circle-gateway/gateway/transport"
+)
+
+// Call is one request the upstream received.
+type Call struct {
+	Method        string
+	Path          string // without the API prefix, e.g. "/spaces/12/posts"
+	Query         string // raw query
+	Authorization string
+	Start, End    time.Time
+}
+
+// Target is the path and query, as the gateway's dedup key sees it.
+func (c Call) Target() string {
+	if c.Query == "" {
+		return c.Path
+	}
+	return c.Path + "?" + c.Query
+}
+
+// Fault decides whether to fail a call: it returns the status and body to
+// answer instead of the real upstream, or ok=false to pass it through.
+type Fault func(r *http.Request) (status int, body string, ok bool)
+
+// Recorder is an upstream wrapper that records calls and injects latency
+// and faults. Safe for concurrent use.
+type Recorder struct {
+	next     http.Handler
+	delay    atomic.Int64 // nanoseconds
+	mu       sync.Mutex
+	calls    []Call
+	fault    Fault
+	inFlight atomic.Int64
+	maxIn    atomic.Int64
+}
+
+// NewRecorder wraps next.
+func NewRecorder(next http.Handler) *Recorder { return &Recorder{next: next} }
+
+// SetDelay adds d to every call (simulated upstream latency).
+func (r *Recorder) SetDelay(d time.Duration) { r.delay.Store(int64(d)) }
+
+// SetFault installs f (nil removes it).
+func (r *Recorder) SetFault(f Fault) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.fault = f
+}
+
+// ServeHTTP records, delays, maybe fails, then passes the call on.
+func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	start := time.Now()
+	n := r.inFlight.Add(1)
+	for {
+		m := r.maxIn.Load()
+		if n <= m || r.maxIn.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	defer r.inFlight.Add(-1)
+	if d := time.Duration(r.delay.Load()); d > 0 {
+		select {
+		case <-time.After(d):
+		case <-req.Context().Done():
+		}
+	}
+	r.mu.Lock()
+	fault := r.fault
+	r.mu.Unlock()
+	if fault != nil {
+		if status, body, ok := fault(req); ok {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			_, _ = io.WriteString(w, body)
+			r.record(req, start)
+			return
+		}
+	}
+	r.next.ServeHTTP(w, req)
+	r.record(req, start)
+}
+
+func (r *Recorder) record(req *http.Request, start time.Time) {
+	path := req.URL.Path
+	for _, p := range []string{"/api/headless/v1", "/api/v1/headless"} {
+		if rest, ok := strings.CutPrefix(path, p); ok {
+			path = rest
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls = append(r.calls, Call{Method: req.Method, Path: path, Query: req.URL.RawQuery, Authorization: req.Header.Get("Authorization"), Start: start, End: time.Now()})
+}
+
+// Calls returns the calls recorded so far, in the order they finished.
+func (r *Recorder) Calls() []Call {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Call(nil), r.calls...)
+}
+
+// Reset forgets recorded calls and the in-flight peak.
+func (r *Recorder) Reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls = nil
+	r.maxIn.Store(0)
+}
+
+// MaxInFlight is the most calls the upstream served at once since Reset.
+func (r *Recorder) MaxInFlight() int { return int(r.maxIn.Load()) }
+
+// Waves is the length of the longest chain of calls in which each call
+// started after the previous one ended: the number of sequential rounds
+// the operation needed, whatever its total number of calls.
+func Waves(calls []Call) int {
+	sorted := append([]Call(nil), calls...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Start.Before(sorted[j].Start) })
+	depth := make([]int, len(sorted))
+	best := 0
+	for i, c := range sorted {
+		depth[i] = 1
+		for j := 0; j < i; j++ {
+			if !sorted[j].End.After(c.Start) && depth[j]+1 > depth[i] {
+				depth[i] = depth[j] + 1
+			}
+		}
+		best = max(best, depth[i])
+	}
+	return best
+}
+
+// Env is a running gateway with its upstream.
+type Env struct {
+	// Sandbox is the embedded Circle behind the recorder (nil when the test
+	// brought its own upstream handler).
+	Sandbox *sandbox.Sandbox
+	// Upstream records what Circle received.
+	Upstream *Recorder
+	// UpstreamURL is the upstream's base URL.
+	UpstreamURL string
+	// URL is the gateway's base URL; GraphQL is at URL + "/graphql".
+	URL string
+	// Logs holds everything the gateway logged.
+	Logs *SyncBuffer
+
+	directOnce sync.Once
+	directURL  string
+}
+
+// SandboxURL is a base URL that reaches the sandbox directly, without the
+// recorder: tests read ground truth there without counting it as the
+// gateway's calls.
+func (e *Env) SandboxURL(tb testing.TB) string {
+	tb.Helper()
+	if e.Sandbox == nil {
+		tb.Fatal("SandboxURL: this Env has no sandbox")
+	}
+	e.directOnce.Do(func() {
+		srv := httptest.NewServer(e.Sandbox.Handler())
+		tb.Cleanup(srv.Close)
+		e.directURL = srv.URL
+	})
+	return e.directURL
+}
+
+// Options tune an Env.
+type Options struct {
+	// Upstream replaces the sandbox with a custom Circle double.
+	Upstream http.Handler
+	// Transport overrides transport options (Client and Log are filled in).
+	Transport transport.Options
+	// ClientOptions are extra circle client options.
+	ClientOptions []circle.Option
+	// Loaders tunes the loaders.
+	Loaders loaders.Config
+	// DisableIntrospection turns introspection off (it is on otherwise).
+	DisableIntrospection bool
+}
+
+// New starts an Env and stops it when the test ends.
+func New(tb testing.TB, o Options) *Env {
+	tb.Helper()
+	env := &Env{Logs: &SyncBuffer{}}
+	upstream := o.Upstream
+	if upstream == nil {
+		env.Sandbox = sandbox.New(sandbox.Options{})
+		upstream = env.Sandbox.Handler()
+	}
+	env.Upstream = NewRecorder(upstream)
+	up := httptest.NewServer(env.Upstream)
+	tb.Cleanup(up.Close)
+	env.UpstreamURL = up.URL
+
+	appToken := "test-app-token"
+	if env.Sandbox != nil {
+		appToken = env.Sandbox.AppToken()
+	}
+	opts := append([]circle.Option{circle.WithAppToken(appToken), circle.WithBackoff(func(int) time.Duration { return time.Millisecond })}, o.ClientOptions...)
+	client, err := circle.New(up.URL, opts...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	to := o.Transport
+	to.Client = client
+	to.Log = slog.New(slog.NewTextHandler(env.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	to.Loaders = o.Loaders
+	if to.CORSAllowedOrigins == nil {
+		to.CORSAllowedOrigins = []string{"*"}
+	}
+	to.Introspection = !o.DisableIntrospection
+	h, err := transport.New(to)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	gw := httptest.NewServer(h)
+	tb.Cleanup(gw.Close)
+	env.URL = gw.URL
+	return env
+}
+
+// Token issues a sandbox access token for a member.
+func (e *Env) Token(tb testing.TB, memberID int64) string {
+	tb.Helper()
+	tok, err := e.Sandbox.IssueToken(memberID)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return tok.AccessToken
+}
+
+// DemoToken is a token of the sandbox's demo member.
+func (e *Env) DemoToken(tb testing.TB) string { return e.Token(tb, e.Sandbox.DemoMemberID()) }
+
+// Response is a decoded GraphQL response.
+type Response struct {
+	Status int
+	Header http.Header
+	Data   json.RawMessage `json:"data"`
+	Errors []GQLError      `json:"errors"`
+}
+
+// GQLError is one GraphQL error.
+type GQLError struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+// Code is extensions.code.
+func (e GQLError) Code() string { s, _ := e.Extensions["code"].(string); return s }
+
+// Codes lists the codes of all errors.
+func (r Response) Codes() []string {
+	out := make([]string, len(r.Errors))
+	for i, e := range r.Errors {
+		out[i] = e.Code()
+	}
+	return out
+}
+
+// Decode unmarshals data into v.
+func (r Response) Decode(tb testing.TB, v any) {
+	tb.Helper()
+	if err := json.Unmarshal(r.Data, v); err != nil {
+		tb.Fatalf("decode data %s: %v", r.Data, err)
+	}
+}
+
+// Do posts a GraphQL operation with the given bearer token ("" for none).
+func (e *Env) Do(tb testing.TB, token, query string, vars map[string]any) Response {
+	tb.Helper()
+	headers := http.Header{}
+	if token != "" {
+		headers.Set("Authorization", "Bearer "+token)
+	}
+	return e.DoWith(tb, headers, query, vars)
+}
+
+// DoWith posts a GraphQL operation with arbitrary headers.
+func (e *Env) DoWith(tb testing.TB, headers http.Header, query string, vars map[string]any) Response {
+	tb.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, e.URL+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range headers {
+		req.Header[k] = v
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	out := Response{Status: resp.StatusCode, Header: resp.Header}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		tb.Fatalf("response %d is not GraphQL JSON: %s", resp.StatusCode, raw)
+	}
+	return out
+}
+
+// SyncBuffer is a concurrency-safe bytes.Buffer for captured logs.
+type SyncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// Write appends p.
+func (b *SyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns everything written.
+func (b *SyncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -1,0 +1,119 @@
+package sandbox
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/circle-gateway/gateway/circle"
+)
+
+// Path prefixes of the two APIs, as on app.circle.so.
+const (
+	memberPrefix = "/api/headless/v1"
+	authPrefix   = "/api/v1/headless"
+)
+
+// Options configure a Sandbox. The zero value is a working sandbox with
+// fresh random keys.
+type Options struct {
+	// Now is the sandbox's clock: token expiry, and which events are
+	// upcoming, follow it (tests move it to expire tokens). The seed data is
+	// dated relative to Now at New. Nil means time.Now.
+	Now func() time.Time
+	// Secret is the HS256 key that signs member access tokens. Nil means 32
+	// random bytes, so tokens die with the process.
+	Secret []byte
+	// AppToken is the Headless Auth app token the Auth API accepts (what the
+	// gateway is given as CIRCLE_HEADLESS_AUTH_TOKEN). "" means a random one.
+	AppToken string
+}
+
+// Sandbox is an in-memory Circle community that answers the Member API and
+// the Auth API like Circle does. It is safe for concurrent use.
+type Sandbox struct {
+	now      func() time.Time
+	secret   []byte
+	appToken string
+	store    *store
+	demoID   int64
+	handler  http.Handler
+}
+
+// New builds a sandbox holding the demo community. The data is the same on
+// every call (for the same Options.Now); tokens and keys are not.
+func New(opts Options) *Sandbox {
+	s := &Sandbox{now: opts.Now, secret: opts.Secret, appToken: opts.AppToken, store: newStore()}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.secret == nil {
+		s.secret = randomBytes(32)
+	}
+	if s.appToken == "" {
+		s.appToken = randomToken()
+	}
+	s.demoID = seed(s.store, s.now())
+	s.handler = s.routes()
+	return s
+}
+
+// routes maps every endpoint to its handler; anything else is a JSON 404,
+// and a known path with the wrong method a JSON 405.
+func (s *Sandbox) routes() http.Handler {
+	mux := http.NewServeMux()
+	member := func(path string, h memberHandler) {
+		mux.Handle(memberPrefix+path, methods{http.MethodGet: s.memberOnly(h)})
+	}
+	member("/community_member", s.currentMember)
+	member("/spaces", s.spaces)
+	member("/spaces/{id}", s.space)
+	member("/spaces/{space_id}/posts", s.spacePosts)
+	member("/spaces/{space_id}/posts/{id}", s.post)
+	member("/home", s.home)
+	member("/community_events", s.events)
+	member("/posts/{post_id}/comments", s.postComments)
+	member("/posts/{post_id}/comments/{id}", s.comment)
+	member("/comments/{comment_id}/replies", s.replies)
+	member("/posts/{post_id}/user_likes", s.postLikes)
+	member("/events/{event_id}/event_attendees", s.eventAttendees)
+	member("/community_members", s.members)
+	member("/community_members/{community_member_id}/public_profile", s.publicProfile)
+	member("/community_members/{community_member_id}/posts", s.memberPosts)
+	member("/community_members/{community_member_id}/comments", s.memberComments)
+
+	mux.Handle(authPrefix+"/auth_token", methods{http.MethodPost: s.appOnly(s.authToken)})
+	mux.Handle(authPrefix+"/access_token/refresh", methods{http.MethodPatch: s.appOnly(s.refreshAccessToken)})
+	mux.Handle(authPrefix+"/access_token/revoke", methods{http.MethodPost: s.appOnly(s.revokeAccessToken)})
+	mux.Handle(authPrefix+"/refresh_token/revoke", methods{http.MethodPost: s.appOnly(s.revokeRefreshToken)})
+
+	mux.HandleFunc("/", noRoute)
+	return mux
+}
+
+// Handler serves both APIs under one base URL, as app.circle.so does: the
+// Member API under /api/headless/v1/ and the Auth API under
+// /api/v1/headless/. Point the gateway's CIRCLE_API_URL at it.
+func (s *Sandbox) Handler() http.Handler { return s.handler }
+
+// AppToken is the app token the Auth API accepts, for configuring the
+// gateway (CIRCLE_HEADLESS_AUTH_TOKEN) against the sandbox.
+func (s *Sandbox) AppToken() string { return s.appToken }
+
+// DemoMemberID is the community member id of the demo member (sso_user_id
+// "demo-user", email "demo@example.com"), whose token the startup log prints.
+func (s *Sandbox) DemoMemberID() int64 { return s.demoID }
+
+// IssueToken issues tokens for a member exactly as POST
+// /api/v1/headless/auth_token does, without the HTTP round trip, so that
+// startup code and tests can get a working member token directly.
+func (s *Sandbox) IssueToken(memberID int64) (circle.AuthToken, error) {
+	m, ok := s.store.memberByID(memberID)
+	if !ok {
+		return circle.AuthToken{}, errUnknownMember
+	}
+	return s.issue(m)
+}
+
+// MemberIDs lists every community member id, in id order, so that tests can
+// act as many different members.
+func (s *Sandbox) MemberIDs() []int64 { return s.store.memberIDs() }

@@ -1,0 +1,128 @@
+package sandbox
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
+
+	"github.com/circle-gateway/gateway/circle"
+)
+
+// Token lifetimes, as Circle's: access tokens an hour, refresh tokens a
+// (calendar) month.
+const accessTokenTTL = time.Hour
+
+func refreshExpiry(now time.Time) time.Time { return now.AddDate(0, 1, 0) }
+
+// accessClaims are the claims of a member access token, named as Circle
+// names them: community_id, community_member_id, sso_user_id (only when the
+// member has one), exp, iat and a unique jti that revocation refers to.
+type accessClaims struct {
+	CommunityID       int64  `json:"community_id"`
+	CommunityMemberID int64  `json:"community_member_id"`
+	SSOUserID         string `json:"sso_user_id,omitempty"`
+	jwt.RegisteredClaims
+}
+
+// errUnknownMember is IssueToken's answer for an id that is no member.
+var errUnknownMember = errors.New("sandbox: no such community member")
+
+// issue creates a token pair for m, as POST /api/v1/headless/auth_token does.
+func (s *Sandbox) issue(m member) (circle.AuthToken, error) {
+	access, exp, err := s.accessToken(m)
+	if err != nil {
+		return circle.AuthToken{}, err
+	}
+	refresh := randomToken()
+	refreshExp := refreshExpiry(s.now()).Truncate(time.Second)
+	s.store.grantRefresh(refresh, refreshGrant{memberID: m.id, expiresAt: refreshExp})
+	return circle.AuthToken{
+		AccessToken:           access,
+		RefreshToken:          refresh,
+		AccessTokenExpiresAt:  ts(exp),
+		RefreshTokenExpiresAt: ts(refreshExp),
+		CommunityMemberID:     m.id,
+		CommunityID:           communityID,
+	}, nil
+}
+
+// accessToken signs a new access token for m and returns it with its expiry
+// (whole seconds, as the JWT's exp).
+func (s *Sandbox) accessToken(m member) (string, time.Time, error) {
+	now := s.now().Truncate(time.Second)
+	exp := now.Add(accessTokenTTL)
+	claims := accessClaims{
+		CommunityID:       communityID,
+		CommunityMemberID: m.id,
+		SSOUserID:         m.ssoUserID,
+		RegisteredClaims: jwt.RegisteredClaims{
+			ExpiresAt: jwt.NewNumericDate(exp),
+			IssuedAt:  jwt.NewNumericDate(now),
+			ID:        uuid.NewString(),
+		},
+	}
+	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, claims)
+	delete(tok.Header, "typ") // Circle's header is just {"alg":"HS256"}
+	signed, err := tok.SignedString(s.secret)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("sandbox: sign access token: %w", err)
+	}
+	return signed, exp, nil
+}
+
+// verifiedToken is an access token that passed every check.
+type verifiedToken struct {
+	memberID  int64
+	jti       string
+	expiresAt time.Time
+}
+
+// verify checks an access token as Circle does and, when it fails, returns
+// Circle's message for the failure: invalid (malformed, wrong signature or
+// algorithm, missing claims), expired, revoked ("not found"), or pointing at
+// a community or member that does not exist.
+func (s *Sandbox) verify(raw string) (verifiedToken, string) {
+	if raw == "" {
+		return verifiedToken{}, msgTokenInvalid
+	}
+	var claims accessClaims
+	_, err := jwt.ParseWithClaims(raw, &claims,
+		func(*jwt.Token) (any, error) { return s.secret, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithTimeFunc(s.now),
+		jwt.WithExpirationRequired(),
+	)
+	switch {
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return verifiedToken{}, msgTokenExpired
+	case err != nil, claims.ID == "":
+		return verifiedToken{}, msgTokenInvalid
+	case s.store.isRevoked(claims.ID):
+		return verifiedToken{}, msgTokenRevoked
+	case claims.CommunityID != communityID:
+		return verifiedToken{}, msgNoCommunity
+	}
+	if _, ok := s.store.memberByID(claims.CommunityMemberID); !ok {
+		return verifiedToken{}, msgNoTokenMember
+	}
+	return verifiedToken{memberID: claims.CommunityMemberID, jti: claims.ID, expiresAt: claims.ExpiresAt.Time}, ""
+}
+
+// randomToken makes an opaque token like Circle's refresh tokens: 32 random
+// bytes, base64url without padding.
+func randomToken() string {
+	return base64.RawURLEncoding.EncodeToString(randomBytes(32))
+}
+
+// randomBytes returns n bytes from crypto/rand, which never fails (it
+// crashes the program instead, see its documentation).
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return b
+}

@@ -1,0 +1,314 @@
+package sandbox
+
+import (
+	"cmp"
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/circle-gateway/gateway/circle"
+)
+
+// The sandbox's records as Circle's JSON shapes (the types of package
+// circle), seen by one member. Every function here runs under the store's
+// read lock and copies what it returns, so the result can be encoded after
+// the lock is released.
+
+const (
+	// communityID is the id of the sandbox's only community.
+	communityID = 1
+	// communityURL is where the demo community would live; it only builds
+	// the informational url fields (example.com never resolves to a real site).
+	communityURL = "https://sandbox-community.example.com"
+)
+
+func ts(t time.Time) circle.Timestamp { return circle.Timestamp{Time: t} }
+
+// cloneStr copies a nullable string so that a response never aliases a record.
+func cloneStr(s *string) *string {
+	if s == nil {
+		return nil
+	}
+	v := *s
+	return &v
+}
+
+func roles(m *member) circle.Roles { return circle.Roles{Admin: m.admin, Moderator: m.moderator} }
+
+// authorLocked is the shared_community_member embedded in posts and
+// comments: "id" is the user id, "community_member_id" the member id.
+func (st *store) authorLocked(memberID int64) circle.Author {
+	a := st.likerLocked(memberID)
+	a.ID = st.members[memberID].userID
+	return a
+}
+
+// likerLocked is a record of a post's user_likes: a shared_community_member
+// without the user id, as in Circle's example.
+func (st *store) likerLocked(memberID int64) circle.Author {
+	m := st.members[memberID]
+	r := roles(m)
+	return circle.Author{
+		CommunityMemberID: m.id,
+		Name:              m.name,
+		Headline:          m.headline,
+		AvatarURL:         cloneStr(m.avatarURL),
+		Roles:             &r,
+	}
+}
+
+// spaceLocked is a space as GET /spaces and GET /spaces/{id} show it to viewer.
+func (st *store) spaceLocked(sp *space, viewer int64) circle.Space {
+	out := circle.Space{
+		ID:                  sp.id,
+		Name:                sp.name,
+		Slug:                sp.slug,
+		Emoji:               cloneStr(sp.emoji),
+		CommunityID:         communityID,
+		SpaceGroupID:        sp.groupID,
+		SpaceGroupName:      sp.groupName,
+		PostType:            sp.spaceType,
+		SpaceType:           sp.spaceType,
+		DisplayView:         "posts",
+		URL:                 communityURL + "/c/" + sp.slug,
+		IsPrivate:           sp.private,
+		IsPostDisabled:      sp.adminsPostOnly && !st.isAdminLocked(viewer),
+		ShowInSpacesSegment: true,
+	}
+	if smID, ok := sp.members[viewer]; ok {
+		out.IsMember = true
+		out.SpaceMemberID = &smID
+	}
+	return out
+}
+
+// isAdminLocked reports whether a member is an admin (false for unknown ids).
+func (st *store) isAdminLocked(memberID int64) bool {
+	m, ok := st.members[memberID]
+	return ok && m.admin
+}
+
+// countsLocked returns how many posts and comments a member wrote and how
+// many spaces they belong to, for profiles.
+func (st *store) countsLocked(memberID int64) (posts, comments, spaces int) {
+	for _, p := range st.posts {
+		if p.authorID == memberID {
+			posts++
+		}
+	}
+	for _, c := range st.comments {
+		if c.authorID == memberID {
+			comments++
+		}
+	}
+	for _, sp := range st.spaces {
+		if _, ok := sp.members[memberID]; ok {
+			spaces++
+		}
+	}
+	return posts, comments, spaces
+}
+
+// currentMemberLocked is GET /community_member for the token's owner.
+func (st *store) currentMemberLocked(memberID int64) circle.CurrentMember {
+	m := st.members[memberID]
+	posts, comments, spaces := st.countsLocked(memberID)
+	return circle.CurrentMember{
+		ID:            m.id,
+		UserID:        m.userID,
+		PublicUID:     m.publicUID,
+		Name:          m.name,
+		Email:         m.email,
+		Headline:      m.headline,
+		Bio:           m.bio,
+		AvatarURL:     cloneStr(m.avatarURL),
+		PostsCount:    posts,
+		CommentsCount: comments,
+		SpacesCount:   spaces,
+		Active:        true,
+		Roles:         roles(m),
+	}
+}
+
+// profileLocked is a member's public profile.
+func (st *store) profileLocked(memberID int64) circle.Profile {
+	m := st.members[memberID]
+	posts, comments, spaces := st.countsLocked(memberID)
+	return circle.Profile{
+		ID:             m.id,
+		Name:           m.name,
+		Headline:       m.headline,
+		Bio:            m.bio,
+		AvatarURL:      cloneStr(m.avatarURL),
+		LargeAvatarURL: cloneStr(m.avatarURL),
+		PostsCount:     posts,
+		CommentsCount:  comments,
+		SpacesCount:    spaces,
+		Roles:          roles(m),
+	}
+}
+
+// directoryEntryLocked is a record of GET /community_members.
+func (st *store) directoryEntryLocked(memberID int64) circle.CommunityMember {
+	m := st.members[memberID]
+	return circle.CommunityMember{
+		CommunityMemberID: m.id,
+		Name:              m.name,
+		Headline:          m.headline,
+		AvatarURL:         cloneStr(m.avatarURL),
+		Email:             m.email,
+	}
+}
+
+// wirePost is a post as Circle writes it. Event posts always carry
+// rsvp_status (null when the viewer has not answered) and rsvped_event,
+// which circle.Post leaves out when unset; other posts carry neither.
+type wirePost circle.Post
+
+// MarshalJSON writes basic posts as circle.Post and event posts with their
+// per-viewer RSVP fields always present.
+func (p wirePost) MarshalJSON() ([]byte, error) {
+	if p.EventSettings == nil {
+		return json.Marshal(circle.Post(p))
+	}
+	return json.Marshal(struct {
+		circle.Post
+		RsvpStatus  *string `json:"rsvp_status"`
+		RsvpedEvent bool    `json:"rsvped_event"`
+	}{circle.Post(p), p.RsvpStatus, p.RsvpedEvent != nil && *p.RsvpedEvent})
+}
+
+// postLocked is a post as viewer sees it: is_liked and rsvp_status are the
+// viewer's own.
+func (st *store) postLocked(p *post, viewer int64) wirePost {
+	sp := st.spaces[p.spaceID]
+	title := p.title
+	_, liked := p.likes[viewer]
+	out := circle.Post{
+		ID:                   p.id,
+		PostType:             sp.spaceType,
+		SpaceType:            sp.spaceType,
+		Status:               "published",
+		Name:                 &title,
+		DisplayTitle:         p.title,
+		Slug:                 p.slug,
+		URL:                  communityURL + "/c/" + sp.slug + "/" + p.slug,
+		Editor:               editor(p.tiptap),
+		Body:                 &circle.PostBody{HTML: p.html},
+		TiptapBody:           p.tiptap,
+		BodyPlainText:        p.text,
+		IsCommentsEnabled:    true,
+		IsLikingEnabled:      true,
+		IsPinnedAtTopOfSpace: p.pinned,
+		IsLiked:              liked,
+		UserLikesCount:       len(p.likes),
+		CommentCount:         st.commentCountLocked(p),
+		CreatedAt:            ts(p.createdAt),
+		UpdatedAt:            ts(p.updatedAt),
+		Space:                circle.SpaceRef{ID: sp.id, Name: sp.name, Slug: sp.slug, Emoji: cloneStr(sp.emoji)},
+		Author:               st.authorLocked(p.authorID),
+	}
+	if ev := p.event; ev != nil {
+		settings := &circle.EventSettings{
+			StartsAt:           ts(ev.startsAt),
+			EndsAt:             ts(ev.endsAt),
+			DurationInSeconds:  int(ev.endsAt.Sub(ev.startsAt).Seconds()),
+			LocationType:       ev.locationType,
+			InPersonLocation:   cloneStr(ev.inPerson),
+			VirtualLocationURL: ev.virtualURL,
+		}
+		if ev.rsvpLimit != nil {
+			limit := *ev.rsvpLimit
+			settings.RsvpLimit = &limit
+		}
+		for _, a := range ev.attendees {
+			if a.status == rsvpYes {
+				settings.RsvpCount++
+			}
+			if a.memberID == viewer {
+				status := a.status
+				going := a.status == rsvpYes
+				out.RsvpStatus, out.RsvpedEvent = &status, &going
+			}
+		}
+		out.EventSettings = settings
+	}
+	return wirePost(out)
+}
+
+// rsvpYes is the RSVP status that counts towards rsvp_count.
+const rsvpYes = "yes"
+
+func editor(tiptap json.RawMessage) string {
+	if tiptap == nil {
+		return "trix"
+	}
+	return "tiptap"
+}
+
+// commentLocked is a comment or reply as viewer sees it. Top-level comments
+// embed their replies when withReplies is set (comment lists and the
+// single-comment answer do; reply lists do not nest).
+func (st *store) commentLocked(c *comment, viewer int64, withReplies bool) circle.Comment {
+	p := st.posts[c.postID]
+	_, liked := c.likes[viewer]
+	out := circle.Comment{
+		ID:                c.id,
+		UserID:            st.members[c.authorID].userID,
+		CommunityMemberID: c.authorID,
+		PostID:            c.postID,
+		SpaceID:           p.spaceID,
+		PostName:          p.title,
+		Editor:            editor(c.tiptap),
+		Body:              &circle.PostBody{HTML: c.html},
+		TiptapBody:        c.tiptap,
+		BodyText:          c.text,
+		UserLikesCount:    len(c.likes),
+		IsLiked:           liked,
+		RepliesCount:      len(c.replies),
+		CreatedAt:         ts(c.createdAt),
+		UpdatedAt:         ts(c.updatedAt),
+		Author:            st.authorLocked(c.authorID),
+	}
+	if c.parentID != 0 {
+		parent := c.parentID
+		out.ParentCommentID = &parent
+	}
+	if withReplies && len(c.replies) > 0 {
+		out.Replies = make([]circle.Comment, 0, len(c.replies))
+		for _, id := range c.replies {
+			out.Replies = append(out.Replies, st.commentLocked(st.comments[id], viewer, false))
+		}
+	}
+	return out
+}
+
+// attendeeLocked is a record of GET /events/{event_id}/event_attendees.
+func (st *store) attendeeLocked(a attendee) circle.EventAttendee {
+	m := st.members[a.memberID]
+	return circle.EventAttendee{
+		ID:                a.id,
+		CommunityMemberID: m.id,
+		ContactID:         m.id,
+		ContactType:       "CommunityMember",
+		Name:              m.name,
+		AvatarURL:         cloneStr(m.avatarURL),
+		RsvpDate:          ts(a.at),
+		RsvpStatus:        a.status,
+	}
+}
+
+// likersLocked lists who liked something, most recent like first.
+func likersLocked(likes map[int64]time.Time) []int64 {
+	ids := make([]int64, 0, len(likes))
+	for id := range likes {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(a, b int64) int {
+		if c := likes[b].Compare(likes[a]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	return ids
+}

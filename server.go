@@ -1,0 +1,169 @@
+// Command gateway serves one GraphQL API over Circle's Headless Member and
+// Auth APIs. With no Circle setting it starts an embedded Circle sandbox with
+// a demo community, so `go run .` works out of the box.
+//
+// Settings come from the environment; see package config and the README.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/circle-gateway/gateway/circle"
+	"github.com/circle-gateway/gateway/config"
+	"github.com/circle-gateway/gateway/sandbox"
+	"github.com/circle-gateway/gateway/transport"
+)
+
+// shutdownGrace is how long in-flight requests may finish after SIGTERM.
+const shutdownGrace = 25 * time.Second
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Getenv, os.Stdout, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "gateway:", err)
+		os.Exit(1)
+	}
+}
+
+// run starts the gateway and serves until ctx ends, then drains. ready, when
+// non-nil, receives the listening address (tests use it with PORT=0).
+func run(ctx context.Context, getenv func(string) string, stdout io.Writer, ready chan<- string) error {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	log := newLogger(cfg.LogFormat, stdout)
+
+	circleURL, appToken := cfg.CircleURL, cfg.AppToken
+	var playgroundHeaders func() map[string]string
+	if cfg.Sandbox {
+		sb, url, stopSandbox, err := startSandbox()
+		if err != nil {
+			return err
+		}
+		defer stopSandbox()
+		circleURL, appToken = url, sb.AppToken()
+		if cfg.ServiceKey == "" {
+			cfg.ServiceKey = randomHex(24)
+		}
+		playgroundHeaders = func() map[string]string {
+			tok, err := sb.IssueToken(sb.DemoMemberID())
+			if err != nil {
+				return nil
+			}
+			return map[string]string{"Authorization": "Bearer " + tok.AccessToken}
+		}
+		if err := announceSandbox(log, sb, cfg); err != nil {
+			return err
+		}
+	}
+
+	client, err := circle.New(circleURL, circle.WithTimeout(cfg.UpstreamTimeout), circle.WithAppToken(appToken))
+	if err != nil {
+		return err
+	}
+	handler, err := transport.New(transport.Options{
+		Client:             client,
+		Log:                log,
+		RequestTimeout:     cfg.RequestTimeout,
+		MaxBodyBytes:       cfg.MaxBodyBytes,
+		MaxTokens:          cfg.MaxTokens,
+		Introspection:      cfg.Introspection,
+		CORSAllowedOrigins: cfg.CORSAllowedOrigins,
+		PlaygroundHeaders:  playgroundHeaders,
+	})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", fmt.Sprintf(":%d", cfg.Port))
+	if err != nil {
+		return fmt.Errorf("listen on port %d: %w", cfg.Port, err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.Info("gateway listening", "addr", ln.Addr().String(), "sandbox", cfg.Sandbox, "playground", fmt.Sprintf("http://localhost:%d/", ln.Addr().(*net.TCPAddr).Port))
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining in-flight requests", "grace", shutdownGrace.String())
+	drainCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(drainCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// startSandbox serves the embedded Circle sandbox on a loopback port.
+func startSandbox() (*sandbox.Sandbox, string, func(), error) {
+	sb := sandbox.New(sandbox.Options{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("sandbox: %w", err)
+	}
+	srv := &http.Server{Handler: sb.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return sb, "http://" + ln.Addr().String(), func() { _ = srv.Close() }, nil
+}
+
+// announceSandbox prints what a newcomer needs: a demo member token, the
+// service key and a first query. These secrets are the sandbox's own demo
+// credentials, printed on purpose; no real secret is ever logged.
+func announceSandbox(log *slog.Logger, sb *sandbox.Sandbox, cfg config.Config) error {
+	tok, err := sb.IssueToken(sb.DemoMemberID())
+	if err != nil {
+		return fmt.Errorf("sandbox: issue demo token: %w", err)
+	}
+	log.Info("sandbox mode: an embedded Circle sandbox with a demo community is the upstream")
+	log.Info("sandbox demo member access token (valid 1h; Playground is pre-filled with a fresh one)",
+		"member_id", sb.DemoMemberID(), "authorization", "Bearer "+tok.AccessToken)
+	log.Info("sandbox service key for createMemberToken", "x_service_key", cfg.ServiceKey)
+	log.Info("sample query: " + sampleQuery)
+	return nil
+}
+
+const sampleQuery = `{ me { name } homeFeed(first: 5) { nodes { title author { name } space { name } comments(first: 2) { nodes { bodyText author { name } } } } } }`
+
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

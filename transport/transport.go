@@ -1,0 +1,207 @@
+// Package transport is the gateway's HTTP surface (GATEWAY.md §2): GraphQL
+// over HTTP at /graphql, the Playground at /, the SDL at /schema.graphql and
+// the health endpoints. It builds the gqlgen server with only the
+// transports it needs, reads the caller's token once per operation, and gives
+// each operation its own loaders — the only place where per-request state is
+// created, so nothing leaks between requests or members.
+package transport
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	gqltransport "github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/rs/cors"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/formatter"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/circle-gateway/gateway/auth"
+	"github.com/circle-gateway/gateway/circle"
+	"github.com/circle-gateway/gateway/graph"
+	"github.com/circle-gateway/gateway/loaders"
+)
+
+// Options configure the HTTP surface.
+type Options struct {
+	// Client is the upstream Circle client (required).
+	Client *circle.Client
+	// Log receives operational logs (default: slog.Default()).
+	Log *slog.Logger
+	// Loaders tunes the per-operation loaders.
+	Loaders loaders.Config
+	// RequestTimeout bounds each request (0: no bound beyond the client's).
+	RequestTimeout time.Duration
+	// MaxBodyBytes bounds request bodies (0: 2 MiB).
+	MaxBodyBytes int64
+	// MaxTokens bounds the GraphQL parser (0: 15000).
+	MaxTokens int
+	// Introspection enables introspection and "did you mean" suggestions.
+	Introspection bool
+	// CORSAllowedOrigins are the origins allowed cross-origin access; "*"
+	// allows any. Empty: no cross-origin access.
+	CORSAllowedOrigins []string
+	// PlaygroundHeaders returns headers to pre-fill in the Playground's
+	// header editor (the sandbox's demo token); nil for none.
+	PlaygroundHeaders func() map[string]string
+	// Now is the clock used for token expiry (default time.Now).
+	Now func() time.Time
+}
+
+// New returns the gateway's HTTP handler.
+func New(o Options) (http.Handler, error) {
+	if o.Client == nil {
+		return nil, fmt.Errorf("transport: Options.Client is required")
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = 2 << 20
+	}
+	if o.MaxTokens <= 0 {
+		o.MaxTokens = 15000
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	schema := graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{Log: o.Log}})
+	gql := newGraphQLServer(schema, o)
+
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", withCORS(o.CORSAllowedOrigins, gql))
+	mux.Handle("GET /{$}", playgroundHandler(o))
+	sdl := schemaSDL(schema)
+	mux.HandleFunc("GET /schema.graphql", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write(sdl)
+	})
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	return withRequestContext(o, mux), nil
+}
+
+// newGraphQLServer builds gqlgen's server explicitly (never
+// NewDefaultServer): POST and GET only, a parsed-query cache, APQ, the error
+// presenter and panic recovery, and the per-operation auth and loaders.
+func newGraphQLServer(schema graphql.ExecutableSchema, o Options) *handler.Server {
+	srv := handler.New(schema)
+	srv.AddTransport(gqltransport.GET{})
+	srv.AddTransport(gqltransport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetParserTokenLimit(o.MaxTokens)
+	if o.Introspection {
+		srv.Use(extension.Introspection{})
+	} else {
+		srv.SetDisableSuggestion(true)
+	}
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.SetErrorPresenter(graph.ErrorPresenter(o.Log, RequestID))
+	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
+		o.Log.ErrorContext(ctx, "panic in resolver", "panic", fmt.Sprint(p), "request_id", RequestID(ctx), "stack", string(debug.Stack()))
+		return &gqlerror.Error{Message: "internal server error", Extensions: map[string]any{"code": graph.CodeInternal, "requestId": RequestID(ctx)}}
+	})
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		oc := graphql.GetOperationContext(ctx)
+		member, err := auth.ParseBearer(oc.Headers.Get("Authorization"), o.Now())
+		ctx = auth.NewContext(ctx, member, err)
+		var l *loaders.Loaders
+		if err == nil {
+			l = loaders.New(o.Client.Member(member.Token), o.Loaders)
+		}
+		return next(loaders.NewContext(ctx, l, err))
+	})
+	return srv
+}
+
+// withCORS applies the CORS policy of GATEWAY.md §1 through rs/cors.
+func withCORS(origins []string, next http.Handler) http.Handler {
+	return cors.New(cors.Options{
+		AllowedOrigins: origins,
+		AllowedMethods: []string{http.MethodGet, http.MethodPost},
+		AllowedHeaders: []string{"Authorization", "Content-Type", "X-Service-Key", "X-Request-Id"},
+		ExposedHeaders: []string{"X-Request-Id"},
+		MaxAge:         600,
+	}).Handler(next)
+}
+
+// playgroundHandler serves GraphiQL pointed at /graphql.
+func playgroundHandler(o Options) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var opts []playground.GraphiqlConfigOption
+		if o.PlaygroundHeaders != nil {
+			opts = append(opts, playground.WithGraphiqlUiHeaders(o.PlaygroundHeaders()))
+		}
+		playground.Handler("Circle GraphQL gateway", "/graphql", opts...).ServeHTTP(w, r)
+	})
+}
+
+// schemaSDL renders the served schema (built-in types left out) for codegen.
+func schemaSDL(schema graphql.ExecutableSchema) []byte {
+	var b strings.Builder
+	formatter.NewFormatter(&b, formatter.WithComments()).FormatSchema(schema.Schema())
+	return []byte(b.String())
+}
+
+type requestIDKey struct{}
+
+// RequestID returns the id of the request in ctx ("" outside one).
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// withRequestContext gives every request an id (X-Request-Id when the
+// caller sent a sane one), echoes it in the response, bounds the body and
+// the request's lifetime.
+func withRequestContext(o Options, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !validRequestID(id) {
+			id = newRequestID()
+		}
+		w.Header().Set("X-Request-Id", id)
+		ctx := context.WithValue(r.Context(), requestIDKey{}, id)
+		if o.RequestTimeout > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, o.RequestTimeout)
+			defer cancel()
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, o.MaxBodyBytes)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// validRequestID accepts short ids of safe characters only, so a caller
+// cannot inject into logs or headers.
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == ':') {
+			return false
+		}
+	}
+	return true
+}
+
+func newRequestID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
