@@ -192,10 +192,10 @@ func TestPostAndNestedFields(t *testing.T) {
 			Comments struct {
 				TotalCount int
 				Nodes      []struct {
-					ID     string
-					Author struct{ ID string }
-					Post   struct{ ID string }
-					Parent *struct{ ID string }
+					ID      string
+					Author  struct{ ID string }
+					Post    struct{ ID string }
+					Parent  *struct{ ID string }
 					Replies struct {
 						TotalCount int
 						Nodes      []struct {
@@ -497,12 +497,12 @@ func TestTokenRules(t *testing.T) {
 		`{ homeFeed { nodes { id } } }`, `{ events { nodes { id } } }`, `{ member(id: "101") { id } }`, `{ members { nodes { id } } }`,
 	}
 	headers := map[string]string{
-		"missing":   "",
+		"missing":    "",
 		"not bearer": "Basic YTpi",
-		"malformed": "Bearer abc.def",
-		"expired":   "Bearer " + expired,
-		"no exp":    "Bearer " + noExp,
-		"huge":      "Bearer " + strings.Repeat("x.", 20000),
+		"malformed":  "Bearer abc.def",
+		"expired":    "Bearer " + expired,
+		"no exp":     "Bearer " + noExp,
+		"huge":       "Bearer " + strings.Repeat("x.", 20000),
 	}
 	for name, h := range headers {
 		for _, q := range fields {

@@ -72,14 +72,18 @@ func postConnection(res relay.Result[circle.Post]) *model.PostConnection {
 func commentConnection(res relay.Result[circle.Comment]) *model.CommentConnection {
 	c := &model.CommentConnection{}
 	c.Edges, c.Nodes, c.PageInfo, c.TotalCount = connection(res, model.CommentFrom,
-		func(cursor string, n *model.Comment) *model.CommentEdge { return &model.CommentEdge{Cursor: cursor, Node: n} })
+		func(cursor string, n *model.Comment) *model.CommentEdge {
+			return &model.CommentEdge{Cursor: cursor, Node: n}
+		})
 	return c
 }
 
 func memberConnection[T any](res relay.Result[T], node func(*T) *model.Member) *model.MemberConnection {
 	c := &model.MemberConnection{}
 	c.Edges, c.Nodes, c.PageInfo, c.TotalCount = connection(res, node,
-		func(cursor string, n *model.Member) *model.MemberEdge { return &model.MemberEdge{Cursor: cursor, Node: n} })
+		func(cursor string, n *model.Member) *model.MemberEdge {
+			return &model.MemberEdge{Cursor: cursor, Node: n}
+		})
 	return c
 }
 
