@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/graph/model"
@@ -54,6 +55,31 @@ func (r *commentResolver) Replies(ctx context.Context, obj *model.Comment, first
 		return nil, err
 	}
 	return commentConnection(res), nil
+}
+
+// CreateComment is the resolver for the createComment field.
+func (r *mutationResolver) CreateComment(ctx context.Context, input model.CreateCommentInput) (*model.CommentPayload, error) {
+	panic(fmt.Errorf("not implemented: CreateComment - createComment"))
+}
+
+// ReplyToComment is the resolver for the replyToComment field.
+func (r *mutationResolver) ReplyToComment(ctx context.Context, postID string, commentID string, body string) (*model.CommentPayload, error) {
+	panic(fmt.Errorf("not implemented: ReplyToComment - replyToComment"))
+}
+
+// DeleteComment is the resolver for the deleteComment field.
+func (r *mutationResolver) DeleteComment(ctx context.Context, postID string, id string) (*model.DeletePayload, error) {
+	panic(fmt.Errorf("not implemented: DeleteComment - deleteComment"))
+}
+
+// LikeComment is the resolver for the likeComment field.
+func (r *mutationResolver) LikeComment(ctx context.Context, postID string, commentID string) (*model.CommentPayload, error) {
+	panic(fmt.Errorf("not implemented: LikeComment - likeComment"))
+}
+
+// UnlikeComment is the resolver for the unlikeComment field.
+func (r *mutationResolver) UnlikeComment(ctx context.Context, postID string, commentID string) (*model.CommentPayload, error) {
+	panic(fmt.Errorf("not implemented: UnlikeComment - unlikeComment"))
 }
 
 // Comment returns CommentResolver implementation.

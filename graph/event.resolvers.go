@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/graph/model"
@@ -21,6 +22,16 @@ func (r *eventResolver) Attendees(ctx context.Context, obj *model.Event, first *
 		return nil, err
 	}
 	return attendeeConnection(res), nil
+}
+
+// RsvpEvent is the resolver for the rsvpEvent field.
+func (r *mutationResolver) RsvpEvent(ctx context.Context, spaceID string, eventID string) (*model.EventRsvpPayload, error) {
+	panic(fmt.Errorf("not implemented: RsvpEvent - rsvpEvent"))
+}
+
+// CancelRsvp is the resolver for the cancelRsvp field.
+func (r *mutationResolver) CancelRsvp(ctx context.Context, spaceID string, eventID string) (*model.EventRsvpPayload, error) {
+	panic(fmt.Errorf("not implemented: CancelRsvp - cancelRsvp"))
 }
 
 // Events is the resolver for the events field.

@@ -7,11 +7,32 @@ package graph
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/graph/model"
 	"github.com/circle-gateway/gateway/loaders"
 )
+
+// CreatePost is the resolver for the createPost field.
+func (r *mutationResolver) CreatePost(ctx context.Context, input model.CreatePostInput) (*model.PostPayload, error) {
+	panic(fmt.Errorf("not implemented: CreatePost - createPost"))
+}
+
+// DeletePost is the resolver for the deletePost field.
+func (r *mutationResolver) DeletePost(ctx context.Context, spaceID string, id string) (*model.DeletePayload, error) {
+	panic(fmt.Errorf("not implemented: DeletePost - deletePost"))
+}
+
+// LikePost is the resolver for the likePost field.
+func (r *mutationResolver) LikePost(ctx context.Context, spaceID string, postID string) (*model.PostPayload, error) {
+	panic(fmt.Errorf("not implemented: LikePost - likePost"))
+}
+
+// UnlikePost is the resolver for the unlikePost field.
+func (r *mutationResolver) UnlikePost(ctx context.Context, spaceID string, postID string) (*model.PostPayload, error) {
+	panic(fmt.Errorf("not implemented: UnlikePost - unlikePost"))
+}
 
 // Comments is the resolver for the comments field.
 func (r *postResolver) Comments(ctx context.Context, obj *model.Post, first *int, after *string, sort *model.CommentSort) (*model.CommentConnection, error) {

@@ -7,11 +7,22 @@ package graph
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/graph/model"
 	"github.com/circle-gateway/gateway/loaders"
 )
+
+// JoinSpace is the resolver for the joinSpace field.
+func (r *mutationResolver) JoinSpace(ctx context.Context, id string) (*model.SpacePayload, error) {
+	panic(fmt.Errorf("not implemented: JoinSpace - joinSpace"))
+}
+
+// LeaveSpace is the resolver for the leaveSpace field.
+func (r *mutationResolver) LeaveSpace(ctx context.Context, id string) (*model.SpacePayload, error) {
+	panic(fmt.Errorf("not implemented: LeaveSpace - leaveSpace"))
+}
 
 // Spaces is the resolver for the spaces field.
 func (r *queryResolver) Spaces(ctx context.Context) ([]*model.Space, error) {

@@ -7,7 +7,32 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 )
+
+// A fresh access token.
+type AccessTokenPayload struct {
+	// Circle member access token.
+	AccessToken string `json:"accessToken"`
+	// When it expires.
+	AccessTokenExpiresAt time.Time `json:"accessTokenExpiresAt"`
+}
+
+// Member tokens issued by the Circle Auth API. The access token goes in `Authorization: Bearer …` on every member operation.
+type AuthPayload struct {
+	// Circle member access token (a JWT, valid about an hour).
+	AccessToken string `json:"accessToken"`
+	// Refresh token: trade it for a new access token with refreshAccessToken (valid about a month).
+	RefreshToken string `json:"refreshToken"`
+	// When the access token expires.
+	AccessTokenExpiresAt time.Time `json:"accessTokenExpiresAt"`
+	// When the refresh token expires.
+	RefreshTokenExpiresAt time.Time `json:"refreshTokenExpiresAt"`
+	// The member the tokens are for (community member id).
+	MemberID string `json:"memberId"`
+	// The community the tokens are for.
+	CommunityID string `json:"communityId"`
+}
 
 // A page of comments.
 type CommentConnection struct {
@@ -27,6 +52,48 @@ type CommentEdge struct {
 	Cursor string `json:"cursor"`
 	// The comment.
 	Node *Comment `json:"node"`
+}
+
+// Result of a comment mutation: the comment as Circle now has it.
+type CommentPayload struct {
+	// The comment, re-read after the change; null when the change failed.
+	Comment *Comment `json:"comment,omitempty"`
+	// Problems with the input; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A new comment.
+type CreateCommentInput struct {
+	// The post to comment on.
+	PostID string `json:"postId"`
+	// Body as HTML or plain text; give this or tiptapBody.
+	Body *string `json:"body,omitempty"`
+	// Body as a TipTap document; give this or body.
+	TiptapBody JSON `json:"tiptapBody,omitempty"`
+}
+
+// A new post.
+type CreatePostInput struct {
+	// The space to post in.
+	SpaceID string `json:"spaceId"`
+	// The post's title; must not be empty.
+	Title string `json:"title"`
+	// Body as HTML or plain text; give this or tiptapBody.
+	Body *string `json:"body,omitempty"`
+	// Body as a TipTap document; give this or body.
+	TiptapBody JSON `json:"tiptapBody,omitempty"`
+	// Allow comments (the space's default when omitted).
+	IsCommentsEnabled *bool `json:"isCommentsEnabled,omitempty"`
+	// Allow likes (the space's default when omitted).
+	IsLikingEnabled *bool `json:"isLikingEnabled,omitempty"`
+}
+
+// Result of a delete.
+type DeletePayload struct {
+	// Id of the deleted object; null when nothing was deleted.
+	DeletedID *string `json:"deletedId,omitempty"`
+	// Problems with the input; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // A page of RSVPs.
@@ -49,6 +116,14 @@ type EventAttendeeEdge struct {
 	Node *EventAttendee `json:"node"`
 }
 
+// Result of an RSVP mutation: the event post as Circle now has it.
+type EventRsvpPayload struct {
+	// The event post, re-read after the change (event.rsvpStatus and rsvpCount current).
+	Post *Post `json:"post,omitempty"`
+	// Problems with the input; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // A page of members.
 type MemberConnection struct {
 	// The members of this page with their cursors.
@@ -67,6 +142,22 @@ type MemberEdge struct {
 	Cursor string `json:"cursor"`
 	// The member.
 	Node *Member `json:"node"`
+}
+
+// Exactly one identifier. Preference when several are sent is Circle's: ssoUserId, then memberId, then email.
+type MemberIdentityInput struct {
+	// Your identity provider's user id, as stored in Circle (sso_user_id).
+	SsoUserID *string `json:"ssoUserId,omitempty"`
+	// Circle community member id.
+	MemberID *string `json:"memberId,omitempty"`
+	// The member's email address.
+	Email *string `json:"email,omitempty"`
+}
+
+// Changes, on behalf of the signed-in member (Member API writes) or issuing
+// and revoking member tokens (Auth API). The gateway's Circle app token never
+// leaves the server.
+type Mutation struct {
 }
 
 // Where a page of a connection sits in the whole list. Cursors are opaque:
@@ -102,10 +193,34 @@ type PostEdge struct {
 	Node *Post `json:"node"`
 }
 
+// Result of a post mutation: the post as Circle now has it.
+type PostPayload struct {
+	// The post, re-read after the change; null when the change failed.
+	Post *Post `json:"post,omitempty"`
+	// Problems with the input; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // Read access to the community, as the signed-in member. Every field needs
 // `Authorization: Bearer <Circle member access token>`; without a valid one it
 // answers UNAUTHENTICATED and Circle is not called.
 type Query struct {
+}
+
+// Result of a space membership mutation.
+type SpacePayload struct {
+	// The space, re-read after the change (isMember current).
+	Space *Space `json:"space,omitempty"`
+	// Problems with the input; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A validation problem with the input, reported to the user (upstream 422s land here).
+type UserError struct {
+	// Path to the input field at fault, e.g. ["input", "title"]; null when not tied to one field.
+	Field []string `json:"field,omitempty"`
+	// What is wrong, in words for the user.
+	Message string `json:"message"`
 }
 
 // How comments are ordered.
