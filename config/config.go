@@ -18,7 +18,7 @@ const DefaultCircleURL = "https://app.circle.so"
 
 // Config is the gateway's whole configuration.
 type Config struct {
-	// Port to listen on, all interfaces (PORT, default 8080).
+	// Port to listen on, all interfaces (PORT, default 8080; 0 picks a free port).
 	Port int
 	// Sandbox is true when neither CIRCLE_API_URL nor
 	// CIRCLE_HEADLESS_AUTH_TOKEN is set: the embedded sandbox is the upstream.
@@ -68,7 +68,7 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("CIRCLE_API_URL must be an absolute http(s) URL, got %q", c.CircleURL))
 	}
 
-	c.Port = intSetting(getenv, "PORT", 8080, 1, 65535, &errs)
+	c.Port = intSetting(getenv, "PORT", 8080, 0, 65535, &errs)
 	c.UpstreamTimeout = durationSetting(getenv, "UPSTREAM_TIMEOUT", 10*time.Second, &errs)
 	c.RequestTimeout = durationSetting(getenv, "REQUEST_TIMEOUT", 30*time.Second, &errs)
 	c.MaxBodyBytes = int64(intSetting(getenv, "MAX_BODY_BYTES", 2<<20, 1024, 1<<30, &errs))

@@ -1,0 +1,143 @@
+package e2e
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/circle-gateway/gateway/internal/testenv"
+)
+
+// The reference queries of GATEWAY.md §6 with their upstream-call budgets.
+// Benchmarks reuse this table.
+var referenceQueries = []struct {
+	name  string
+	query string
+	// budget computes the allowed number of calls from the response.
+	budget func(t testing.TB, data json.RawMessage) int
+}{
+	{
+		name:   "feed",
+		query:  `{ homeFeed(first: 20) { nodes { title author { name avatarUrl } space { name } } } }`,
+		budget: func(testing.TB, json.RawMessage) int { return 1 },
+	},
+	{
+		name:   "feed+comments",
+		query:  `{ homeFeed(first: 20) { nodes { title author { name avatarUrl } space { name } comments(first: 3) { nodes { bodyText author { name } } } } } }`,
+		budget: func(t testing.TB, data json.RawMessage) int { return 1 + len(feedNodes(t, data)) },
+	},
+	{
+		name:  "feed+bio",
+		query: `{ homeFeed(first: 20) { nodes { title author { id name avatarUrl bio } space { name } } } }`,
+		budget: func(t testing.TB, data json.RawMessage) int {
+			authors := map[string]bool{}
+			for _, n := range feedNodes(t, data) {
+				authors[n.Author.ID] = true
+			}
+			return 1 + len(authors)
+		},
+	},
+	{
+		name:  "spaces+posts",
+		query: `{ spaces { name posts(first: 5) { nodes { title } } } }`,
+		budget: func(t testing.TB, data json.RawMessage) int {
+			var v struct{ Spaces []json.RawMessage }
+			if err := json.Unmarshal(data, &v); err != nil {
+				t.Fatal(err)
+			}
+			return 1 + len(v.Spaces)
+		},
+	},
+}
+
+type feedNode struct {
+	Author struct{ ID string }
+}
+
+func feedNodes(t testing.TB, data json.RawMessage) []feedNode {
+	var v struct{ HomeFeed struct{ Nodes []feedNode } }
+	if err := json.Unmarshal(data, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v.HomeFeed.Nodes
+}
+
+// Each reference query, cold, costs exactly its budget — and every budget
+// is met by the sandbox's data with a full first page, so a regression in
+// batching or embedded-first shows as a count above it.
+func TestReferenceQueryBudgets(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t, testenv.Options{})
+	tok := env.DemoToken(t)
+	for _, rq := range referenceQueries {
+		t.Run(rq.name, func(t *testing.T) {
+			env.Upstream.Reset()
+			r := env.Do(t, tok, rq.query, nil)
+			mustNoErrors(t, r)
+			want := rq.budget(t, r.Data)
+			calls := env.Upstream.Calls()
+			if len(calls) != want {
+				var paths []string
+				for _, c := range calls {
+					paths = append(paths, c.Method+" "+c.Target())
+				}
+				t.Fatalf("%d upstream calls, budget %d:\n%s", len(calls), want, strings.Join(paths, "\n"))
+			}
+			t.Logf("%s: %d upstream calls", rq.name, len(calls))
+			if rq.name == "feed+comments" && want != 21 {
+				t.Fatalf("the feed should have 20 posts in the sandbox, budget was %d", want)
+			}
+			for _, c := range calls {
+				if c.Method == "GET" && isList(c.Path) && !strings.Contains(c.Query, "per_page=") {
+					t.Errorf("list call %s does not send per_page", c.Target())
+				}
+			}
+		})
+	}
+}
+
+// isList reports whether an upstream path is a paginated list.
+func isList(path string) bool {
+	for _, suffix := range []string{"/posts", "/comments", "/replies", "/user_likes", "/event_attendees", "/home", "/community_events", "/community_members"} {
+		if strings.HasSuffix(path, suffix) {
+			return true
+		}
+	}
+	return false
+}
+
+// With 50 ms of upstream latency the feed with comments takes a few
+// sequential rounds (the feed, then the comments in parallel), not one round
+// per call. Asserted on the recorded timeline, not on wall-clock time.
+func TestFeedWithCommentsRunsInParallel(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t, testenv.Options{})
+	env.Upstream.SetDelay(50 * time.Millisecond)
+	tok := env.DemoToken(t)
+	start := time.Now()
+	r := env.Do(t, tok, referenceQueries[1].query, nil)
+	elapsed := time.Since(start)
+	mustNoErrors(t, r)
+	calls := env.Upstream.Calls()
+	waves := testenv.Waves(calls)
+	t.Logf("%d calls in %d sequential waves, at most %d in flight, %v", len(calls), waves, env.Upstream.MaxInFlight(), elapsed)
+	if len(calls) != 21 {
+		t.Fatalf("calls = %d, want 21", len(calls))
+	}
+	// Dependency depth is 2 (feed → comments); the per-operation bound of 16
+	// calls in flight may split the 20 comment calls into two rounds.
+	if waves > 3 {
+		t.Fatalf("%d sequential waves for a query of depth 2", waves)
+	}
+	if env.Upstream.MaxInFlight() < 10 {
+		t.Fatalf("only %d calls in flight at once: comment fetches are not concurrent", env.Upstream.MaxInFlight())
+	}
+	if env.Upstream.MaxInFlight() > 16 {
+		t.Fatalf("%d calls in flight: the per-operation bound is 16", env.Upstream.MaxInFlight())
+	}
+	// A generous sanity bound: sequential calls would take 21 × 50 ms.
+	if elapsed > time.Duration(len(calls))*50*time.Millisecond {
+		t.Fatalf("took %v, as long as running the calls one by one", elapsed)
+	}
+}
