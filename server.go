@@ -20,8 +20,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/config"
+	"github.com/circle-gateway/gateway/persisted"
 	"github.com/circle-gateway/gateway/sandbox"
 	"github.com/circle-gateway/gateway/transport"
 )
@@ -46,6 +49,10 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 		return fmt.Errorf("configuration:\n%w", err)
 	}
 	log := newLogger(cfg.LogFormat, stdout)
+	persistedOps, err := loadPersistedOperations(cfg, log)
+	if err != nil {
+		return err
+	}
 
 	circleURL, appToken := cfg.CircleURL, cfg.AppToken
 	var playgroundHeaders func() map[string]string
@@ -84,6 +91,8 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 		Introspection:      cfg.Introspection,
 		CORSAllowedOrigins: cfg.CORSAllowedOrigins,
 		PlaygroundHeaders:  playgroundHeaders,
+
+		PersistedOperations: persistedOps,
 	})
 	if err != nil {
 		return err
@@ -154,6 +163,24 @@ func announceSandbox(log *slog.Logger, sb *sandbox.Sandbox, cfg config.Config) e
 }
 
 const sampleQuery = `{ me { name } homeFeed(first: 5) { nodes { title author { name } space { name } comments(first: 2) { nodes { bodyText author { name } } } } } }`
+
+// loadPersistedOperations loads PERSISTED_OPERATIONS_FILE, if set, into the
+// extension that serves it; nil (a nil interface) when there is none.
+func loadPersistedOperations(cfg config.Config, log *slog.Logger) (graphql.HandlerExtension, error) {
+	if cfg.PersistedOperationsFile == "" {
+		return nil, nil
+	}
+	m, err := persisted.Load(cfg.PersistedOperationsFile)
+	if err != nil {
+		return nil, err
+	}
+	ext, err := persisted.NewExtension(m, cfg.PersistedOperationsOnly)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("persisted operations loaded", "file", cfg.PersistedOperationsFile, "operations", m.Len(), "only_persisted", cfg.PersistedOperationsOnly)
+	return ext, nil
+}
 
 func newLogger(format string, w io.Writer) *slog.Logger {
 	if format == "json" {

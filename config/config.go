@@ -51,6 +51,12 @@ type Config struct {
 	// LogFormat is "text" or "json" (LOG_FORMAT; default text in sandbox
 	// mode, json otherwise).
 	LogFormat string
+	// PersistedOperationsFile is the path of an operations manifest loaded
+	// at start (PERSISTED_OPERATIONS_FILE, default none; package persisted).
+	PersistedOperationsFile string
+	// PersistedOperationsOnly refuses every operation not in the manifest
+	// (PERSISTED_OPERATIONS_ONLY, default false; needs the file).
+	PersistedOperationsOnly bool
 }
 
 // Load reads the configuration through getenv (os.Getenv in production).
@@ -83,6 +89,12 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	} else if c.Sandbox {
 		c.CORSAllowedOrigins = []string{"*"}
+	}
+
+	c.PersistedOperationsFile, _ = lookup(getenv, "PERSISTED_OPERATIONS_FILE")
+	c.PersistedOperationsOnly = boolSetting(getenv, "PERSISTED_OPERATIONS_ONLY", false, &errs)
+	if c.PersistedOperationsOnly && c.PersistedOperationsFile == "" {
+		errs = append(errs, errors.New("PERSISTED_OPERATIONS_ONLY=true needs PERSISTED_OPERATIONS_FILE (the operations manifest to allow)"))
 	}
 
 	c.LogFormat = "json"

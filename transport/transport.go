@@ -58,6 +58,9 @@ type Options struct {
 	PlaygroundHeaders func() map[string]string
 	// Now is the clock used for token expiry (default time.Now).
 	Now func() time.Time
+	// PersistedOperations, when set, serves an operations manifest and may
+	// refuse operations outside it (package persisted); it runs before APQ.
+	PersistedOperations graphql.HandlerExtension
 }
 
 // New returns the gateway's HTTP handler.
@@ -108,6 +111,9 @@ func newGraphQLServer(schema graphql.ExecutableSchema, o Options) *handler.Serve
 		srv.Use(extension.Introspection{})
 	} else {
 		srv.SetDisableSuggestion(true)
+	}
+	if o.PersistedOperations != nil {
+		srv.Use(o.PersistedOperations)
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.SetErrorPresenter(graph.ErrorPresenter(o.Log, RequestID))
