@@ -63,7 +63,7 @@ type Client struct {
 	maxRetries int
 	appToken   string
 	limiter    Limiter
-	observe    func(Call)
+	observe    func(context.Context, Call)
 	backoff    func(attempt int) time.Duration
 }
 
@@ -87,8 +87,9 @@ func WithAppToken(token string) Option { return func(c *Client) { c.appToken = t
 // WithLimiter paces every upstream call through l.
 func WithLimiter(l Limiter) Option { return func(c *Client) { c.limiter = l } }
 
-// WithObserver receives every finished upstream exchange (metrics, logs).
-func WithObserver(f func(Call)) Option { return func(c *Client) { c.observe = f } }
+// WithObserver receives every finished upstream exchange (metrics, logs),
+// with the context of the operation that made it.
+func WithObserver(f func(context.Context, Call)) Option { return func(c *Client) { c.observe = f } }
 
 // WithBackoff replaces the jittered exponential backoff between retries
 // (tests use it to keep retries fast).
@@ -137,6 +138,9 @@ func jitteredBackoff(attempt int) time.Duration {
 // HasAppToken reports whether the Auth API can be called.
 func (c *Client) HasAppToken() bool { return c.appToken != "" }
 
+// errNotSent marks calls the client-side limiter kept from being sent.
+var errNotSent = errors.New("not sent")
+
 // request is one upstream call to make.
 type request struct {
 	method   string
@@ -164,6 +168,11 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 		body, sent, err := c.once(ctx, r, payload, attempt)
 		if err == nil {
 			return body, nil
+		}
+		if errors.Is(err, errNotSent) {
+			// The client-side limiter refused or the caller gave up while
+			// queuing: nothing to retry.
+			return nil, err
 		}
 		var ce *Error
 		switch {
@@ -198,18 +207,18 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 // once makes a single attempt. sent reports whether the request may have
 // reached Circle (its headers were written).
 func (c *Client) once(ctx context.Context, r request, payload []byte, attempt int) (body []byte, sent bool, err error) {
+	if c.limiter != nil {
+		if err := c.limiter.Wait(ctx); err != nil {
+			return nil, false, fmt.Errorf("circle: %s %s: %w: %w", r.method, r.endpoint, errNotSent, err)
+		}
+	}
 	start := time.Now()
 	status := 0
 	defer func() {
 		if c.observe != nil {
-			c.observe(Call{Method: r.method, Endpoint: r.endpoint, Status: status, Duration: time.Since(start), Attempt: attempt, Err: err})
+			c.observe(ctx, Call{Method: r.method, Endpoint: r.endpoint, Status: status, Duration: time.Since(start), Attempt: attempt, Err: err})
 		}
 	}()
-	if c.limiter != nil {
-		if err := c.limiter.Wait(ctx); err != nil {
-			return nil, false, err
-		}
-	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaders: func() { sent = true }})

@@ -223,7 +223,7 @@ func TestWriteRetriedWhenNeverSent(t *testing.T) {
 	url := srv.URL
 	srv.Close()
 	var attempts atomic.Int32
-	c, err := New(url, WithBackoff(fast), WithObserver(func(Call) { attempts.Add(1) }))
+	c, err := New(url, WithBackoff(fast), WithObserver(func(context.Context, Call) { attempts.Add(1) }))
 	if err != nil {
 		t.Fatal(err)
 	}
