@@ -7,7 +7,7 @@ package graph
 
 import (
 	"context"
-	"fmt"
+	"strings"
 
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/graph/model"
@@ -59,27 +59,77 @@ func (r *commentResolver) Replies(ctx context.Context, obj *model.Comment, first
 
 // CreateComment is the resolver for the createComment field.
 func (r *mutationResolver) CreateComment(ctx context.Context, input model.CreateCommentInput) (*model.CommentPayload, error) {
-	panic(fmt.Errorf("not implemented: CreateComment - createComment"))
+	postID, err := parseID("input.postId", input.PostID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := loaders.For(ctx); err != nil {
+		return nil, err
+	}
+	body, problems := newComment(input.Body, input.TiptapBody, "input")
+	if problems != nil {
+		return &model.CommentPayload{UserErrors: problems}, nil
+	}
+	l, c, err := write(ctx, func(api *circle.MemberAPI) (*circle.Comment, error) { return api.CreateComment(ctx, postID, body) })
+	if problems, err := writeFailed(err, createCommentFields); problems != nil || err != nil {
+		return &model.CommentPayload{UserErrors: problems}, err
+	}
+	comment, err := createdComment(ctx, l, postID, c)
+	if err != nil {
+		return nil, err
+	}
+	return &model.CommentPayload{Comment: comment, UserErrors: noUserErrors()}, nil
 }
 
 // ReplyToComment is the resolver for the replyToComment field.
 func (r *mutationResolver) ReplyToComment(ctx context.Context, postID string, commentID string, body string) (*model.CommentPayload, error) {
-	panic(fmt.Errorf("not implemented: ReplyToComment - replyToComment"))
+	pid, cid, err := twoIDs("postId", postID, "commentId", commentID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := loaders.For(ctx); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(body) == "" {
+		return &model.CommentPayload{UserErrors: []*model.UserError{{Field: []string{"body"}, Message: "body must not be empty"}}}, nil
+	}
+	l, c, err := write(ctx, func(api *circle.MemberAPI) (*circle.Comment, error) {
+		return api.ReplyToComment(ctx, cid, circle.NewComment{Body: body})
+	})
+	if problems, err := writeFailed(err, replyFields); problems != nil || err != nil {
+		return &model.CommentPayload{UserErrors: problems}, err
+	}
+	reply, err := createdComment(ctx, l, pid, c)
+	if err != nil {
+		return nil, err
+	}
+	return &model.CommentPayload{Comment: reply, UserErrors: noUserErrors()}, nil
 }
 
 // DeleteComment is the resolver for the deleteComment field.
 func (r *mutationResolver) DeleteComment(ctx context.Context, postID string, id string) (*model.DeletePayload, error) {
-	panic(fmt.Errorf("not implemented: DeleteComment - deleteComment"))
+	pid, cid, err := twoIDs("postId", postID, "id", id)
+	if err != nil {
+		return nil, err
+	}
+	_, _, err = write(ctx, func(api *circle.MemberAPI) (struct{}, error) {
+		return struct{}{}, api.DeleteComment(ctx, pid, cid)
+	})
+	if problems, err := writeFailed(err, nil); problems != nil || err != nil {
+		return &model.DeletePayload{UserErrors: problems}, err
+	}
+	deleted := model.FormatID(cid)
+	return &model.DeletePayload{DeletedID: &deleted, UserErrors: noUserErrors()}, nil
 }
 
 // LikeComment is the resolver for the likeComment field.
 func (r *mutationResolver) LikeComment(ctx context.Context, postID string, commentID string) (*model.CommentPayload, error) {
-	panic(fmt.Errorf("not implemented: LikeComment - likeComment"))
+	return commentLikeWrite(ctx, postID, commentID, (*circle.MemberAPI).LikeComment)
 }
 
 // UnlikeComment is the resolver for the unlikeComment field.
 func (r *mutationResolver) UnlikeComment(ctx context.Context, postID string, commentID string) (*model.CommentPayload, error) {
-	panic(fmt.Errorf("not implemented: UnlikeComment - unlikeComment"))
+	return commentLikeWrite(ctx, postID, commentID, (*circle.MemberAPI).UnlikeComment)
 }
 
 // Comment returns CommentResolver implementation.

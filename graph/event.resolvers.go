@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/graph/model"
@@ -26,12 +25,12 @@ func (r *eventResolver) Attendees(ctx context.Context, obj *model.Event, first *
 
 // RsvpEvent is the resolver for the rsvpEvent field.
 func (r *mutationResolver) RsvpEvent(ctx context.Context, spaceID string, eventID string) (*model.EventRsvpPayload, error) {
-	panic(fmt.Errorf("not implemented: RsvpEvent - rsvpEvent"))
+	return rsvpWrite(ctx, spaceID, eventID, (*circle.MemberAPI).RSVP)
 }
 
 // CancelRsvp is the resolver for the cancelRsvp field.
 func (r *mutationResolver) CancelRsvp(ctx context.Context, spaceID string, eventID string) (*model.EventRsvpPayload, error) {
-	panic(fmt.Errorf("not implemented: CancelRsvp - cancelRsvp"))
+	return rsvpWrite(ctx, spaceID, eventID, (*circle.MemberAPI).CancelRSVP)
 }
 
 // Events is the resolver for the events field.

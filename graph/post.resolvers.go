@@ -7,7 +7,7 @@ package graph
 
 import (
 	"context"
-	"fmt"
+	"errors"
 
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/graph/model"
@@ -16,22 +16,56 @@ import (
 
 // CreatePost is the resolver for the createPost field.
 func (r *mutationResolver) CreatePost(ctx context.Context, input model.CreatePostInput) (*model.PostPayload, error) {
-	panic(fmt.Errorf("not implemented: CreatePost - createPost"))
+	spaceID, err := parseID("input.spaceId", input.SpaceID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := loaders.For(ctx); err != nil {
+		return nil, err
+	}
+	body, problems := newPost(input)
+	if problems != nil {
+		return &model.PostPayload{UserErrors: problems}, nil
+	}
+	l, p, err := write(ctx, func(api *circle.MemberAPI) (*circle.Post, error) { return api.CreatePost(ctx, spaceID, body) })
+	if problems, err := writeFailed(err, createPostFields); problems != nil || err != nil {
+		return &model.PostPayload{UserErrors: problems}, err
+	}
+	if p.ID == 0 {
+		return nil, errors.New("createPost: Circle's answer holds no post id")
+	}
+	if p.Space.ID == 0 {
+		// An answer without the embedded space cannot serve the post's
+		// relations: read the post as Circle now has it.
+		return &model.PostPayload{Post: rereadPost(ctx, l, loaders.PostKey{SpaceID: spaceID, PostID: p.ID}), UserErrors: noUserErrors()}, nil
+	}
+	return &model.PostPayload{Post: model.PostFrom(p), UserErrors: noUserErrors()}, nil
 }
 
 // DeletePost is the resolver for the deletePost field.
 func (r *mutationResolver) DeletePost(ctx context.Context, spaceID string, id string) (*model.DeletePayload, error) {
-	panic(fmt.Errorf("not implemented: DeletePost - deletePost"))
+	key, err := postKeyArgs("spaceId", spaceID, "id", id)
+	if err != nil {
+		return nil, err
+	}
+	_, _, err = write(ctx, func(api *circle.MemberAPI) (struct{}, error) {
+		return struct{}{}, api.DeletePost(ctx, key.SpaceID, key.PostID)
+	})
+	if problems, err := writeFailed(err, nil); problems != nil || err != nil {
+		return &model.DeletePayload{UserErrors: problems}, err
+	}
+	deleted := model.FormatID(key.PostID)
+	return &model.DeletePayload{DeletedID: &deleted, UserErrors: noUserErrors()}, nil
 }
 
 // LikePost is the resolver for the likePost field.
 func (r *mutationResolver) LikePost(ctx context.Context, spaceID string, postID string) (*model.PostPayload, error) {
-	panic(fmt.Errorf("not implemented: LikePost - likePost"))
+	return likeWrite(ctx, spaceID, postID, (*circle.MemberAPI).LikePost)
 }
 
 // UnlikePost is the resolver for the unlikePost field.
 func (r *mutationResolver) UnlikePost(ctx context.Context, spaceID string, postID string) (*model.PostPayload, error) {
-	panic(fmt.Errorf("not implemented: UnlikePost - unlikePost"))
+	return likeWrite(ctx, spaceID, postID, (*circle.MemberAPI).UnlikePost)
 }
 
 // Comments is the resolver for the comments field.

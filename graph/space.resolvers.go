@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/graph/model"
@@ -16,12 +15,12 @@ import (
 
 // JoinSpace is the resolver for the joinSpace field.
 func (r *mutationResolver) JoinSpace(ctx context.Context, id string) (*model.SpacePayload, error) {
-	panic(fmt.Errorf("not implemented: JoinSpace - joinSpace"))
+	return membershipWrite(ctx, id, (*circle.MemberAPI).JoinSpace)
 }
 
 // LeaveSpace is the resolver for the leaveSpace field.
 func (r *mutationResolver) LeaveSpace(ctx context.Context, id string) (*model.SpacePayload, error) {
-	panic(fmt.Errorf("not implemented: LeaveSpace - leaveSpace"))
+	return membershipWrite(ctx, id, (*circle.MemberAPI).LeaveSpace)
 }
 
 // Spaces is the resolver for the spaces field.

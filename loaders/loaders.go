@@ -69,6 +69,7 @@ type Loaders struct {
 	// ProfilesByMemberID loads public profiles by community member id.
 	ProfilesByMemberID *dataloader.Loader[int64, *circle.Profile]
 
+	gets    *dataloader.Loader[circle.GetRequest, []byte]
 	sem     chan struct{}
 	onBatch func(string, int)
 }
@@ -86,9 +87,9 @@ func New(direct *circle.MemberAPI, cfg Config) *Loaders {
 
 	// Every GET goes through one cache keyed by path and query. A batch of
 	// one starts at once: deduplication needs no batch window.
-	gets := dataloader.NewBatchedLoader(l.fetchGets(direct), dataloader.WithBatchCapacity[circle.GetRequest, []byte](1))
+	l.gets = dataloader.NewBatchedLoader(l.fetchGets(direct), dataloader.WithBatchCapacity[circle.GetRequest, []byte](1))
 	l.API = direct.WithGetter(circle.GetterFunc(func(ctx context.Context, r circle.GetRequest) ([]byte, error) {
-		return gets.Load(ctx, r)()
+		return l.gets.Load(ctx, r)()
 	}))
 
 	// Spaces and profiles cost one call per key whatever the batch (the
@@ -98,6 +99,18 @@ func New(direct *circle.MemberAPI, cfg Config) *Loaders {
 	l.PostsBySpaceAndID = dataloader.NewBatchedLoader(l.batchPosts, dataloader.WithWait[PostKey, *circle.Post](cfg.BatchWait))
 	l.ProfilesByMemberID = dataloader.NewBatchedLoader(l.batchProfiles, dataloader.WithBatchCapacity[int64, *circle.Profile](1))
 	return l
+}
+
+// Invalidate forgets everything the operation has read so far, so that
+// what is read next comes from Circle again. A mutation calls it after each
+// write (whatever the write's outcome): the operation may have read the
+// objects the write changed, and the re-read in its payload must show the
+// change. Mutations run one at a time, so no load is in flight meanwhile.
+func (l *Loaders) Invalidate() {
+	l.gets.ClearAll()
+	l.SpacesByID.ClearAll()
+	l.PostsBySpaceAndID.ClearAll()
+	l.ProfilesByMemberID.ClearAll()
 }
 
 func (l *Loaders) batched(name string, size int) {

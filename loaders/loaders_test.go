@@ -244,3 +244,41 @@ func TestForWithoutLoaders(t *testing.T) {
 		t.Fatal("For on an empty context returned no error")
 	}
 }
+
+// After Invalidate every loader reads from Circle again, so a mutation's
+// re-read shows its write even when the operation read the object before;
+// until then, repeated loads stay cached.
+func TestInvalidateDropsEveryCache(t *testing.T) {
+	t.Parallel()
+	l, up := setup(t, loaders.Config{})
+	ctx := context.Background()
+	readAll := func() {
+		t.Helper()
+		if _, err := l.SpacesByID.Load(ctx, 11)(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.PostsBySpaceAndID.Load(ctx, loaders.PostKey{SpaceID: 11, PostID: 3})(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.ProfilesByMemberID.Load(ctx, 101)(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.API.Comments(ctx, 1001, circle.ListParams{Page: 1, PerPage: 5}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	readAll()
+	readAll()
+	first := up.recorded()
+	if len(first) != 4 {
+		t.Fatalf("calls before Invalidate = %v, want 4 (the second round cached)", first)
+	}
+	l.Invalidate()
+	readAll()
+	again := up.recorded()[len(first):]
+	slices.Sort(first)
+	slices.Sort(again)
+	if !slices.Equal(first, again) {
+		t.Fatalf("after Invalidate the calls were %v, want the same four again %v", again, first)
+	}
+}

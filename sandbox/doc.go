@@ -12,7 +12,10 @@
 // as Circle does, and starts with a deterministic community (spaces, one of
 // them for events and two private, dozens of members, posts, comments,
 // replies, likes, events and RSVPs) whose id kinds live in disjoint ranges,
-// so that a user id used as a member id shows at once.
+// so that a user id used as a member id shows at once. The Member API's
+// writes (posts, comments and replies, likes, RSVPs, space memberships)
+// change that state per member; counts are derived from the records, so
+// they stay exact under concurrent writes.
 //
 // It must never be used as, or in front of, a real community: it keeps
 // everything in memory, its app token and signing key are for local

@@ -37,6 +37,9 @@ type apiError struct {
 	status  int
 	message string
 	details map[string]string // error_details; written as {} when empty
+	// fields are Rails-style validation errors, written into error_details
+	// beside details as Circle does: {"body": ["can't be blank"]}.
+	fields map[string][]string
 }
 
 func (e *apiError) Error() string { return strconv.Itoa(e.status) + " " + e.message }
@@ -53,9 +56,9 @@ func missingParam(name string) *apiError {
 }
 
 type errorBody struct {
-	Success      bool              `json:"success"`
-	Message      string            `json:"message"`
-	ErrorDetails map[string]string `json:"error_details"`
+	Success      bool           `json:"success"`
+	Message      string         `json:"message"`
+	ErrorDetails map[string]any `json:"error_details"`
 }
 
 // writeJSON answers with v as JSON. The body is encoded before anything is
@@ -65,7 +68,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	if err != nil {
 		slog.Error("sandbox: encode response", "err", err)
 		status = http.StatusInternalServerError
-		body, _ = json.Marshal(errorBody{Message: "Internal server error.", ErrorDetails: map[string]string{}})
+		body, _ = json.Marshal(errorBody{Message: "Internal server error.", ErrorDetails: map[string]any{}})
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)+1))
@@ -81,9 +84,12 @@ func writeError(w http.ResponseWriter, err error) {
 		slog.Error("sandbox: internal error", "err", err)
 		e = &apiError{status: http.StatusInternalServerError, message: "Internal server error."}
 	}
-	details := e.details
-	if details == nil {
-		details = map[string]string{}
+	details := make(map[string]any, len(e.details)+len(e.fields))
+	for k, v := range e.details {
+		details[k] = v
+	}
+	for k, v := range e.fields {
+		details[k] = v
 	}
 	writeJSON(w, e.status, errorBody{Message: e.message, ErrorDetails: details})
 }
@@ -137,13 +143,24 @@ func bearer(r *http.Request) string {
 	return strings.TrimSpace(h[len(prefix):])
 }
 
-// maxBodyBytes bounds the JSON bodies the Auth API reads.
-const maxBodyBytes = 64 << 10
+// Bounds on the JSON bodies the sandbox reads: small token requests for the
+// Auth API; posts and comments, whose TipTap documents can be long, for the
+// Member API's writes.
+const (
+	maxBodyBytes      = 64 << 10
+	maxWriteBodyBytes = 1 << 20
+)
 
-// decodeBody reads a JSON object body into v; an empty body leaves v as is,
-// so that a missing field is reported as Circle reports it.
+// decodeBody reads a JSON object body of at most maxBodyBytes into v; an
+// empty body leaves v as is, so that a missing field is reported as Circle
+// reports it.
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	return decodeBodyLimit(w, r, v, maxBodyBytes)
+}
+
+// decodeBodyLimit is decodeBody with a given bound on the body's size.
+func decodeBodyLimit(w http.ResponseWriter, r *http.Request, v any, limit int64) error {
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		return &apiError{status: http.StatusRequestEntityTooLarge, message: "Request body too large."}
 	}

@@ -61,25 +61,46 @@ func New(opts Options) *Sandbox {
 // and a known path with the wrong method a JSON 405.
 func (s *Sandbox) routes() http.Handler {
 	mux := http.NewServeMux()
-	member := func(path string, h memberHandler) {
-		mux.Handle(memberPrefix+path, methods{http.MethodGet: s.memberOnly(h)})
+	endpoints := map[string]methods{}
+	member := func(method, path string, h memberHandler) {
+		if endpoints[path] == nil {
+			endpoints[path] = methods{}
+		}
+		endpoints[path][method] = s.memberOnly(h)
 	}
-	member("/community_member", s.currentMember)
-	member("/spaces", s.spaces)
-	member("/spaces/{id}", s.space)
-	member("/spaces/{space_id}/posts", s.spacePosts)
-	member("/spaces/{space_id}/posts/{id}", s.post)
-	member("/home", s.home)
-	member("/community_events", s.events)
-	member("/posts/{post_id}/comments", s.postComments)
-	member("/posts/{post_id}/comments/{id}", s.comment)
-	member("/comments/{comment_id}/replies", s.replies)
-	member("/posts/{post_id}/user_likes", s.postLikes)
-	member("/events/{event_id}/event_attendees", s.eventAttendees)
-	member("/community_members", s.members)
-	member("/community_members/{community_member_id}/public_profile", s.publicProfile)
-	member("/community_members/{community_member_id}/posts", s.memberPosts)
-	member("/community_members/{community_member_id}/comments", s.memberComments)
+	get, post, del := http.MethodGet, http.MethodPost, http.MethodDelete
+	member(get, "/community_member", s.currentMember)
+	member(get, "/spaces", s.spaces)
+	member(get, "/spaces/{id}", s.space)
+	member(post, "/spaces/{id}/join", s.joinSpace)
+	member(post, "/spaces/{id}/leave", s.leaveSpace)
+	member(get, "/spaces/{space_id}/posts", s.spacePosts)
+	member(post, "/spaces/{space_id}/posts", s.createPost)
+	member(get, "/spaces/{space_id}/posts/{id}", s.post)
+	member(del, "/spaces/{space_id}/posts/{id}", s.deletePost)
+	member(get, "/home", s.home)
+	member(get, "/community_events", s.events)
+	member(get, "/posts/{post_id}/comments", s.postComments)
+	member(post, "/posts/{post_id}/comments", s.createComment)
+	member(get, "/posts/{post_id}/comments/{id}", s.comment)
+	member(del, "/posts/{post_id}/comments/{id}", s.deleteComment)
+	member(get, "/comments/{comment_id}/replies", s.replies)
+	member(post, "/comments/{comment_id}/replies", s.createReply)
+	member(post, "/comments/{comment_id}/user_likes", s.likeComment)
+	member(del, "/comments/{comment_id}/user_likes", s.unlikeComment)
+	member(get, "/posts/{post_id}/user_likes", s.postLikes)
+	member(post, "/posts/{post_id}/user_likes", s.likePost)
+	member(del, "/posts/{post_id}/user_likes", s.unlikePost)
+	member(get, "/events/{event_id}/event_attendees", s.eventAttendees)
+	member(post, "/events/{event_id}/event_attendees", s.rsvp)
+	member(del, "/events/{event_id}/event_attendees", s.cancelRSVP)
+	member(get, "/community_members", s.members)
+	member(get, "/community_members/{community_member_id}/public_profile", s.publicProfile)
+	member(get, "/community_members/{community_member_id}/posts", s.memberPosts)
+	member(get, "/community_members/{community_member_id}/comments", s.memberComments)
+	for path, m := range endpoints {
+		mux.Handle(memberPrefix+path, m)
+	}
 
 	mux.Handle(authPrefix+"/auth_token", methods{http.MethodPost: s.appOnly(s.authToken)})
 	mux.Handle(authPrefix+"/access_token/refresh", methods{http.MethodPatch: s.appOnly(s.refreshAccessToken)})
