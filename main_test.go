@@ -1,16 +1,30 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/circle-gateway/gateway/internal/testenv"
 )
 
 // syncBuffer collects the gateway's log output concurrently.
@@ -113,5 +127,231 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not name %s: %v", name, err)
 		}
+	}
+}
+
+// On SIGTERM the gateway stops accepting, lets in-flight operations finish
+// (here: one waiting on a slow upstream call) and exits 0.
+func TestGracefulShutdownOnSIGTERM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the gateway binary")
+	}
+	bin := buildGateway(t)
+	inFlight := make(chan struct{})
+	var once sync.Once
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		once.Do(func() { close(inFlight) })
+		time.Sleep(1500 * time.Millisecond) // a slow Circle
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"id":101,"user_id":5001,"name":"Slow Member","roles":{"admin":false}}`)
+	}))
+	defer upstream.Close()
+
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), "PORT=0", "LOG_FORMAT=json", "CIRCLE_API_URL="+upstream.URL, "CIRCLE_HEADLESS_AUTH_TOKEN=app-token-for-test")
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill() }()
+	addr := make(chan string, 1)
+	var logs syncBuffer
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			logs.Write(append(sc.Bytes(), '\n'))
+			var line struct{ Msg, Addr string }
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "gateway listening" {
+				addr <- line.Addr
+			}
+		}
+	}()
+	var base string
+	select {
+	case a := <-addr:
+		_, port, _ := net.SplitHostPort(a)
+		base = "http://127.0.0.1:" + port
+	case <-time.After(20 * time.Second):
+		t.Fatalf("gateway did not start:\n%s", logs.String())
+	}
+
+	type result struct {
+		status int
+		body   string
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		body, _ := json.Marshal(map[string]string{"query": "{ me { name } }"})
+		req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+testToken(t))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		done <- result{status: resp.StatusCode, body: string(b)}
+	}()
+	select {
+	case <-inFlight:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the request never reached the upstream")
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	res := <-done
+	if res.err != nil || res.status != 200 || !strings.Contains(res.body, "Slow Member") {
+		t.Fatalf("in-flight request: %+v", res)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("exit: %v\n%s", err, logs.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the gateway did not exit after draining")
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Fatal("still accepting connections after shutdown")
+	}
+	if !strings.Contains(logs.String(), "draining") {
+		t.Errorf("no drain message in the log:\n%s", logs.String())
+	}
+}
+
+// testToken is a member token shaped like Circle's (the gateway does not
+// verify signatures; the upstream here does not either).
+func testToken(t *testing.T) string {
+	t.Helper()
+	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"community_member_id": 101, "exp": time.Now().Add(time.Hour).Unix()}).SignedString([]byte("k"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+var (
+	buildOnce sync.Once
+	buildDir  string
+	buildErr  error
+	buildOut  []byte
+)
+
+// buildGateway builds the gateway binary once per test run.
+func buildGateway(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "gateway-bin")
+		if buildErr == nil {
+			buildOut, buildErr = exec.Command("go", "build", "-o", filepath.Join(buildDir, "gateway"), ".").CombinedOutput()
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("build: %v\n%s", buildErr, buildOut)
+	}
+	return filepath.Join(buildDir, "gateway")
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		_ = os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
+// gatewayProcess is a gateway binary running in sandbox mode.
+type gatewayProcess struct {
+	base  string
+	token string
+}
+
+// startGateway runs the binary with env (sandbox mode, JSON logs) and
+// returns its address and demo token; it is killed when the test ends.
+func startGateway(t *testing.T, env ...string) gatewayProcess {
+	t.Helper()
+	cmd := exec.Command(buildGateway(t))
+	cmd.Env = append(append(os.Environ(), "PORT=0", "LOG_FORMAT=json"), env...)
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	ready := make(chan gatewayProcess, 1)
+	go func() {
+		var p gatewayProcess
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			var line struct{ Msg, Addr, Authorization string }
+			if json.Unmarshal(sc.Bytes(), &line) != nil {
+				continue
+			}
+			if line.Authorization != "" {
+				p.token = strings.TrimPrefix(line.Authorization, "Bearer ")
+			}
+			if line.Msg == "gateway listening" {
+				_, port, _ := net.SplitHostPort(line.Addr)
+				p.base = "http://127.0.0.1:" + port
+				ready <- p
+			}
+		}
+	}()
+	select {
+	case p := <-ready:
+		return p
+	case <-time.After(20 * time.Second):
+		t.Fatal("gateway did not start")
+	}
+	return gatewayProcess{}
+}
+
+// post sends a GraphQL body to the process.
+func (p gatewayProcess) post(t *testing.T, body map[string]any) map[string]any {
+	t.Helper()
+	raw, _ := json.Marshal(body)
+	req, _ := http.NewRequest(http.MethodPost, p.base+"/graphql", bytes.NewReader(raw))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+p.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// Two gateway processes sharing REDIS_URL: a query registered through A
+// runs by hash alone through B.
+func TestAPQAcrossProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the gateway binary")
+	}
+	redisURL := testenv.Redis(t)
+	a := startGateway(t, "REDIS_URL="+redisURL)
+	b := startGateway(t, "REDIS_URL="+redisURL)
+	query := `query Shared { me { name } }`
+	sum := sha256.Sum256([]byte(query))
+	ext := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hex.EncodeToString(sum[:])}}
+
+	if out := b.post(t, map[string]any{"extensions": ext}); out["errors"] == nil {
+		t.Fatalf("B knew the hash before anyone registered it: %v", out)
+	}
+	if out := a.post(t, map[string]any{"query": query, "extensions": ext}); out["errors"] != nil {
+		t.Fatalf("A: %v", out)
+	}
+	out := b.post(t, map[string]any{"extensions": ext})
+	if out["errors"] != nil || !strings.Contains(fmt.Sprint(out["data"]), "Demo Member") {
+		t.Fatalf("B by hash: %v", out)
 	}
 }

@@ -21,9 +21,14 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/redis/go-redis/v9"
 
+	"github.com/circle-gateway/gateway/apq"
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/config"
+	"github.com/circle-gateway/gateway/idtoken"
+	"github.com/circle-gateway/gateway/loaders"
+	"github.com/circle-gateway/gateway/observe"
 	"github.com/circle-gateway/gateway/persisted"
 	"github.com/circle-gateway/gateway/sandbox"
 	"github.com/circle-gateway/gateway/transport"
@@ -78,10 +83,30 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 		}
 	}
 
-	client, err := circle.New(circleURL, circle.WithTimeout(cfg.UpstreamTimeout), circle.WithAppToken(appToken))
+	obs := observe.New(log, transport.RequestID)
+	clientOpts := []circle.Option{circle.WithTimeout(cfg.UpstreamTimeout), circle.WithAppToken(appToken), circle.WithObserver(obs.Upstream)}
+	limiter, err := circle.ParseRateLimit(cfg.CircleRateLimit, circle.DefaultMaxLimiterWait)
 	if err != nil {
 		return err
 	}
+	if limiter != nil {
+		limiter.OnWait = obs.LimiterWait
+		clientOpts = append(clientOpts, circle.WithLimiter(limiter))
+	}
+	client, err := circle.New(circleURL, clientOpts...)
+	if err != nil {
+		return err
+	}
+	apqCache, closeRedis, err := apqStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeRedis()
+	idTokens, err := newIDTokenVerifier(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	log.Info("auth mutations", "auth_api", client.HasAppToken(), "signIn", idTokens != nil, "createMemberToken", cfg.ServiceKey != "")
 	handler, err := transport.New(transport.Options{
 		Client:             client,
 		Log:                log,
@@ -91,6 +116,12 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 		Introspection:      cfg.Introspection,
 		CORSAllowedOrigins: cfg.CORSAllowedOrigins,
 		PlaygroundHeaders:  playgroundHeaders,
+		ServiceKey:         cfg.ServiceKey,
+		IDTokens:           idTokens,
+		Limits:             cfg.Limits,
+		Loaders:            loaders.Config{MaxInFlight: cfg.UpstreamConcurrency},
+		APQCache:           apqCache,
+		Observer:           obs,
 
 		PersistedOperations: persistedOps,
 	})
@@ -163,6 +194,51 @@ func announceSandbox(log *slog.Logger, sb *sandbox.Sandbox, cfg config.Config) e
 }
 
 const sampleQuery = `{ me { name } homeFeed(first: 5) { nodes { title author { name } space { name } comments(first: 2) { nodes { bodyText author { name } } } } } }`
+
+// apqStore returns the Automatic Persisted Queries store: Redis when
+// REDIS_URL is set (shared by replicas), else nil (transport's in-memory
+// LRU). A Redis that does not answer at start is a startup error, so a
+// misconfigured replica fails its deployment instead of serving degraded.
+func apqStore(ctx context.Context, cfg config.Config, log *slog.Logger) (graphql.Cache[string], func(), error) {
+	if cfg.RedisURL == "" {
+		return nil, func() {}, nil
+	}
+	opts, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	rdb := redis.NewClient(opts)
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := rdb.Ping(pingCtx).Err(); err != nil {
+		_ = rdb.Close()
+		return nil, nil, fmt.Errorf("REDIS_URL: redis at %s does not answer: %w", opts.Addr, err)
+	}
+	log.Info("automatic persisted queries stored in redis", "addr", opts.Addr)
+	return apq.NewRedis(rdb, "gateway:apq:", apq.DefaultTTL, log), func() { _ = rdb.Close() }, nil
+}
+
+// newIDTokenVerifier builds signIn's identity token verifier from the
+// ID_TOKEN_* settings; nil when none is set (signIn then answers FORBIDDEN).
+// A JWKS is fetched now and refreshed until ctx ends.
+func newIDTokenVerifier(ctx context.Context, cfg config.Config, log *slog.Logger) (*idtoken.Verifier, error) {
+	if !cfg.SignInConfigured() {
+		return nil, nil
+	}
+	v, err := idtoken.New(ctx, idtoken.Config{
+		HS256Secret:   []byte(cfg.IDTokenHS256Secret),
+		PublicKeyPEM:  cfg.IDTokenPublicKeyPEM,
+		JWKSURL:       cfg.IDTokenJWKSURL,
+		Issuer:        cfg.IDTokenIssuer,
+		Audience:      cfg.IDTokenAudience,
+		IdentityClaim: idtoken.Claim(cfg.IDTokenIdentityClaim),
+		Log:           log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("signIn: %w", err)
+	}
+	return v, nil
+}
 
 // loadPersistedOperations loads PERSISTED_OPERATIONS_FILE, if set, into the
 // extension that serves it; nil (a nil interface) when there is none.

@@ -327,3 +327,15 @@ func sleep(ctx context.Context, d time.Duration) error {
 		return nil
 	}
 }
+
+// Probe checks that Circle answers at all (readiness): an unauthenticated
+// GET of the Member API, which Circle answers with 401. Any answer below 500
+// counts; only a failure to get one is an error.
+func (c *Client) Probe(ctx context.Context) error {
+	_, err := c.do(ctx, request{method: http.MethodGet, endpoint: "/community_member", target: "/community_member", prefix: memberPrefix})
+	var ce *Error
+	if err == nil || (errors.As(err, &ce) && ce.Status < 500) {
+		return nil
+	}
+	return err
+}

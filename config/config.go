@@ -7,10 +7,14 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/circle-gateway/gateway/idtoken"
 )
 
 // DefaultCircleURL is Circle's production host; both APIs live under it.
@@ -30,8 +34,33 @@ type Config struct {
 	// (CIRCLE_HEADLESS_AUTH_TOKEN), used only for Auth API calls.
 	AppToken string
 	// ServiceKey enables createMemberToken for callers sending it in
-	// X-Service-Key (GATEWAY_SERVICE_KEY; sandbox: random).
+	// X-Service-Key (GATEWAY_SERVICE_KEY, at least 16 characters; default
+	// none, which disables createMemberToken; sandbox: random).
 	ServiceKey string
+	// IDTokenHS256Secret is the shared secret signIn verifies HS256 identity
+	// tokens with (ID_TOKEN_HS256_SECRET, at least 32 bytes; default none).
+	IDTokenHS256Secret string
+	// IDTokenPublicKeyFile is the PEM public key file signIn verifies RS256
+	// (RSA) or ES256 (EC P-256) identity tokens with
+	// (ID_TOKEN_PUBLIC_KEY_FILE; default none).
+	IDTokenPublicKeyFile string
+	// IDTokenPublicKeyPEM is the content of IDTokenPublicKeyFile, read and
+	// checked at Load.
+	IDTokenPublicKeyPEM []byte
+	// IDTokenJWKSURL is the identity provider's JWKS document, for RS256 and
+	// ES256 identity tokens with rotating keys (ID_TOKEN_JWKS_URL, https;
+	// default none). At most one of the three ID token keys may be set;
+	// with none, signIn answers FORBIDDEN.
+	IDTokenJWKSURL string
+	// IDTokenIssuer, when set, must equal the identity token's iss
+	// (ID_TOKEN_ISSUER; default none: not checked).
+	IDTokenIssuer string
+	// IDTokenAudience, when set, must be among the identity token's aud
+	// (ID_TOKEN_AUDIENCE; default none: not checked).
+	IDTokenAudience string
+	// IDTokenIdentityClaim says who signs in: "sub" (sent to Circle as
+	// sso_user_id) or "email" (ID_TOKEN_IDENTITY_CLAIM, default sub).
+	IDTokenIdentityClaim string
 	// CORSAllowedOrigins are the origins allowed cross-origin access
 	// (CORS_ALLOWED_ORIGINS, comma-separated; sandbox default "*", else none).
 	CORSAllowedOrigins []string
@@ -57,6 +86,8 @@ type Config struct {
 	// PersistedOperationsOnly refuses every operation not in the manifest
 	// (PERSISTED_OPERATIONS_ONLY, default false; needs the file).
 	PersistedOperationsOnly bool
+	// Operations are the production settings (operations.go).
+	Operations
 }
 
 // Load reads the configuration through getenv (os.Getenv in production).
@@ -65,7 +96,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c := Config{
 		CircleURL:  strings.TrimSpace(getenv("CIRCLE_API_URL")),
 		AppToken:   strings.TrimSpace(getenv("CIRCLE_HEADLESS_AUTH_TOKEN")),
-		ServiceKey: getenv("GATEWAY_SERVICE_KEY"),
+		ServiceKey: strings.TrimSpace(getenv("GATEWAY_SERVICE_KEY")),
 	}
 	c.Sandbox = c.CircleURL == "" && c.AppToken == ""
 	if c.CircleURL == "" {
@@ -91,6 +122,13 @@ func Load(getenv func(string) string) (Config, error) {
 		c.CORSAllowedOrigins = []string{"*"}
 	}
 
+	if c.ServiceKey != "" && len(c.ServiceKey) < minServiceKey {
+		errs = append(errs, fmt.Errorf("GATEWAY_SERVICE_KEY must be at least %d characters (use a random string, e.g. openssl rand -hex 24)", minServiceKey))
+	}
+	errs = append(errs, c.loadIDToken(getenv)...)
+
+	errs = append(errs, c.Operations.load(getenv)...)
+
 	c.PersistedOperationsFile, _ = lookup(getenv, "PERSISTED_OPERATIONS_FILE")
 	c.PersistedOperationsOnly = boolSetting(getenv, "PERSISTED_OPERATIONS_ONLY", false, &errs)
 	if c.PersistedOperationsOnly && c.PersistedOperationsFile == "" {
@@ -108,6 +146,95 @@ func Load(getenv func(string) string) (Config, error) {
 		c.LogFormat = v
 	}
 	return c, errors.Join(errs...)
+}
+
+// minServiceKey is the shortest GATEWAY_SERVICE_KEY accepted: anyone holding
+// the key can sign in as any member, so it must not be guessable.
+const minServiceKey = 16
+
+// maxPublicKeyFile bounds ID_TOKEN_PUBLIC_KEY_FILE (a PEM public key is a
+// few hundred bytes).
+const maxPublicKeyFile = 64 << 10
+
+// loadIDToken reads the ID_TOKEN_* settings of signIn. Error messages name
+// settings, never a secret's value.
+func (c *Config) loadIDToken(getenv func(string) string) []error {
+	var errs []error
+	c.IDTokenHS256Secret, _ = lookup(getenv, "ID_TOKEN_HS256_SECRET")
+	c.IDTokenPublicKeyFile, _ = lookup(getenv, "ID_TOKEN_PUBLIC_KEY_FILE")
+	c.IDTokenJWKSURL, _ = lookup(getenv, "ID_TOKEN_JWKS_URL")
+	c.IDTokenIssuer, _ = lookup(getenv, "ID_TOKEN_ISSUER")
+	c.IDTokenAudience, _ = lookup(getenv, "ID_TOKEN_AUDIENCE")
+
+	var keys []string
+	if c.IDTokenHS256Secret != "" {
+		keys = append(keys, "ID_TOKEN_HS256_SECRET")
+		if err := idtoken.CheckHS256Secret([]byte(c.IDTokenHS256Secret)); err != nil {
+			errs = append(errs, fmt.Errorf("ID_TOKEN_HS256_SECRET must be at least 32 bytes, it has %d", len(c.IDTokenHS256Secret)))
+		}
+	}
+	if c.IDTokenPublicKeyFile != "" {
+		keys = append(keys, "ID_TOKEN_PUBLIC_KEY_FILE")
+		pem, err := readSmallFile(c.IDTokenPublicKeyFile, maxPublicKeyFile)
+		if err == nil {
+			_, _, err = idtoken.ParsePublicKey(pem)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("ID_TOKEN_PUBLIC_KEY_FILE: %w", err))
+		} else {
+			c.IDTokenPublicKeyPEM = pem
+		}
+	}
+	if c.IDTokenJWKSURL != "" {
+		keys = append(keys, "ID_TOKEN_JWKS_URL")
+		if err := idtoken.CheckJWKSURL(c.IDTokenJWKSURL); err != nil {
+			errs = append(errs, fmt.Errorf("ID_TOKEN_JWKS_URL: %w", err))
+		}
+	}
+	if len(keys) > 1 {
+		errs = append(errs, fmt.Errorf("set at most one of ID_TOKEN_HS256_SECRET, ID_TOKEN_PUBLIC_KEY_FILE and ID_TOKEN_JWKS_URL; %s are all set", strings.Join(keys, ", ")))
+	}
+
+	c.IDTokenIdentityClaim = string(idtoken.ClaimSub)
+	if v, ok := lookup(getenv, "ID_TOKEN_IDENTITY_CLAIM"); ok {
+		switch v = strings.ToLower(v); idtoken.Claim(v) {
+		case idtoken.ClaimSub, idtoken.ClaimEmail:
+			c.IDTokenIdentityClaim = v
+		default:
+			errs = append(errs, fmt.Errorf("ID_TOKEN_IDENTITY_CLAIM must be sub or email, got %q", v))
+		}
+	}
+	if len(keys) == 0 {
+		for _, name := range []string{"ID_TOKEN_ISSUER", "ID_TOKEN_AUDIENCE", "ID_TOKEN_IDENTITY_CLAIM"} {
+			if _, ok := lookup(getenv, name); ok {
+				errs = append(errs, fmt.Errorf("%s is set, but signIn has no key to verify identity tokens with: set one of ID_TOKEN_HS256_SECRET, ID_TOKEN_PUBLIC_KEY_FILE, ID_TOKEN_JWKS_URL", name))
+			}
+		}
+	}
+	return errs
+}
+
+// SignInConfigured reports whether an identity token key is set, so that
+// signIn can verify tokens.
+func (c Config) SignInConfigured() bool {
+	return c.IDTokenHS256Secret != "" || len(c.IDTokenPublicKeyPEM) > 0 || c.IDTokenJWKSURL != ""
+}
+
+// readSmallFile reads a file of at most limit bytes.
+func readSmallFile(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes: not a PEM public key", path, limit)
+	}
+	return b, nil
 }
 
 // lookup returns a trimmed, non-empty setting.

@@ -9,32 +9,93 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/graph/model"
 )
 
 // SignIn is the resolver for the signIn field.
 func (r *mutationResolver) SignIn(ctx context.Context, idToken string) (*model.AuthPayload, error) {
-	panic(fmt.Errorf("not implemented: SignIn - signIn"))
+	if err := r.authAPIReady(); err != nil {
+		return nil, err
+	}
+	if r.IDTokens == nil {
+		return nil, fmt.Errorf("%w: signIn is not configured: the gateway needs one of ID_TOKEN_HS256_SECRET, ID_TOKEN_PUBLIC_KEY_FILE or ID_TOKEN_JWKS_URL to verify identity tokens", ErrForbidden)
+	}
+	who, err := r.IDTokens.Verify(ctx, idToken)
+	if err != nil {
+		return nil, fmt.Errorf("signIn: %w", err)
+	}
+	tok, err := r.Client.CreateAuthToken(ctx, circle.Identity{SSOUserID: who.SSOUserID, Email: who.Email})
+	if err != nil {
+		return nil, r.issueFailed(ctx, "signIn", err)
+	}
+	return authPayload(tok), nil
 }
 
 // CreateMemberToken is the resolver for the createMemberToken field.
 func (r *mutationResolver) CreateMemberToken(ctx context.Context, identity model.MemberIdentityInput) (*model.AuthPayload, error) {
-	panic(fmt.Errorf("not implemented: CreateMemberToken - createMemberToken"))
+	if err := r.authAPIReady(); err != nil {
+		return nil, err
+	}
+	if r.ServiceKey == "" {
+		return nil, fmt.Errorf("%w: createMemberToken is not configured: the gateway needs GATEWAY_SERVICE_KEY", ErrForbidden)
+	}
+	if !serviceKeyMatches(ctx, r.ServiceKey) {
+		return nil, fmt.Errorf("%w: createMemberToken needs the gateway's service key in the X-Service-Key header", ErrForbidden)
+	}
+	id, err := memberIdentity(identity)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := r.Client.CreateAuthToken(ctx, id)
+	if err != nil {
+		return nil, r.issueFailed(ctx, "createMemberToken", err)
+	}
+	return authPayload(tok), nil
 }
 
 // RefreshAccessToken is the resolver for the refreshAccessToken field.
 func (r *mutationResolver) RefreshAccessToken(ctx context.Context, refreshToken string) (*model.AccessTokenPayload, error) {
-	panic(fmt.Errorf("not implemented: RefreshAccessToken - refreshAccessToken"))
+	if err := r.authAPIReady(); err != nil {
+		return nil, err
+	}
+	if err := checkRefreshToken(refreshToken); err != nil {
+		return nil, err
+	}
+	tok, err := r.Client.RefreshAccessToken(ctx, refreshToken)
+	if err != nil {
+		return nil, fmt.Errorf("refreshAccessToken: %w", err)
+	}
+	return &model.AccessTokenPayload{AccessToken: tok.AccessToken, AccessTokenExpiresAt: tok.AccessTokenExpiresAt.Time}, nil
 }
 
 // RevokeAccessToken is the resolver for the revokeAccessToken field.
 func (r *mutationResolver) RevokeAccessToken(ctx context.Context, accessToken *string) (bool, error) {
-	panic(fmt.Errorf("not implemented: RevokeAccessToken - revokeAccessToken"))
+	if err := r.authAPIReady(); err != nil {
+		return false, err
+	}
+	token, err := r.accessTokenToRevoke(ctx, accessToken)
+	if err != nil {
+		return false, err
+	}
+	if err := r.Client.RevokeAccessToken(ctx, token); err != nil {
+		return false, fmt.Errorf("revokeAccessToken: %w", err)
+	}
+	return true, nil
 }
 
 // RevokeRefreshToken is the resolver for the revokeRefreshToken field.
 func (r *mutationResolver) RevokeRefreshToken(ctx context.Context, refreshToken string) (bool, error) {
-	panic(fmt.Errorf("not implemented: RevokeRefreshToken - revokeRefreshToken"))
+	if err := r.authAPIReady(); err != nil {
+		return false, err
+	}
+	if err := checkRefreshToken(refreshToken); err != nil {
+		return false, err
+	}
+	if err := r.Client.RevokeRefreshToken(ctx, refreshToken); err != nil {
+		return false, fmt.Errorf("revokeRefreshToken: %w", err)
+	}
+	return true, nil
 }
 
 // Mutation returns MutationResolver implementation.

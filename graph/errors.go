@@ -10,10 +10,13 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/circle-gateway/gateway/auth"
 	"github.com/circle-gateway/gateway/circle"
+	"github.com/circle-gateway/gateway/idtoken"
+	"github.com/circle-gateway/gateway/limits"
 	"github.com/circle-gateway/gateway/relay"
 )
 
@@ -57,8 +60,13 @@ func ErrorPresenter(log *slog.Logger, requestID RequestIDFunc) graphql.ErrorPres
 		if gqlErr.Extensions == nil {
 			gqlErr.Extensions = map[string]any{}
 		}
-		if _, ok := gqlErr.Extensions["code"]; ok {
-			// gqlgen's own errors (parse, validation, complexity) keep their code.
+		if code, ok := gqlErr.Extensions["code"]; ok {
+			// gqlgen's own errors (parse, validation, complexity) keep their
+			// code, except the parser's size limits, which GATEWAY.md §5
+			// reports like every other query limit.
+			if code == errcode.ParseFailed && (strings.HasPrefix(gqlErr.Message, "exceeded token limit") || strings.HasPrefix(gqlErr.Message, "exceeded maximum nesting depth")) {
+				gqlErr.Extensions["code"] = limits.Code
+			}
 			return gqlErr
 		}
 		code, message, extra := classify(err)
@@ -88,8 +96,12 @@ func classify(err error) (code, message string, extra map[string]any) {
 		return CodeBadUserInput, userMessage(err, ErrBadInput), nil
 	case errors.Is(err, relay.ErrBadArgument):
 		return CodeBadUserInput, userMessage(err, relay.ErrBadArgument), nil
+	case errors.Is(err, idtoken.ErrInvalid):
+		return CodeUnauthenticated, idtoken.ErrInvalid.Error() + ": " + userMessage(err, idtoken.ErrInvalid), nil
 	case errors.Is(err, ErrForbidden):
 		return CodeForbidden, userMessage(err, ErrForbidden), nil
+	case errors.Is(err, circle.ErrNoAppToken):
+		return CodeForbidden, circle.ErrNoAppToken.Error(), nil
 	case errors.As(err, &ce):
 		return classifyUpstream(ce)
 	case errors.Is(err, circle.ErrOutcomeUnknown):

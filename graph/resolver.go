@@ -8,6 +8,10 @@ package graph
 
 import (
 	"log/slog"
+	"time"
+
+	"github.com/circle-gateway/gateway/circle"
+	"github.com/circle-gateway/gateway/idtoken"
 )
 
 // Resolver is the dependency root of the GraphQL layer: everything a
@@ -16,4 +20,18 @@ import (
 type Resolver struct {
 	// Log receives resolver-level diagnostics; never tokens.
 	Log *slog.Logger
+	// Client calls Circle's Auth API for the token mutations (it holds the
+	// app token; member reads go through the loaders instead). Nil makes
+	// every Auth mutation answer FORBIDDEN, as without the app token.
+	Client *circle.Client
+	// ServiceKey is GATEWAY_SERVICE_KEY: createMemberToken issues tokens for
+	// any member, so only callers sending it in X-Service-Key may use it.
+	// Empty disables createMemberToken.
+	ServiceKey string
+	// IDTokens verifies signIn's identity tokens before any Auth API call;
+	// nil (no ID_TOKEN_* key configured) disables signIn.
+	IDTokens *idtoken.Verifier
+	// Now is the clock for checking access tokens passed as arguments
+	// (default time.Now).
+	Now func() time.Time
 }

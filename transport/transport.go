@@ -31,7 +31,10 @@ import (
 	"github.com/circle-gateway/gateway/auth"
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/graph"
+	"github.com/circle-gateway/gateway/idtoken"
+	"github.com/circle-gateway/gateway/limits"
 	"github.com/circle-gateway/gateway/loaders"
+	"github.com/circle-gateway/gateway/observe"
 )
 
 // Options configure the HTTP surface.
@@ -58,9 +61,22 @@ type Options struct {
 	PlaygroundHeaders func() map[string]string
 	// Now is the clock used for token expiry (default time.Now).
 	Now func() time.Time
+	// ServiceKey is GATEWAY_SERVICE_KEY, which createMemberToken requires in
+	// X-Service-Key; empty disables createMemberToken.
+	ServiceKey string
+	// IDTokens verifies signIn's identity tokens; nil disables signIn.
+	IDTokens *idtoken.Verifier
 	// PersistedOperations, when set, serves an operations manifest and may
 	// refuse operations outside it (package persisted); it runs before APQ.
 	PersistedOperations graphql.HandlerExtension
+	// Limits bounds each operation's depth, aliases, root fields and cost
+	// (zero fields: GATEWAY.md defaults).
+	Limits limits.Limits
+	// APQCache stores Automatic Persisted Queries (default: an in-memory
+	// LRU; package apq has the Redis one replicas share).
+	APQCache graphql.Cache[string]
+	// Observer records metrics and logs (default: one logging to Log).
+	Observer *observe.Observer
 }
 
 // New returns the gateway's HTTP handler.
@@ -80,11 +96,25 @@ func New(o Options) (http.Handler, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	schema := graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{Log: o.Log}})
+	if o.APQCache == nil {
+		o.APQCache = lru.New[string](1000)
+	}
+	if o.Observer == nil {
+		o.Observer = observe.New(o.Log, RequestID)
+	}
+	schema := graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{
+		Log:        o.Log,
+		Client:     o.Client,
+		ServiceKey: o.ServiceKey,
+		IDTokens:   o.IDTokens,
+		Now:        o.Now,
+	}})
 	gql := newGraphQLServer(schema, o)
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", withCORS(o.CORSAllowedOrigins, gql))
+	mux.Handle("/graphql", withCORS(o.CORSAllowedOrigins, o.Observer.Middleware(guard(o.MaxBodyBytes, gql))))
+	mux.Handle("GET /metrics", o.Observer.MetricsHandler())
+	mux.Handle("GET /readyz", &readiness{lastAnswer: o.Observer.LastUpstreamAnswer, probe: o.Client.Probe})
 	mux.Handle("GET /{$}", playgroundHandler(o))
 	sdl := schemaSDL(schema)
 	mux.HandleFunc("GET /schema.graphql", func(w http.ResponseWriter, _ *http.Request) {
@@ -115,7 +145,9 @@ func newGraphQLServer(schema graphql.ExecutableSchema, o Options) *handler.Serve
 	if o.PersistedOperations != nil {
 		srv.Use(o.PersistedOperations)
 	}
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: o.APQCache})
+	srv.Use(o.Limits)
+	srv.AroundResponses(o.Observer.AroundResponses)
 	srv.SetErrorPresenter(graph.ErrorPresenter(o.Log, RequestID))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		o.Log.ErrorContext(ctx, "panic in resolver", "panic", fmt.Sprint(p), "request_id", RequestID(ctx), "stack", string(debug.Stack()))
@@ -127,7 +159,11 @@ func newGraphQLServer(schema graphql.ExecutableSchema, o Options) *handler.Serve
 		ctx = auth.NewContext(ctx, member, err)
 		var l *loaders.Loaders
 		if err == nil {
-			l = loaders.New(o.Client.Member(member.Token), o.Loaders)
+			cfg := o.Loaders
+			if cfg.OnBatch == nil {
+				cfg.OnBatch = o.Observer.Batch
+			}
+			l = loaders.New(o.Client.Member(member.Token), cfg)
 		}
 		return next(loaders.NewContext(ctx, l, err))
 	})
@@ -136,6 +172,11 @@ func newGraphQLServer(schema graphql.ExecutableSchema, o Options) *handler.Serve
 
 // withCORS applies the CORS policy of GATEWAY.md §1 through rs/cors.
 func withCORS(origins []string, next http.Handler) http.Handler {
+	if len(origins) == 0 {
+		// rs/cors reads an empty list as "allow all"; no origins configured
+		// means no cross-origin access, so no CORS handling at all.
+		return next
+	}
 	return cors.New(cors.Options{
 		AllowedOrigins: origins,
 		AllowedMethods: []string{http.MethodGet, http.MethodPost},
@@ -172,8 +213,9 @@ func RequestID(ctx context.Context) string {
 }
 
 // withRequestContext gives every request an id (X-Request-Id when the
-// caller sent a sane one), echoes it in the response, bounds the body and
-// the request's lifetime.
+// caller sent a sane one), echoes it in the response, and bounds the
+// request's lifetime (REQUEST_TIMEOUT), which also ends when the client
+// goes away.
 func withRequestContext(o Options, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
@@ -187,7 +229,6 @@ func withRequestContext(o Options, next http.Handler) http.Handler {
 			ctx, cancel = context.WithTimeout(ctx, o.RequestTimeout)
 			defer cancel()
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, o.MaxBodyBytes)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

@@ -34,16 +34,17 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:9999", "address to listen on (host:port)")
 	latency := flag.Duration("latency", 0, "simulated delay added to every response, e.g. 50ms, to see how clients behave over a real network")
 	appToken := flag.String("app-token", os.Getenv("CIRCLE_SANDBOX_APP_TOKEN"), "app token the Auth API accepts (default $CIRCLE_SANDBOX_APP_TOKEN, else random per start)")
+	quiet := flag.Bool("quiet", false, "no access log line per request (load tests)")
 	flag.Parse()
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := run(log, *addr, *latency, *appToken); err != nil {
+	if err := run(log, *addr, *latency, *appToken, *quiet); err != nil {
 		log.Error("circle-sandbox stopped", "err", err)
 		os.Exit(1)
 	}
 }
 
-func run(log *slog.Logger, addr string, latency time.Duration, appToken string) error {
+func run(log *slog.Logger, addr string, latency time.Duration, appToken string, quiet bool) error {
 	if latency < 0 {
 		return fmt.Errorf("-latency must not be negative, got %s", latency)
 	}
@@ -60,8 +61,12 @@ func run(log *slog.Logger, addr string, latency time.Duration, appToken string) 
 	if err != nil {
 		return err
 	}
+	handler := delay(latency, sb.Handler())
+	if !quiet {
+		handler = accessLog(log, handler)
+	}
 	srv := &http.Server{
-		Handler:           accessLog(log, delay(latency, sb.Handler())),
+		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30*time.Second + latency,

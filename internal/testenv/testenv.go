@@ -25,6 +25,7 @@ import (
 
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/loaders"
+	"github.com/circle-gateway/gateway/observe"
 	"github.com/circle-gateway/gateway/sandbox"
 	"github.com/circle-gateway/gateway/transport"
 )
@@ -171,6 +172,9 @@ type Env struct {
 	URL string
 	// Logs holds everything the gateway logged.
 	Logs *SyncBuffer
+	// AppToken is the Headless Auth app token the gateway was given ("" with
+	// Options.NoAppToken), for tests that check where it travels.
+	AppToken string
 
 	directOnce sync.Once
 	directURL  string
@@ -196,6 +200,9 @@ func (e *Env) SandboxURL(tb testing.TB) string {
 type Options struct {
 	// Upstream replaces the sandbox with a custom Circle double.
 	Upstream http.Handler
+	// UpstreamURL points the gateway at an upstream outside the Env (e.g. a
+	// closed port); the recorder then sees nothing.
+	UpstreamURL string
 	// Transport overrides transport options (Client and Log are filled in).
 	Transport transport.Options
 	// ClientOptions are extra circle client options.
@@ -204,6 +211,9 @@ type Options struct {
 	Loaders loaders.Config
 	// DisableIntrospection turns introspection off (it is on otherwise).
 	DisableIntrospection bool
+	// NoAppToken starts the gateway without an app token, as when
+	// CIRCLE_HEADLESS_AUTH_TOKEN is not set.
+	NoAppToken bool
 }
 
 // New starts an Env and stops it when the test ends.
@@ -219,19 +229,29 @@ func New(tb testing.TB, o Options) *Env {
 	up := httptest.NewServer(env.Upstream)
 	tb.Cleanup(up.Close)
 	env.UpstreamURL = up.URL
+	if o.UpstreamURL != "" {
+		env.UpstreamURL = o.UpstreamURL
+	}
 
 	appToken := "test-app-token"
 	if env.Sandbox != nil {
 		appToken = env.Sandbox.AppToken()
 	}
-	opts := append([]circle.Option{circle.WithAppToken(appToken), circle.WithBackoff(func(int) time.Duration { return time.Millisecond })}, o.ClientOptions...)
-	client, err := circle.New(up.URL, opts...)
+	if o.NoAppToken {
+		appToken = ""
+	}
+	env.AppToken = appToken
+	log := slog.New(slog.NewTextHandler(env.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	obs := observe.New(log, transport.RequestID)
+	opts := append([]circle.Option{circle.WithAppToken(appToken), circle.WithObserver(obs.Upstream), circle.WithBackoff(func(int) time.Duration { return time.Millisecond })}, o.ClientOptions...)
+	client, err := circle.New(env.UpstreamURL, opts...)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	to := o.Transport
 	to.Client = client
-	to.Log = slog.New(slog.NewTextHandler(env.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	to.Log = log
+	to.Observer = obs
 	to.Loaders = o.Loaders
 	if to.CORSAllowedOrigins == nil {
 		to.CORSAllowedOrigins = []string{"*"}
@@ -305,8 +325,20 @@ func (e *Env) Do(tb testing.TB, token, query string, vars map[string]any) Respon
 	return e.DoWith(tb, headers, query, vars)
 }
 
+// DoClient posts a query with a given HTTP client (e.g. one without
+// keep-alives, for goroutine accounting).
+func (e *Env) DoClient(tb testing.TB, client *http.Client, token, query string) Response {
+	tb.Helper()
+	return e.do(tb, client, http.Header{"Authorization": {"Bearer " + token}}, query, nil)
+}
+
 // DoWith posts a GraphQL operation with arbitrary headers.
 func (e *Env) DoWith(tb testing.TB, headers http.Header, query string, vars map[string]any) Response {
+	tb.Helper()
+	return e.do(tb, http.DefaultClient, headers, query, vars)
+}
+
+func (e *Env) do(tb testing.TB, client *http.Client, headers http.Header, query string, vars map[string]any) Response {
 	tb.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, e.URL+"/graphql", bytes.NewReader(body))
@@ -317,7 +349,7 @@ func (e *Env) DoWith(tb testing.TB, headers http.Header, query string, vars map[
 	for k, v := range headers {
 		req.Header[k] = v
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		tb.Fatal(err)
 	}

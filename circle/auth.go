@@ -1,0 +1,110 @@
+package circle
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// The Auth API (headless-auth-v1.yaml): member token issuance, refresh and
+// revocation. Every call carries the community's app token, never a member's;
+// none is ever retried once it may have reached Circle (do's policy for
+// non-GET methods), because issuing or revoking twice is not harmless.
+
+// ErrNoAppToken is returned by every Auth API method when the Client has no
+// app token (CIRCLE_HEADLESS_AUTH_TOKEN is not set): the Auth API refuses
+// anonymous calls, so the gateway does not make them.
+var ErrNoAppToken = errors.New("the Circle Auth API needs CIRCLE_HEADLESS_AUTH_TOKEN, which is not set")
+
+// Auth API endpoint templates, for metrics, errors and logs.
+const (
+	endpointAuthToken          = "POST /auth_token"
+	endpointRefreshAccessToken = "PATCH /access_token/refresh"
+	endpointRevokeAccessToken  = "POST /access_token/revoke"
+	endpointRevokeRefreshToken = "POST /refresh_token/revoke"
+)
+
+// Identity names the member to issue tokens for. Circle wants one of the
+// three; when several are set Circle decides which one counts (SSOUserID,
+// then CommunityMemberID, then Email), so all set fields are sent as given.
+type Identity struct {
+	// SSOUserID is the member's id at the community's identity provider.
+	SSOUserID string `json:"sso_user_id,omitempty"`
+	// CommunityMemberID is Circle's community member id.
+	CommunityMemberID int64 `json:"community_member_id,omitempty"`
+	// Email is the member's email address.
+	Email string `json:"email,omitempty"`
+}
+
+// IsZero reports whether no identifier is set (Circle would answer 404).
+func (id Identity) IsZero() bool {
+	return id.SSOUserID == "" && id.CommunityMemberID == 0 && id.Email == ""
+}
+
+// authCall performs one Auth API call with the app token and decodes a 2xx
+// body into out when out is non-nil.
+func (c *Client) authCall(ctx context.Context, method, endpoint, target string, body, out any) error {
+	if c.appToken == "" {
+		return fmt.Errorf("circle: %s: %w", endpoint, ErrNoAppToken)
+	}
+	raw, err := c.do(ctx, request{method: method, endpoint: endpoint, target: target, prefix: authPrefix, token: c.appToken, body: body})
+	if err != nil {
+		return err
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		// The decode error names types and fields, never the body's values
+		// (which hold tokens).
+		return fmt.Errorf("circle: %s: decode response: %w", endpoint, err)
+	}
+	return nil
+}
+
+// CreateAuthToken issues a member's access and refresh tokens (POST
+// /api/v1/headless/auth_token). Circle answers 404 when no member matches id.
+func (c *Client) CreateAuthToken(ctx context.Context, id Identity) (*AuthToken, error) {
+	var tok AuthToken
+	if err := c.authCall(ctx, http.MethodPost, endpointAuthToken, "/auth_token", id, &tok); err != nil {
+		return nil, err
+	}
+	if tok.AccessToken == "" || tok.RefreshToken == "" {
+		return nil, fmt.Errorf("circle: %s: response lacks access_token or refresh_token", endpointAuthToken)
+	}
+	return &tok, nil
+}
+
+// RefreshAccessToken trades a refresh token for a new access token (PATCH
+// /api/v1/headless/access_token/refresh); the refresh token stays valid.
+// Circle answers 404 for an unknown refresh token and 401 for an expired one.
+func (c *Client) RefreshAccessToken(ctx context.Context, refreshToken string) (*RefreshedAccessToken, error) {
+	var tok RefreshedAccessToken
+	body := map[string]string{"refresh_token": refreshToken}
+	if err := c.authCall(ctx, http.MethodPatch, endpointRefreshAccessToken, "/access_token/refresh", body, &tok); err != nil {
+		return nil, err
+	}
+	if tok.AccessToken == "" {
+		return nil, fmt.Errorf("circle: %s: response lacks access_token", endpointRefreshAccessToken)
+	}
+	return &tok, nil
+}
+
+// RevokeAccessToken revokes a member access token (POST
+// /api/v1/headless/access_token/revoke), after which Circle's Member API
+// refuses it. Circle answers 422 for a token that is invalid, expired or
+// already revoked.
+func (c *Client) RevokeAccessToken(ctx context.Context, accessToken string) error {
+	body := map[string]string{"access_token": accessToken}
+	return c.authCall(ctx, http.MethodPost, endpointRevokeAccessToken, "/access_token/revoke", body, nil)
+}
+
+// RevokeRefreshToken revokes a refresh token (POST
+// /api/v1/headless/refresh_token/revoke), so it buys no more access tokens.
+// Circle answers 404 for an unknown token and 401 for an expired one.
+func (c *Client) RevokeRefreshToken(ctx context.Context, refreshToken string) error {
+	body := map[string]string{"refresh_token": refreshToken}
+	return c.authCall(ctx, http.MethodPost, endpointRevokeRefreshToken, "/refresh_token/revoke", body, nil)
+}

@@ -1,0 +1,387 @@
+// Command loadtest measures the gateway under load, on loopback only:
+// throughput, p50/p99 latency and the gateway's peak RSS for the reference
+// queries at several client counts, next to the same load sent straight to
+// the upstream's REST endpoint (the floor the gateway is compared with).
+//
+// The upstream (cmd/circle-sandbox, with a simulated latency) and the
+// gateway run as separate processes, built from this checkout, so the
+// figures are the gateway's own. Every scenario is bounded in time.
+//
+//	go run ./cmd/loadtest                    # the full run (about two minutes)
+//	go run ./cmd/loadtest -duration 2s -clients 16
+//
+// The gateway runs with CIRCLE_RATE_LIMIT=off (the production limit, 2000
+// calls per 5 minutes, would throttle any load test) and otherwise its
+// defaults.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// queries are the reference queries of GATEWAY.md §6.
+var queries = []struct{ name, query string }{
+	{"feed", `{ homeFeed(first: 20) { nodes { title author { name } space { name } } } }`},
+	{"feed+comments", `{ homeFeed(first: 20) { nodes { title author { name avatarUrl } space { name } comments(first: 3) { nodes { bodyText author { name } } } } } }`},
+	{"feed+bio", `{ homeFeed(first: 20) { nodes { title author { name avatarUrl bio } space { name } } } }`},
+	{"spaces+posts", `{ spaces { name posts(first: 5) { nodes { title } } } }`},
+}
+
+// floorPath is the REST call behind the feed: the least any client of
+// Circle pays for the same page.
+const floorPath = "/api/headless/v1/home?page=1&per_page=20"
+
+const appToken = "loadtest-app-token"
+
+type options struct {
+	duration    time.Duration
+	warmup      time.Duration
+	clients     []int
+	latencies   []time.Duration
+	only        string
+	concurrency string
+}
+
+func main() {
+	var o options
+	clients := flag.String("clients", "1,16,64", "comma-separated client counts")
+	latencies := flag.String("latency", "0ms,100ms", "comma-separated simulated upstream latencies")
+	flag.DurationVar(&o.duration, "duration", 4*time.Second, "measuring time per scenario")
+	flag.DurationVar(&o.warmup, "warmup", 500*time.Millisecond, "warm-up time per scenario (not measured)")
+	flag.StringVar(&o.only, "only", "", "run only the queries whose name contains this")
+	flag.StringVar(&o.concurrency, "upstream-concurrency", "", "UPSTREAM_CONCURRENCY for the gateway (default: its own default, 16)")
+	flag.Parse()
+	var err error
+	if o.clients, err = parseInts(*clients); err != nil {
+		fatal(err)
+	}
+	for _, s := range strings.Split(*latencies, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(s))
+		if err != nil {
+			fatal(fmt.Errorf("-latency: %w", err))
+		}
+		o.latencies = append(o.latencies, d)
+	}
+	if err := run(o); err != nil {
+		fatal(err)
+	}
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "loadtest:", err)
+	os.Exit(1)
+}
+
+func parseInts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("bad count %q", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func run(o options) error {
+	dir, err := os.MkdirTemp("", "loadtest")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	fmt.Fprintln(os.Stderr, "building gateway and circle-sandbox …")
+	gatewayBin, sandboxBin := filepath.Join(dir, "gateway"), filepath.Join(dir, "circle-sandbox")
+	for bin, pkg := range map[string]string{gatewayBin: ".", sandboxBin: "./cmd/circle-sandbox"} {
+		if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+			return fmt.Errorf("build %s: %v\n%s", pkg, err, out)
+		}
+	}
+
+	fmt.Printf("# Load test %s, GOMAXPROCS of this machine: %d cores\n\n", time.Now().UTC().Format(time.RFC3339), runtime.NumCPU())
+	fmt.Printf("Each scenario: %s warm-up, then %s measured. Gateway and upstream are separate processes on loopback.\n\n", o.warmup, o.duration)
+	for _, latency := range o.latencies {
+		if err := runLatency(o, latency, gatewayBin, sandboxBin, dir); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func runLatency(o options, latency time.Duration, gatewayBin, sandboxBin, dir string) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	upPort, gwPort := freePort(), freePort()
+	upURL := fmt.Sprintf("http://127.0.0.1:%d", upPort)
+	gwURL := fmt.Sprintf("http://127.0.0.1:%d", gwPort)
+
+	sandbox := exec.CommandContext(ctx, sandboxBin, "-addr", fmt.Sprintf("127.0.0.1:%d", upPort), "-latency", latency.String(), "-app-token", appToken, "-quiet")
+	sandbox.Stdout, sandbox.Stderr = io.Discard, os.Stderr
+	if err := sandbox.Start(); err != nil {
+		return err
+	}
+	defer stop(sandbox)
+	if err := waitHTTP(upURL + "/api/headless/v1/spaces"); err != nil {
+		return fmt.Errorf("upstream: %w", err)
+	}
+	token, err := demoToken(upURL)
+	if err != nil {
+		return err
+	}
+
+	logFile, err := os.Create(filepath.Join(dir, "gateway.log"))
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	gateway := exec.CommandContext(ctx, gatewayBin)
+	gateway.Env = append(os.Environ(), "PORT="+strconv.Itoa(gwPort), "CIRCLE_API_URL="+upURL, "CIRCLE_HEADLESS_AUTH_TOKEN="+appToken,
+		"CIRCLE_RATE_LIMIT=off", "LOG_FORMAT=json")
+	if o.concurrency != "" {
+		gateway.Env = append(gateway.Env, "UPSTREAM_CONCURRENCY="+o.concurrency)
+	}
+	gateway.Stdout, gateway.Stderr = logFile, os.Stderr
+	if err := gateway.Start(); err != nil {
+		return err
+	}
+	defer stop(gateway)
+	if err := waitHTTP(gwURL + "/healthz"); err != nil {
+		return fmt.Errorf("gateway: %w", err)
+	}
+
+	fmt.Printf("## Upstream latency %s\n\n", latency)
+	fmt.Println("| target | clients | requests | throughput (req/s) | p50 | p99 | errors | gateway peak RSS |")
+	fmt.Println("|---|---|---|---|---|---|---|---|")
+	floor := target{name: "floor: GET /home (REST, direct)", do: restCall(upURL+floorPath, token)}
+	targets := []target{floor}
+	for _, q := range queries {
+		if o.only != "" && !strings.Contains(q.name, o.only) {
+			continue
+		}
+		targets = append(targets, target{name: q.name, do: graphqlCall(gwURL+"/graphql", token, q.query)})
+	}
+	for _, t := range targets {
+		for _, c := range o.clients {
+			resetPeakRSS(gateway.Process.Pid)
+			res := measure(t.do, c, o.warmup, o.duration)
+			rss := "—"
+			if !strings.HasPrefix(t.name, "floor") {
+				rss = fmt.Sprintf("%.1f MiB", float64(peakRSS(gateway.Process.Pid))/(1<<20))
+			}
+			fmt.Printf("| %s | %d | %d | %.0f | %s | %s | %d | %s |\n", t.name, c, res.count, res.throughput, ms(res.p50), ms(res.p99), res.errors, rss)
+		}
+	}
+	fmt.Printf("\nGateway peak RSS over the whole run at %s: %.1f MiB\n\n", latency, float64(lifetimePeak(gateway.Process.Pid))/(1<<20))
+	return nil
+}
+
+type target struct {
+	name string
+	do   func(client *http.Client) error
+}
+
+type result struct {
+	count      int
+	errors     int
+	throughput float64
+	p50, p99   time.Duration
+}
+
+// measure runs do from n clients: a warm-up, then a measured window.
+func measure(do func(*http.Client) error, n int, warmup, window time.Duration) result {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n, MaxIdleConns: n, IdleConnTimeout: time.Minute}, Timeout: 30 * time.Second}
+	defer client.CloseIdleConnections()
+	var measuring atomic.Bool
+	var errs atomic.Int64
+	lat := make([][]time.Duration, n)
+	deadline := time.Now().Add(warmup + window)
+	go func() { time.Sleep(warmup); measuring.Store(true) }()
+	var wg sync.WaitGroup
+	var start, end time.Time
+	var once sync.Once
+	for i := range n {
+		wg.Go(func() {
+			for time.Now().Before(deadline) {
+				t0 := time.Now()
+				err := do(client)
+				d := time.Since(t0)
+				if !measuring.Load() {
+					continue
+				}
+				once.Do(func() { start = t0 })
+				if err != nil {
+					errs.Add(1)
+					continue
+				}
+				lat[i] = append(lat[i], d)
+			}
+		})
+	}
+	wg.Wait()
+	end = time.Now()
+	all := slices.Concat(lat...)
+	slices.Sort(all)
+	r := result{count: len(all), errors: int(errs.Load())}
+	if len(all) > 0 {
+		r.p50 = all[len(all)/2]
+		r.p99 = all[min(len(all)-1, len(all)*99/100)]
+		r.throughput = float64(len(all)) / end.Sub(start).Seconds()
+	}
+	return r
+}
+
+func graphqlCall(url, token, query string) func(*http.Client) error {
+	body, _ := json.Marshal(map[string]string{"query": query})
+	return func(c *http.Client) error {
+		req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		return check(c.Do(req))
+	}
+}
+
+func restCall(url, token string) func(*http.Client) error {
+	return func(c *http.Client) error {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		return check(c.Do(req))
+	}
+}
+
+func check(resp *http.Response, err error) error {
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != 200 || bytes.Contains(b, []byte(`"errors":`)) {
+		return fmt.Errorf("status %d: %.200s", resp.StatusCode, b)
+	}
+	return nil
+}
+
+// demoToken signs in the sandbox's demo member through its Auth API.
+func demoToken(upURL string) (string, error) {
+	req, _ := http.NewRequest(http.MethodPost, upURL+"/api/v1/headless/auth_token", strings.NewReader(`{"sso_user_id":"demo-user"}`))
+	req.Header.Set("Authorization", "Bearer "+appToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var out struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || out.AccessToken == "" {
+		return "", fmt.Errorf("demo token: status %d, %v", resp.StatusCode, err)
+	}
+	return out.AccessToken, nil
+}
+
+func waitHTTP(url string) error {
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func stop(cmd *exec.Cmd) {
+	if cmd.Process == nil {
+		return
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+	}
+}
+
+func freePort() int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// resetPeakRSS resets the kernel's peak-RSS mark of pid (Linux
+// /proc/<pid>/clear_refs, value 5), so the next reading covers one scenario.
+func resetPeakRSS(pid int) {
+	_ = os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0)
+}
+
+// peakRSS is VmHWM of pid in bytes (the peak since the last reset).
+func peakRSS(pid int) int64 { return statusField(pid, "VmHWM:") }
+
+// lifetimePeak is the largest peak seen; with resets it is the last
+// scenario's, so it is tracked here.
+var lifetime struct {
+	sync.Mutex
+	peak map[int]int64
+}
+
+func lifetimePeak(pid int) int64 {
+	lifetime.Lock()
+	defer lifetime.Unlock()
+	return lifetime.peak[pid]
+}
+
+func statusField(pid int, field string) int64 {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), field); ok {
+			kb, _ := strconv.ParseInt(strings.Fields(rest)[0], 10, 64)
+			v := kb << 10
+			lifetime.Lock()
+			if lifetime.peak == nil {
+				lifetime.peak = map[int]int64{}
+			}
+			lifetime.peak[pid] = max(lifetime.peak[pid], v)
+			lifetime.Unlock()
+			return v
+		}
+	}
+	return 0
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }

@@ -1,0 +1,208 @@
+package config
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const hsSecret = "an-hs256-secret-of-at-least-32-bytes!!"
+
+// writeFile writes content to a fresh file and returns its path.
+func writeFile(t *testing.T, name string, content []byte) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func ecPublicKeyPEM(t *testing.T) []byte {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+}
+
+func TestLoadDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := Load(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Sandbox || c.Port != 8080 || c.CircleURL != DefaultCircleURL || c.UpstreamTimeout != 10*time.Second || c.RequestTimeout != 30*time.Second ||
+		c.MaxBodyBytes != 2<<20 || c.MaxTokens != 15000 || !c.Introspection || c.LogFormat != "text" || len(c.CORSAllowedOrigins) != 1 {
+		t.Fatalf("defaults: %+v", c)
+	}
+	if c.ServiceKey != "" || c.SignInConfigured() || c.IDTokenIdentityClaim != "sub" || c.IDTokenIssuer != "" || c.IDTokenAudience != "" {
+		t.Fatalf("auth defaults: %+v", c)
+	}
+}
+
+func TestLoadAuthSettings(t *testing.T) {
+	t.Parallel()
+	ecPEM := ecPublicKeyPEM(t)
+	keyFile := writeFile(t, "key.pem", ecPEM)
+	tests := []struct {
+		name    string
+		env     map[string]string
+		check   func(t *testing.T, c Config)
+		wantErr []string
+	}{
+		{
+			name: "service key trimmed",
+			env:  map[string]string{"GATEWAY_SERVICE_KEY": "  0123456789abcdef0123\n"},
+			check: func(t *testing.T, c Config) {
+				if c.ServiceKey != "0123456789abcdef0123" {
+					t.Errorf("ServiceKey = %q", c.ServiceKey)
+				}
+			},
+		},
+		{
+			name:    "service key too short",
+			env:     map[string]string{"GATEWAY_SERVICE_KEY": "short-key"},
+			wantErr: []string{"GATEWAY_SERVICE_KEY must be at least 16"},
+		},
+		{
+			name: "HS256 secret with issuer, audience and email claim",
+			env: map[string]string{"ID_TOKEN_HS256_SECRET": hsSecret, "ID_TOKEN_ISSUER": "https://idp.example", "ID_TOKEN_AUDIENCE": "gateway",
+				"ID_TOKEN_IDENTITY_CLAIM": "EMAIL"},
+			check: func(t *testing.T, c Config) {
+				if !c.SignInConfigured() || c.IDTokenHS256Secret != hsSecret || c.IDTokenIssuer != "https://idp.example" || c.IDTokenAudience != "gateway" || c.IDTokenIdentityClaim != "email" {
+					t.Errorf("%+v", c)
+				}
+			},
+		},
+		{
+			name:    "HS256 secret too short",
+			env:     map[string]string{"ID_TOKEN_HS256_SECRET": "too-short"},
+			wantErr: []string{"ID_TOKEN_HS256_SECRET must be at least 32 bytes"},
+		},
+		{
+			name: "public key file",
+			env:  map[string]string{"ID_TOKEN_PUBLIC_KEY_FILE": keyFile},
+			check: func(t *testing.T, c Config) {
+				if !c.SignInConfigured() || string(c.IDTokenPublicKeyPEM) != string(ecPEM) || c.IDTokenIdentityClaim != "sub" {
+					t.Errorf("%+v", c)
+				}
+			},
+		},
+		{
+			name:    "public key file missing",
+			env:     map[string]string{"ID_TOKEN_PUBLIC_KEY_FILE": "/no/such/key.pem"},
+			wantErr: []string{"ID_TOKEN_PUBLIC_KEY_FILE"},
+		},
+		{
+			name:    "public key file not a key",
+			env:     map[string]string{"ID_TOKEN_PUBLIC_KEY_FILE": writeFile(t, "bad.pem", []byte("hello"))},
+			wantErr: []string{"ID_TOKEN_PUBLIC_KEY_FILE", "PEM"},
+		},
+		{
+			name: "JWKS URL",
+			env:  map[string]string{"ID_TOKEN_JWKS_URL": "https://idp.example/.well-known/jwks.json"},
+			check: func(t *testing.T, c Config) {
+				if !c.SignInConfigured() || c.IDTokenJWKSURL != "https://idp.example/.well-known/jwks.json" {
+					t.Errorf("%+v", c)
+				}
+			},
+		},
+		{
+			name:    "JWKS over plain http",
+			env:     map[string]string{"ID_TOKEN_JWKS_URL": "http://idp.example/jwks"},
+			wantErr: []string{"ID_TOKEN_JWKS_URL", "https"},
+		},
+		{
+			name:    "two keys",
+			env:     map[string]string{"ID_TOKEN_HS256_SECRET": hsSecret, "ID_TOKEN_JWKS_URL": "https://idp.example/jwks"},
+			wantErr: []string{"at most one of", "ID_TOKEN_HS256_SECRET, ID_TOKEN_JWKS_URL are all set"},
+		},
+		{
+			name:    "three keys",
+			env:     map[string]string{"ID_TOKEN_HS256_SECRET": hsSecret, "ID_TOKEN_PUBLIC_KEY_FILE": keyFile, "ID_TOKEN_JWKS_URL": "https://idp.example/jwks"},
+			wantErr: []string{"at most one of"},
+		},
+		{
+			name:    "unknown identity claim",
+			env:     map[string]string{"ID_TOKEN_HS256_SECRET": hsSecret, "ID_TOKEN_IDENTITY_CLAIM": "name"},
+			wantErr: []string{"ID_TOKEN_IDENTITY_CLAIM must be sub or email"},
+		},
+		{
+			name:    "issuer and audience without a key",
+			env:     map[string]string{"ID_TOKEN_ISSUER": "https://idp.example", "ID_TOKEN_AUDIENCE": "gateway"},
+			wantErr: []string{"ID_TOKEN_ISSUER is set, but signIn has no key", "ID_TOKEN_AUDIENCE is set, but signIn has no key"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := Load(func(k string) string { return tt.env[k] })
+			if len(tt.wantErr) == 0 {
+				if err != nil {
+					t.Fatalf("Load: %v", err)
+				}
+				tt.check(t, c)
+				return
+			}
+			if err == nil {
+				t.Fatalf("Load accepted %v", tt.env)
+			}
+			for _, want := range tt.wantErr {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q lacks %q", err, want)
+				}
+			}
+			for name, v := range tt.env {
+				if (strings.Contains(name, "SECRET") || strings.Contains(name, "SERVICE_KEY")) && strings.Contains(err.Error(), strings.TrimSpace(v)) {
+					t.Errorf("the error quotes %s's value: %v", name, err)
+				}
+			}
+		})
+	}
+}
+
+// TestLoadReportsAllErrors: an operator fixes a broken deployment in one
+// round, so every problem is in the one error.
+func TestLoadReportsAllErrors(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{
+		"PORT":                     "eighty",
+		"CIRCLE_API_URL":           "ftp://circle",
+		"UPSTREAM_TIMEOUT":         "-1s",
+		"REQUEST_TIMEOUT":          "soon",
+		"MAX_BODY_BYTES":           "12",
+		"MAX_TOKENS":               "lots",
+		"INTROSPECTION":            "maybe",
+		"LOG_FORMAT":               "xml",
+		"GATEWAY_SERVICE_KEY":      "short",
+		"ID_TOKEN_HS256_SECRET":    "short-secret",
+		"ID_TOKEN_PUBLIC_KEY_FILE": "/no/such/file.pem",
+		"ID_TOKEN_IDENTITY_CLAIM":  "nickname",
+	}
+	_, err := Load(func(k string) string { return env[k] })
+	if err == nil {
+		t.Fatal("Load accepted a broken configuration")
+	}
+	for _, name := range []string{"PORT", "CIRCLE_API_URL", "UPSTREAM_TIMEOUT", "REQUEST_TIMEOUT", "MAX_BODY_BYTES", "MAX_TOKENS", "INTROSPECTION", "LOG_FORMAT",
+		"GATEWAY_SERVICE_KEY", "ID_TOKEN_HS256_SECRET must", "ID_TOKEN_PUBLIC_KEY_FILE:", "at most one of", "ID_TOKEN_IDENTITY_CLAIM"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("the error does not report %s:\n%v", name, err)
+		}
+	}
+	if strings.Contains(err.Error(), "short-secret") {
+		t.Error("the error quotes the HS256 secret")
+	}
+}

@@ -1,0 +1,57 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/circle-gateway/gateway/circle"
+	"github.com/circle-gateway/gateway/limits"
+	"github.com/circle-gateway/gateway/loaders"
+)
+
+// Operations are the settings that keep a production gateway safe and
+// shared across replicas: query limits, the upstream rate limit and
+// concurrency, and the Redis that replicas share.
+type Operations struct {
+	// Limits are MAX_QUERY_DEPTH (15), MAX_ALIASES (30), MAX_ROOT_FIELDS
+	// (20) and MAX_QUERY_COMPLEXITY (200: the estimated upstream calls of
+	// one operation, list fields weighted by their `first`).
+	Limits limits.Limits
+	// CircleRateLimit is the client-side limit on upstream calls of this
+	// process (CIRCLE_RATE_LIMIT, default "2000/5m" — Circle's per-IP
+	// limit; "off" disables it).
+	CircleRateLimit string
+	// RedisURL, when set, keeps state replicas share in Redis: the
+	// Automatic Persisted Queries (REDIS_URL, e.g. redis://host:6379/0;
+	// default none: in memory).
+	RedisURL string
+	// UpstreamConcurrency bounds concurrent upstream calls of one operation
+	// (UPSTREAM_CONCURRENCY, default 16).
+	UpstreamConcurrency int
+}
+
+func (o *Operations) load(getenv func(string) string) []error {
+	var errs []error
+	o.Limits = limits.Limits{
+		MaxDepth:      intSetting(getenv, "MAX_QUERY_DEPTH", limits.DefaultMaxDepth, 1, 1000, &errs),
+		MaxAliases:    intSetting(getenv, "MAX_ALIASES", limits.DefaultMaxAliases, 1, 10000, &errs),
+		MaxRootFields: intSetting(getenv, "MAX_ROOT_FIELDS", limits.DefaultMaxRootFields, 1, 10000, &errs),
+		MaxComplexity: intSetting(getenv, "MAX_QUERY_COMPLEXITY", limits.DefaultMaxComplexity, 1, 1_000_000, &errs),
+	}
+	o.CircleRateLimit = circle.DefaultRateLimit
+	if v, ok := lookup(getenv, "CIRCLE_RATE_LIMIT"); ok {
+		if _, err := circle.ParseRateLimit(v, time.Second); err != nil {
+			errs = append(errs, fmt.Errorf("CIRCLE_RATE_LIMIT: %w", err))
+		}
+		o.CircleRateLimit = v
+	}
+	if v, ok := lookup(getenv, "REDIS_URL"); ok {
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("REDIS_URL must be a redis:// or rediss:// URL"))
+		}
+		o.RedisURL = v
+	}
+	o.UpstreamConcurrency = intSetting(getenv, "UPSTREAM_CONCURRENCY", loaders.DefaultMaxInFlight, 1, 256, &errs)
+	return errs
+}

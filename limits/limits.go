@@ -1,0 +1,333 @@
+// Package limits refuses GraphQL operations that are too big for the
+// gateway to run safely, before any upstream call: too deep, too many
+// aliases or root fields, or too costly — where cost estimates the upstream
+// calls the operation could make, with list fields weighted by their
+// `first` (GATEWAY.md §1, §5).
+//
+// The checks run as a gqlgen handler extension after parsing and
+// validation, walking the operation with its fragments expanded. Every
+// fragment is measured once and cycles are cut, so hostile documents cost
+// linear time. All refusals carry gqlgen's COMPLEXITY_LIMIT_EXCEEDED code.
+package limits
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// Code is the error code of every refusal: gqlgen's own complexity code,
+// which GATEWAY.md uses for all query limits.
+const Code = "COMPLEXITY_LIMIT_EXCEEDED"
+
+// Defaults of GATEWAY.md §1.
+const (
+	DefaultMaxDepth      = 15
+	DefaultMaxAliases    = 30
+	DefaultMaxRootFields = 20
+	// DefaultMaxComplexity is the upstream-call budget of one operation.
+	// The reference queries of GATEWAY.md §6 cost at most 21 by this
+	// measure; Circle's rate limit is about 2000 calls per 5 minutes.
+	DefaultMaxComplexity = 200
+)
+
+// Limits is a gqlgen handler extension. A zero field means its default.
+type Limits struct {
+	MaxDepth      int
+	MaxAliases    int
+	MaxRootFields int
+	MaxComplexity int
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = Limits{}
+
+// ExtensionName names the extension for gqlgen.
+func (Limits) ExtensionName() string { return "QueryLimits" }
+
+// Validate accepts any schema.
+func (Limits) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = DefaultMaxDepth
+	}
+	if l.MaxAliases <= 0 {
+		l.MaxAliases = DefaultMaxAliases
+	}
+	if l.MaxRootFields <= 0 {
+		l.MaxRootFields = DefaultMaxRootFields
+	}
+	if l.MaxComplexity <= 0 {
+		l.MaxComplexity = DefaultMaxComplexity
+	}
+	return l
+}
+
+// MutateOperationContext measures the operation and refuses it when it is
+// over a limit. It also records the estimated cost in gqlgen's stats.
+func (l Limits) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	l = l.withDefaults()
+	m := newMeter(oc)
+	if n := countAliases(oc.Doc); n > l.MaxAliases {
+		return refuse("the operation uses %d aliases; at most %d are allowed", n, l.MaxAliases)
+	}
+	if n := m.rootFields(oc.Operation.SelectionSet, 0); n > l.MaxRootFields {
+		return refuse("the operation selects %d root fields; at most %d are allowed", n, l.MaxRootFields)
+	}
+	if d := m.depth(oc.Operation.SelectionSet, l.MaxDepth+1); d > l.MaxDepth {
+		return refuse("the operation is nested deeper than %d levels", l.MaxDepth)
+	}
+	cost := m.cost(oc.Operation.SelectionSet)
+	oc.Stats.SetExtension("complexity", cost)
+	if cost > l.MaxComplexity {
+		return refuse("the operation could cost about %d upstream calls; at most %d are allowed — ask for fewer items (`first`) or fewer nested lists", cost, l.MaxComplexity)
+	}
+	return nil
+}
+
+func refuse(format string, args ...any) *gqlerror.Error {
+	err := gqlerror.Errorf(format, args...)
+	errcode.Set(err, Code)
+	return err
+}
+
+// countAliases counts aliased fields in the whole document (each written
+// alias once; spreading a fragment does not multiply its aliases, the depth
+// and cost limits bound that).
+func countAliases(doc *ast.QueryDocument) int {
+	n := 0
+	var walk func(ast.SelectionSet)
+	walk = func(set ast.SelectionSet) {
+		for _, sel := range set {
+			switch s := sel.(type) {
+			case *ast.Field:
+				if s.Alias != "" && s.Alias != s.Name {
+					n++
+				}
+				walk(s.SelectionSet)
+			case *ast.InlineFragment:
+				walk(s.SelectionSet)
+			}
+		}
+	}
+	for _, op := range doc.Operations {
+		walk(op.SelectionSet)
+	}
+	for _, f := range doc.Fragments {
+		walk(f.SelectionSet)
+	}
+	return n
+}
+
+// meter measures an operation with fragments expanded, caching each
+// fragment's measures and cutting cycles.
+type meter struct {
+	oc        *graphql.OperationContext
+	depths    map[string]int
+	costs     map[string]int
+	items     map[string]int
+	roots     map[string]int
+	visiting  map[string]bool
+	fragments ast.FragmentDefinitionList
+}
+
+func newMeter(oc *graphql.OperationContext) *meter {
+	return &meter{oc: oc, depths: map[string]int{}, costs: map[string]int{}, items: map[string]int{}, roots: map[string]int{}, visiting: map[string]bool{}, fragments: oc.Doc.Fragments}
+}
+
+// fragment runs measure on a named fragment's selection set once; a cycle
+// (which validation refuses anyway) measures as zero.
+func (m *meter) fragment(name string, cache map[string]int, measure func(ast.SelectionSet) int) int {
+	if v, ok := cache[name]; ok {
+		return v
+	}
+	def := m.fragments.ForName(name)
+	if def == nil || m.visiting[name] {
+		return 0
+	}
+	m.visiting[name] = true
+	v := measure(def.SelectionSet)
+	delete(m.visiting, name)
+	cache[name] = v
+	return v
+}
+
+// rootFields counts the fields selected at the root, through fragments.
+func (m *meter) rootFields(set ast.SelectionSet, _ int) int {
+	n := 0
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if !strings.HasPrefix(s.Name, "__") {
+				n++
+			}
+		case *ast.InlineFragment:
+			n += m.rootFields(s.SelectionSet, 0)
+		case *ast.FragmentSpread:
+			n += m.fragment(s.Name, m.roots, func(set ast.SelectionSet) int { return m.rootFields(set, 0) })
+		}
+	}
+	return n
+}
+
+// depth is the deepest field nesting of set; it stops counting at limit so
+// that a hostile document costs no more than needed to refuse it.
+func (m *meter) depth(set ast.SelectionSet, limit int) int {
+	deepest := 0
+	for _, sel := range set {
+		d := 0
+		switch s := sel.(type) {
+		case *ast.Field:
+			if len(s.SelectionSet) > 0 {
+				d = 1 + m.depth(s.SelectionSet, limit-1)
+			} else {
+				d = 1
+			}
+		case *ast.InlineFragment:
+			d = m.depth(s.SelectionSet, limit)
+		case *ast.FragmentSpread:
+			d = m.fragment(s.Name, m.depths, func(set ast.SelectionSet) int { return m.depth(set, limit) })
+		}
+		deepest = max(deepest, d)
+		if deepest > limit {
+			return deepest
+		}
+	}
+	return deepest
+}
+
+// Estimated upstream calls per field, beyond list and connection fields.
+var (
+	// fetchingFields cost one upstream call each time they are selected:
+	// root lookups, and relations not embedded in their parent.
+	fetchingFields = map[string]bool{
+		"Query.me": true, "Query.space": true, "Query.post": true, "Query.member": true,
+		"Comment.post": true, "Comment.parent": true,
+	}
+	// profileFields need the member's public profile; the member costs one
+	// call however many of them are selected.
+	profileFields = map[string]bool{"Member.bio": true, "Member.postsCount": true, "Member.commentsCount": true}
+	// spaceDetailFields need the full space record.
+	spaceDetailFields = map[string]bool{"Space.url": true, "Space.isPrivate": true, "Space.isMember": true}
+)
+
+// unboundedListSize is assumed for plain lists (spaces): Circle returns
+// them whole, and communities rarely have more visible spaces.
+const unboundedListSize = 20
+
+// cost estimates the upstream calls of set: a connection costs one call
+// plus `first` times its items' cost; a plain list of objects costs one call
+// plus unboundedListSize times its items' cost; fields that need a fetch
+// cost one.
+func (m *meter) cost(set ast.SelectionSet) int {
+	total := 0
+	profile, detail := false, false
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if s.Definition == nil || s.ObjectDefinition == nil {
+				continue
+			}
+			key := s.ObjectDefinition.Name + "." + s.Name
+			switch {
+			case profileFields[key]:
+				profile = true
+			case spaceDetailFields[key]:
+				detail = true
+			case strings.HasSuffix(s.Definition.Type.Name(), "Connection"):
+				total = addCapped(total, 1+mul(m.first(s), m.connectionItemCost(s.SelectionSet)))
+			case s.Definition.Type.Elem != nil && len(s.SelectionSet) > 0:
+				total = addCapped(total, 1+mul(unboundedListSize, m.cost(s.SelectionSet)))
+			default:
+				if fetchingFields[key] {
+					total = addCapped(total, 1)
+				}
+				total = addCapped(total, m.cost(s.SelectionSet))
+			}
+		case *ast.InlineFragment:
+			total = addCapped(total, m.cost(s.SelectionSet))
+		case *ast.FragmentSpread:
+			total = addCapped(total, m.fragment(s.Name, m.costs, m.cost))
+		}
+	}
+	if profile {
+		total = addCapped(total, 1)
+	}
+	if detail {
+		total = addCapped(total, 1)
+	}
+	return total
+}
+
+// connectionItemCost is the cost of one item of a connection: what is
+// selected under nodes and edges.node (pageInfo and totalCount are free).
+func (m *meter) connectionItemCost(set ast.SelectionSet) int {
+	total := 0
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			switch s.Name {
+			case "nodes":
+				total = addCapped(total, m.cost(s.SelectionSet))
+			case "edges":
+				for _, e := range s.SelectionSet {
+					if f, ok := e.(*ast.Field); ok && f.Name == "node" {
+						total = addCapped(total, m.cost(f.SelectionSet))
+					}
+				}
+			}
+		case *ast.InlineFragment:
+			total = addCapped(total, m.connectionItemCost(s.SelectionSet))
+		case *ast.FragmentSpread:
+			total = addCapped(total, m.fragment(s.Name, m.items, m.connectionItemCost))
+		}
+	}
+	return total
+}
+
+// first reads a connection field's `first` (argument, variable or default),
+// clamped to 0..100 like the resolvers do.
+func (m *meter) first(f *ast.Field) int {
+	args := f.ArgumentMap(m.oc.Variables)
+	n := 20
+	switch v := args["first"].(type) {
+	case int:
+		n = v
+	case int64:
+		n = int(v)
+	case float64:
+		n = int(v)
+	case json.Number:
+		if i, err := v.Int64(); err == nil {
+			n = int(i)
+		}
+	}
+	return min(max(n, 0), 100)
+}
+
+// capCost keeps sums far from overflow on hostile documents.
+const capCost = 1 << 30
+
+func addCapped(a, b int) int { return min(a+b, capCost) }
+
+func mul(a, b int) int {
+	if a != 0 && b > capCost/a {
+		return capCost
+	}
+	return a * b
+}
+
+// String describes the limits, for logs.
+func (l Limits) String() string {
+	l = l.withDefaults()
+	return fmt.Sprintf("depth %d, aliases %d, root fields %d, complexity %d", l.MaxDepth, l.MaxAliases, l.MaxRootFields, l.MaxComplexity)
+}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// The auth settings reach the mutations: in sandbox mode with
+// ID_TOKEN_HS256_SECRET set, signIn trades an identity token for the demo
+// member's tokens, and the service key printed at start works for
+// createMemberToken as the README shows (and nothing else does).
+func TestRunSandboxAuthMutations(t *testing.T) {
+	const secret = "sandbox-id-token-secret-of-32-bytes!"
+	env := map[string]string{"PORT": "0", "ID_TOKEN_HS256_SECRET": secret, "ID_TOKEN_ISSUER": "https://idp.example"}
+	var logs syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, func(k string) string { return env[k] }, &logs, ready) }()
+	defer func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Error("gateway did not stop")
+		}
+	}()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("run ended early: %v\n%s", err, logs.String())
+	case <-time.After(10 * time.Second):
+		t.Fatal("gateway did not start")
+	}
+	base := "http://" + strings.Replace(addr, "[::]", "127.0.0.1", 1)
+	key := regexp.MustCompile(`x_service_key=([0-9a-f]+)`).FindStringSubmatch(logs.String())
+	if key == nil {
+		t.Fatalf("no service key in the startup log:\n%s", logs.String())
+	}
+	if !strings.Contains(logs.String(), "signIn=true") || !strings.Contains(logs.String(), "createMemberToken=true") {
+		t.Fatalf("the startup log does not say which auth mutations are on:\n%s", logs.String())
+	}
+
+	post := func(headers map[string]string, query string, vars map[string]any) string {
+		body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+		req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		for k, v := range headers {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		return string(raw)
+	}
+
+	idToken, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		"sub": "demo-user", "iss": "https://idp.example", "exp": time.Now().Add(5 * time.Minute).Unix(),
+	}).SignedString([]byte(secret))
+	if out := post(nil, `mutation($t: String!) { signIn(idToken: $t) { memberId } }`, map[string]any{"t": idToken}); !strings.Contains(out, `"memberId":"101"`) {
+		t.Fatalf("signIn answered %s", out)
+	}
+	create := `mutation { createMemberToken(identity: { ssoUserId: "demo-user" }) { accessToken memberId } }`
+	out := post(map[string]string{"X-Service-Key": key[1]}, create, nil)
+	var got struct {
+		Data struct {
+			CreateMemberToken struct{ AccessToken, MemberID string }
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil || got.Data.CreateMemberToken.MemberID != "101" {
+		t.Fatalf("createMemberToken with the printed key answered %s", out)
+	}
+	if me := post(map[string]string{"Authorization": "Bearer " + got.Data.CreateMemberToken.AccessToken}, `{ me { id } }`, nil); !strings.Contains(me, `"id":"101"`) {
+		t.Fatalf("the issued token does not work: %s", me)
+	}
+	if out := post(map[string]string{"X-Service-Key": key[1] + "0"}, create, nil); !strings.Contains(out, `"FORBIDDEN"`) {
+		t.Fatalf("a wrong service key answered %s", out)
+	}
+}
