@@ -15,6 +15,9 @@ import (
 // malformed before it is decoded, so hostile tokens cost no memory.
 const MaxTokenBytes = 4096
 
+// nbfLeeway tolerates clock skew between Circle and the gateway on nbf.
+const nbfLeeway = 30 * time.Second
+
 // Errors of ParseBearer. They all map to UNAUTHENTICATED; their messages are
 // shown to clients and so never include the token.
 var (
@@ -67,14 +70,23 @@ func ParseBearer(header string, now time.Time) (Member, error) {
 		return Member{}, fmt.Errorf("%w: not a JWT", ErrMalformedToken)
 	}
 	var claims circleClaims
-	if _, _, err := parser.ParseUnverified(token, &claims); err != nil {
+	parsed, _, err := parser.ParseUnverified(token, &claims)
+	if err != nil {
 		return Member{}, fmt.Errorf("%w: cannot be decoded", ErrMalformedToken)
+	}
+	// Circle signs every token it issues; an unsigned one can only be
+	// forged, so it is refused here rather than costing an upstream call.
+	if alg, _ := parsed.Header["alg"].(string); alg == "" || strings.EqualFold(alg, "none") || len(parsed.Signature) == 0 {
+		return Member{}, fmt.Errorf("%w: it is not signed", ErrMalformedToken)
 	}
 	if claims.ExpiresAt == nil {
 		return Member{}, fmt.Errorf("%w: it has no exp claim", ErrMalformedToken)
 	}
 	if !now.Before(claims.ExpiresAt.Time) {
 		return Member{}, ErrExpiredToken
+	}
+	if claims.NotBefore != nil && now.Add(nbfLeeway).Before(claims.NotBefore.Time) {
+		return Member{}, fmt.Errorf("%w: it is not valid yet", ErrMalformedToken)
 	}
 	return Member{Token: token, MemberID: claims.CommunityMemberID, CommunityID: claims.CommunityID, ExpiresAt: claims.ExpiresAt.Time}, nil
 }

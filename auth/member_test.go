@@ -25,6 +25,8 @@ func TestParseBearer(t *testing.T) {
 	valid := sign(t, jwt.MapClaims{"community_id": 1, "community_member_id": 101, "exp": now.Add(time.Hour).Unix(), "jti": "x"})
 	expired := sign(t, jwt.MapClaims{"community_member_id": 101, "exp": now.Add(-time.Second).Unix()})
 	noExp := sign(t, jwt.MapClaims{"community_member_id": 101})
+	notYet := sign(t, jwt.MapClaims{"community_member_id": 101, "exp": now.Add(2 * time.Hour).Unix(), "nbf": now.Add(time.Hour).Unix()})
+	nbfSoon := sign(t, jwt.MapClaims{"community_member_id": 101, "exp": now.Add(2 * time.Hour).Unix(), "nbf": now.Add(10 * time.Second).Unix()})
 	unsignedNone := func() string {
 		s, _ := jwt.NewWithClaims(jwt.SigningMethodNone, jwt.MapClaims{"community_member_id": 7, "exp": now.Add(time.Hour).Unix()}).SignedString(jwt.UnsafeAllowNoneSignatureType)
 		return s
@@ -49,9 +51,10 @@ func TestParseBearer(t *testing.T) {
 		{"no exp", "Bearer " + noExp, ErrMalformedToken, 0, ""},
 		{"dots only, huge", "Bearer " + strings.Repeat(".", 1<<20), ErrMalformedToken, 0, ""},
 		{"oversized", "Bearer " + strings.Repeat("a", MaxTokenBytes) + ".b.c", ErrMalformedToken, 0, ""},
-		// alg none parses (the gateway cannot verify); Circle refuses it
-		// with 401 on the forwarded call.
-		{"alg none still forwarded", "Bearer " + unsignedNone, nil, 7, unsignedNone},
+		// Circle never issues unsigned tokens: refused without a call.
+		{"alg none", "Bearer " + unsignedNone, ErrMalformedToken, 0, ""},
+		{"not yet valid", "Bearer " + notYet, ErrMalformedToken, 0, ""},
+		{"nbf within leeway", "Bearer " + nbfSoon, nil, 101, nbfSoon},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -177,3 +177,27 @@ func TestInternalErrorHasRequestID(t *testing.T) {
 		t.Fatal("the internal error was not logged with its request id")
 	}
 }
+
+// The client-side limiter (CIRCLE_RATE_LIMIT) refuses a call whose wait
+// would exceed its bound: RATE_LIMITED with retryAfterSeconds, and the call
+// never reaches Circle.
+func TestClientSideRateLimit(t *testing.T) {
+	t.Parallel()
+	lim, err := circle.ParseRateLimit("10/1h", 100*time.Millisecond) // one call, then one per 6 minutes
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := testenv.New(t, testenv.Options{ClientOptions: []circle.Option{circle.WithLimiter(lim)}})
+	tok := env.DemoToken(t)
+	mustNoErrors(t, env.Do(t, tok, `{ me { id } }`, nil))
+	r := env.Do(t, tok, `{ spaces { id } }`, nil)
+	if len(r.Errors) != 1 || r.Errors[0].Code() != "RATE_LIMITED" {
+		t.Fatalf("errors %+v", r.Errors)
+	}
+	if secs, _ := r.Errors[0].Extensions["retryAfterSeconds"].(float64); secs < 60 {
+		t.Fatalf("retryAfterSeconds = %v", r.Errors[0].Extensions["retryAfterSeconds"])
+	}
+	if n := len(env.Upstream.Calls()); n != 1 {
+		t.Fatalf("calls = %d, want 1: the refused call must not reach Circle", n)
+	}
+}

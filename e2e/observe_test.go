@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/circle-gateway/gateway/circle"
@@ -189,5 +190,29 @@ func TestCORSPreflight(t *testing.T) {
 				t.Fatal("a preflight reached Circle")
 			}
 		})
+	}
+}
+
+// Retries show in the metrics, by endpoint template.
+func TestRetryMetrics(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t, testenv.Options{})
+	var failed atomic.Bool
+	env.Upstream.SetFault(func(r *http.Request) (int, string, bool) {
+		if strings.HasSuffix(r.URL.Path, "/spaces") && failed.CompareAndSwap(false, true) {
+			return http.StatusBadGateway, `{}`, true
+		}
+		return 0, "", false
+	})
+	mustNoErrors(t, env.Do(t, env.DemoToken(t), `{ spaces { id } }`, nil))
+	_, body := getBody(t, env.URL+"/metrics")
+	for _, want := range []string{
+		`gateway_upstream_retries_total{endpoint="/spaces",method="GET"} 1`,
+		`gateway_upstream_calls_total{endpoint="/spaces",method="GET",status="502"} 1`,
+		`gateway_upstream_calls_total{endpoint="/spaces",method="GET",status="200"} 1`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
 	}
 }

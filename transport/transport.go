@@ -77,6 +77,10 @@ type Options struct {
 	APQCache graphql.Cache[string]
 	// Observer records metrics and logs (default: one logging to Log).
 	Observer *observe.Observer
+
+	// aroundFields lets this package's tests inject faults (a panicking
+	// field) into the real server.
+	aroundFields graphql.FieldMiddleware
 }
 
 // New returns the gateway's HTTP handler.
@@ -153,6 +157,9 @@ func newGraphQLServer(schema graphql.ExecutableSchema, o Options) *handler.Serve
 		o.Log.ErrorContext(ctx, "panic in resolver", "panic", fmt.Sprint(p), "request_id", RequestID(ctx), "stack", string(debug.Stack()))
 		return &gqlerror.Error{Message: "internal server error", Extensions: map[string]any{"code": graph.CodeInternal, "requestId": RequestID(ctx)}}
 	})
+	if o.aroundFields != nil {
+		srv.AroundFields(o.aroundFields)
+	}
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		oc := graphql.GetOperationContext(ctx)
 		member, err := auth.ParseBearer(oc.Headers.Get("Authorization"), o.Now())
