@@ -244,7 +244,7 @@ func (c *Client) once(ctx context.Context, r request, payload []byte, attempt in
 	}
 	defer resp.Body.Close()
 	status = resp.StatusCode
-	body, err = io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	body, err = readBody(resp, c.maxBody)
 	if err != nil {
 		return nil, true, fmt.Errorf("circle: %s %s: read body: %w: %v", r.method, r.endpoint, ErrUnavailable, transportCause(ctx, err))
 	}
@@ -255,6 +255,19 @@ func (c *Client) once(ctx context.Context, r request, payload []byte, attempt in
 		return body, true, nil
 	}
 	return nil, true, decodeError(r.method+" "+r.endpoint, resp, body)
+}
+
+// readBody reads at most max+1 bytes of the body into a buffer sized from
+// Content-Length when Circle sends one, so a 40 KB page is read without
+// the repeated growth (and 2-3× the garbage) of io.ReadAll.
+func readBody(resp *http.Response, max int64) ([]byte, error) {
+	limited := io.LimitReader(resp.Body, max+1)
+	if n := resp.ContentLength; n > 0 && n <= max {
+		buf := bytes.NewBuffer(make([]byte, 0, n+1))
+		_, err := buf.ReadFrom(limited)
+		return buf.Bytes(), err
+	}
+	return io.ReadAll(limited)
 }
 
 // transportCause names why a call failed without echoing the URL (which is

@@ -75,7 +75,7 @@ func (m *MemberAPI) get(ctx context.Context, endpoint, path string, q url.Values
 	if err != nil {
 		return err
 	}
-	if err := json.Unmarshal(body, out); err != nil {
+	if err := decode(body, out); err != nil {
 		return fmt.Errorf("circle: GET %s: decode response: %w", endpoint, err)
 	}
 	return nil

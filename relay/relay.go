@@ -161,7 +161,7 @@ func Fetch[T any](ctx context.Context, w Window, fetch FetchFunc[T]) (Result[T],
 	if err := errors.Join(errs...); err != nil {
 		return Result[T]{}, err
 	}
-	res := Result[T]{Offset: w.Offset}
+	res := Result[T]{Offset: w.Offset, Items: make([]T, 0, w.Limit)}
 	end := w.Offset + w.Limit
 	for i, page := range pages {
 		start := (plan[i].Page - 1) * plan[i].PerPage

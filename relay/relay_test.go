@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 
@@ -146,7 +147,7 @@ func TestFetchWindows(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !reflect.DeepEqual(res.Items, tt.wantItems) {
+			if !slices.Equal(res.Items, tt.wantItems) {
 				t.Errorf("items = %v, want %v", res.Items, tt.wantItems)
 			}
 			if res.HasNext != tt.wantNext {

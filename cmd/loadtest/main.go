@@ -59,6 +59,7 @@ type options struct {
 	latencies   []time.Duration
 	only        string
 	concurrency string
+	gatewayEnv  []string
 }
 
 func main() {
@@ -69,8 +70,12 @@ func main() {
 	flag.DurationVar(&o.warmup, "warmup", 500*time.Millisecond, "warm-up time per scenario (not measured)")
 	flag.StringVar(&o.only, "only", "", "run only the queries whose name contains this")
 	flag.StringVar(&o.concurrency, "upstream-concurrency", "", "UPSTREAM_CONCURRENCY for the gateway (default: its own default, 16)")
+	gatewayEnv := flag.String("gateway-env", "", "extra KEY=VALUE settings for the gateway process only, comma-separated (e.g. GOGC=100)")
 	flag.Parse()
 	var err error
+	if *gatewayEnv != "" {
+		o.gatewayEnv = strings.Split(*gatewayEnv, ",")
+	}
 	if o.clients, err = parseInts(*clients); err != nil {
 		fatal(err)
 	}
@@ -159,6 +164,7 @@ func runLatency(o options, latency time.Duration, gatewayBin, sandboxBin, dir st
 	if o.concurrency != "" {
 		gateway.Env = append(gateway.Env, "UPSTREAM_CONCURRENCY="+o.concurrency)
 	}
+	gateway.Env = append(gateway.Env, o.gatewayEnv...)
 	gateway.Stdout, gateway.Stderr = logFile, os.Stderr
 	if err := gateway.Start(); err != nil {
 		return err
