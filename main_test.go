@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -24,46 +25,52 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/circle-gateway/gateway/internal/logbuf"
 	"github.com/circle-gateway/gateway/internal/testenv"
 )
 
-// syncBuffer collects the gateway's log output concurrently.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+// startRun runs the gateway in-process (run, as main does) with env and
+// PORT=0, and returns its base URL, its log and a stop function that ends
+// it as SIGTERM would and reports run's error.
+func startRun(t *testing.T, env map[string]string) (base string, logs *logbuf.Buffer, stop func() error) {
+	t.Helper()
+	env["PORT"] = "0"
+	logs = &logbuf.Buffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, func(k string) string { return env[k] }, logs, ready) }()
+	stopped := false
+	stop = func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(30 * time.Second):
+			return errors.New("gateway did not stop")
+		}
+	}
+	t.Cleanup(func() { _ = stop() })
+	select {
+	case addr := <-ready:
+		return "http://" + strings.Replace(addr, "[::]", "127.0.0.1", 1), logs, stop
+	case err := <-done:
+		t.Fatalf("run ended early: %v\n%s", err, logs.String())
+	case <-time.After(10 * time.Second):
+		t.Fatal("gateway did not start")
+	}
+	return "", nil, nil
 }
 
 // `go run .` with no settings: sandbox mode, a printed demo token that
 // works, the printed sample query, Playground and SDL served, and a clean
 // stop when the context ends (as on SIGTERM).
 func TestRunSandboxMode(t *testing.T) {
-	env := map[string]string{"PORT": "0"}
-	var logs syncBuffer
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, func(k string) string { return env[k] }, &logs, ready) }()
-	var addr string
-	select {
-	case addr = <-ready:
-	case err := <-done:
-		t.Fatalf("run ended early: %v\n%s", err, logs.String())
-	case <-time.After(10 * time.Second):
-		t.Fatal("gateway did not start")
-	}
-	base := "http://" + strings.Replace(addr, "[::]", "127.0.0.1", 1)
+	base, logs, stop := startRun(t, map[string]string{})
 
 	token := regexp.MustCompile(`authorization="Bearer ([A-Za-z0-9_\-.]+)"`).FindStringSubmatch(logs.String())
 	if token == nil {
@@ -106,14 +113,8 @@ func TestRunSandboxMode(t *testing.T) {
 		}
 	}
 
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run: %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("gateway did not stop")
+	if err := stop(); err != nil {
+		t.Fatalf("run: %v", err)
 	}
 }
 
@@ -156,7 +157,7 @@ func TestGracefulShutdownOnSIGTERM(t *testing.T) {
 	}
 	defer func() { _ = cmd.Process.Kill() }()
 	addr := make(chan string, 1)
-	var logs syncBuffer
+	var logs logbuf.Buffer
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {

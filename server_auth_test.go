@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -20,29 +19,7 @@ import (
 // createMemberToken as the README shows (and nothing else does).
 func TestRunSandboxAuthMutations(t *testing.T) {
 	const secret = "sandbox-id-token-secret-of-32-bytes!"
-	env := map[string]string{"PORT": "0", "ID_TOKEN_HS256_SECRET": secret, "ID_TOKEN_ISSUER": "https://idp.example"}
-	var logs syncBuffer
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, func(k string) string { return env[k] }, &logs, ready) }()
-	defer func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			t.Error("gateway did not stop")
-		}
-	}()
-	var addr string
-	select {
-	case addr = <-ready:
-	case err := <-done:
-		t.Fatalf("run ended early: %v\n%s", err, logs.String())
-	case <-time.After(10 * time.Second):
-		t.Fatal("gateway did not start")
-	}
-	base := "http://" + strings.Replace(addr, "[::]", "127.0.0.1", 1)
+	base, logs, _ := startRun(t, map[string]string{"ID_TOKEN_HS256_SECRET": secret, "ID_TOKEN_ISSUER": "https://idp.example"})
 	key := regexp.MustCompile(`x_service_key=([0-9a-f]+)`).FindStringSubmatch(logs.String())
 	if key == nil {
 		t.Fatalf("no service key in the startup log:\n%s", logs.String())

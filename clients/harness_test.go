@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/circle-gateway/gateway/internal/logbuf"
 )
 
 // binDir holds the gateway binary built for this package's tests.
@@ -123,7 +125,7 @@ type gateway struct {
 	URL string
 	// Token is the demo member access token its sandbox announced.
 	Token string
-	logs  *lockedBuffer
+	logs  *logbuf.Buffer
 }
 
 // ownSettings are the variables the tests set themselves; the rest of the
@@ -154,7 +156,7 @@ func startGateway(t *testing.T, settings map[string]string) *gateway {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := &gateway{logs: &lockedBuffer{}}
+	g := &gateway{logs: &logbuf.Buffer{}}
 	cmd.Stderr = g.logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -304,7 +306,7 @@ func runNodeErr(t *testing.T, env map[string]string, args ...string) (string, er
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	var out lockedBuffer
+	var out logbuf.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
 	return out.String(), err
@@ -319,23 +321,6 @@ func lastJSON(t *testing.T, out string) map[string]any {
 		t.Fatalf("no JSON summary in the output:\n%s", out)
 	}
 	return v
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func contains(list []string, s string) bool {

@@ -8,31 +8,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/circle-gateway/gateway/circle"
+	"github.com/circle-gateway/gateway/internal/logbuf"
 	"github.com/circle-gateway/gateway/sandbox"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // A panic in a resolver becomes INTERNAL_SERVER_ERROR with a request id;
 // the stack goes only to the log; the process keeps serving.
@@ -44,7 +27,7 @@ func TestPanicBecomesInternalError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs lockedBuffer
+	var logs logbuf.Buffer
 	h, err := New(Options{
 		Client: client,
 		Log:    slog.New(slog.NewTextHandler(&logs, nil)),

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/circle-gateway/gateway/circle"
+	"github.com/circle-gateway/gateway/internal/logbuf"
 	"github.com/circle-gateway/gateway/loaders"
 	"github.com/circle-gateway/gateway/observe"
 	"github.com/circle-gateway/gateway/sandbox"
@@ -171,7 +172,7 @@ type Env struct {
 	// URL is the gateway's base URL; GraphQL is at URL + "/graphql".
 	URL string
 	// Logs holds everything the gateway logged.
-	Logs *SyncBuffer
+	Logs *logbuf.Buffer
 	// AppToken is the Headless Auth app token the gateway was given ("" with
 	// Options.NoAppToken), for tests that check where it travels.
 	AppToken string
@@ -219,7 +220,7 @@ type Options struct {
 // New starts an Env and stops it when the test ends.
 func New(tb testing.TB, o Options) *Env {
 	tb.Helper()
-	env := &Env{Logs: &SyncBuffer{}}
+	env := &Env{Logs: &logbuf.Buffer{}}
 	upstream := o.Upstream
 	if upstream == nil {
 		env.Sandbox = sandbox.New(sandbox.Options{})
@@ -360,24 +361,4 @@ func (e *Env) do(tb testing.TB, client *http.Client, headers http.Header, query 
 		tb.Fatalf("response %d is not GraphQL JSON: %s", resp.StatusCode, raw)
 	}
 	return out
-}
-
-// SyncBuffer is a concurrency-safe bytes.Buffer for captured logs.
-type SyncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-// Write appends p.
-func (b *SyncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// String returns everything written.
-func (b *SyncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
