@@ -177,7 +177,7 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 		var ce *Error
 		switch {
 		case errors.As(err, &ce) && ce.Status == http.StatusTooManyRequests:
-			if !idempotent || waitedOut429 || ce.RetryAfter <= 0 || ce.RetryAfter > maxRetryAfter || !fits(ctx, ce.RetryAfter) {
+			if !idempotent || waitedOut429 || !ce.retryAfterSent || ce.RetryAfter > maxRetryAfter || !fits(ctx, ce.RetryAfter) {
 				return nil, err
 			}
 			waitedOut429 = true
@@ -192,7 +192,7 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 					continue
 				}
 			}
-		case idempotent || !sent:
+		case (idempotent && errors.Is(err, ErrUnavailable)) || !sent:
 			if wait := c.backoff(attempt); fits(ctx, wait) && sleep(ctx, wait) == nil {
 				continue
 			}
@@ -315,9 +315,9 @@ func decodeError(endpoint string, resp *http.Response, body []byte) *Error {
 	}
 	if ra := resp.Header.Get("Retry-After"); ra != "" {
 		if secs, err := strconv.Atoi(ra); err == nil && secs >= 0 {
-			e.RetryAfter = time.Duration(secs) * time.Second
+			e.RetryAfter, e.retryAfterSent = time.Duration(secs)*time.Second, true
 		} else if at, err := http.ParseTime(ra); err == nil {
-			e.RetryAfter = max(time.Until(at), 0)
+			e.RetryAfter, e.retryAfterSent = max(time.Until(at), 0), true
 		}
 	}
 	return e

@@ -19,6 +19,8 @@ type Error struct {
 	Details string
 	// RetryAfter is the wait Circle asked for on a 429 or 503, zero if none.
 	RetryAfter time.Duration
+	// retryAfterSent tells a Retry-After of zero (retry at once) from none.
+	retryAfterSent bool
 	// Endpoint is the endpoint template called, e.g. "GET /spaces/{id}".
 	Endpoint string
 }

@@ -57,6 +57,7 @@ func TestQueryLimits(t *testing.T) {
 		{"costly through edges", `{ homeFeed(first: 20) { edges { node { comments(first: 20) { edges { node { replies(first: 5) { nodes { id } } } } } } } } }`, true},
 		{"first from a variable", `query($n: Int) { homeFeed(first: $n) { nodes { comments(first: $n) { nodes { parent { id } } } } } }`, true},
 		{"20 root fields fit", strings.Replace(aliases(20), "a0: ", "", 1), false},
+		{"GraphiQL's introspection query fits (it makes no upstream call)", introspectionQuery, false},
 	}
 	for _, rq := range referenceQueries {
 		tests = append(tests, struct {
@@ -208,3 +209,96 @@ func TestHTTPSurfaceRules(t *testing.T) {
 		})
 	}
 }
+
+// introspectionQuery is the query GraphiQL (the Playground) and most
+// GraphQL tools send on load to learn the schema.
+const introspectionQuery = `
+    query IntrospectionQuery {
+      __schema {
+        queryType { name }
+        mutationType { name }
+        subscriptionType { name }
+        types {
+          ...FullType
+        }
+        directives {
+          name
+          description
+          locations
+          args {
+            ...InputValue
+          }
+        }
+      }
+    }
+    fragment FullType on __Type {
+      kind
+      name
+      description
+      fields(includeDeprecated: true) {
+        name
+        description
+        args {
+          ...InputValue
+        }
+        type {
+          ...TypeRef
+        }
+        isDeprecated
+        deprecationReason
+      }
+      inputFields {
+        ...InputValue
+      }
+      interfaces {
+        ...TypeRef
+      }
+      enumValues(includeDeprecated: true) {
+        name
+        description
+        isDeprecated
+        deprecationReason
+      }
+      possibleTypes {
+        ...TypeRef
+      }
+    }
+    fragment InputValue on __InputValue {
+      name
+      description
+      type { ...TypeRef }
+      defaultValue
+    }
+    fragment TypeRef on __Type {
+      kind
+      name
+      ofType {
+        kind
+        name
+        ofType {
+          kind
+          name
+          ofType {
+            kind
+            name
+            ofType {
+              kind
+              name
+              ofType {
+                kind
+                name
+                ofType {
+                  kind
+                  name
+                  ofType {
+                    kind
+                    name
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+`

@@ -776,6 +776,41 @@ func TestMutationNotRetriedOn503(t *testing.T) {
 	}
 }
 
+// A write that went through but whose re-read failed says so: the payload
+// has no object and no userErrors, and the error at the object's path tells
+// the client the change was made (a client that retried would, for
+// createPost, publish the post twice), with the re-read failure's code.
+func TestMutationRereadFailureSaysTheChangeWasMade(t *testing.T) {
+	t.Parallel()
+	for _, m := range mutationDocs {
+		switch m.field {
+		case "likePost", "likeComment", "rsvpEvent":
+		default:
+			continue
+		}
+		t.Run(m.field, func(t *testing.T) {
+			t.Parallel()
+			env := testenv.New(t, testenv.Options{})
+			env.Upstream.SetFault(func(r *http.Request) (int, string, bool) {
+				return http.StatusInternalServerError, `{"success":false,"message":"boom"}`, r.Method == http.MethodGet
+			})
+			p, r := mutation(t, env, env.DemoToken(t), m.field, m.doc, nil)
+			if p.UserErrors == nil || len(p.UserErrors) != 0 || p.Post != nil || p.Comment != nil {
+				t.Fatalf("payload %+v errors %+v", p, r.Errors)
+			}
+			if len(r.Errors) != 1 || r.Errors[0].Code() != "UPSTREAM_UNAVAILABLE" {
+				t.Fatalf("errors %+v, want one UPSTREAM_UNAVAILABLE", r.Errors)
+			}
+			if msg := r.Errors[0].Message; !strings.Contains(msg, "change was made") || !strings.Contains(msg, "re-reading") {
+				t.Fatalf("message %q does not say the change was made", msg)
+			}
+			if got := writeCalls(env.Upstream.Calls()); len(got) != 1 {
+				t.Fatalf("writes %v, want one", got)
+			}
+		})
+	}
+}
+
 // A write whose answer never came answers UPSTREAM_UNAVAILABLE saying its
 // outcome is unknown, after exactly one call; and it may indeed have been
 // applied (the sandbox applies it once the delay is over).

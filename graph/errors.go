@@ -70,6 +70,10 @@ func ErrorPresenter(log *slog.Logger, requestID RequestIDFunc) graphql.ErrorPres
 			return gqlErr
 		}
 		code, message, extra := classify(err)
+		var reread *rereadError
+		if errors.As(err, &reread) {
+			message = "the change was made, but re-reading " + reread.what + " failed (" + message + "): read it again instead of repeating the mutation"
+		}
 		gqlErr.Extensions["code"] = code
 		for k, v := range extra {
 			gqlErr.Extensions[k] = v

@@ -7,7 +7,10 @@
 // The checks run as a gqlgen handler extension after parsing and
 // validation, walking the operation with its fragments expanded. Every
 // fragment is measured once and cycles are cut, so hostile documents cost
-// linear time. All refusals carry gqlgen's COMPLEXITY_LIMIT_EXCEEDED code.
+// linear time. All refusals carry gqlgen's COMPLEXITY_LIMIT_EXCEEDED code,
+// except a connection's invalid `first` or `after`, found on the same walk
+// and refused as BAD_USER_INPUT before any upstream call, even when nested
+// under a list that would otherwise have been fetched.
 package limits
 
 import (
@@ -20,6 +23,8 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/circle-gateway/gateway/relay"
 )
 
 // Code is the error code of every refusal: gqlgen's own complexity code,
@@ -87,6 +92,9 @@ func (l Limits) MutateOperationContext(_ context.Context, oc *graphql.OperationC
 		return refuse("the operation is nested deeper than %d levels", l.MaxDepth)
 	}
 	cost := m.cost(oc.Operation.SelectionSet)
+	if m.badArgument != nil {
+		return m.badArgument
+	}
 	oc.Stats.SetExtension("complexity", cost)
 	if cost > l.MaxComplexity {
 		return refuse("the operation could cost about %d upstream calls; at most %d are allowed — ask for fewer items (`first`) or fewer nested lists", cost, l.MaxComplexity)
@@ -131,6 +139,11 @@ func countAliases(doc *ast.QueryDocument) int {
 // meter measures an operation with fragments expanded, caching each
 // fragment's measures and cutting cycles.
 type meter struct {
+	// badArgument is the first invalid `first` or `after` of a connection
+	// found while measuring: the operation is refused before it runs, so
+	// that no outer list is fetched for a nested field that cannot be.
+	badArgument *gqlerror.Error
+
 	oc        *graphql.OperationContext
 	depths    map[string]int
 	costs     map[string]int
@@ -234,7 +247,10 @@ func (m *meter) cost(set ast.SelectionSet) int {
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
-			if s.Definition == nil || s.ObjectDefinition == nil {
+			if s.Definition == nil || s.ObjectDefinition == nil || strings.HasPrefix(s.Name, "__") {
+				// Introspection (__schema, __type, __typename) is answered
+				// from the schema: no upstream call, however many lists
+				// GraphiQL's introspection query nests.
 				continue
 			}
 			key := s.ObjectDefinition.Name + "." + s.Name
@@ -244,6 +260,7 @@ func (m *meter) cost(set ast.SelectionSet) int {
 			case spaceDetailFields[key]:
 				detail = true
 			case strings.HasSuffix(s.Definition.Type.Name(), "Connection"):
+				m.checkWindow(s)
 				total = addCapped(total, 1+mul(m.first(s), m.connectionItemCost(s.SelectionSet)))
 			case s.Definition.Type.Elem != nil && len(s.SelectionSet) > 0:
 				total = addCapped(total, 1+mul(unboundedListSize, m.cost(s.SelectionSet)))
@@ -297,21 +314,58 @@ func (m *meter) connectionItemCost(set ast.SelectionSet) int {
 // first reads a connection field's `first` (argument, variable or default),
 // clamped to 0..100 like the resolvers do.
 func (m *meter) first(f *ast.Field) int {
-	args := f.ArgumentMap(m.oc.Variables)
-	n := 20
-	switch v := args["first"].(type) {
-	case int:
-		n = v
-	case int64:
-		n = int(v)
-	case float64:
-		n = int(v)
-	case json.Number:
-		if i, err := v.Int64(); err == nil {
-			n = int(i)
-		}
+	n, ok := intArg(f.ArgumentMap(m.oc.Variables)["first"])
+	if !ok {
+		n = 20
 	}
 	return min(max(n, 0), 100)
+}
+
+// intArg reads an Int argument as ArgumentMap gives it: a literal, a
+// variable's decoded value, or nil when absent or null.
+func intArg(v any) (int, bool) {
+	switch v := v.(type) {
+	case int:
+		return v, true
+	case int64:
+		return int(v), true
+	case float64:
+		return int(v), true
+	case json.Number:
+		if i, err := v.Int64(); err == nil {
+			return int(i), true
+		}
+	}
+	return 0, false
+}
+
+// CodeBadUserInput is the code of a connection argument refused before the
+// operation runs, the code the resolvers give the same mistake.
+const CodeBadUserInput = "BAD_USER_INPUT"
+
+// checkWindow records the first connection field whose `first` or `after`
+// the resolvers would refuse (relay.NewWindow decides, with its message).
+func (m *meter) checkWindow(f *ast.Field) {
+	if m.badArgument != nil {
+		return
+	}
+	args := f.ArgumentMap(m.oc.Variables)
+	var first *int
+	var after *string
+	if n, ok := intArg(args["first"]); ok {
+		first = &n
+	}
+	if s, ok := args["after"].(string); ok {
+		after = &s
+	}
+	if _, err := relay.NewWindow(first, after); err != nil {
+		msg := err.Error()
+		if _, rest, ok := strings.Cut(msg, relay.ErrBadArgument.Error()+": "); ok {
+			msg = rest
+		}
+		m.badArgument = gqlerror.ErrorPosf(f.Position, "%s", msg)
+		errcode.Set(m.badArgument, CodeBadUserInput)
+	}
 }
 
 // capCost keeps sums far from overflow on hostile documents.
