@@ -20,10 +20,10 @@ var ErrNoAppToken = errors.New("the Circle Auth API needs CIRCLE_HEADLESS_AUTH_T
 
 // Auth API endpoint templates, for metrics, errors and logs.
 const (
-	endpointAuthToken          = "POST /auth_token"
-	endpointRefreshAccessToken = "PATCH /access_token/refresh"
-	endpointRevokeAccessToken  = "POST /access_token/revoke"
-	endpointRevokeRefreshToken = "POST /refresh_token/revoke"
+	endpointAuthToken          = "/auth_token"
+	endpointRefreshAccessToken = "/access_token/refresh"
+	endpointRevokeAccessToken  = "/access_token/revoke"
+	endpointRevokeRefreshToken = "/refresh_token/revoke"
 )
 
 // Identity names the member to issue tokens for. Circle wants one of the
@@ -47,7 +47,7 @@ func (id Identity) IsZero() bool {
 // body into out when out is non-nil.
 func (c *Client) authCall(ctx context.Context, method, endpoint, target string, body, out any) error {
 	if c.appToken == "" {
-		return fmt.Errorf("circle: %s: %w", endpoint, ErrNoAppToken)
+		return fmt.Errorf("circle: %s %s: %w", method, endpoint, ErrNoAppToken)
 	}
 	raw, err := c.do(ctx, request{method: method, endpoint: endpoint, target: target, prefix: authPrefix, token: c.appToken, body: body})
 	if err != nil {
@@ -59,7 +59,7 @@ func (c *Client) authCall(ctx context.Context, method, endpoint, target string, 
 	if err := json.Unmarshal(raw, out); err != nil {
 		// The decode error names types and fields, never the body's values
 		// (which hold tokens).
-		return fmt.Errorf("circle: %s: decode response: %w", endpoint, err)
+		return fmt.Errorf("circle: %s %s: decode response: %w", method, endpoint, err)
 	}
 	return nil
 }
@@ -72,7 +72,7 @@ func (c *Client) CreateAuthToken(ctx context.Context, id Identity) (*AuthToken, 
 		return nil, err
 	}
 	if tok.AccessToken == "" || tok.RefreshToken == "" {
-		return nil, fmt.Errorf("circle: %s: response lacks access_token or refresh_token", endpointAuthToken)
+		return nil, fmt.Errorf("circle: POST %s: response lacks access_token or refresh_token", endpointAuthToken)
 	}
 	return &tok, nil
 }
@@ -87,7 +87,7 @@ func (c *Client) RefreshAccessToken(ctx context.Context, refreshToken string) (*
 		return nil, err
 	}
 	if tok.AccessToken == "" {
-		return nil, fmt.Errorf("circle: %s: response lacks access_token", endpointRefreshAccessToken)
+		return nil, fmt.Errorf("circle: PATCH %s: response lacks access_token", endpointRefreshAccessToken)
 	}
 	return &tok, nil
 }

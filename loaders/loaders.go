@@ -26,6 +26,7 @@ import (
 	"github.com/graph-gophers/dataloader/v7"
 
 	"github.com/circle-gateway/gateway/circle"
+	"github.com/circle-gateway/gateway/internal/safe"
 )
 
 // Defaults of Config.
@@ -221,7 +222,8 @@ func (l *Loaders) batchProfiles(ctx context.Context, ids []int64) []*dataloader.
 }
 
 // each runs fn for every key concurrently (the in-flight bound applies at
-// the GET underneath) and returns the results in key order.
+// the GET underneath) and returns the results in key order. A panic in one
+// fn fails that key only.
 func each[K, V any](ctx context.Context, keys []K, fn func(context.Context, K) (V, error)) []*dataloader.Result[V] {
 	out := make([]*dataloader.Result[V], len(keys))
 	if len(keys) == 1 {
@@ -232,7 +234,7 @@ func each[K, V any](ctx context.Context, keys []K, fn func(context.Context, K) (
 	var wg sync.WaitGroup
 	for i, k := range keys {
 		wg.Go(func() {
-			v, err := fn(ctx, k)
+			v, err := safe.Call(func() (V, error) { return fn(ctx, k) })
 			out[i] = &dataloader.Result[V]{Data: v, Error: err}
 		})
 	}

@@ -19,6 +19,7 @@ import (
 	"sync"
 
 	"github.com/circle-gateway/gateway/circle"
+	"github.com/circle-gateway/gateway/internal/safe"
 )
 
 // Limits of a window.
@@ -154,7 +155,9 @@ func Fetch[T any](ctx context.Context, w Window, fetch FetchFunc[T]) (Result[T],
 	} else {
 		var wg sync.WaitGroup
 		for i, p := range plan {
-			wg.Go(func() { pages[i], errs[i] = fetch(ctx, p) })
+			wg.Go(func() {
+				pages[i], errs[i] = safe.Call(func() (*circle.Page[T], error) { return fetch(ctx, p) })
+			})
 		}
 		wg.Wait()
 	}

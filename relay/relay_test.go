@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -237,4 +238,18 @@ func seq(from, to int) []int {
 		out = append(out, i)
 	}
 	return out
+}
+
+// A panicking fetch of one of two pages fails the window, not the process.
+func TestFetchPanicBecomesError(t *testing.T) {
+	t.Parallel()
+	_, err := Fetch(context.Background(), Window{99, 100}, func(_ context.Context, p PageRequest) (*circle.Page[int], error) {
+		if p.Page == 2 {
+			panic("bug in a fetch")
+		}
+		return &circle.Page[int]{}, nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "bug in a fetch") {
+		t.Fatalf("err = %v", err)
+	}
 }

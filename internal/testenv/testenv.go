@@ -59,6 +59,7 @@ type Recorder struct {
 	delay    atomic.Int64 // nanoseconds
 	mu       sync.Mutex
 	calls    []Call
+	gen      int // bumped by Reset
 	fault    Fault
 	inFlight atomic.Int64
 	maxIn    atomic.Int64
@@ -97,20 +98,23 @@ func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	fault := r.fault
 	r.mu.Unlock()
+	defer r.record(req, start)()
 	if fault != nil {
 		if status, body, ok := fault(req); ok {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(status)
 			_, _ = io.WriteString(w, body)
-			r.record(req, start)
 			return
 		}
 	}
 	r.next.ServeHTTP(w, req)
-	r.record(req, start)
 }
 
-func (r *Recorder) record(req *http.Request, start time.Time) {
+// record notes a call before it is answered, so that no answer can reach
+// the gateway (and the test move on and Reset) before the call is on the
+// list; the returned func stamps its end. A call begun before a Reset is
+// not recorded after it.
+func (r *Recorder) record(req *http.Request, start time.Time) (done func()) {
 	path := req.URL.Path
 	for _, p := range []string{"/api/headless/v1", "/api/v1/headless"} {
 		if rest, ok := strings.CutPrefix(path, p); ok {
@@ -119,10 +123,19 @@ func (r *Recorder) record(req *http.Request, start time.Time) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.calls = append(r.calls, Call{Method: req.Method, Path: path, Query: req.URL.RawQuery, Authorization: req.Header.Get("Authorization"), Start: start, End: time.Now()})
+	gen, idx := r.gen, len(r.calls)
+	r.calls = append(r.calls, Call{Method: req.Method, Path: path, Query: req.URL.RawQuery, Authorization: req.Header.Get("Authorization"), Start: start})
+	return func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.gen == gen {
+			r.calls[idx].End = time.Now()
+		}
+	}
 }
 
-// Calls returns the calls recorded so far, in the order they finished.
+// Calls returns the calls recorded so far, in the order they arrived; a
+// call still being answered has a zero End.
 func (r *Recorder) Calls() []Call {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -134,6 +147,7 @@ func (r *Recorder) Reset() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls = nil
+	r.gen++
 	r.maxIn.Store(0)
 }
 
