@@ -80,7 +80,7 @@ func (r *Roles) UnmarshalJSON(b []byte) error {
 		return nil
 	case len(b) > 0 && b[0] == '[':
 		var names []string
-		if err := json.Unmarshal(b, &names); err != nil {
+		if err := decode(b, &names); err != nil {
 			return fmt.Errorf("roles: %w", err)
 		}
 		*r = Roles{}
@@ -96,7 +96,7 @@ func (r *Roles) UnmarshalJSON(b []byte) error {
 	default:
 		type plain Roles
 		var p plain
-		if err := json.Unmarshal(b, &p); err != nil {
+		if err := decode(b, &p); err != nil {
 			return fmt.Errorf("roles: %w", err)
 		}
 		*r = Roles(p)

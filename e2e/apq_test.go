@@ -4,12 +4,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -86,10 +88,12 @@ func TestAPQSharedThroughRedis(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A key space of its own per run: REDIS_URL may be long-lived.
+	prefix := fmt.Sprintf("test:%s:%d:", t.Name(), time.Now().UnixNano())
 	newStore := func() *apq.Redis {
 		c := redis.NewClient(opts)
 		t.Cleanup(func() { _ = c.Close() })
-		return apq.NewRedis(c, "test:"+t.Name()+":", apq.DefaultTTL, slog.Default())
+		return apq.NewRedis(c, prefix, apq.DefaultTTL, slog.Default())
 	}
 	a := testenv.New(t, testenv.Options{Transport: transport.Options{APQCache: newStore()}})
 	b := testenv.New(t, testenv.Options{Transport: transport.Options{APQCache: newStore()}})
