@@ -3,6 +3,8 @@ package sandbox
 import (
 	"encoding/json"
 	"net/http"
+
+	"github.com/circle-gateway/gateway/circle"
 )
 
 // The Member API's writes (/api/headless/v1/…), on behalf of the member
@@ -105,22 +107,21 @@ func (s *Sandbox) deletePost(w http.ResponseWriter, r *http.Request, viewer int6
 }
 
 func (s *Sandbox) createComment(w http.ResponseWriter, r *http.Request, viewer int64) {
-	postID, err := pathID(r, "post_id", "post")
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	var body commentRequest
-	if err := decodeBodyLimit(w, r, &body, maxWriteBodyBytes); err != nil {
-		writeError(w, err)
-		return
-	}
-	c, err := s.store.createComment(viewer, postID, body.draft(), s.now())
-	answerCreated(w, c, err)
+	s.writeComment(w, r, "post_id", "post", func(postID int64, d draft) (circle.Comment, error) {
+		return s.store.createComment(viewer, postID, d, s.now())
+	})
 }
 
 func (s *Sandbox) createReply(w http.ResponseWriter, r *http.Request, viewer int64) {
-	commentID, err := pathID(r, "comment_id", "comment")
+	s.writeComment(w, r, "comment_id", "comment", func(commentID int64, d draft) (circle.Comment, error) {
+		return s.store.createReply(viewer, commentID, d, s.now())
+	})
+}
+
+// writeComment reads the parent id from the path and the comment wrapper
+// from the body, then answers create's result with 201.
+func (s *Sandbox) writeComment(w http.ResponseWriter, r *http.Request, param, what string, create func(int64, draft) (circle.Comment, error)) {
+	parentID, err := pathID(r, param, what)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -130,7 +131,7 @@ func (s *Sandbox) createReply(w http.ResponseWriter, r *http.Request, viewer int
 		writeError(w, err)
 		return
 	}
-	c, err := s.store.createReply(viewer, commentID, body.draft(), s.now())
+	c, err := create(parentID, body.draft())
 	answerCreated(w, c, err)
 }
 
