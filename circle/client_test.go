@@ -297,7 +297,22 @@ func TestTimestamp(t *testing.T) {
 			t.Fatalf("%s: %v %v", empty, ts, err)
 		}
 	}
-	if err := ts.UnmarshalJSON([]byte(`"yesterday"`)); err == nil {
-		t.Fatal("accepted a non-date")
+	for in, want := range map[string]time.Time{
+		`"2024-04-02T09:05:23+02:00"`:   time.Date(2024, 4, 2, 7, 5, 23, 0, time.UTC),
+		`"2024-04-02 09:05:23 UTC"`:     time.Date(2024, 4, 2, 9, 5, 23, 0, time.UTC),
+		`"2024-04-02 09:05:23.5 +0200"`: time.Date(2024, 4, 2, 7, 5, 23, 5e8, time.UTC),
+		`"2024-04-02T09:05:23"`:         time.Date(2024, 4, 2, 9, 5, 23, 0, time.UTC),
+		`"2024-04-02"`:                  time.Date(2024, 4, 2, 0, 0, 0, 0, time.UTC),
+		`"yesterday"`:                   {},
+		`"2024-04-02T09:05:23.651Z "`:   {},
+		`"2024-04-02T09:05:23.651ZZ"`:   {},
+		`"2024-04-02T09:05:23.651Z"`:    time.Date(2024, 4, 2, 9, 5, 23, 651e6, time.UTC),
+	} {
+		if err := ts.UnmarshalJSON([]byte(in)); err != nil || !ts.Equal(want) {
+			t.Errorf("%s: %v %v, want %v", in, ts.Time, err, want)
+		}
+	}
+	if err := ts.UnmarshalJSON([]byte(`12345`)); err == nil {
+		t.Fatal("accepted a number")
 	}
 }

@@ -21,8 +21,9 @@ type Page[T any] struct {
 }
 
 // Timestamp is a Circle date-time. Circle writes them as ISO 8601 with
-// milliseconds ("2024-04-02T09:05:23.651Z"); Timestamp also accepts null and
-// the empty string (as zero) so that one odd record cannot fail a whole page.
+// milliseconds ("2024-04-02T09:05:23.651Z"); Timestamp also accepts null,
+// the empty string and unknown spellings (as zero) so that one odd record
+// cannot fail a whole page.
 type Timestamp struct{ time.Time }
 
 // MarshalJSON writes the time as Circle does, or null when zero.
@@ -33,7 +34,9 @@ func (t Timestamp) MarshalJSON() ([]byte, error) {
 	return []byte(`"` + t.UTC().Format("2006-01-02T15:04:05.000Z07:00") + `"`), nil
 }
 
-// UnmarshalJSON reads an RFC 3339 string, null or "".
+// UnmarshalJSON reads an RFC 3339 string (or another common spelling, see
+// parseTime), null or "". Only a value that is not a JSON string at all is
+// an error.
 func (t *Timestamp) UnmarshalJSON(b []byte) error {
 	if bytes.Equal(b, []byte("null")) || bytes.Equal(b, []byte(`""`)) {
 		t.Time = time.Time{}
@@ -46,12 +49,33 @@ func (t *Timestamp) UnmarshalJSON(b []byte) error {
 	} else if err := json.Unmarshal(b, &s); err != nil {
 		return fmt.Errorf("timestamp: %w", err)
 	}
-	parsed, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return fmt.Errorf("timestamp: %w", err)
-	}
-	t.Time = parsed
+	t.Time = parseTime(s)
 	return nil
+}
+
+// timeLayouts are the date-time spellings accepted besides RFC 3339: what
+// Rails apps like Circle write in other serializers, and bare dates.
+var timeLayouts = []string{
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999 -0700",
+	"2006-01-02 15:04:05.999999999 MST",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02",
+}
+
+// parseTime reads s in the first layout that fits, else returns the zero
+// time: a date in an unexpected spelling reads as unknown (null where the
+// field is nullable) instead of failing the whole page it came in.
+func parseTime(s string) time.Time {
+	if parsed, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return parsed
+	}
+	for _, layout := range timeLayouts {
+		if parsed, err := time.Parse(layout, s); err == nil {
+			return parsed.UTC()
+		}
+	}
+	return time.Time{}
 }
 
 // Ptr returns nil for a zero time, else the time, for nullable fields.
