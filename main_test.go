@@ -23,10 +23,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
 	"github.com/circle-gateway/gateway/internal/logbuf"
 	"github.com/circle-gateway/gateway/internal/testenv"
+	"github.com/circle-gateway/gateway/internal/testjwt"
 )
 
 // startRun runs the gateway in-process (run, as main does) with env and
@@ -187,7 +186,7 @@ func TestGracefulShutdownOnSIGTERM(t *testing.T) {
 		body, _ := json.Marshal(map[string]string{"query": "{ me { name } }"})
 		req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+testToken(t))
+		req.Header.Set("Authorization", "Bearer "+testjwt.Member(t, 101))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			done <- result{err: err}
@@ -225,17 +224,6 @@ func TestGracefulShutdownOnSIGTERM(t *testing.T) {
 	if !strings.Contains(logs.String(), "draining") {
 		t.Errorf("no drain message in the log:\n%s", logs.String())
 	}
-}
-
-// testToken is a member token shaped like Circle's (the gateway does not
-// verify signatures; the upstream here does not either).
-func testToken(t *testing.T) string {
-	t.Helper()
-	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"community_member_id": 101, "exp": time.Now().Add(time.Hour).Unix()}).SignedString([]byte("k"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
 
 var (

@@ -26,6 +26,7 @@ import (
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/idtoken"
 	"github.com/circle-gateway/gateway/internal/testenv"
+	"github.com/circle-gateway/gateway/internal/testjwt"
 	"github.com/circle-gateway/gateway/transport"
 )
 
@@ -94,22 +95,9 @@ func idClaims(edits ...func(jwt.MapClaims)) jwt.MapClaims {
 func setClaim(name string, v any) func(jwt.MapClaims) { return func(c jwt.MapClaims) { c[name] = v } }
 func dropClaim(name string) func(jwt.MapClaims)       { return func(c jwt.MapClaims) { delete(c, name) } }
 
-func signID(t testing.TB, m jwt.SigningMethod, key any, claims jwt.MapClaims, header map[string]any) string {
-	t.Helper()
-	tok := jwt.NewWithClaims(m, claims)
-	for k, v := range header {
-		tok.Header[k] = v
-	}
-	s, err := tok.SignedString(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 func hsID(t testing.TB, claims jwt.MapClaims) string {
 	t.Helper()
-	return signID(t, jwt.SigningMethodHS256, []byte(idSecret), claims, nil)
+	return testjwt.Sign(t, jwt.SigningMethodHS256, []byte(idSecret), claims, nil)
 }
 
 // withServiceKey is a header set carrying key in X-Service-Key.
@@ -301,7 +289,7 @@ func TestAuthAPIRequestsOnRecordingUpstream(t *testing.T) {
 	t.Parallel()
 	sub := hsVerifier(t, idtoken.ClaimSub)
 	email := hsVerifier(t, idtoken.ClaimEmail)
-	member := signedToken(t, 7)
+	member := testjwt.Member(t, 7)
 	tests := []struct {
 		name     string
 		verifier *idtoken.Verifier
@@ -387,9 +375,9 @@ func TestSignInRefusesBadIdentityTokens(t *testing.T) {
 	}{
 		{"alg none", hsEnv, none, "algorithm"},
 		{"alg none on the RSA gateway", rsEnv, none, "algorithm"},
-		{"HS256 signed with the RSA public key", rsEnv, signID(t, jwt.SigningMethodHS256, pubPEM, idClaims(), nil), "algorithm"},
-		{"RS256 on the HS256 gateway", hsEnv, signID(t, jwt.SigningMethodRS256, rsaKey, idClaims(), nil), "algorithm"},
-		{"wrong secret", hsEnv, signID(t, jwt.SigningMethodHS256, []byte("some-other-secret-of-32-bytes-or-more"), idClaims(), nil), "signature"},
+		{"HS256 signed with the RSA public key", rsEnv, testjwt.Sign(t, jwt.SigningMethodHS256, pubPEM, idClaims(), nil), "algorithm"},
+		{"RS256 on the HS256 gateway", hsEnv, testjwt.Sign(t, jwt.SigningMethodRS256, rsaKey, idClaims(), nil), "algorithm"},
+		{"wrong secret", hsEnv, testjwt.Sign(t, jwt.SigningMethodHS256, []byte("some-other-secret-of-32-bytes-or-more"), idClaims(), nil), "signature"},
 		{"expired", hsEnv, hsID(t, idClaims(setClaim("exp", time.Now().Add(-time.Minute).Unix()))), "expired"},
 		{"not yet valid", hsEnv, hsID(t, idClaims(setClaim("nbf", time.Now().Add(time.Minute).Unix()))), "not valid yet"},
 		{"missing exp", hsEnv, hsID(t, idClaims(dropClaim("exp"))), "required claim"},
@@ -465,14 +453,14 @@ func TestSignInWithPublicKeys(t *testing.T) {
 		token string
 		ok    bool
 	}{
-		{"PEM RS256", pemEnv, signID(t, jwt.SigningMethodRS256, rsaKey, idClaims(), nil), true},
-		{"PEM, another key", pemEnv, signID(t, jwt.SigningMethodRS256, other, idClaims(), nil), false},
-		{"PEM, HS256 with the public key", pemEnv, signID(t, jwt.SigningMethodHS256, publicPEM(t, &rsaKey.PublicKey), idClaims(), nil), false},
-		{"JWKS RS256 by kid", jwksEnv, signID(t, jwt.SigningMethodRS256, rsaKey, idClaims(), map[string]any{"kid": "r1"}), true},
-		{"JWKS ES256 by kid", jwksEnv, signID(t, jwt.SigningMethodES256, ecKey, idClaims(), map[string]any{"kid": "e1"}), true},
-		{"JWKS, another key with our kid", jwksEnv, signID(t, jwt.SigningMethodRS256, other, idClaims(), map[string]any{"kid": "r1"}), false},
-		{"JWKS, HS256 with the public key", jwksEnv, signID(t, jwt.SigningMethodHS256, publicPEM(t, &rsaKey.PublicKey), idClaims(), map[string]any{"kid": "r1"}), false},
-		{"JWKS, expired", jwksEnv, signID(t, jwt.SigningMethodRS256, rsaKey, idClaims(setClaim("exp", time.Now().Add(-time.Hour).Unix())), map[string]any{"kid": "r1"}), false},
+		{"PEM RS256", pemEnv, testjwt.Sign(t, jwt.SigningMethodRS256, rsaKey, idClaims(), nil), true},
+		{"PEM, another key", pemEnv, testjwt.Sign(t, jwt.SigningMethodRS256, other, idClaims(), nil), false},
+		{"PEM, HS256 with the public key", pemEnv, testjwt.Sign(t, jwt.SigningMethodHS256, publicPEM(t, &rsaKey.PublicKey), idClaims(), nil), false},
+		{"JWKS RS256 by kid", jwksEnv, testjwt.Sign(t, jwt.SigningMethodRS256, rsaKey, idClaims(), map[string]any{"kid": "r1"}), true},
+		{"JWKS ES256 by kid", jwksEnv, testjwt.Sign(t, jwt.SigningMethodES256, ecKey, idClaims(), map[string]any{"kid": "e1"}), true},
+		{"JWKS, another key with our kid", jwksEnv, testjwt.Sign(t, jwt.SigningMethodRS256, other, idClaims(), map[string]any{"kid": "r1"}), false},
+		{"JWKS, HS256 with the public key", jwksEnv, testjwt.Sign(t, jwt.SigningMethodHS256, publicPEM(t, &rsaKey.PublicKey), idClaims(), map[string]any{"kid": "r1"}), false},
+		{"JWKS, expired", jwksEnv, testjwt.Sign(t, jwt.SigningMethodRS256, rsaKey, idClaims(setClaim("exp", time.Now().Add(-time.Hour).Unix())), map[string]any{"kid": "r1"}), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -727,10 +715,10 @@ func TestHostileBearerTokens(t *testing.T) {
 	rsaKey, _ := rsaKeys()
 	claims := jwt.MapClaims{"community_id": 1, "community_member_id": 101, "exp": time.Now().Add(time.Hour).Unix(), "jti": "forged"}
 	forged := map[string]string{
-		"wrong key":                signID(t, jwt.SigningMethodHS256, []byte("not-the-sandbox-key"), claims, nil),
-		"RS256 by someone":         signID(t, jwt.SigningMethodRS256, rsaKey, claims, nil),
-		"HS256 with a public key":  signID(t, jwt.SigningMethodHS256, publicPEM(t, &rsaKey.PublicKey), claims, nil),
-		"valid shape, wrong token": signedToken(t, 101),
+		"wrong key":                testjwt.Sign(t, jwt.SigningMethodHS256, []byte("not-the-sandbox-key"), claims, nil),
+		"RS256 by someone":         testjwt.Sign(t, jwt.SigningMethodRS256, rsaKey, claims, nil),
+		"HS256 with a public key":  testjwt.Sign(t, jwt.SigningMethodHS256, publicPEM(t, &rsaKey.PublicKey), claims, nil),
+		"valid shape, wrong token": testjwt.Member(t, 101),
 	}
 	for name, tok := range forged {
 		t.Run("forwarded "+name, func(t *testing.T) {

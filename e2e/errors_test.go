@@ -8,6 +8,7 @@ import (
 
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/internal/testenv"
+	"github.com/circle-gateway/gateway/internal/testjwt"
 )
 
 // failPath fails calls whose path ends with suffix, passing the rest on.
@@ -114,7 +115,7 @@ func TestRateLimited(t *testing.T) {
 		w.WriteHeader(http.StatusTooManyRequests)
 		_, _ = w.Write([]byte(`{"message":"Too many requests"}`))
 	})})
-	r := env.Do(t, signedToken(t, 101), `{ spaces { id } }`, nil)
+	r := env.Do(t, testjwt.Member(t, 101), `{ spaces { id } }`, nil)
 	if len(r.Errors) != 1 || r.Errors[0].Code() != "RATE_LIMITED" {
 		t.Fatalf("errors %+v", r.Errors)
 	}
@@ -162,7 +163,7 @@ func TestInternalErrorHasRequestID(t *testing.T) {
 	env := testenv.New(t, testenv.Options{Upstream: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`{"id": "not a number"}`))
 	})})
-	tok := signedToken(t, 101)
+	tok := testjwt.Member(t, 101)
 	r := env.DoWith(t, http.Header{"Authorization": {"Bearer " + tok}, "X-Request-Id": {"req-abc-123"}}, `{ me { id } }`, nil)
 	if len(r.Errors) != 1 || r.Errors[0].Code() != "INTERNAL_SERVER_ERROR" || r.Errors[0].Extensions["requestId"] != "req-abc-123" {
 		t.Fatalf("errors %+v", r.Errors)

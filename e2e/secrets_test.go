@@ -14,6 +14,7 @@ import (
 
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/internal/testenv"
+	"github.com/circle-gateway/gateway/internal/testjwt"
 )
 
 // captured is one HTTP exchange with the gateway, as the client saw it.
@@ -82,7 +83,7 @@ func (s *secretsRun) issued(out map[string]any, field string) (access, refresh s
 }
 
 func (s *secretsRun) idToken(claims jwt.MapClaims, key []byte) string {
-	tok := signID(s.t, jwt.SigningMethodHS256, key, claims, nil)
+	tok := testjwt.Sign(s.t, jwt.SigningMethodHS256, key, claims, nil)
 	s.idTokens = append(s.idTokens, tok)
 	return tok
 }

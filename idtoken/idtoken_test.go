@@ -23,6 +23,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/circle-gateway/gateway/internal/testjwt"
 )
 
 // testKeys are generated once per test binary: RSA generation is slow.
@@ -63,21 +65,6 @@ func pemOf(t testing.TB, pub any) []byte {
 		t.Fatal(err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
-}
-
-// sign makes a token with the given method, key, claims and extra header
-// fields.
-func sign(t testing.TB, m jwt.SigningMethod, key any, claims jwt.MapClaims, header map[string]any) string {
-	t.Helper()
-	tok := jwt.NewWithClaims(m, claims)
-	for k, v := range header {
-		tok.Header[k] = v
-	}
-	s, err := tok.SignedString(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
 
 // valid returns good claims, modified by edit.
@@ -121,11 +108,11 @@ func hostile(t testing.TB, k testKeys) map[string]string {
 	return map[string]string{
 		"alg none":                         none,
 		"alg none, no signature part":      strings.TrimSuffix(none, "."),
-		"HS256 with the RSA public key":    sign(t, jwt.SigningMethodHS256, pemOf(t, &k.rsa.PublicKey), valid(nil), nil),
-		"HS256 with the EC public key":     sign(t, jwt.SigningMethodHS256, pemOf(t, &k.ec.PublicKey), valid(nil), nil),
-		"RS256 with another RSA key":       sign(t, jwt.SigningMethodRS256, k.rsaOther, valid(nil), nil),
-		"ES256 with another EC key":        sign(t, jwt.SigningMethodES256, k.ecOther, valid(nil), nil),
-		"HS256 with another secret":        sign(t, jwt.SigningMethodHS256, []byte("another-secret-of-at-least-32-bytes"), valid(nil), nil),
+		"HS256 with the RSA public key":    testjwt.Sign(t, jwt.SigningMethodHS256, pemOf(t, &k.rsa.PublicKey), valid(nil), nil),
+		"HS256 with the EC public key":     testjwt.Sign(t, jwt.SigningMethodHS256, pemOf(t, &k.ec.PublicKey), valid(nil), nil),
+		"RS256 with another RSA key":       testjwt.Sign(t, jwt.SigningMethodRS256, k.rsaOther, valid(nil), nil),
+		"ES256 with another EC key":        testjwt.Sign(t, jwt.SigningMethodES256, k.ecOther, valid(nil), nil),
+		"HS256 with another secret":        testjwt.Sign(t, jwt.SigningMethodHS256, []byte("another-secret-of-at-least-32-bytes"), valid(nil), nil),
 		"1 MB of dots":                     strings.Repeat(".", 1<<20),
 		"oversized header":                 base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","x":"`+strings.Repeat("a", 4096)+`"}`)) + ".e30.sig",
 		"oversized token":                  "eyJhbGciOiJIUzI1NiJ9." + strings.Repeat("A", MaxTokenBytes) + ".sig",
@@ -137,7 +124,7 @@ func hostile(t testing.TB, k testKeys) map[string]string {
 		"header not JSON":                  base64.RawURLEncoding.EncodeToString([]byte("[1,2")) + ".e30.sig",
 		"claims not JSON":                  "eyJhbGciOiJIUzI1NiJ9." + base64.RawURLEncoding.EncodeToString([]byte("{")) + ".sig",
 		"unsupported alg":                  "eyJhbGciOiJYWDk5OSJ9.e30.sig",
-		"HS256 with an empty secret guess": sign(t, jwt.SigningMethodHS256, []byte{0}, valid(nil), nil),
+		"HS256 with an empty secret guess": testjwt.Sign(t, jwt.SigningMethodHS256, []byte{0}, valid(nil), nil),
 	}
 }
 
@@ -153,17 +140,21 @@ func configs(k testKeys) []configCase {
 	return []configCase{
 		{"HS256", func(testing.TB) Config { return Config{HS256Secret: []byte(secret)} },
 			func(t testing.TB, c jwt.MapClaims) string {
-				return sign(t, jwt.SigningMethodHS256, []byte(secret), c, nil)
+				return testjwt.Sign(t, jwt.SigningMethodHS256, []byte(secret), c, nil)
 			}},
 		{"RS256 PEM", func(t testing.TB) Config { return Config{PublicKeyPEM: pemOf(t, &k.rsa.PublicKey)} },
-			func(t testing.TB, c jwt.MapClaims) string { return sign(t, jwt.SigningMethodRS256, k.rsa, c, nil) }},
+			func(t testing.TB, c jwt.MapClaims) string {
+				return testjwt.Sign(t, jwt.SigningMethodRS256, k.rsa, c, nil)
+			}},
 		{"ES256 PEM", func(t testing.TB) Config { return Config{PublicKeyPEM: pemOf(t, &k.ec.PublicKey)} },
-			func(t testing.TB, c jwt.MapClaims) string { return sign(t, jwt.SigningMethodES256, k.ec, c, nil) }},
+			func(t testing.TB, c jwt.MapClaims) string {
+				return testjwt.Sign(t, jwt.SigningMethodES256, k.ec, c, nil)
+			}},
 		{"JWKS", func(t testing.TB) Config {
 			srv := newJWKSServer(t, jwksDoc(t, map[string]any{"rsa-1": &k.rsa.PublicKey, "ec-1": &k.ec.PublicKey}))
 			return Config{JWKSURL: srv.URL}
 		}, func(t testing.TB, c jwt.MapClaims) string {
-			return sign(t, jwt.SigningMethodRS256, k.rsa, c, map[string]any{"kid": "rsa-1"})
+			return testjwt.Sign(t, jwt.SigningMethodRS256, k.rsa, c, map[string]any{"kid": "rsa-1"})
 		}},
 	}
 }
@@ -269,7 +260,7 @@ func TestEmailClaim(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			id, err := v.Verify(t.Context(), sign(t, jwt.SigningMethodHS256, []byte(secret), valid(tt.edit), nil))
+			id, err := v.Verify(t.Context(), testjwt.Sign(t, jwt.SigningMethodHS256, []byte(secret), valid(tt.edit), nil))
 			if tt.ok != (err == nil) {
 				t.Fatalf("Verify = %+v, %v; want ok=%v", id, err, tt.ok)
 			}
@@ -289,7 +280,7 @@ func TestIssuerAndAudienceOptional(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok := sign(t, jwt.SigningMethodHS256, []byte(secret), valid(func(c jwt.MapClaims) { delete(c, "iss"); delete(c, "aud") }), nil)
+	tok := testjwt.Sign(t, jwt.SigningMethodHS256, []byte(secret), valid(func(c jwt.MapClaims) { delete(c, "iss"); delete(c, "aud") }), nil)
 	if _, err := v.Verify(t.Context(), tok); err != nil {
 		t.Fatalf("without iss/aud configured, a token without them must verify: %v", err)
 	}
@@ -319,22 +310,22 @@ func TestJWKS(t *testing.T) {
 	}
 
 	verify := func(tok string) error { _, err := v.Verify(t.Context(), tok); return err }
-	if err := verify(sign(t, jwt.SigningMethodRS256, k.rsa, valid(nil), map[string]any{"kid": "rsa-1"})); err != nil {
+	if err := verify(testjwt.Sign(t, jwt.SigningMethodRS256, k.rsa, valid(nil), map[string]any{"kid": "rsa-1"})); err != nil {
 		t.Fatalf("RS256 by kid: %v", err)
 	}
-	if err := verify(sign(t, jwt.SigningMethodES256, k.ec, valid(nil), map[string]any{"kid": "ec-1"})); err != nil {
+	if err := verify(testjwt.Sign(t, jwt.SigningMethodES256, k.ec, valid(nil), map[string]any{"kid": "ec-1"})); err != nil {
 		t.Fatalf("ES256 by kid: %v", err)
 	}
-	if err := verify(sign(t, jwt.SigningMethodRS256, k.rsa, valid(nil), nil)); err != nil {
+	if err := verify(testjwt.Sign(t, jwt.SigningMethodRS256, k.rsa, valid(nil), nil)); err != nil {
 		t.Fatalf("RS256 without kid (all keys tried): %v", err)
 	}
 	refused := map[string]string{
-		"RS256 naming the EC key":         sign(t, jwt.SigningMethodRS256, k.rsa, valid(nil), map[string]any{"kid": "ec-1"}),
-		"HS256 with the published secret": sign(t, jwt.SigningMethodHS256, []byte(secret), valid(nil), map[string]any{"kid": "oct-1"}),
-		"HS256 with the RSA key as secret": sign(t, jwt.SigningMethodHS256, pemOf(t, &k.rsa.PublicKey), valid(nil),
+		"RS256 naming the EC key":         testjwt.Sign(t, jwt.SigningMethodRS256, k.rsa, valid(nil), map[string]any{"kid": "ec-1"}),
+		"HS256 with the published secret": testjwt.Sign(t, jwt.SigningMethodHS256, []byte(secret), valid(nil), map[string]any{"kid": "oct-1"}),
+		"HS256 with the RSA key as secret": testjwt.Sign(t, jwt.SigningMethodHS256, pemOf(t, &k.rsa.PublicKey), valid(nil),
 			map[string]any{"kid": "rsa-1"}),
-		"RS256 by another key, our kid": sign(t, jwt.SigningMethodRS256, k.rsaOther, valid(nil), map[string]any{"kid": "rsa-1"}),
-		"kid of wrong type":             sign(t, jwt.SigningMethodRS256, k.rsa, valid(nil), map[string]any{"kid": 7}),
+		"RS256 by another key, our kid": testjwt.Sign(t, jwt.SigningMethodRS256, k.rsaOther, valid(nil), map[string]any{"kid": "rsa-1"}),
+		"kid of wrong type":             testjwt.Sign(t, jwt.SigningMethodRS256, k.rsa, valid(nil), map[string]any{"kid": 7}),
 	}
 	for name, tok := range refused {
 		if err := verify(tok); !errors.Is(err, ErrInvalid) {
@@ -348,7 +339,7 @@ func TestJWKS(t *testing.T) {
 	// The provider rotates its key: the first token naming the new kid
 	// fetches the JWKS again, and verifies.
 	doc.Store(jwksDoc(t, map[string]any{"rsa-2": &rotated.PublicKey}))
-	if err := verify(sign(t, jwt.SigningMethodRS256, rotated, valid(nil), map[string]any{"kid": "rsa-2"})); err != nil {
+	if err := verify(testjwt.Sign(t, jwt.SigningMethodRS256, rotated, valid(nil), map[string]any{"kid": "rsa-2"})); err != nil {
 		t.Fatalf("rotated key: %v", err)
 	}
 	if fetches.Load() != 2 {
@@ -358,7 +349,7 @@ func TestJWKS(t *testing.T) {
 	// refresh is rate-limited, and the refusal stays fast.
 	for range 20 {
 		start := time.Now()
-		if err := verify(sign(t, jwt.SigningMethodRS256, rotated, valid(nil), map[string]any{"kid": "unknown"})); !errors.Is(err, ErrInvalid) {
+		if err := verify(testjwt.Sign(t, jwt.SigningMethodRS256, rotated, valid(nil), map[string]any{"kid": "unknown"})); !errors.Is(err, ErrInvalid) {
 			t.Fatalf("unknown kid: %v", err)
 		}
 		if d := time.Since(start); d > time.Second {
@@ -369,7 +360,7 @@ func TestJWKS(t *testing.T) {
 		t.Fatalf("unknown kids caused %d more JWKS fetches", fetches.Load()-2)
 	}
 	// The old key is gone after rotation.
-	if err := verify(sign(t, jwt.SigningMethodRS256, k.rsa, valid(nil), map[string]any{"kid": "rsa-1"})); !errors.Is(err, ErrInvalid) {
+	if err := verify(testjwt.Sign(t, jwt.SigningMethodRS256, k.rsa, valid(nil), map[string]any{"kid": "rsa-1"})); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("a rotated-out key still verifies: %v", err)
 	}
 }
@@ -390,7 +381,7 @@ func TestJWKSDocumentTooLarge(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	v := newVerifier(t, Config{JWKSURL: srv.URL, Log: discard()})
-	_, err := v.Verify(t.Context(), sign(t, jwt.SigningMethodRS256, k.rsa, valid(nil), map[string]any{"kid": "rsa-1"}))
+	_, err := v.Verify(t.Context(), testjwt.Sign(t, jwt.SigningMethodRS256, k.rsa, valid(nil), map[string]any{"kid": "rsa-1"}))
 	if !errors.Is(err, ErrInvalid) {
 		t.Fatalf("err = %v", err)
 	}
@@ -472,7 +463,7 @@ func FuzzVerify(f *testing.F) {
 			f.Add(tok)
 		}
 	}
-	f.Add(sign(f, jwt.SigningMethodHS256, []byte("another-secret-of-at-least-32-bytes"), valid(nil), nil))
+	f.Add(testjwt.Sign(f, jwt.SigningMethodHS256, []byte("another-secret-of-at-least-32-bytes"), valid(nil), nil))
 	f.Add("eyJhbGciOiJIUzI1NiIsImtpZCI6MX0.eyJleHAiOiJ4In0.x")
 	v, err := New(context.Background(), Config{HS256Secret: []byte(secret), Now: clock})
 	if err != nil {
