@@ -14,6 +14,22 @@ import (
 	"github.com/circle-gateway/gateway/loaders"
 )
 
+// Author is the resolver for the author field.
+func (r *commentResolver) Author(ctx context.Context, obj *model.Comment) (*model.Member, error) {
+	if m, ok := obj.EmbeddedAuthor(); ok {
+		return m, nil
+	}
+	l, err := loaders.For(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, err := l.ProfilesByMemberID.Load(ctx, obj.AuthorID())()
+	if err != nil {
+		return nil, err
+	}
+	return model.MemberFromProfile(p), nil
+}
+
 // Post is the resolver for the post field.
 func (r *commentResolver) Post(ctx context.Context, obj *model.Comment) (*model.Post, error) {
 	l, err := loaders.For(ctx)

@@ -62,7 +62,16 @@ func connection[T, N, E any](res relay.Result[T], node func(*T) N, edge func(cur
 	return edges, nodes, info, &t
 }
 
-func postConnection(res relay.Result[circle.Post]) *model.PostConnection {
+// postConnection builds a page of posts and primes the operation's post
+// loader with them: a comment on one of these posts then finds its post
+// without another call.
+func postConnection(ctx context.Context, res relay.Result[circle.Post]) *model.PostConnection {
+	if l, err := loaders.For(ctx); err == nil {
+		for i := range res.Items {
+			p := &res.Items[i]
+			l.PostsBySpaceAndID.Prime(ctx, loaders.PostKey{SpaceID: p.Space.ID, PostID: p.ID}, p)
+		}
+	}
 	c := &model.PostConnection{}
 	c.Edges, c.Nodes, c.PageInfo, c.TotalCount = connection(res, model.PostFrom,
 		func(cursor string, n *model.Post) *model.PostEdge { return &model.PostEdge{Cursor: cursor, Node: n} })

@@ -43,7 +43,7 @@ func (r *queryResolver) Events(ctx context.Context, first *int, after *string, p
 	if err != nil {
 		return nil, err
 	}
-	return postConnection(res), nil
+	return postConnection(ctx, res), nil
 }
 
 // Event returns EventResolver implementation.

@@ -51,7 +51,7 @@ func (r *memberResolver) Posts(ctx context.Context, obj *model.Member, first *in
 	if err != nil {
 		return nil, err
 	}
-	return postConnection(res), nil
+	return postConnection(ctx, res), nil
 }
 
 // Comments is the resolver for the comments field.

@@ -121,7 +121,7 @@ func (r *queryResolver) HomeFeed(ctx context.Context, first *int, after *string,
 	if err != nil {
 		return nil, err
 	}
-	return postConnection(res), nil
+	return postConnection(ctx, res), nil
 }
 
 // Post returns PostResolver implementation.

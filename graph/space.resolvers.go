@@ -113,7 +113,7 @@ func (r *spaceResolver) Posts(ctx context.Context, obj *model.Space, first *int,
 	if err != nil {
 		return nil, err
 	}
-	return postConnection(res), nil
+	return postConnection(ctx, res), nil
 }
 
 // Space returns SpaceResolver implementation.

@@ -19,8 +19,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
@@ -37,6 +37,9 @@ const (
 	// resolves the elements of a list concurrently, so their keys arrive
 	// within microseconds; the wait only has to cover scheduling jitter.
 	DefaultBatchWait = 5 * time.Millisecond
+	// DefaultMaxMergeWait is the longest a batch of post keys waits for
+	// sibling fetches still in flight (see postQueue).
+	DefaultMaxMergeWait = 100 * time.Millisecond
 )
 
 // Config tunes a Loaders.
@@ -50,6 +53,10 @@ type Config struct {
 	// OnBatch, when set, is told the size of every batch a loader runs
 	// (for metrics), by loader name.
 	OnBatch func(loader string, size int)
+	// MaxMergeWait bounds how long a batch of post keys waits for other
+	// fetches of the operation still in flight, whose answers may bring
+	// more keys of the same spaces (default DefaultMaxMergeWait).
+	MaxMergeWait time.Duration
 }
 
 // PostKey identifies a post: Circle reads posts within a space.
@@ -70,9 +77,11 @@ type Loaders struct {
 	// ProfilesByMemberID loads public profiles by community member id.
 	ProfilesByMemberID *dataloader.Loader[int64, *circle.Profile]
 
-	gets    *dataloader.Loader[circle.GetRequest, []byte]
-	sem     chan struct{}
-	onBatch func(string, int)
+	gets     *dataloader.Loader[circle.GetRequest, []byte]
+	sem      chan struct{}
+	onBatch  func(string, int)
+	inflight atomic.Int32 // upstream GETs of the operation being made now
+	posts    postQueue
 }
 
 // New builds the loaders of one operation over direct, the Member API of
@@ -84,7 +93,11 @@ func New(direct *circle.MemberAPI, cfg Config) *Loaders {
 	if cfg.BatchWait <= 0 {
 		cfg.BatchWait = DefaultBatchWait
 	}
+	if cfg.MaxMergeWait <= 0 {
+		cfg.MaxMergeWait = DefaultMaxMergeWait
+	}
 	l := &Loaders{sem: make(chan struct{}, cfg.MaxInFlight), onBatch: cfg.OnBatch}
+	l.posts = postQueue{window: cfg.BatchWait, maxMerge: cfg.MaxMergeWait}
 
 	// Every GET goes through one cache keyed by path and query. A batch of
 	// one starts at once: deduplication needs no batch window.
@@ -130,6 +143,8 @@ func (l *Loaders) fetchGets(direct *circle.MemberAPI) dataloader.BatchFunc[circl
 				return nil, fmt.Errorf("circle: GET %s: %w: %v", r.Endpoint, circle.ErrUnavailable, ctx.Err())
 			}
 			defer func() { <-l.sem }()
+			l.inflight.Add(1)
+			defer l.inflight.Add(-1)
 			return direct.Fetch(ctx, r)
 		})
 	}
@@ -159,49 +174,25 @@ func (l *Loaders) batchSpaces(ctx context.Context, ids []int64) []*dataloader.Re
 	})
 }
 
-// batchPosts groups keys by space and fetches each space's posts with one
-// post_ids call per MaxPerPage ids; a post Circle does not return is
-// NOT_FOUND.
+// batchPosts answers a dataloader batch of post keys through the
+// operation's post queue (posts.go), which may merge it with batches that
+// follow while other fetches are in flight; a post Circle does not return
+// is NOT_FOUND.
 func (l *Loaders) batchPosts(ctx context.Context, keys []PostKey) []*dataloader.Result[*circle.Post] {
 	l.batched("PostsBySpaceAndID", len(keys))
-	type chunk struct {
-		space int64
-		ids   []int64
+	f := l.posts.join(ctx, l, keys)
+	select {
+	case <-f.done:
+	case <-ctx.Done():
+		return fail[*circle.Post](len(keys), fmt.Errorf("posts: %w: %v", circle.ErrUnavailable, ctx.Err()))
 	}
-	bySpace := map[int64][]int64{}
-	for _, k := range keys {
-		bySpace[k.SpaceID] = append(bySpace[k.SpaceID], k.PostID)
-	}
-	var chunks []chunk
-	for space, ids := range bySpace {
-		slices.Sort(ids)
-		for part := range slices.Chunk(ids, circle.MaxPerPage) {
-			chunks = append(chunks, chunk{space: space, ids: part})
-		}
-	}
-	found := map[PostKey]*circle.Post{}
-	failed := map[int64]error{}
-	var mu sync.Mutex
-	each(ctx, chunks, func(ctx context.Context, c chunk) (struct{}, error) {
-		posts, err := l.API.PostsByIDs(ctx, c.space, c.ids)
-		mu.Lock()
-		defer mu.Unlock()
-		if err != nil {
-			failed[c.space] = fmt.Errorf("posts of space %d: %w", c.space, err)
-			return struct{}{}, nil
-		}
-		for i := range posts {
-			found[PostKey{SpaceID: c.space, PostID: posts[i].ID}] = &posts[i]
-		}
-		return struct{}{}, nil
-	})
 	out := make([]*dataloader.Result[*circle.Post], len(keys))
 	for i, k := range keys {
-		switch p, ok := found[k]; {
+		switch p, ok := f.found[k]; {
 		case ok:
 			out[i] = &dataloader.Result[*circle.Post]{Data: p}
-		case failed[k.SpaceID] != nil:
-			out[i] = &dataloader.Result[*circle.Post]{Error: failed[k.SpaceID]}
+		case f.failed[k.SpaceID] != nil:
+			out[i] = &dataloader.Result[*circle.Post]{Error: f.failed[k.SpaceID]}
 		default:
 			out[i] = &dataloader.Result[*circle.Post]{Error: circle.NotFound("GET /spaces/{space_id}/posts", fmt.Sprintf("post %d in space %d", k.PostID, k.SpaceID))}
 		}

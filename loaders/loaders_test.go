@@ -282,3 +282,45 @@ func TestInvalidateDropsEveryCache(t *testing.T) {
 		t.Fatalf("after Invalidate the calls were %v, want the same four again %v", again, first)
 	}
 }
+
+// Post keys that arrive in waves while other GETs of the operation are in
+// flight still cost one post_ids call per space.
+func TestPostsMergedAcrossWaves(t *testing.T) {
+	t.Parallel()
+	l, up := setup(t, loaders.Config{})
+	up.delay = 30 * time.Millisecond
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	// A sibling list is in flight; when it answers, its items ask for
+	// their posts (as a page of comments resolving Comment.post does).
+	wg.Go(func() {
+		_, _ = l.API.Comments(ctx, 1001, circle.ListParams{Page: 1, PerPage: 3})
+		_, _ = l.PostsBySpaceAndID.Load(ctx, loaders.PostKey{SpaceID: 11, PostID: 3})()
+	})
+	time.Sleep(5 * time.Millisecond)
+	// Meanwhile an earlier wave already asked for another post of the space.
+	wg.Go(func() { _, _ = l.PostsBySpaceAndID.Load(ctx, loaders.PostKey{SpaceID: 11, PostID: 1})() })
+	wg.Wait()
+	var postCalls []string
+	for _, c := range up.recorded() {
+		if strings.Contains(c, "post_ids") {
+			postCalls = append(postCalls, c)
+		}
+	}
+	if len(postCalls) != 1 || !strings.Contains(postCalls[0], "post_ids=1%2C3") {
+		t.Fatalf("post calls %v, want one for both waves", postCalls)
+	}
+}
+
+// With nothing else in flight a post batch is fetched at once.
+func TestPostsNotDelayedWhenIdle(t *testing.T) {
+	t.Parallel()
+	l, _ := setup(t, loaders.Config{BatchWait: time.Millisecond, MaxMergeWait: 5 * time.Second})
+	start := time.Now()
+	if _, err := l.PostsBySpaceAndID.Load(context.Background(), loaders.PostKey{SpaceID: 11, PostID: 1})(); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("an idle operation's post load took %v", d)
+	}
+}

@@ -106,12 +106,14 @@ func (p *Post) Circle() *circle.Post { return p.p }
 // ID is the GraphQL id.
 func (p *Post) ID() string { return FormatID(p.p.ID) }
 
-// Type maps Circle's post_type; anything unknown reads as BASIC.
+// Type maps Circle's post_type. Circle's event lists (community_events)
+// may leave post_type out, so a post with event settings is an event
+// whatever it says; anything else unknown reads as BASIC.
 func (p *Post) Type() PostType {
-	switch p.p.PostType {
-	case circle.PostTypeEvent:
+	switch {
+	case p.p.PostType == circle.PostTypeEvent || p.p.EventSettings != nil:
 		return PostTypeEvent
-	case circle.PostTypeImage:
+	case p.p.PostType == circle.PostTypeImage:
 		return PostTypeImage
 	default:
 		return PostTypeBasic
@@ -172,7 +174,7 @@ func (p *Post) Author() *Member { return MemberFromAuthor(p.p.Author) }
 
 // Event is the event part of an event post, nil for other posts.
 func (p *Post) Event() *Event {
-	if p.p.PostType != circle.PostTypeEvent && p.p.EventSettings == nil {
+	if p.Type() != PostTypeEvent {
 		return nil
 	}
 	return &Event{post: p.p}
@@ -297,14 +299,25 @@ func (c *Comment) IsLiked() bool { return c.c.IsLiked }
 // RepliesCount is the number of replies.
 func (c *Comment) RepliesCount() int { return c.c.RepliesCount }
 
-// Author is the embedded author. Its id is the community member id: the
-// embedded object's own, else the comment's.
-func (c *Comment) Author() *Member {
-	a := c.c.Author
-	if a.CommunityMemberID == 0 {
-		a.CommunityMemberID = c.c.CommunityMemberID
+// AuthorID is the author's community member id: the embedded author's,
+// else the comment's own community_member_id.
+func (c *Comment) AuthorID() int64 {
+	if id := c.c.Author.CommunityMemberID; id != 0 {
+		return id
 	}
-	return MemberFromAuthor(a)
+	return c.c.CommunityMemberID
+}
+
+// EmbeddedAuthor is the author Circle embedded in the comment, when it did:
+// reply lists may come without one, and then the resolver loads the
+// author's profile.
+func (c *Comment) EmbeddedAuthor() (*Member, bool) {
+	a := c.c.Author
+	if a.Name == "" {
+		return nil, false
+	}
+	a.CommunityMemberID = c.AuthorID()
+	return MemberFromAuthor(a), true
 }
 
 // optional is a field value with a flag saying whether the source carried it.
