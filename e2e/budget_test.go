@@ -1,11 +1,14 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/internal/testenv"
 )
 
@@ -142,5 +145,30 @@ func TestFeedWithCommentsRunsInParallel(t *testing.T) {
 	// A generous sanity bound: sequential calls would take 21 × 50 ms.
 	if elapsed > time.Duration(len(calls))*50*time.Millisecond {
 		t.Fatalf("took %v, as long as running the calls one by one", elapsed)
+	}
+}
+
+// Independent root fields run in one round: a post lookup is not held back
+// by another root field's call (post batches wait for other calls only
+// when the operation can ask for posts in waves, through Comment.post).
+func TestIndependentRootFieldsInOneWave(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t, testenv.Options{})
+	tok := env.DemoToken(t)
+	feed, err := truth(t, env, tok).Home(context.Background(), circle.ListParams{Page: 1, PerPage: 1})
+	if err != nil || len(feed.Records) == 0 {
+		t.Fatal(feed, err)
+	}
+	p := feed.Records[0]
+	env.Upstream.SetDelay(50 * time.Millisecond)
+	r := env.Do(t, tok, `query($s: ID!, $id: ID!) { me { name } post(spaceId: $s, id: $id) { title } spaces { name } }`,
+		map[string]any{"s": fmt.Sprint(p.Space.ID), "id": fmt.Sprint(p.ID)})
+	mustNoErrors(t, r)
+	calls := env.Upstream.Calls()
+	if len(calls) != 3 {
+		t.Fatalf("calls = %d, want 3", len(calls))
+	}
+	if w := testenv.Waves(calls); w != 1 {
+		t.Fatalf("%d sequential waves for three independent root fields, want 1", w)
 	}
 }

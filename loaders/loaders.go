@@ -53,9 +53,13 @@ type Config struct {
 	// OnBatch, when set, is told the size of every batch a loader runs
 	// (for metrics), by loader name.
 	OnBatch func(loader string, size int)
-	// MaxMergeWait bounds how long a batch of post keys waits for other
-	// fetches of the operation still in flight, whose answers may bring
-	// more keys of the same spaces (default DefaultMaxMergeWait).
+	// MergePostWaves lets a batch of post keys wait for other fetches of
+	// the operation still in flight, whose answers may bring more keys of
+	// the same spaces (see postQueue). Set it only for operations that can
+	// ask for posts at several levels (graph.PostsMayArriveInWaves): the
+	// wait would otherwise hold back independent lookups for nothing.
+	MergePostWaves bool
+	// MaxMergeWait bounds that wait (default DefaultMaxMergeWait).
 	MaxMergeWait time.Duration
 }
 
@@ -97,7 +101,7 @@ func New(direct *circle.MemberAPI, cfg Config) *Loaders {
 		cfg.MaxMergeWait = DefaultMaxMergeWait
 	}
 	l := &Loaders{sem: make(chan struct{}, cfg.MaxInFlight), onBatch: cfg.OnBatch}
-	l.posts = postQueue{window: cfg.BatchWait, maxMerge: cfg.MaxMergeWait}
+	l.posts = postQueue{window: cfg.BatchWait, maxMerge: cfg.MaxMergeWait, merge: cfg.MergePostWaves}
 
 	// Every GET goes through one cache keyed by path and query. A batch of
 	// one starts at once: deduplication needs no batch window.

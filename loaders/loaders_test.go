@@ -287,7 +287,7 @@ func TestInvalidateDropsEveryCache(t *testing.T) {
 // flight still cost one post_ids call per space.
 func TestPostsMergedAcrossWaves(t *testing.T) {
 	t.Parallel()
-	l, up := setup(t, loaders.Config{})
+	l, up := setup(t, loaders.Config{MergePostWaves: true})
 	up.delay = 30 * time.Millisecond
 	ctx := context.Background()
 	var wg sync.WaitGroup

@@ -17,11 +17,13 @@ import (
 // per space. A batch that arrives while other GETs of the operation are
 // still in flight joins a pending flush, which waits until the operation
 // has been quiet for a while (quietFor; at most maxMerge in all) and then fetches
-// all keys gathered so far. With nothing else in flight a batch is fetched
-// at once, so independent lookups are not slowed down.
+// all keys gathered so far. With nothing else in flight, or when the
+// operation cannot ask for posts in waves (no Comment.post), a batch is
+// fetched at once, so independent lookups are not slowed down.
 type postQueue struct {
 	window   time.Duration
 	maxMerge time.Duration
+	merge    bool // wait for waves at all
 
 	mu      sync.Mutex
 	pending *postFlush
@@ -77,7 +79,7 @@ func quietFor(window time.Duration) time.Duration { return max(4*window, 20*time
 // quietFor (or at once when none is in flight now), after maxMerge, or
 // when the operation ends.
 func (q *postQueue) waitQuiet(ctx context.Context, l *Loaders) {
-	if l.inflight.Load() == 0 {
+	if !q.merge || l.inflight.Load() == 0 {
 		return
 	}
 	const tick = 500 * time.Microsecond

@@ -170,6 +170,7 @@ func newGraphQLServer(schema graphql.ExecutableSchema, o Options) *handler.Serve
 			if cfg.OnBatch == nil {
 				cfg.OnBatch = o.Observer.Batch
 			}
+			cfg.MergePostWaves = graph.PostsMayArriveInWaves(oc.Doc, oc.Operation)
 			l = loaders.New(o.Client.Member(member.Token), cfg)
 		}
 		return next(loaders.NewContext(ctx, l, err))
