@@ -25,6 +25,7 @@ type Error struct {
 	Endpoint string
 }
 
+// Error describes the failure for logs; clients see only Message.
 func (e *Error) Error() string {
 	return fmt.Sprintf("circle: %s: %d %s", e.Endpoint, e.Status, e.Message)
 }

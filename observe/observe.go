@@ -261,6 +261,7 @@ type statusRecorder struct {
 	status int
 }
 
+// WriteHeader records code and passes it on.
 func (r *statusRecorder) WriteHeader(code int) {
 	r.status = code
 	r.ResponseWriter.WriteHeader(code)

@@ -28,6 +28,7 @@ type readiness struct {
 	probeErr error
 }
 
+// ServeHTTP answers 200 "ready" or 503 with the reason.
 func (r *readiness) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")

@@ -127,6 +127,7 @@ type statusRecorder struct {
 	status int
 }
 
+// WriteHeader records code and passes it on.
 func (s *statusRecorder) WriteHeader(code int) {
 	s.status = code
 	s.ResponseWriter.WriteHeader(code)
