@@ -346,3 +346,18 @@ func TestAPQAcrossProcesses(t *testing.T) {
 		t.Fatalf("B by hash: %v", out)
 	}
 }
+
+// Unwise but working settings start, with a warning that names the setting
+// and never its value.
+func TestRunWarnsAboutWeakSecrets(t *testing.T) {
+	_, logs, _ := startRun(t, map[string]string{"GATEWAY_SERVICE_KEY": "tiny-key", "ID_TOKEN_HS256_SECRET": "tiny-secret"})
+	out := logs.String()
+	for _, want := range []string{"GATEWAY_SERVICE_KEY has fewer than", "ID_TOKEN_HS256_SECRET has 11 bytes"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("startup log lacks %q", want)
+		}
+	}
+	if strings.Contains(out, "tiny-secret") {
+		t.Error("the log quotes the HS256 secret")
+	}
+}

@@ -54,6 +54,9 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 		return fmt.Errorf("configuration:\n%w", err)
 	}
 	log := newLogger(cfg.LogFormat, stdout)
+	for _, w := range cfg.Warnings {
+		log.Warn("configuration: " + w)
+	}
 	persistedOps, err := loadPersistedOperations(cfg, log)
 	if err != nil {
 		return err

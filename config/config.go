@@ -34,11 +34,11 @@ type Config struct {
 	// (CIRCLE_HEADLESS_AUTH_TOKEN), used only for Auth API calls.
 	AppToken string
 	// ServiceKey enables createMemberToken for callers sending it in
-	// X-Service-Key (GATEWAY_SERVICE_KEY, at least 16 characters; default
+	// X-Service-Key (GATEWAY_SERVICE_KEY, 16 characters or more advised; default
 	// none, which disables createMemberToken; sandbox: random).
 	ServiceKey string
 	// IDTokenHS256Secret is the shared secret signIn verifies HS256 identity
-	// tokens with (ID_TOKEN_HS256_SECRET, at least 32 bytes; default none).
+	// tokens with (ID_TOKEN_HS256_SECRET, 32 bytes or more advised; default none).
 	IDTokenHS256Secret string
 	// IDTokenPublicKeyFile is the PEM public key file signIn verifies RS256
 	// (RSA) or ES256 (EC P-256) identity tokens with
@@ -88,6 +88,11 @@ type Config struct {
 	PersistedOperationsOnly bool
 	// Operations are the production settings (operations.go).
 	Operations
+
+	// Warnings are settings that work but are unwise (a short secret, an
+	// issuer without a key); they are logged at start, never refused, and
+	// never quote a secret.
+	Warnings []string
 }
 
 // Load reads the configuration through getenv (os.Getenv in production).
@@ -123,7 +128,7 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 
 	if c.ServiceKey != "" && len(c.ServiceKey) < minServiceKey {
-		errs = append(errs, fmt.Errorf("GATEWAY_SERVICE_KEY must be at least %d characters (use a random string, e.g. openssl rand -hex 24)", minServiceKey))
+		c.Warnings = append(c.Warnings, fmt.Sprintf("GATEWAY_SERVICE_KEY has fewer than %d characters: whoever guesses it can act as any member (use a random string, e.g. openssl rand -hex 24)", minServiceKey))
 	}
 	errs = append(errs, c.loadIDToken(getenv)...)
 
@@ -148,8 +153,9 @@ func Load(getenv func(string) string) (Config, error) {
 	return c, errors.Join(errs...)
 }
 
-// minServiceKey is the shortest GATEWAY_SERVICE_KEY accepted: anyone holding
-// the key can sign in as any member, so it must not be guessable.
+// minServiceKey is the shortest GATEWAY_SERVICE_KEY that starts without a
+// warning: anyone holding the key can sign in as any member, so it must not
+// be guessable.
 const minServiceKey = 16
 
 // maxPublicKeyFile bounds ID_TOKEN_PUBLIC_KEY_FILE (a PEM public key is a
@@ -170,7 +176,7 @@ func (c *Config) loadIDToken(getenv func(string) string) []error {
 	if c.IDTokenHS256Secret != "" {
 		keys = append(keys, "ID_TOKEN_HS256_SECRET")
 		if err := idtoken.CheckHS256Secret([]byte(c.IDTokenHS256Secret)); err != nil {
-			errs = append(errs, fmt.Errorf("ID_TOKEN_HS256_SECRET must be at least 32 bytes, it has %d", len(c.IDTokenHS256Secret)))
+			c.Warnings = append(c.Warnings, fmt.Sprintf("ID_TOKEN_HS256_SECRET has %d bytes; RFC 7518 asks at least 32 for HS256, so identity tokens signed with it can be forged more easily", len(c.IDTokenHS256Secret)))
 		}
 	}
 	if c.IDTokenPublicKeyFile != "" {
@@ -207,7 +213,7 @@ func (c *Config) loadIDToken(getenv func(string) string) []error {
 	if len(keys) == 0 {
 		for _, name := range []string{"ID_TOKEN_ISSUER", "ID_TOKEN_AUDIENCE", "ID_TOKEN_IDENTITY_CLAIM"} {
 			if _, ok := lookup(getenv, name); ok {
-				errs = append(errs, fmt.Errorf("%s is set, but signIn has no key to verify identity tokens with: set one of ID_TOKEN_HS256_SECRET, ID_TOKEN_PUBLIC_KEY_FILE, ID_TOKEN_JWKS_URL", name))
+				c.Warnings = append(c.Warnings, fmt.Sprintf("%s is set, but signIn has no key to verify identity tokens with (set one of ID_TOKEN_HS256_SECRET, ID_TOKEN_PUBLIC_KEY_FILE, ID_TOKEN_JWKS_URL); signIn answers FORBIDDEN", name))
 			}
 		}
 	}

@@ -421,7 +421,7 @@ func TestNewRefusesBadConfig(t *testing.T) {
 	}{
 		{"no key", Config{}, "exactly one"},
 		{"two keys", Config{HS256Secret: []byte(secret), JWKSURL: "https://idp.example/jwks"}, "exactly one"},
-		{"short secret", Config{HS256Secret: []byte("short")}, "32 bytes"},
+		{"empty secret", Config{HS256Secret: []byte{}}, "exactly one"},
 		{"private key", Config{PublicKeyPEM: pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: privDER})}, "PUBLIC KEY"},
 		{"not PEM", Config{PublicKeyPEM: []byte("hello")}, "PEM"},
 		{"small RSA key", Config{PublicKeyPEM: pemOf(t, &k.rsaSmall.PublicKey)}, "2048"},
