@@ -231,6 +231,18 @@ func (c *Client) once(ctx context.Context, r request, payload []byte, attempt in
 	if err != nil {
 		return nil, false, fmt.Errorf("circle: %s %s: %w", r.method, r.endpoint, err)
 	}
+	if r.method == http.MethodGet && req.URL.Scheme == "http" {
+		// net/http's HTTP/1 transport silently sends a GET again when a
+		// reused keep-alive connection fails, once per pooled connection:
+		// Circle (or a double) would see more calls than the retry policy
+		// allows (GATEWAY.md §6.6), unpaced by the limiter and uncounted.
+		// A body that is neither nil nor NoBody, without GetBody, makes the
+		// request non-replayable to it; an empty one is never sent (the
+		// transport probes it and sends a plain GET). HTTPS upstreams speak
+		// HTTP/2, whose transport does not re-send on a hang-up, and would
+		// send the empty body as a DATA frame, so they are left alone.
+		req.Body = io.NopCloser(strings.NewReader(""))
+	}
 	req.Header.Set("Accept", "application/json")
 	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")

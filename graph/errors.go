@@ -29,6 +29,11 @@ const (
 	CodeRateLimited         = "RATE_LIMITED"
 	CodeUpstreamUnavailable = "UPSTREAM_UNAVAILABLE"
 	CodeInternal            = "INTERNAL_SERVER_ERROR"
+	// CodeBadRequest is a request whose GraphQL-over-HTTP parameters are
+	// malformed (a body that is not a JSON object of query, variables and
+	// extensions; a broken persisted-query extension): the client's mistake,
+	// refused before any upstream call.
+	CodeBadRequest = "BAD_REQUEST"
 )
 
 // ErrBadInput marks arguments the gateway refuses before any upstream call.
@@ -69,7 +74,12 @@ func ErrorPresenter(log *slog.Logger, requestID RequestIDFunc) graphql.ErrorPres
 			}
 			return gqlErr
 		}
-		code, message, extra := classify(err)
+		if code, message, ok := requestError(gqlErr.Message); ok {
+			gqlErr.Extensions["code"] = code
+			gqlErr.Message = message
+			return gqlErr
+		}
+		code, message, extra := classify(err, gqlErr.Message)
 		var reread *rereadError
 		if errors.As(err, &reread) {
 			message = "the change was made, but re-reading " + reread.what + " failed (" + message + "): read it again instead of repeating the mutation"
@@ -90,20 +100,45 @@ func ErrorPresenter(log *slog.Logger, requestID RequestIDFunc) graphql.ErrorPres
 	}
 }
 
+// requestError recognises the code-less errors gqlgen raises about the
+// request itself rather than the operation — a body that does not decode,
+// a broken persisted-query extension, introspection while it is disabled —
+// and gives them a client code and message. They are the client's doing, so
+// they are neither INTERNAL_SERVER_ERROR nor logged; and gqlgen's decode
+// error quotes the whole body, which may hold tokens, so only its cause is
+// kept.
+func requestError(msg string) (code, message string, ok bool) {
+	const undecodable = "json request body could not be decoded: "
+	switch {
+	case strings.HasPrefix(msg, undecodable):
+		cause, _, _ := strings.Cut(strings.TrimPrefix(msg, undecodable), " body:")
+		return CodeBadRequest, `the request body must be a JSON object like {"query": "…", "variables": {…}}: ` + cause, true
+	case strings.HasPrefix(msg, "could not read request body"):
+		return CodeBadRequest, "could not read the request body", true
+	case msg == "provided APQ hash does not match query", msg == "invalid APQ extension data", msg == "unsupported APQ version":
+		return CodeBadRequest, "persisted query extension: " + msg, true
+	case msg == "introspection disabled":
+		return errcode.ValidationFailed, "introspection is disabled on this gateway; the schema is served at /schema.graphql", true
+	}
+	return "", "", false
+}
+
 // classify maps an error to its code, client message and extra extensions.
-func classify(err error) (code, message string, extra map[string]any) {
+// msg is the error's own message, without the location and path prefix
+// err.Error() carries once gqlgen has placed it in the response.
+func classify(err error, msg string) (code, message string, extra map[string]any) {
 	var ce *circle.Error
 	switch {
 	case errors.Is(err, auth.ErrMissingToken), errors.Is(err, auth.ErrMalformedToken), errors.Is(err, auth.ErrExpiredToken):
-		return CodeUnauthenticated, err.Error(), nil
+		return CodeUnauthenticated, msg, nil
 	case errors.Is(err, ErrBadInput):
-		return CodeBadUserInput, userMessage(err, ErrBadInput), nil
+		return CodeBadUserInput, userMessage(msg, ErrBadInput), nil
 	case errors.Is(err, relay.ErrBadArgument):
-		return CodeBadUserInput, userMessage(err, relay.ErrBadArgument), nil
+		return CodeBadUserInput, userMessage(msg, relay.ErrBadArgument), nil
 	case errors.Is(err, idtoken.ErrInvalid):
-		return CodeUnauthenticated, idtoken.ErrInvalid.Error() + ": " + userMessage(err, idtoken.ErrInvalid), nil
+		return CodeUnauthenticated, idtoken.ErrInvalid.Error() + ": " + userMessage(msg, idtoken.ErrInvalid), nil
 	case errors.Is(err, ErrForbidden):
-		return CodeForbidden, userMessage(err, ErrForbidden), nil
+		return CodeForbidden, userMessage(msg, ErrForbidden), nil
 	case errors.Is(err, circle.ErrNoAppToken):
 		return CodeForbidden, circle.ErrNoAppToken.Error(), nil
 	case errors.As(err, &ce):
@@ -143,8 +178,7 @@ func classifyUpstream(ce *circle.Error) (code, message string, extra map[string]
 
 // userMessage strips the sentinel's own text so the client reads only the
 // specific message ("`first` must be between 0 and 100").
-func userMessage(err, sentinel error) string {
-	msg := err.Error()
+func userMessage(msg string, sentinel error) string {
 	if _, after, ok := strings.Cut(msg, sentinel.Error()+": "); ok {
 		return after
 	}

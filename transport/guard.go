@@ -20,7 +20,9 @@ func guard(maxBody int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
 		case http.MethodGet:
-			next.ServeHTTP(w, r)
+			cw := &getErrorCodes{ResponseWriter: w}
+			next.ServeHTTP(cw, r)
+			cw.finish()
 			return
 		case http.MethodPost:
 		default:
@@ -65,4 +67,70 @@ func refuseRequest(w http.ResponseWriter, status int, message string) {
 	_ = json.NewEncoder(w).Encode(map[string]any{
 		"errors": []map[string]any{{"message": message, "extensions": map[string]any{"code": fmt.Sprintf("HTTP_%d", status)}}},
 	})
+}
+
+// getErrorCodes gives a code to the errors gqlgen's GET transport writes
+// itself, outside the error presenter: a mutation over GET (406) and query
+// parameters that do not decode (400). GATEWAY.md §5: every GraphQL error
+// carries extensions.code. Only those answers are buffered; every other
+// response passes straight through.
+type getErrorCodes struct {
+	http.ResponseWriter
+	status int
+	buf    *bytes.Buffer
+}
+
+func (w *getErrorCodes) WriteHeader(status int) {
+	if w.buf == nil && (status == http.StatusBadRequest || status == http.StatusNotAcceptable) {
+		w.status, w.buf = status, &bytes.Buffer{}
+		return
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *getErrorCodes) Write(b []byte) (int, error) {
+	if w.buf != nil {
+		return w.buf.Write(b)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *getErrorCodes) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// finish writes a buffered answer, each error without a code given one:
+// HTTP_406 for a mutation over GET (like the guard's own refusals),
+// BAD_REQUEST for parameters that do not decode.
+func (w *getErrorCodes) finish() {
+	if w.buf == nil {
+		return
+	}
+	body := w.buf.Bytes()
+	var resp map[string]json.RawMessage
+	var errs []map[string]any
+	if json.Unmarshal(body, &resp) == nil && json.Unmarshal(resp["errors"], &errs) == nil {
+		code := "BAD_REQUEST"
+		if w.status == http.StatusNotAcceptable {
+			code = fmt.Sprintf("HTTP_%d", w.status)
+		}
+		for _, e := range errs {
+			ext, _ := e["extensions"].(map[string]any)
+			if ext == nil {
+				ext = map[string]any{}
+				e["extensions"] = ext
+			}
+			if _, ok := ext["code"]; !ok {
+				ext["code"] = code
+			}
+		}
+		if b, err := json.Marshal(errs); err == nil {
+			resp["errors"] = b
+			if b, err := json.Marshal(resp); err == nil {
+				body = append(b, '\n')
+			}
+		}
+	}
+	w.Header().Del("Content-Length")
+	w.ResponseWriter.WriteHeader(w.status)
+	_, _ = w.ResponseWriter.Write(body)
 }
