@@ -144,7 +144,7 @@ func classify(err error, msg string) (code, message string, extra map[string]any
 	case errors.As(err, &ce):
 		return classifyUpstream(ce)
 	case errors.Is(err, circle.ErrOutcomeUnknown):
-		return CodeUpstreamUnavailable, "Circle did not answer in time; the change may or may not have been applied, so check before retrying", nil
+		return CodeUpstreamUnavailable, "Circle's answer never arrived (a timeout or a dropped connection); the change may or may not have been applied, so check before retrying", nil
 	case errors.Is(err, circle.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		return CodeUpstreamUnavailable, "Circle is unavailable, try again later", nil
 	default:
