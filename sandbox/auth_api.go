@@ -99,6 +99,19 @@ func refreshTokenFrom(body map[string]any) (string, error) {
 	return token, nil
 }
 
+// liveRefresh finds a refresh token's grant: 404 when unknown or revoked,
+// 401 when expired, as Circle answers both refresh endpoints.
+func (s *Sandbox) liveRefresh(token string) (refreshGrant, error) {
+	grant, ok := s.store.lookupRefresh(token)
+	if !ok {
+		return refreshGrant{}, &apiError{status: http.StatusNotFound, message: msgRefreshNotFound}
+	}
+	if !s.now().Before(grant.expiresAt) {
+		return refreshGrant{}, &apiError{status: http.StatusUnauthorized, message: msgRefreshExpired}
+	}
+	return grant, nil
+}
+
 // refreshAccessToken is PATCH /api/v1/headless/access_token/refresh: a new
 // access token for a live refresh token, which itself stays valid.
 func (s *Sandbox) refreshAccessToken(w http.ResponseWriter, _ *http.Request, body map[string]any) {
@@ -107,13 +120,9 @@ func (s *Sandbox) refreshAccessToken(w http.ResponseWriter, _ *http.Request, bod
 		writeError(w, err)
 		return
 	}
-	grant, ok := s.store.lookupRefresh(token)
-	if !ok {
-		writeError(w, &apiError{status: http.StatusNotFound, message: msgRefreshNotFound})
-		return
-	}
-	if !s.now().Before(grant.expiresAt) {
-		writeError(w, &apiError{status: http.StatusUnauthorized, message: msgRefreshExpired})
+	grant, err := s.liveRefresh(token)
+	if err != nil {
+		writeError(w, err)
 		return
 	}
 	m, ok := s.store.memberByID(grant.memberID)
@@ -156,13 +165,8 @@ func (s *Sandbox) revokeRefreshToken(w http.ResponseWriter, _ *http.Request, bod
 		writeError(w, err)
 		return
 	}
-	grant, ok := s.store.lookupRefresh(token)
-	if !ok {
-		writeError(w, &apiError{status: http.StatusNotFound, message: msgRefreshNotFound})
-		return
-	}
-	if !s.now().Before(grant.expiresAt) {
-		writeError(w, &apiError{status: http.StatusUnauthorized, message: msgRefreshExpired})
+	if _, err := s.liveRefresh(token); err != nil {
+		writeError(w, err)
 		return
 	}
 	if !s.store.dropRefresh(token) { // revoked concurrently since the lookup

@@ -33,6 +33,19 @@ func answer[T any](w http.ResponseWriter, v T, err error) {
 	writeJSON(w, http.StatusOK, v)
 }
 
+// byID serves an endpoint keyed by one numeric path parameter: it reads
+// the parameter (a non-number is the record's 404) and answers fn's result
+// with 200, or its error in Circle's shape.
+func byID(w http.ResponseWriter, r *http.Request, param, what string, fn func(id int64) (any, error)) {
+	id, err := pathID(r, param, what)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	v, err := fn(id)
+	answer(w, v, err)
+}
+
 // pathID reads a numeric path parameter; anything else is a missing record.
 func pathID(r *http.Request, name, what string) (int64, error) {
 	id, ok := parseID(r.PathValue(name))
@@ -52,13 +65,9 @@ func (s *Sandbox) spaces(w http.ResponseWriter, _ *http.Request, viewer int64) {
 }
 
 func (s *Sandbox) space(w http.ResponseWriter, r *http.Request, viewer int64) {
-	id, err := pathID(r, "id", "space")
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	sp, err := s.store.space(viewer, id)
-	answer(w, sp, err)
+	byID(w, r, "id", "space", func(id int64) (any, error) {
+		return s.store.space(viewer, id)
+	})
 }
 
 func (s *Sandbox) spacePosts(w http.ResponseWriter, r *http.Request, viewer int64) {
@@ -104,14 +113,10 @@ func dateFrom(v string) *time.Time {
 }
 
 func (s *Sandbox) postComments(w http.ResponseWriter, r *http.Request, viewer int64) {
-	postID, err := pathID(r, "post_id", "post")
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	q := r.URL.Query()
-	page, err := s.store.postComments(viewer, postID, sortFrom(q, commentSorts), pageFrom(q, defaultCommentsPerPage))
-	answer(w, page, err)
+	byID(w, r, "post_id", "post", func(postID int64) (any, error) {
+		q := r.URL.Query()
+		return s.store.postComments(viewer, postID, sortFrom(q, commentSorts), pageFrom(q, defaultCommentsPerPage))
+	})
 }
 
 func (s *Sandbox) comment(w http.ResponseWriter, r *http.Request, viewer int64) {
@@ -120,44 +125,28 @@ func (s *Sandbox) comment(w http.ResponseWriter, r *http.Request, viewer int64) 
 		writeError(w, err)
 		return
 	}
-	commentID, err := pathID(r, "id", "comment")
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	c, err := s.store.comment(viewer, postID, commentID)
-	answer(w, c, err)
+	byID(w, r, "id", "comment", func(commentID int64) (any, error) {
+		return s.store.comment(viewer, postID, commentID)
+	})
 }
 
 func (s *Sandbox) replies(w http.ResponseWriter, r *http.Request, viewer int64) {
-	commentID, err := pathID(r, "comment_id", "comment")
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	q := r.URL.Query()
-	page, err := s.store.replies(viewer, commentID, sortFrom(q, commentSorts), pageFrom(q, defaultCommentsPerPage))
-	answer(w, page, err)
+	byID(w, r, "comment_id", "comment", func(commentID int64) (any, error) {
+		q := r.URL.Query()
+		return s.store.replies(viewer, commentID, sortFrom(q, commentSorts), pageFrom(q, defaultCommentsPerPage))
+	})
 }
 
 func (s *Sandbox) postLikes(w http.ResponseWriter, r *http.Request, viewer int64) {
-	postID, err := pathID(r, "post_id", "post")
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	page, err := s.store.postLikes(viewer, postID, pageFrom(r.URL.Query(), defaultPerPage))
-	answer(w, page, err)
+	byID(w, r, "post_id", "post", func(postID int64) (any, error) {
+		return s.store.postLikes(viewer, postID, pageFrom(r.URL.Query(), defaultPerPage))
+	})
 }
 
 func (s *Sandbox) eventAttendees(w http.ResponseWriter, r *http.Request, viewer int64) {
-	eventID, err := pathID(r, "event_id", "event")
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	page, err := s.store.eventAttendees(viewer, eventID, pageFrom(r.URL.Query(), defaultPerPage))
-	answer(w, page, err)
+	byID(w, r, "event_id", "event", func(eventID int64) (any, error) {
+		return s.store.eventAttendees(viewer, eventID, pageFrom(r.URL.Query(), defaultPerPage))
+	})
 }
 
 func (s *Sandbox) members(w http.ResponseWriter, r *http.Request, viewer int64) {
@@ -172,31 +161,19 @@ func (s *Sandbox) members(w http.ResponseWriter, r *http.Request, viewer int64) 
 }
 
 func (s *Sandbox) publicProfile(w http.ResponseWriter, r *http.Request, _ int64) {
-	memberID, err := pathID(r, "community_member_id", "community_member")
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	p, err := s.store.profile(memberID)
-	answer(w, p, err)
+	byID(w, r, "community_member_id", "community_member", func(memberID int64) (any, error) {
+		return s.store.profile(memberID)
+	})
 }
 
 func (s *Sandbox) memberPosts(w http.ResponseWriter, r *http.Request, viewer int64) {
-	memberID, err := pathID(r, "community_member_id", "community_member")
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	page, err := s.store.memberPosts(viewer, memberID, pageFrom(r.URL.Query(), defaultPerPage))
-	answer(w, page, err)
+	byID(w, r, "community_member_id", "community_member", func(memberID int64) (any, error) {
+		return s.store.memberPosts(viewer, memberID, pageFrom(r.URL.Query(), defaultPerPage))
+	})
 }
 
 func (s *Sandbox) memberComments(w http.ResponseWriter, r *http.Request, viewer int64) {
-	memberID, err := pathID(r, "community_member_id", "community_member")
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	page, err := s.store.memberComments(viewer, memberID, pageFrom(r.URL.Query(), defaultPerPage))
-	answer(w, page, err)
+	byID(w, r, "community_member_id", "community_member", func(memberID int64) (any, error) {
+		return s.store.memberComments(viewer, memberID, pageFrom(r.URL.Query(), defaultPerPage))
+	})
 }

@@ -182,41 +182,25 @@ func (s *Sandbox) unlikeComment(w http.ResponseWriter, r *http.Request, viewer i
 }
 
 func (s *Sandbox) rsvp(w http.ResponseWriter, r *http.Request, viewer int64) {
-	eventID, err := pathID(r, "event_id", "event")
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	a, err := s.store.attend(viewer, eventID, s.now())
-	answer(w, a, err)
+	byID(w, r, "event_id", "event", func(eventID int64) (any, error) {
+		return s.store.attend(viewer, eventID, s.now())
+	})
 }
 
 func (s *Sandbox) cancelRSVP(w http.ResponseWriter, r *http.Request, viewer int64) {
-	eventID, err := pathID(r, "event_id", "event")
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	a, err := s.store.unattend(viewer, eventID, s.now())
-	answer(w, a, err)
+	byID(w, r, "event_id", "event", func(eventID int64) (any, error) {
+		return s.store.unattend(viewer, eventID, s.now())
+	})
 }
 
 func (s *Sandbox) joinSpace(w http.ResponseWriter, r *http.Request, viewer int64) {
-	spaceID, err := pathID(r, "id", "space")
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	sp, err := s.store.joinSpace(viewer, spaceID)
-	answer(w, sp, err)
+	byID(w, r, "id", "space", func(spaceID int64) (any, error) {
+		return s.store.joinSpace(viewer, spaceID)
+	})
 }
 
 func (s *Sandbox) leaveSpace(w http.ResponseWriter, r *http.Request, viewer int64) {
-	spaceID, err := pathID(r, "id", "space")
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	sp, err := s.store.leaveSpace(viewer, spaceID)
-	answer(w, sp, err)
+	byID(w, r, "id", "space", func(spaceID int64) (any, error) {
+		return s.store.leaveSpace(viewer, spaceID)
+	})
 }
