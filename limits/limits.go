@@ -85,7 +85,7 @@ func (l Limits) MutateOperationContext(_ context.Context, oc *graphql.OperationC
 	if n := countAliases(oc.Doc); n > l.MaxAliases {
 		return refuse("the operation uses %d aliases; at most %d are allowed", n, l.MaxAliases)
 	}
-	if n := m.rootFields(oc.Operation.SelectionSet, 0); n > l.MaxRootFields {
+	if n := m.rootFields(oc.Operation.SelectionSet); n > l.MaxRootFields {
 		return refuse("the operation selects %d root fields; at most %d are allowed", n, l.MaxRootFields)
 	}
 	if d := m.depth(oc.Operation.SelectionSet, l.MaxDepth+1); d > l.MaxDepth {
@@ -175,7 +175,7 @@ func (m *meter) fragment(name string, cache map[string]int, measure func(ast.Sel
 }
 
 // rootFields counts the fields selected at the root, through fragments.
-func (m *meter) rootFields(set ast.SelectionSet, _ int) int {
+func (m *meter) rootFields(set ast.SelectionSet) int {
 	n := 0
 	for _, sel := range set {
 		switch s := sel.(type) {
@@ -184,9 +184,9 @@ func (m *meter) rootFields(set ast.SelectionSet, _ int) int {
 				n++
 			}
 		case *ast.InlineFragment:
-			n += m.rootFields(s.SelectionSet, 0)
+			n += m.rootFields(s.SelectionSet)
 		case *ast.FragmentSpread:
-			n += m.fragment(s.Name, m.roots, func(set ast.SelectionSet) int { return m.rootFields(set, 0) })
+			n += m.fragment(s.Name, m.roots, m.rootFields)
 		}
 	}
 	return n

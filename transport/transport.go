@@ -195,13 +195,14 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 }
 
 // playgroundHandler serves GraphiQL pointed at /graphql.
+// In sandbox mode every page load gets its own fresh demo token.
 func playgroundHandler(o Options) http.Handler {
+	const title, endpoint = "Circle GraphQL gateway", "/graphql"
+	if o.PlaygroundHeaders == nil {
+		return playground.Handler(title, endpoint)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var opts []playground.GraphiqlConfigOption
-		if o.PlaygroundHeaders != nil {
-			opts = append(opts, playground.WithGraphiqlUiHeaders(o.PlaygroundHeaders()))
-		}
-		playground.Handler("Circle GraphQL gateway", "/graphql", opts...).ServeHTTP(w, r)
+		playground.Handler(title, endpoint, playground.WithGraphiqlUiHeaders(o.PlaygroundHeaders())).ServeHTTP(w, r)
 	})
 }
 
