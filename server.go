@@ -87,7 +87,8 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 	}
 
 	obs := observe.New(log, transport.RequestID)
-	clientOpts := []circle.Option{circle.WithTimeout(cfg.UpstreamTimeout), circle.WithAppToken(appToken), circle.WithObserver(obs.Upstream)}
+	clientOpts := []circle.Option{circle.WithTimeout(cfg.UpstreamTimeout), circle.WithAppToken(appToken), circle.WithObserver(obs.Upstream),
+		circle.WithCoalescing(cfg.UpstreamCoalescing)}
 	limiter, err := circle.ParseRateLimit(cfg.CircleRateLimit, circle.DefaultMaxLimiterWait)
 	if err != nil {
 		return err

@@ -98,7 +98,13 @@ func (c *Client) RefreshAccessToken(ctx context.Context, refreshToken string) (*
 // already revoked.
 func (c *Client) RevokeAccessToken(ctx context.Context, accessToken string) error {
 	body := map[string]string{"access_token": accessToken}
-	return c.authCall(ctx, http.MethodPost, endpointRevokeAccessToken, "/access_token/revoke", body, nil)
+	err := c.authCall(ctx, http.MethodPost, endpointRevokeAccessToken, "/access_token/revoke", body, nil)
+	if c.flights != nil {
+		// A revoked token must not keep reading through a call it started
+		// before the revocation.
+		c.flights.forget(accessToken)
+	}
+	return err
 }
 
 // RevokeRefreshToken revokes a refresh token (POST

@@ -45,6 +45,10 @@ type Call struct {
 	Duration time.Duration
 	Attempt  int // 0 for the first try
 	Err      error
+	// Shared marks a GET that sent nothing: it joined an identical call of
+	// the same member already in flight (see WithCoalescing). Status,
+	// Duration and Attempt are then zero.
+	Shared bool
 }
 
 // Limiter paces upstream calls (a client-side rate limit). Wait blocks until a
@@ -65,6 +69,7 @@ type Client struct {
 	limiter    Limiter
 	observe    func(context.Context, Call)
 	backoff    func(attempt int) time.Duration
+	flights    *flights // nil when coalescing is off
 }
 
 // Option configures a Client.
@@ -91,6 +96,18 @@ func WithLimiter(l Limiter) Option { return func(c *Client) { c.limiter = l } }
 // with the context of the operation that made it.
 func WithObserver(f func(context.Context, Call)) Option { return func(c *Client) { c.observe = f } }
 
+// WithCoalescing turns on or off the sharing of identical Member API GETs
+// that one member token has in flight at the same time (on by default):
+// operations that overlap then cost Circle one call instead of one each.
+func WithCoalescing(on bool) Option {
+	return func(c *Client) {
+		c.flights = nil
+		if on {
+			c.flights = newFlights()
+		}
+	}
+}
+
 // WithBackoff replaces the jittered exponential backoff between retries
 // (tests use it to keep retries fast).
 func WithBackoff(f func(attempt int) time.Duration) Option {
@@ -111,6 +128,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		maxBody:    DefaultMaxBody,
 		maxRetries: DefaultMaxRetries,
 		backoff:    jitteredBackoff,
+		flights:    newFlights(),
 	}
 	for _, o := range opts {
 		o(c)

@@ -27,14 +27,14 @@ type GetRequest struct {
 // direct implementation; package loaders wraps it to deduplicate GETs within
 // one GraphQL operation.
 type Getter interface {
-	Get(ctx context.Context, r GetRequest) ([]byte, error)
+	Get(ctx context.Context, r GetRequest) (*Response, error)
 }
 
 // GetterFunc adapts a function to Getter.
-type GetterFunc func(ctx context.Context, r GetRequest) ([]byte, error)
+type GetterFunc func(ctx context.Context, r GetRequest) (*Response, error)
 
 // Get calls f.
-func (f GetterFunc) Get(ctx context.Context, r GetRequest) ([]byte, error) { return f(ctx, r) }
+func (f GetterFunc) Get(ctx context.Context, r GetRequest) (*Response, error) { return f(ctx, r) }
 
 // MemberAPI is the Member API seen by one member: every call carries that
 // member's access token, unchanged. It is cheap to create (one per GraphQL
@@ -60,9 +60,26 @@ func (m *MemberAPI) WithGetter(g Getter) *MemberAPI {
 	return &cp
 }
 
-// Fetch performs the GET r against Circle directly and returns the body.
-func (m *MemberAPI) Fetch(ctx context.Context, r GetRequest) ([]byte, error) {
-	return m.c.do(ctx, request{method: http.MethodGet, endpoint: r.Endpoint, target: r.Target, prefix: memberPrefix, token: m.token})
+// Fetch performs the GET r against Circle directly and returns its answer.
+// Identical GETs of the same token that overlap in time share one call
+// unless coalescing is off.
+func (m *MemberAPI) Fetch(ctx context.Context, r GetRequest) (*Response, error) {
+	req := request{method: http.MethodGet, endpoint: r.Endpoint, target: r.Target, prefix: memberPrefix, token: m.token}
+	call := func(ctx context.Context) (*Response, error) {
+		body, err := m.c.do(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		return NewResponse(body), nil
+	}
+	if m.c.flights == nil {
+		return call(ctx)
+	}
+	resp, shared, err := m.c.flights.do(ctx, m.token, r.Target, call)
+	if shared && m.c.observe != nil {
+		m.c.observe(ctx, Call{Method: http.MethodGet, Endpoint: r.Endpoint, Shared: true, Err: err})
+	}
+	return resp, err
 }
 
 // get fetches r through the getter and decodes the body into out.
@@ -71,11 +88,11 @@ func (m *MemberAPI) get(ctx context.Context, endpoint, path string, q url.Values
 	if len(q) > 0 {
 		target += "?" + q.Encode()
 	}
-	body, err := m.getter.Get(ctx, GetRequest{Endpoint: endpoint, Target: target})
+	resp, err := m.getter.Get(ctx, GetRequest{Endpoint: endpoint, Target: target})
 	if err != nil {
 		return err
 	}
-	if err := decode(body, out); err != nil {
+	if err := resp.DecodeInto(out); err != nil {
 		return fmt.Errorf("circle: GET %s: decode response: %w", endpoint, err)
 	}
 	return nil
@@ -85,6 +102,11 @@ func (m *MemberAPI) get(ctx context.Context, endpoint, path string, q url.Values
 // (when out is non-nil and the body non-empty).
 func (m *MemberAPI) write(ctx context.Context, method, endpoint, target string, body, out any) error {
 	raw, err := m.c.do(ctx, request{method: method, endpoint: endpoint, target: target, prefix: memberPrefix, token: m.token, body: body})
+	if m.c.flights != nil {
+		// Whatever the outcome, later reads of this member must not join
+		// a GET that may have read the state from before the write.
+		m.c.flights.forget(m.token)
+	}
 	if err != nil {
 		return err
 	}

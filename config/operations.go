@@ -29,6 +29,11 @@ type Operations struct {
 	// UpstreamConcurrency bounds concurrent upstream calls of one operation
 	// (UPSTREAM_CONCURRENCY, default 16).
 	UpstreamConcurrency int
+	// UpstreamCoalescing lets operations of one member token that overlap
+	// in time share identical GETs in flight (UPSTREAM_COALESCING, default
+	// true). Nothing outlives the call, so no staleness is added; "false"
+	// makes every operation send its own calls.
+	UpstreamCoalescing bool
 }
 
 func (o *Operations) load(getenv func(string) string) []error {
@@ -53,5 +58,6 @@ func (o *Operations) load(getenv func(string) string) []error {
 		o.RedisURL = v
 	}
 	o.UpstreamConcurrency = intSetting(getenv, "UPSTREAM_CONCURRENCY", loaders.DefaultMaxInFlight, 1, 256, &errs)
+	o.UpstreamCoalescing = boolSetting(getenv, "UPSTREAM_COALESCING", true, &errs)
 	return errs
 }

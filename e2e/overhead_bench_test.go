@@ -22,10 +22,11 @@ func BenchmarkGatewayOverhead(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	page, err := c.Member(tok).Fetch(context.Background(), circle.GetRequest{Endpoint: "/home", Target: "/home?page=1&per_page=20"})
+	resp, err := c.Member(tok).Fetch(context.Background(), circle.GetRequest{Endpoint: "/home", Target: "/home?page=1&per_page=20"})
 	if err != nil {
 		b.Fatal(err)
 	}
+	page := resp.Body
 	env := testenv.New(b, testenv.Options{Upstream: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Content-Length", strconv.Itoa(len(page)))

@@ -81,7 +81,7 @@ type Loaders struct {
 	// ProfilesByMemberID loads public profiles by community member id.
 	ProfilesByMemberID *dataloader.Loader[int64, *circle.Profile]
 
-	gets     *dataloader.Loader[circle.GetRequest, []byte]
+	gets     *dataloader.Loader[circle.GetRequest, *circle.Response]
 	sem      chan struct{}
 	onBatch  func(string, int)
 	inflight atomic.Int32 // upstream GETs of the operation being made now
@@ -105,8 +105,8 @@ func New(direct *circle.MemberAPI, cfg Config) *Loaders {
 
 	// Every GET goes through one cache keyed by path and query. A batch of
 	// one starts at once: deduplication needs no batch window.
-	l.gets = dataloader.NewBatchedLoader(l.fetchGets(direct), dataloader.WithBatchCapacity[circle.GetRequest, []byte](1))
-	l.API = direct.WithGetter(circle.GetterFunc(func(ctx context.Context, r circle.GetRequest) ([]byte, error) {
+	l.gets = dataloader.NewBatchedLoader(l.fetchGets(direct), dataloader.WithBatchCapacity[circle.GetRequest, *circle.Response](1))
+	l.API = direct.WithGetter(circle.GetterFunc(func(ctx context.Context, r circle.GetRequest) (*circle.Response, error) {
 		return l.gets.Load(ctx, r)()
 	}))
 
@@ -138,9 +138,9 @@ func (l *Loaders) batched(name string, size int) {
 }
 
 // fetchGets performs deduplicated GETs, each holding one in-flight slot.
-func (l *Loaders) fetchGets(direct *circle.MemberAPI) dataloader.BatchFunc[circle.GetRequest, []byte] {
-	return func(ctx context.Context, keys []circle.GetRequest) []*dataloader.Result[[]byte] {
-		return each(ctx, keys, func(ctx context.Context, r circle.GetRequest) ([]byte, error) {
+func (l *Loaders) fetchGets(direct *circle.MemberAPI) dataloader.BatchFunc[circle.GetRequest, *circle.Response] {
+	return func(ctx context.Context, keys []circle.GetRequest) []*dataloader.Result[*circle.Response] {
+		return each(ctx, keys, func(ctx context.Context, r circle.GetRequest) (*circle.Response, error) {
 			select {
 			case l.sem <- struct{}{}:
 			case <-ctx.Done():

@@ -42,6 +42,7 @@ type Observer struct {
 	upstreamCalls    *prometheus.CounterVec
 	upstreamDuration *prometheus.HistogramVec
 	upstreamRetries  *prometheus.CounterVec
+	upstreamShared   *prometheus.CounterVec
 	loaderBatch      *prometheus.HistogramVec
 	limiterWait      prometheus.Histogram
 	limiterRefused   prometheus.Counter
@@ -75,6 +76,9 @@ func New(log *slog.Logger, requestID func(context.Context) string) *Observer {
 	o.upstreamRetries = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "gateway_upstream_retries_total", Help: "Retried calls to Circle by method and endpoint template.",
 	}, []string{"method", "endpoint"})
+	o.upstreamShared = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "gateway_upstream_shared_calls_total", Help: "GETs that sent nothing because an identical call of the same member was already in flight, by endpoint template.",
+	}, []string{"endpoint"})
 	o.loaderBatch = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "gateway_loader_batch_size", Help: "Keys per dataloader batch.", Buckets: []float64{1, 2, 5, 10, 20, 50, 100},
 	}, []string{"loader"})
@@ -85,7 +89,7 @@ func New(log *slog.Logger, requestID func(context.Context) string) *Observer {
 		Name: "gateway_rate_limiter_refusals_total", Help: "Upstream calls refused because the limiter's wait would exceed its budget.",
 	})
 	o.reg.MustRegister(o.operations, o.opDuration, o.opErrors, o.upstreamCalls, o.upstreamDuration, o.upstreamRetries,
-		o.loaderBatch, o.limiterWait, o.limiterRefused,
+		o.upstreamShared, o.loaderBatch, o.limiterWait, o.limiterRefused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return o
 }
@@ -98,6 +102,13 @@ func (o *Observer) MetricsHandler() http.Handler {
 // Upstream records one finished call to Circle (the circle client's
 // observer) and counts it for the request it belongs to.
 func (o *Observer) Upstream(ctx context.Context, c circle.Call) {
+	if c.Shared {
+		o.upstreamShared.WithLabelValues(c.Endpoint).Inc()
+		if s, ok := ctx.Value(statsKey{}).(*requestStats); ok {
+			s.shared.Add(1)
+		}
+		return
+	}
 	o.upstreamCalls.WithLabelValues(c.Method, c.Endpoint, strconv.Itoa(c.Status)).Inc()
 	o.upstreamDuration.WithLabelValues(c.Method, c.Endpoint).Observe(c.Duration.Seconds())
 	if c.Attempt > 0 {
@@ -143,6 +154,7 @@ type statsKey struct{}
 // requestStats is what one GraphQL request records about itself.
 type requestStats struct {
 	upstream atomic.Int64
+	shared   atomic.Int64 // GETs answered by another request's call
 	mu       sync.Mutex
 	name     string
 	opType   string
@@ -223,6 +235,7 @@ func (o *Observer) finish(ctx context.Context, s *requestStats, status int, d ti
 		slog.Int("status", status),
 		slog.Duration("duration", d),
 		slog.Int64("upstream_calls", s.upstream.Load()),
+		slog.Int64("shared_calls", s.shared.Load()),
 		slog.Any("error_codes", codes),
 		slog.String("request_id", o.requestID(ctx)),
 	)

@@ -60,6 +60,8 @@ type options struct {
 	only        string
 	concurrency string
 	gatewayEnv  []string
+	members     int
+	rounds      int
 }
 
 func main() {
@@ -70,11 +72,16 @@ func main() {
 	flag.DurationVar(&o.warmup, "warmup", 500*time.Millisecond, "warm-up time per scenario (not measured)")
 	flag.StringVar(&o.only, "only", "", "run only the queries whose name contains this")
 	flag.StringVar(&o.concurrency, "upstream-concurrency", "", "UPSTREAM_CONCURRENCY for the gateway (default: its own default, 16)")
+	flag.IntVar(&o.members, "members", 1, "distinct member tokens the clients share (client i uses token i mod members); the gateway shares in-flight GETs only within one token")
+	flag.IntVar(&o.rounds, "rounds", 1, "measure every row this many times, interleaving the floor and the gateway (noisy machines)")
 	gatewayEnv := flag.String("gateway-env", "", "extra KEY=VALUE settings for the gateway process only, comma-separated (e.g. GOGC=100)")
 	flag.Parse()
 	var err error
 	if *gatewayEnv != "" {
 		o.gatewayEnv = strings.Split(*gatewayEnv, ",")
+	}
+	if o.members < 1 || o.rounds < 1 {
+		fatal(fmt.Errorf("-members and -rounds must be at least 1"))
 	}
 	if o.clients, err = parseInts(*clients); err != nil {
 		fatal(err)
@@ -148,9 +155,12 @@ func runLatency(o options, latency time.Duration, gatewayBin, sandboxBin, dir st
 	if err := waitHTTP(upURL + "/api/headless/v1/spaces"); err != nil {
 		return fmt.Errorf("upstream: %w", err)
 	}
-	token, err := demoToken(upURL)
-	if err != nil {
-		return err
+	tokens := make([]string, o.members)
+	var err error
+	for i := range tokens {
+		if tokens[i], err = demoToken(upURL); err != nil {
+			return err
+		}
 	}
 
 	logFile, err := os.Create(filepath.Join(dir, "gateway.log"))
@@ -174,26 +184,49 @@ func runLatency(o options, latency time.Duration, gatewayBin, sandboxBin, dir st
 		return fmt.Errorf("gateway: %w", err)
 	}
 
-	fmt.Printf("## Upstream latency %s\n\n", latency)
-	fmt.Println("| target | clients | requests | throughput (req/s) | p50 | p99 | errors | gateway peak RSS |")
-	fmt.Println("|---|---|---|---|---|---|---|---|")
-	floor := target{name: "floor: GET /home (REST, direct)", do: restCall(upURL+floorPath, token)}
+	fmt.Printf("## Upstream latency %s, %d member token(s)\n\n", latency, o.members)
+	fmt.Println("| target | clients | requests | throughput (req/s) | p50 | p99 | errors | upstream calls/request | gateway peak RSS |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|")
+	floor := target{name: "floor: GET /home (REST, direct)", do: restCall(upURL+floorPath, tokens)}
 	targets := []target{floor}
 	for _, q := range queries {
 		if o.only != "" && !strings.Contains(q.name, o.only) {
 			continue
 		}
-		targets = append(targets, target{name: q.name, do: graphqlCall(gwURL+"/graphql", token, q.query)})
+		targets = append(targets, target{name: q.name, do: graphqlCall(gwURL+"/graphql", tokens, q.query)})
 	}
-	for _, t := range targets {
-		for _, c := range o.clients {
-			resetPeakRSS(gateway.Process.Pid)
-			res := measure(t.do, c, o.warmup, o.duration)
-			rss := "—"
-			if !strings.HasPrefix(t.name, "floor") {
-				rss = fmt.Sprintf("%.1f MiB", float64(peakRSS(gateway.Process.Pid))/(1<<20))
+	// ratios[clients][query] holds gateway/floor throughput per round.
+	ratios := map[int]map[string][]float64{}
+	for _, c := range o.clients {
+		ratios[c] = map[string][]float64{}
+		for round := range o.rounds {
+			var floorThroughput float64
+			for _, t := range targets {
+				resetPeakRSS(gateway.Process.Pid)
+				calls0 := upstreamCalls(gwURL)
+				res := measure(t.do, c, o.warmup, o.duration)
+				rss, perRequest := "—", "1 (by definition)"
+				if t.name == floor.name {
+					floorThroughput = res.throughput
+				} else {
+					rss = fmt.Sprintf("%.1f MiB", float64(peakRSS(gateway.Process.Pid))/(1<<20))
+					perRequest = fmt.Sprintf("%.2f", float64(upstreamCalls(gwURL)-calls0)/float64(max(res.total, 1)))
+					ratios[c][t.name] = append(ratios[c][t.name], res.throughput/floorThroughput)
+				}
+				name := t.name
+				if o.rounds > 1 {
+					name = fmt.Sprintf("%s (round %d)", name, round+1)
+				}
+				fmt.Printf("| %s | %d | %d | %.0f | %s | %s | %d | %s | %s |\n", name, c, res.count, res.throughput, ms(res.p50), ms(res.p99), res.errors, perRequest, rss)
 			}
-			fmt.Printf("| %s | %d | %d | %.0f | %s | %s | %d | %s |\n", t.name, c, res.count, res.throughput, ms(res.p50), ms(res.p99), res.errors, rss)
+		}
+	}
+	fmt.Printf("\nGateway throughput as a share of the floor's (median over %d round(s)):\n\n", o.rounds)
+	for _, c := range o.clients {
+		for _, t := range targets[1:] {
+			r := slices.Clone(ratios[c][t.name])
+			slices.Sort(r)
+			fmt.Printf("- %s, %d clients: %.2f × (rounds: %.2f)\n", t.name, c, r[len(r)/2], ratios[c][t.name])
 		}
 	}
 	fmt.Printf("\nGateway peak RSS over the whole run at %s: %.1f MiB\n\n", latency, float64(lifetimePeak(gateway.Process.Pid))/(1<<20))
@@ -202,10 +235,11 @@ func runLatency(o options, latency time.Duration, gatewayBin, sandboxBin, dir st
 
 type target struct {
 	name string
-	do   func(client *http.Client) error
+	do   func(c *http.Client, client int) error
 }
 
 type result struct {
+	total      int // requests sent, warm-up included
 	count      int
 	errors     int
 	throughput float64
@@ -213,11 +247,11 @@ type result struct {
 }
 
 // measure runs do from n clients: a warm-up, then a measured window.
-func measure(do func(*http.Client) error, n int, warmup, window time.Duration) result {
+func measure(do func(c *http.Client, client int) error, n int, warmup, window time.Duration) result {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n, MaxIdleConns: n, IdleConnTimeout: time.Minute}, Timeout: 30 * time.Second}
 	defer client.CloseIdleConnections()
 	var measuring atomic.Bool
-	var errs atomic.Int64
+	var errs, total atomic.Int64
 	lat := make([][]time.Duration, n)
 	deadline := time.Now().Add(warmup + window)
 	go func() { time.Sleep(warmup); measuring.Store(true) }()
@@ -228,7 +262,8 @@ func measure(do func(*http.Client) error, n int, warmup, window time.Duration) r
 		wg.Go(func() {
 			for time.Now().Before(deadline) {
 				t0 := time.Now()
-				err := do(client)
+				err := do(client, i)
+				total.Add(1)
 				d := time.Since(t0)
 				if !measuring.Load() {
 					continue
@@ -246,7 +281,7 @@ func measure(do func(*http.Client) error, n int, warmup, window time.Duration) r
 	end = time.Now()
 	all := slices.Concat(lat...)
 	slices.Sort(all)
-	r := result{count: len(all), errors: int(errs.Load())}
+	r := result{total: int(total.Load()), count: len(all), errors: int(errs.Load())}
 	if len(all) > 0 {
 		r.p50 = all[len(all)/2]
 		r.p99 = all[min(len(all)-1, len(all)*99/100)]
@@ -255,9 +290,10 @@ func measure(do func(*http.Client) error, n int, warmup, window time.Duration) r
 	return r
 }
 
-func graphqlCall(url, token, query string) func(*http.Client) error {
+func graphqlCall(url string, tokens []string, query string) func(*http.Client, int) error {
 	body, _ := json.Marshal(map[string]string{"query": query})
-	return func(c *http.Client) error {
+	return func(c *http.Client, client int) error {
+		token := tokens[client%len(tokens)]
 		req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -265,8 +301,9 @@ func graphqlCall(url, token, query string) func(*http.Client) error {
 	}
 }
 
-func restCall(url, token string) func(*http.Client) error {
-	return func(c *http.Client) error {
+func restCall(url string, tokens []string) func(*http.Client, int) error {
+	return func(c *http.Client, client int) error {
+		token := tokens[client%len(tokens)]
 		req, _ := http.NewRequest(http.MethodGet, url, nil)
 		req.Header.Set("Authorization", "Bearer "+token)
 		return check(c.Do(req))
@@ -286,6 +323,26 @@ func check(resp *http.Response, err error) error {
 		return fmt.Errorf("status %d: %.200s", resp.StatusCode, b)
 	}
 	return nil
+}
+
+// upstreamCalls is the gateway's count of calls it sent to the upstream so
+// far (gateway_upstream_calls_total over all labels), from its /metrics.
+func upstreamCalls(gwURL string) int64 {
+	resp, err := http.Get(gwURL + "/metrics")
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	var n float64
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "gateway_upstream_calls_total{"); ok {
+			fields := strings.Fields(rest)
+			v, _ := strconv.ParseFloat(fields[len(fields)-1], 64)
+			n += v
+		}
+	}
+	return int64(n)
 }
 
 // demoToken signs in the sandbox's demo member through its Auth API.

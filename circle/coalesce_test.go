@@ -1,0 +1,354 @@
+package circle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// gatedUpstream answers every GET with the caller's token and target, but
+// only once the gate opens, so tests can line callers up behind one call.
+// Writes and Auth API calls answer at once.
+type gatedUpstream struct {
+	gate      chan struct{}
+	gets      atomic.Int32
+	cancelled atomic.Int32 // GETs whose request context ended unanswered
+	srv       *httptest.Server
+}
+
+func newGatedUpstream(t *testing.T) *gatedUpstream {
+	t.Helper()
+	u := &gatedUpstream{gate: make(chan struct{})}
+	u.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet {
+			w.WriteHeader(http.StatusOK)
+			_, _ = io.WriteString(w, `{}`)
+			return
+		}
+		u.gets.Add(1)
+		select {
+		case <-u.gate:
+		case <-r.Context().Done():
+			u.cancelled.Add(1)
+			return
+		}
+		_, _ = fmt.Fprintf(w, `{"token":%q,"target":%q}`, strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "), r.URL.RequestURI())
+	}))
+	t.Cleanup(u.srv.Close)
+	t.Cleanup(u.open)
+	return u
+}
+
+func (u *gatedUpstream) open() {
+	select {
+	case <-u.gate:
+	default:
+		close(u.gate)
+	}
+}
+
+// waiting is how many callers wait on c's shared GETs right now.
+func waiting(c *Client) int {
+	c.flights.mu.Lock()
+	defer c.flights.mu.Unlock()
+	n := 0
+	for _, byTarget := range c.flights.byToken {
+		for _, f := range byTarget {
+			n += f.waiters
+		}
+	}
+	return n
+}
+
+// eventually polls cond for up to 5 s.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+type answer struct {
+	Token  string `json:"token"`
+	Target string `json:"target"`
+}
+
+func TestCoalescingSharesOnlyIdenticalGETsOfOneToken(t *testing.T) {
+	t.Parallel()
+	type get struct{ token, target string }
+	tests := []struct {
+		name      string
+		coalesce  bool
+		gets      []get
+		wantCalls int32
+	}{
+		{"one token, one GET", true, []get{{"tok-a", "/home"}, {"tok-a", "/home"}, {"tok-a", "/home"}, {"tok-a", "/home"}}, 1},
+		{"two tokens never share", true, []get{{"tok-a", "/home"}, {"tok-b", "/home"}, {"tok-a", "/home"}, {"tok-b", "/home"}}, 2},
+		{"different queries never share", true, []get{{"tok-a", "/home?page=1"}, {"tok-a", "/home?page=2"}, {"tok-a", "/home?page=1"}}, 2},
+		{"off: every caller calls", false, []get{{"tok-a", "/home"}, {"tok-a", "/home"}, {"tok-a", "/home"}}, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			up := newGatedUpstream(t)
+			var shared atomic.Int32
+			c, err := New(up.srv.URL, WithCoalescing(tt.coalesce), WithObserver(func(_ context.Context, call Call) {
+				if call.Shared {
+					shared.Add(1)
+				}
+			}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			answers := make([]answer, len(tt.gets))
+			errs := make([]error, len(tt.gets))
+			var wg sync.WaitGroup
+			for i, g := range tt.gets {
+				wg.Go(func() {
+					var resp *Response
+					resp, errs[i] = c.Member(g.token).Fetch(context.Background(), GetRequest{Endpoint: "/home", Target: g.target})
+					if errs[i] == nil {
+						errs[i] = resp.DecodeInto(&answers[i])
+					}
+				})
+			}
+			if tt.coalesce {
+				eventually(t, "every caller to wait on a call", func() bool { return waiting(c) == len(tt.gets) })
+			} else {
+				eventually(t, "every call to arrive", func() bool { return up.gets.Load() == int32(len(tt.gets)) })
+			}
+			up.open()
+			wg.Wait()
+			for i, g := range tt.gets {
+				if errs[i] != nil {
+					t.Fatalf("caller %d: %v", i, errs[i])
+				}
+				if answers[i].Token != g.token || answers[i].Target != "/api/headless/v1"+g.target {
+					t.Errorf("caller %d (%s %s) got the answer to %+v", i, g.token, g.target, answers[i])
+				}
+			}
+			if got := up.gets.Load(); got != tt.wantCalls {
+				t.Errorf("upstream GETs = %d, want %d", got, tt.wantCalls)
+			}
+			if got, want := shared.Load(), int32(len(tt.gets))-tt.wantCalls; got != want {
+				t.Errorf("observed %d shared GETs, want %d", got, want)
+			}
+		})
+	}
+}
+
+// A write, or the revocation of the token, ends sharing: what a member reads
+// after its own write must not come from a call that started before it.
+func TestCoalescingStopsAtWrites(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		between   func(ctx context.Context, c *Client) error
+		wantCalls int32
+	}{
+		{"write by the same token", func(ctx context.Context, c *Client) error {
+			return c.Member("tok-a").LikePost(ctx, 7)
+		}, 2},
+		{"revocation of the token", func(ctx context.Context, c *Client) error {
+			return c.RevokeAccessToken(ctx, "tok-a")
+		}, 2},
+		{"write by another token", func(ctx context.Context, c *Client) error {
+			return c.Member("tok-b").LikePost(ctx, 7)
+		}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			up := newGatedUpstream(t)
+			c, err := New(up.srv.URL, WithAppToken("app"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			get := func() error {
+				_, err := c.Member("tok-a").Fetch(ctx, GetRequest{Endpoint: "/home", Target: "/home"})
+				return err
+			}
+			var wg sync.WaitGroup
+			var errBefore, errAfter error
+			wg.Go(func() { errBefore = get() })
+			eventually(t, "the first GET to be sent", func() bool { return up.gets.Load() == 1 })
+			if err := tt.between(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+			wg.Go(func() { errAfter = get() })
+			eventually(t, "the second GET to wait", func() bool { return waiting(c) == 2 || up.gets.Load() == 2 })
+			up.open()
+			wg.Wait()
+			if errBefore != nil || errAfter != nil {
+				t.Fatal(errBefore, errAfter)
+			}
+			if got := up.gets.Load(); got != tt.wantCalls {
+				t.Errorf("upstream GETs = %d, want %d", got, tt.wantCalls)
+			}
+		})
+	}
+}
+
+// Callers leave a shared call on their own: the call goes on while anyone
+// waits, is cancelled when the last one leaves, and a caller with time left
+// calls again when the call it joined ran out of its first caller's time.
+func TestCoalescingWaitersLeave(t *testing.T) {
+	t.Parallel()
+	fetch := func(ctx context.Context, c *Client) (answer, error) {
+		var a answer
+		resp, err := c.Member("tok-a").Fetch(ctx, GetRequest{Endpoint: "/home", Target: "/home"})
+		if err == nil {
+			err = resp.DecodeInto(&a)
+		}
+		return a, err
+	}
+
+	t.Run("first caller leaves, the other still gets the answer", func(t *testing.T) {
+		t.Parallel()
+		up := newGatedUpstream(t)
+		c, _ := New(up.srv.URL)
+		firstCtx, cancelFirst := context.WithCancel(context.Background())
+		first := make(chan error, 1)
+		go func() { _, err := fetch(firstCtx, c); first <- err }()
+		eventually(t, "the call", func() bool { return up.gets.Load() == 1 })
+		second := make(chan error, 1)
+		go func() {
+			a, err := fetch(context.Background(), c)
+			if err == nil && a.Token != "tok-a" {
+				err = fmt.Errorf("answer %+v", a)
+			}
+			second <- err
+		}()
+		eventually(t, "the second caller to join", func() bool { return waiting(c) == 2 })
+		cancelFirst()
+		eventually(t, "the first caller to leave", func() bool { return waiting(c) == 1 })
+		up.open()
+		if err := <-second; err != nil {
+			t.Fatalf("second caller: %v", err)
+		}
+		<-first
+		if up.cancelled.Load() != 0 || up.gets.Load() != 1 {
+			t.Errorf("GETs %d, cancelled %d: want 1 call, not cancelled", up.gets.Load(), up.cancelled.Load())
+		}
+	})
+
+	t.Run("everyone leaves, the call is cancelled", func(t *testing.T) {
+		t.Parallel()
+		up := newGatedUpstream(t)
+		c, _ := New(up.srv.URL)
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		errs := make([]error, 3)
+		for i := range errs {
+			wg.Go(func() { _, errs[i] = fetch(ctx, c) })
+		}
+		eventually(t, "all callers to wait", func() bool { return waiting(c) == 3 })
+		cancel()
+		wg.Wait()
+		for i, err := range errs {
+			if !errors.Is(err, context.Canceled) && !errors.Is(err, ErrUnavailable) {
+				t.Errorf("caller %d: %v", i, err)
+			}
+		}
+		eventually(t, "the upstream to see the cancellation", func() bool { return up.cancelled.Load() == 1 })
+		if waiting(c) != 0 {
+			t.Error("flight still registered")
+		}
+	})
+
+	t.Run("first caller's deadline passes, the other calls again", func(t *testing.T) {
+		t.Parallel()
+		up := newGatedUpstream(t)
+		c, _ := New(up.srv.URL, WithMaxRetries(0))
+		short, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		defer cancel()
+		first := make(chan error, 1)
+		go func() { _, err := fetch(short, c); first <- err }()
+		eventually(t, "the call", func() bool { return up.gets.Load() == 1 })
+		second := make(chan error, 1)
+		go func() { _, err := fetch(context.Background(), c); second <- err }()
+		eventually(t, "the second caller to join", func() bool { return waiting(c) == 2 })
+		if err := <-first; err == nil {
+			t.Fatal("first caller: no error after its deadline")
+		}
+		eventually(t, "the second caller's own call", func() bool { return up.gets.Load() == 2 })
+		up.open()
+		if err := <-second; err != nil {
+			t.Fatalf("second caller inherited the first one's deadline: %v", err)
+		}
+	})
+}
+
+// Errors are shared like answers: one failed call, not one per caller.
+func TestCoalescingSharesErrors(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	gate := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		<-gate
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = io.WriteString(w, `{"message":"Post not found"}`)
+	}))
+	t.Cleanup(srv.Close)
+	c, _ := New(srv.URL)
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Go(func() { _, errs[i] = c.Member("tok-a").Post(context.Background(), 1, 2) })
+	}
+	eventually(t, "all callers to wait", func() bool { return waiting(c) == 4 })
+	close(gate)
+	wg.Wait()
+	for i, err := range errs {
+		var ce *Error
+		if !errors.As(err, &ce) || ce.Status != http.StatusNotFound || ce.Message != "Post not found" {
+			t.Errorf("caller %d: %v", i, err)
+		}
+	}
+	if calls.Load() != 1 {
+		t.Errorf("upstream calls = %d, want 1", calls.Load())
+	}
+}
+
+// One decode per Go type, shared: the second caller gets the same records.
+func TestResponseDecodesOncePerType(t *testing.T) {
+	t.Parallel()
+	r := NewResponse([]byte(`{"page":1,"per_page":2,"count":2,"records":[{"id":1,"name":"a"},{"id":2,"name":"b"}]}`))
+	var a, b Page[Space]
+	if err := r.DecodeInto(&a); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.DecodeInto(&b); err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Records) != 2 || a.Records[1].Name != "b" || &a.Records[0] != &b.Records[0] {
+		t.Errorf("not one shared decode: %+v / %+v", a.Records, b.Records)
+	}
+	var m map[string]any
+	if err := r.DecodeInto(&m); err != nil || m["count"] != float64(2) {
+		t.Errorf("another type: %v %v", m, err)
+	}
+	if err := r.DecodeInto(a); err == nil {
+		t.Error("a non-pointer was accepted")
+	}
+	bad := NewResponse([]byte(`{"records":[`))
+	for range 2 {
+		if err := bad.DecodeInto(&a); err == nil {
+			t.Error("a truncated body decoded")
+		}
+	}
+}
