@@ -189,29 +189,33 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 		}
 		if errors.Is(err, errNotSent) {
 			// The client-side limiter refused or the caller gave up while
-			// queuing: nothing to retry.
+			// queuing: nothing to retry. The limiter's wait is bounded by
+			// the deadline, so a caller with more time might have gone on.
+			if _, ok := ctx.Deadline(); ok {
+				err = shortOfTime{err}
+			}
 			return nil, err
 		}
 		var ce *Error
 		switch {
 		case errors.As(err, &ce) && ce.Status == http.StatusTooManyRequests:
-			if !idempotent || waitedOut429 || !ce.retryAfterSent || ce.RetryAfter > maxRetryAfter || !fits(ctx, ce.RetryAfter) {
+			if !idempotent || waitedOut429 || !ce.retryAfterSent || ce.RetryAfter > maxRetryAfter {
 				return nil, err
 			}
 			waitedOut429 = true
-			if sleep(ctx, ce.RetryAfter) != nil {
+			if !pause(ctx, ce.RetryAfter, &err) {
 				return nil, err
 			}
 			continue
 		case attempt >= c.maxRetries || ctx.Err() != nil:
 		case errors.As(err, &ce):
 			if idempotent && (ce.Status == http.StatusBadGateway || ce.Status == http.StatusServiceUnavailable || ce.Status == http.StatusGatewayTimeout) {
-				if wait := c.backoff(attempt); fits(ctx, wait) && sleep(ctx, wait) == nil {
+				if pause(ctx, c.backoff(attempt), &err) {
 					continue
 				}
 			}
 		case (idempotent && errors.Is(err, ErrUnavailable)) || !sent:
-			if wait := c.backoff(attempt); fits(ctx, wait) && sleep(ctx, wait) == nil {
+			if pause(ctx, c.backoff(attempt), &err) {
 				continue
 			}
 		}
@@ -351,6 +355,25 @@ func decodeError(endpoint string, resp *http.Response, body []byte) *Error {
 		}
 	}
 	return e
+}
+
+// shortOfTime marks an error the client returned early because waiting (a
+// Retry-After, a retry's backoff, the rate limiter) would not fit the
+// context's deadline: a caller with more time could have got an answer.
+// Its message is the wrapped error's.
+type shortOfTime struct{ error }
+
+func (e shortOfTime) Unwrap() error { return e.error }
+
+// pause waits d before another attempt and reports whether to make it: not
+// when d does not fit ctx's deadline (*err is then marked shortOfTime) or
+// ctx ends while waiting.
+func pause(ctx context.Context, d time.Duration, err *error) bool {
+	if !fits(ctx, d) {
+		*err = shortOfTime{*err}
+		return false
+	}
+	return sleep(ctx, d) == nil
 }
 
 // fits reports whether waiting d still leaves ctx time to make a call.

@@ -2,7 +2,12 @@ package circle
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
+	"time"
+
+	"github.com/circle-gateway/gateway/internal/safe"
 )
 
 // flights shares identical Member API GETs that are in flight at the same
@@ -19,49 +24,62 @@ type flights struct {
 	byToken map[string]map[string]*flight
 }
 
-// flight is one shared GET.
+// flight is one shared GET, made on its own goroutine so that every caller,
+// the first included, can leave when its own context ends.
 type flight struct {
-	done chan struct{}
-	resp *Response
-	err  error
-	// cutShort is set when the call ended because its own context did
-	// (every waiter left, or the first caller's deadline passed); a waiter
-	// whose context is still live then calls again rather than inherit that.
-	cutShort bool
-	waiters  int // guarded by flights.mu
-	cancel   context.CancelFunc
+	done     chan struct{}
+	resp     *Response
+	err      error
+	deadline time.Time // the first caller's; zero when it had none
+	// shortOfTime is set when the call failed for want of time: its
+	// context ended, or it gave up on a wait (Retry-After, backoff, the
+	// rate limiter) that did not fit the first caller's deadline. A waiter
+	// with a later deadline then calls again rather than inherit that.
+	shortOfTime bool
+	waiters     int // guarded by flights.mu
+	cancel      context.CancelFunc
 }
 
 func newFlights() *flights {
 	return &flights{byToken: make(map[string]map[string]*flight)}
 }
 
-// do returns the answer to the GET identified by (token, target), calling
-// fetch at most once for all the callers that overlap. shared reports
-// whether this caller joined another one's call. fetch runs on the first
-// caller's goroutine with a context that keeps that caller's values and
-// deadline but is cancelled only when every waiter has gone.
-func (fs *flights) do(ctx context.Context, token, target string, fetch func(context.Context) (*Response, error)) (resp *Response, shared bool, err error) {
-	fs.mu.Lock()
-	if f, ok := fs.byToken[token][target]; ok {
-		f.waiters++
-		fs.mu.Unlock()
+// do returns the answer to the GET r of token, calling fetch at most once
+// for all the callers that overlap. shared reports whether this caller
+// joined another one's call. fetch runs with a context that keeps the first
+// caller's values and deadline but is cancelled only when every waiter has
+// gone.
+func (fs *flights) do(ctx context.Context, token string, r GetRequest, fetch func(context.Context) (*Response, error)) (resp *Response, shared bool, err error) {
+	for {
+		f, first := fs.join(ctx, token, r.Target, fetch)
 		select {
 		case <-f.done:
-			if f.cutShort && ctx.Err() == nil {
-				// The first caller gave up or ran out of time; this one
-				// still has time, so it asks Circle itself.
-				return fs.do(ctx, token, target, fetch)
+			if f.err != nil && f.shortOfTime && ctx.Err() == nil && hasMoreTime(ctx, f.deadline) {
+				// The call ran out of another caller's time; this one
+				// has more and asks again.
+				continue
 			}
-			return f.resp, true, f.err
+			return f.resp, !first, f.err
 		case <-ctx.Done():
-			fs.leave(token, target, f)
-			return nil, true, ctx.Err()
+			fs.leave(token, r.Target, f)
+			return nil, !first, fmt.Errorf("circle: GET %s: %w: %s", r.Endpoint, ErrUnavailable, transportCause(ctx, ctx.Err()))
 		}
 	}
-	f := &flight{done: make(chan struct{}), waiters: 1}
+}
+
+// join returns the flight for (token, target), starting one when there is
+// none; first reports whether this caller started it.
+func (fs *flights) join(ctx context.Context, token, target string, fetch func(context.Context) (*Response, error)) (f *flight, first bool) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if f, ok := fs.byToken[token][target]; ok {
+		f.waiters++
+		return f, false
+	}
+	f = &flight{done: make(chan struct{}), waiters: 1}
 	callCtx := context.WithoutCancel(ctx)
 	if deadline, ok := ctx.Deadline(); ok {
+		f.deadline = deadline
 		callCtx, f.cancel = context.WithDeadline(callCtx, deadline)
 	} else {
 		callCtx, f.cancel = context.WithCancel(callCtx)
@@ -72,19 +90,31 @@ func (fs *flights) do(ctx context.Context, token, target string, fetch func(cont
 		fs.byToken[token] = byTarget
 	}
 	byTarget[target] = f
-	fs.mu.Unlock()
+	go fs.run(callCtx, token, target, f, fetch)
+	return f, true
+}
 
-	// The first caller leaving does not stop the call while others wait.
-	stop := context.AfterFunc(ctx, func() { fs.leave(token, target, f) })
-	f.resp, f.err = fetch(callCtx)
-	stop()
-	f.cutShort = callCtx.Err() != nil
+// run makes the call of f and publishes its outcome. A panic becomes the
+// call's error: nothing recovers panics on this goroutine otherwise.
+func (fs *flights) run(ctx context.Context, token, target string, f *flight, fetch func(context.Context) (*Response, error)) {
+	f.resp, f.err = safe.Call(func() (*Response, error) { return fetch(ctx) })
+	var short shortOfTime
+	f.shortOfTime = f.err != nil && (ctx.Err() != nil || errors.As(f.err, &short))
 	f.cancel()
 	fs.mu.Lock()
 	fs.remove(token, target, f)
 	fs.mu.Unlock()
 	close(f.done)
-	return f.resp, false, f.err
+}
+
+// hasMoreTime reports whether ctx's deadline is later than deadline (a
+// zero deadline meaning none).
+func hasMoreTime(ctx context.Context, deadline time.Time) bool {
+	mine, ok := ctx.Deadline()
+	if deadline.IsZero() {
+		return false
+	}
+	return !ok || mine.After(deadline)
 }
 
 // leave drops one waiter of f; the last one to leave cancels the call and

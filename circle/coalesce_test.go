@@ -16,21 +16,29 @@ import (
 
 // gatedUpstream answers every GET with the caller's token and target, but
 // only once the gate opens, so tests can line callers up behind one call.
-// Writes and Auth API calls answer at once.
+// Writes and Auth API calls answer writeStatus, at once unless writeGate is
+// set, in which case they wait for it to close.
 type gatedUpstream struct {
-	gate      chan struct{}
-	gets      atomic.Int32
-	cancelled atomic.Int32 // GETs whose request context ended unanswered
-	srv       *httptest.Server
+	gate        chan struct{}
+	writeGate   chan struct{}
+	writeStatus int
+	gets        atomic.Int32
+	writes      atomic.Int32
+	cancelled   atomic.Int32 // GETs whose request context ended unanswered
+	srv         *httptest.Server
 }
 
 func newGatedUpstream(t *testing.T) *gatedUpstream {
 	t.Helper()
-	u := &gatedUpstream{gate: make(chan struct{})}
+	u := &gatedUpstream{gate: make(chan struct{}), writeStatus: http.StatusOK}
 	u.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet {
-			w.WriteHeader(http.StatusOK)
-			_, _ = io.WriteString(w, `{}`)
+			u.writes.Add(1)
+			if u.writeGate != nil {
+				<-u.writeGate
+			}
+			w.WriteHeader(u.writeStatus)
+			_, _ = io.WriteString(w, `{"message":"refused"}`)
 			return
 		}
 		u.gets.Add(1)
@@ -150,28 +158,38 @@ func TestCoalescingSharesOnlyIdenticalGETsOfOneToken(t *testing.T) {
 }
 
 // A write, or the revocation of the token, ends sharing: what a member reads
-// after its own write must not come from a call that started before it.
+// after its own write must not come from a call that started before the
+// write returned, whatever the write's outcome.
 func TestCoalescingStopsAtWrites(t *testing.T) {
 	t.Parallel()
+	like := func(token string) func(ctx context.Context, c *Client) error {
+		return func(ctx context.Context, c *Client) error { return c.Member(token).LikePost(ctx, 7) }
+	}
+	revoke := func(ctx context.Context, c *Client) error { return c.RevokeAccessToken(ctx, "tok-a") }
 	tests := []struct {
-		name      string
-		between   func(ctx context.Context, c *Client) error
-		wantCalls int32
+		name        string
+		write       func(ctx context.Context, c *Client) error
+		writeStatus int
+		// getDuringWrite starts the first GET while the write is held at
+		// the upstream instead of before the write.
+		getDuringWrite bool
+		wantCalls      int32
 	}{
-		{"write by the same token", func(ctx context.Context, c *Client) error {
-			return c.Member("tok-a").LikePost(ctx, 7)
-		}, 2},
-		{"revocation of the token", func(ctx context.Context, c *Client) error {
-			return c.RevokeAccessToken(ctx, "tok-a")
-		}, 2},
-		{"write by another token", func(ctx context.Context, c *Client) error {
-			return c.Member("tok-b").LikePost(ctx, 7)
-		}, 1},
+		{"write by the same token", like("tok-a"), http.StatusOK, false, 2},
+		{"GET sent while the same token writes", like("tok-a"), http.StatusOK, true, 2},
+		{"refused write by the same token", like("tok-a"), http.StatusUnprocessableEntity, false, 2},
+		{"revocation of the token", revoke, http.StatusOK, false, 2},
+		{"refused revocation of the token", revoke, http.StatusUnprocessableEntity, false, 2},
+		{"write by another token", like("tok-b"), http.StatusOK, false, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			up := newGatedUpstream(t)
+			up.writeStatus = tt.writeStatus
+			if tt.getDuringWrite {
+				up.writeGate = make(chan struct{})
+			}
 			c, err := New(up.srv.URL, WithAppToken("app"))
 			if err != nil {
 				t.Fatal(err)
@@ -183,10 +201,22 @@ func TestCoalescingStopsAtWrites(t *testing.T) {
 			}
 			var wg sync.WaitGroup
 			var errBefore, errAfter error
-			wg.Go(func() { errBefore = get() })
-			eventually(t, "the first GET to be sent", func() bool { return up.gets.Load() == 1 })
-			if err := tt.between(ctx, c); err != nil {
-				t.Fatal(err)
+			startFirstGET := func() {
+				wg.Go(func() { errBefore = get() })
+				eventually(t, "the first GET to be sent", func() bool { return up.gets.Load() == 1 })
+			}
+			if !tt.getDuringWrite {
+				startFirstGET()
+			}
+			wrote := make(chan error, 1)
+			go func() { wrote <- tt.write(ctx, c) }()
+			if tt.getDuringWrite {
+				eventually(t, "the write to arrive", func() bool { return up.writes.Load() == 1 })
+				startFirstGET()
+				close(up.writeGate)
+			}
+			if err := <-wrote; (err == nil) != (tt.writeStatus == http.StatusOK) {
+				t.Fatalf("write: %v", err)
 			}
 			wg.Go(func() { errAfter = get() })
 			eventually(t, "the second GET to wait", func() bool { return waiting(c) == 2 || up.gets.Load() == 2 })
@@ -235,11 +265,20 @@ func TestCoalescingWaitersLeave(t *testing.T) {
 		eventually(t, "the second caller to join", func() bool { return waiting(c) == 2 })
 		cancelFirst()
 		eventually(t, "the first caller to leave", func() bool { return waiting(c) == 1 })
+		// The first caller is answered as soon as it leaves, not when the
+		// call it started ends.
+		select {
+		case err := <-first:
+			if !errors.Is(err, ErrUnavailable) {
+				t.Errorf("first caller: %v, want ErrUnavailable", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("the first caller waited for the shared call after leaving")
+		}
 		up.open()
 		if err := <-second; err != nil {
 			t.Fatalf("second caller: %v", err)
 		}
-		<-first
 		if up.cancelled.Load() != 0 || up.gets.Load() != 1 {
 			t.Errorf("GETs %d, cancelled %d: want 1 call, not cancelled", up.gets.Load(), up.cancelled.Load())
 		}
@@ -259,8 +298,8 @@ func TestCoalescingWaitersLeave(t *testing.T) {
 		cancel()
 		wg.Wait()
 		for i, err := range errs {
-			if !errors.Is(err, context.Canceled) && !errors.Is(err, ErrUnavailable) {
-				t.Errorf("caller %d: %v", i, err)
+			if !errors.Is(err, ErrUnavailable) {
+				t.Errorf("caller %d: %v, want ErrUnavailable (UPSTREAM_UNAVAILABLE)", i, err)
 			}
 		}
 		eventually(t, "the upstream to see the cancellation", func() bool { return up.cancelled.Load() == 1 })
@@ -350,5 +389,84 @@ func TestResponseDecodesOncePerType(t *testing.T) {
 		if err := bad.DecodeInto(&a); err == nil {
 			t.Error("a truncated body decoded")
 		}
+	}
+}
+
+// A shared call that gave up because a wait did not fit its first caller's
+// deadline does not fail a waiter with more time: that one asks again and
+// waits as its own deadline allows (GATEWAY.md §6.6 judges each operation
+// by its own deadline).
+func TestCoalescingWaiterWithMoreTimeCallsAgain(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		refuse func(w http.ResponseWriter)
+	}{
+		{"429 whose Retry-After does not fit", func(w http.ResponseWriter) {
+			w.Header().Set("Retry-After", "2")
+			w.WriteHeader(http.StatusTooManyRequests)
+		}},
+		{"503 whose retry backoff does not fit", func(w http.ResponseWriter) {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var gets atomic.Int32
+			gate := make(chan struct{})
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if gets.Add(1) == 1 {
+					<-gate
+					tt.refuse(w)
+					return
+				}
+				_, _ = io.WriteString(w, `{"id":5}`)
+			}))
+			t.Cleanup(srv.Close)
+			// Backoffs of a second never fit the first caller's 1 s.
+			c, _ := New(srv.URL, WithBackoff(func(int) time.Duration { return time.Second }))
+			fetch := func(ctx context.Context) error {
+				_, err := c.Member("tok-a").Fetch(ctx, GetRequest{Endpoint: "/spaces/{id}", Target: "/spaces/5"})
+				return err
+			}
+			short, cancelShort := context.WithTimeout(context.Background(), time.Second)
+			defer cancelShort()
+			long, cancelLong := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancelLong()
+			first, second := make(chan error, 1), make(chan error, 1)
+			go func() { first <- fetch(short) }()
+			eventually(t, "the first call", func() bool { return gets.Load() == 1 })
+			go func() { second <- fetch(long) }()
+			eventually(t, "the second caller to join", func() bool { return waiting(c) == 2 })
+			close(gate)
+			if err := <-first; err == nil {
+				t.Error("first caller: answered although its wait did not fit")
+			}
+			if err := <-second; err != nil {
+				t.Errorf("second caller inherited the first one's lack of time: %v", err)
+			}
+			if gets.Load() != 2 {
+				t.Errorf("upstream GETs = %d, want 2", gets.Load())
+			}
+		})
+	}
+}
+
+// A panic while making a shared call is that call's error, and does not
+// leave the GET stuck for later callers.
+func TestCoalescingSurvivesPanic(t *testing.T) {
+	t.Parallel()
+	fs := newFlights()
+	r := GetRequest{Endpoint: "/home", Target: "/home"}
+	_, _, err := fs.do(context.Background(), "tok-a", r, func(context.Context) (*Response, error) { panic("boom") })
+	if err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Fatalf("err = %v, want the panic", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	resp, shared, err := fs.do(ctx, "tok-a", r, func(context.Context) (*Response, error) { return NewResponse([]byte(`{}`)), nil })
+	if err != nil || shared || string(resp.Body) != "{}" {
+		t.Fatalf("after the panic: %v shared=%v err=%v", resp, shared, err)
 	}
 }

@@ -75,7 +75,7 @@ func (m *MemberAPI) Fetch(ctx context.Context, r GetRequest) (*Response, error) 
 	if m.c.flights == nil {
 		return call(ctx)
 	}
-	resp, shared, err := m.c.flights.do(ctx, m.token, r.Target, call)
+	resp, shared, err := m.c.flights.do(ctx, m.token, r, call)
 	if shared && m.c.observe != nil {
 		m.c.observe(ctx, Call{Method: http.MethodGet, Endpoint: r.Endpoint, Shared: true, Err: err})
 	}
