@@ -312,7 +312,7 @@ func TestCoalescingWaitersLeave(t *testing.T) {
 		t.Parallel()
 		up := newGatedUpstream(t)
 		c, _ := New(up.srv.URL, WithMaxRetries(0))
-		short, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		short, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		first := make(chan error, 1)
 		go func() { _, err := fetch(short, c); first <- err }()

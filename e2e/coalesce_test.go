@@ -63,7 +63,7 @@ func TestConcurrentOperationsShareGETsWithinOneMember(t *testing.T) {
 
 			// Long enough that every operation starts while the first
 			// calls are still in flight.
-			env.Upstream.SetDelay(300 * time.Millisecond)
+			env.Upstream.SetDelay(time.Second)
 			var wg sync.WaitGroup
 			for m, w := range wants {
 				for range perMember {
