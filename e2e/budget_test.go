@@ -148,6 +148,34 @@ func TestFeedWithCommentsRunsInParallel(t *testing.T) {
 	}
 }
 
+// A load under a post's author, space or event runs beside the post's
+// comments, not before them: each of these queries is two fetches deep
+// (the list, then everything under its posts), so it takes two waves of
+// upstream calls (GATEWAY.md §6.4), not three.
+func TestLoadsUnderPostFieldsOverlapComments(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, query string }{
+		{"author { bio }", `{ homeFeed(first: 5) { nodes { author { bio } comments(first: 1) { nodes { bodyText } } } } }`},
+		{"space { isPrivate }", `{ homeFeed(first: 5) { nodes { space { isPrivate } comments(first: 1) { nodes { bodyText } } } } }`},
+		{"event { attendees }", `{ events(first: 5) { nodes { event { attendees(first: 1) { totalCount } } comments(first: 1) { totalCount } } } }`},
+		{"author, space and likes", `{ homeFeed(first: 3) { nodes { author { postsCount } space { isPrivate } likes(first: 1) { totalCount } } } }`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			env := testenv.New(t, testenv.Options{})
+			// Long enough that a call started late on a loaded machine
+			// still overlaps the other calls of its wave.
+			env.Upstream.SetDelay(200 * time.Millisecond)
+			mustNoErrors(t, env.Do(t, env.DemoToken(t), tt.query, nil))
+			calls := env.Upstream.Calls()
+			if w := testenv.Waves(calls); w != 2 {
+				t.Fatalf("%d calls in %d sequential waves, want 2", len(calls), w)
+			}
+		})
+	}
+}
+
 // Independent root fields run in one round: a post lookup is not held back
 // by another root field's call (post batches wait for other calls only
 // when the operation can ask for posts in waves, through Comment.post).

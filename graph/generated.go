@@ -298,6 +298,9 @@ type MutationResolver interface {
 	LeaveSpace(ctx context.Context, id string) (*model.SpacePayload, error)
 }
 type PostResolver interface {
+	Space(ctx context.Context, obj *model.Post) (*model.Space, error)
+	Author(ctx context.Context, obj *model.Post) (*model.Member, error)
+	Event(ctx context.Context, obj *model.Post) (*model.Event, error)
 	Comments(ctx context.Context, obj *model.Post, first *int, after *string, sort *model.CommentSort) (*model.CommentConnection, error)
 	Likes(ctx context.Context, obj *model.Post, first *int, after *string) (*model.MemberConnection, error)
 }
@@ -6223,7 +6226,7 @@ func (ec *executionContext) _Post_space(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Post_space(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Space(), nil
+			return ec.Resolvers.Post().Space(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Space) graphql.Marshaler {
@@ -6238,7 +6241,7 @@ func (ec *executionContext) fieldContext_Post_space(_ context.Context, field gra
 		Object:     "Post",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: false,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Space(ctx, field)
 		},
@@ -6255,7 +6258,7 @@ func (ec *executionContext) _Post_author(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Post_author(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Author(), nil
+			return ec.Resolvers.Post().Author(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Member) graphql.Marshaler {
@@ -6270,7 +6273,7 @@ func (ec *executionContext) fieldContext_Post_author(_ context.Context, field gr
 		Object:     "Post",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: false,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Member(ctx, field)
 		},
@@ -6287,7 +6290,7 @@ func (ec *executionContext) _Post_event(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Post_event(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Event(), nil
+			return ec.Resolvers.Post().Event(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Event) graphql.Marshaler {
@@ -6302,7 +6305,7 @@ func (ec *executionContext) fieldContext_Post_event(_ context.Context, field gra
 		Object:     "Post",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: false,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Event(ctx, field)
 		},
@@ -9685,20 +9688,23 @@ func (ec *executionContext) _Post(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "space":
-			out.Values[i] = ec._Post_space(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Post_space(ctx, field, obj)
+				})
 		case "author":
-			out.Values[i] = ec._Post_author(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Post_author(ctx, field, obj)
+				})
 		case "event":
-			out.Values[i] = ec._Post_event(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Post_event(ctx, field, obj)
+				})
 		case "comments":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,

@@ -68,6 +68,24 @@ func (r *mutationResolver) UnlikePost(ctx context.Context, spaceID string, postI
 	return likeWrite(ctx, spaceID, postID, (*circle.MemberAPI).UnlikePost)
 }
 
+// Space is the post's embedded space. It is a resolver only so that it runs
+// beside the post's other fields (gqlgen.yml).
+func (r *postResolver) Space(ctx context.Context, obj *model.Post) (*model.Space, error) {
+	return obj.Space(), nil
+}
+
+// Author is the post's embedded author; a resolver so that loads under it
+// overlap the post's other fields (gqlgen.yml).
+func (r *postResolver) Author(ctx context.Context, obj *model.Post) (*model.Member, error) {
+	return obj.Author(), nil
+}
+
+// Event is the event part of an event post (null for other posts); a
+// resolver so that attendees load beside the post's other fields (gqlgen.yml).
+func (r *postResolver) Event(ctx context.Context, obj *model.Post) (*model.Event, error) {
+	return obj.Event(), nil
+}
+
 // Comments is the resolver for the comments field.
 func (r *postResolver) Comments(ctx context.Context, obj *model.Post, first *int, after *string, sort *model.CommentSort) (*model.CommentConnection, error) {
 	res, err := page(ctx, first, after, func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[circle.Comment], error) {
