@@ -102,7 +102,7 @@ func (c *Client) RevokeAccessToken(ctx context.Context, accessToken string) erro
 	if c.flights != nil {
 		// A revoked token must not keep reading through a call it started
 		// before the revocation.
-		c.flights.forget(accessToken)
+		c.flights.forgetToken(accessToken)
 	}
 	return err
 }

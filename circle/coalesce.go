@@ -16,13 +16,19 @@ import (
 // its own call. Nothing is kept once a call ends, so this is not a cache:
 // a joiner gets exactly what it would have got a moment earlier. It keys by
 // the whole token, so two members (or two tokens of one member, one of which
-// may be revoked) never share a call, and a write by a token makes every
-// GET of that token in flight before it ends unjoinable, so a member reads
-// its own writes.
+// may be revoked) never share a call. Flights are grouped by member, so a
+// write through any of a member's tokens makes every GET that member has
+// in flight unjoinable, and the member reads its own writes.
 type flights struct {
-	mu      sync.Mutex
-	byToken map[string]map[string]*flight
+	mu       sync.Mutex
+	byMember map[string]map[flightKey]*flight
 }
+
+// caller is whose GET a flight makes: the member it is grouped under and
+// the token it is sent with.
+type caller struct{ member, token string }
+
+type flightKey struct{ token, target string }
 
 // flight is one shared GET, made on its own goroutine so that every caller,
 // the first included, can leave when its own context ends.
@@ -41,17 +47,17 @@ type flight struct {
 }
 
 func newFlights() *flights {
-	return &flights{byToken: make(map[string]map[string]*flight)}
+	return &flights{byMember: make(map[string]map[flightKey]*flight)}
 }
 
-// do returns the answer to the GET r of token, calling fetch at most once
+// do returns the answer to the GET r of who, calling fetch at most once
 // for all the callers that overlap. shared reports whether this caller
 // joined another one's call. fetch runs with a context that keeps the first
 // caller's values and deadline but is cancelled only when every waiter has
 // gone.
-func (fs *flights) do(ctx context.Context, token string, r GetRequest, fetch func(context.Context) (*Response, error)) (resp *Response, shared bool, err error) {
+func (fs *flights) do(ctx context.Context, who caller, r GetRequest, fetch func(context.Context) (*Response, error)) (resp *Response, shared bool, err error) {
 	for {
-		f, first := fs.join(ctx, token, r.Target, fetch)
+		f, first := fs.join(ctx, who, r.Target, fetch)
 		select {
 		case <-f.done:
 			if f.err != nil && f.shortOfTime && ctx.Err() == nil && hasMoreTime(ctx, f.deadline) {
@@ -61,18 +67,19 @@ func (fs *flights) do(ctx context.Context, token string, r GetRequest, fetch fun
 			}
 			return f.resp, !first, f.err
 		case <-ctx.Done():
-			fs.leave(token, r.Target, f)
+			fs.leave(who, r.Target, f)
 			return nil, !first, fmt.Errorf("circle: GET %s: %w: %s", r.Endpoint, ErrUnavailable, transportCause(ctx, ctx.Err()))
 		}
 	}
 }
 
-// join returns the flight for (token, target), starting one when there is
-// none; first reports whether this caller started it.
-func (fs *flights) join(ctx context.Context, token, target string, fetch func(context.Context) (*Response, error)) (f *flight, first bool) {
+// join returns the flight for who's GET of target, starting one when there
+// is none; first reports whether this caller started it.
+func (fs *flights) join(ctx context.Context, who caller, target string, fetch func(context.Context) (*Response, error)) (f *flight, first bool) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	if f, ok := fs.byToken[token][target]; ok {
+	key := flightKey{who.token, target}
+	if f, ok := fs.byMember[who.member][key]; ok {
 		f.waiters++
 		return f, false
 	}
@@ -84,25 +91,25 @@ func (fs *flights) join(ctx context.Context, token, target string, fetch func(co
 	} else {
 		callCtx, f.cancel = context.WithCancel(callCtx)
 	}
-	byTarget := fs.byToken[token]
-	if byTarget == nil {
-		byTarget = make(map[string]*flight)
-		fs.byToken[token] = byTarget
+	mine := fs.byMember[who.member]
+	if mine == nil {
+		mine = make(map[flightKey]*flight)
+		fs.byMember[who.member] = mine
 	}
-	byTarget[target] = f
-	go fs.run(callCtx, token, target, f, fetch)
+	mine[key] = f
+	go fs.run(callCtx, who, key, f, fetch)
 	return f, true
 }
 
 // run makes the call of f and publishes its outcome. A panic becomes the
 // call's error: nothing recovers panics on this goroutine otherwise.
-func (fs *flights) run(ctx context.Context, token, target string, f *flight, fetch func(context.Context) (*Response, error)) {
+func (fs *flights) run(ctx context.Context, who caller, key flightKey, f *flight, fetch func(context.Context) (*Response, error)) {
 	f.resp, f.err = safe.Call(func() (*Response, error) { return fetch(ctx) })
 	var short shortOfTime
 	f.shortOfTime = f.err != nil && (ctx.Err() != nil || errors.As(f.err, &short))
 	f.cancel()
 	fs.mu.Lock()
-	fs.remove(token, target, f)
+	fs.remove(who.member, key, f)
 	fs.mu.Unlock()
 	close(f.done)
 }
@@ -119,34 +126,52 @@ func hasMoreTime(ctx context.Context, deadline time.Time) bool {
 
 // leave drops one waiter of f; the last one to leave cancels the call and
 // stops anyone else from joining it.
-func (fs *flights) leave(token, target string, f *flight) {
+func (fs *flights) leave(who caller, target string, f *flight) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	f.waiters--
 	if f.waiters == 0 {
 		f.cancel()
-		fs.remove(token, target, f)
+		fs.remove(who.member, flightKey{who.token, target}, f)
 	}
 }
 
-// remove unregisters f if it is still the flight for (token, target).
-// fs.mu must be held.
-func (fs *flights) remove(token, target string, f *flight) {
-	byTarget := fs.byToken[token]
-	if byTarget[target] != f {
+// remove unregisters f if it is still the flight for key. fs.mu must be
+// held.
+func (fs *flights) remove(member string, key flightKey, f *flight) {
+	mine := fs.byMember[member]
+	if mine[key] != f {
 		return
 	}
-	delete(byTarget, target)
-	if len(byTarget) == 0 {
-		delete(fs.byToken, token)
+	delete(mine, key)
+	if len(mine) == 0 {
+		delete(fs.byMember, member)
 	}
 }
 
-// forget makes every GET of token in flight now unjoinable (they still
-// answer the callers already waiting). Called after a write by that token,
-// and after the token is revoked.
-func (fs *flights) forget(token string) {
+// forgetMember makes every GET the member has in flight now unjoinable,
+// whatever token it went with (the calls still answer the callers already
+// waiting). Called after each write by the member.
+func (fs *flights) forgetMember(member string) {
 	fs.mu.Lock()
-	delete(fs.byToken, token)
+	delete(fs.byMember, member)
 	fs.mu.Unlock()
+}
+
+// forgetToken makes every GET sent with token now unjoinable. Called when
+// the token is revoked; it walks every flight, which is fine for a rare
+// call over a map of calls in flight.
+func (fs *flights) forgetToken(token string) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	for member, mine := range fs.byMember {
+		for key := range mine {
+			if key.token == token {
+				delete(mine, key)
+			}
+		}
+		if len(mine) == 0 {
+			delete(fs.byMember, member)
+		}
+	}
 }

@@ -68,8 +68,8 @@ func waiting(c *Client) int {
 	c.flights.mu.Lock()
 	defer c.flights.mu.Unlock()
 	n := 0
-	for _, byTarget := range c.flights.byToken {
-		for _, f := range byTarget {
+	for _, mine := range c.flights.byMember {
+		for _, f := range mine {
 			n += f.waiters
 		}
 	}
@@ -162,8 +162,12 @@ func TestCoalescingSharesOnlyIdenticalGETsOfOneToken(t *testing.T) {
 // write returned, whatever the write's outcome.
 func TestCoalescingStopsAtWrites(t *testing.T) {
 	t.Parallel()
+	// tok-a and tok-a2 are two tokens of member 7; tok-b is member 8's.
+	memberOf := map[string]int64{"tok-a": 7, "tok-a2": 7, "tok-b": 8}
 	like := func(token string) func(ctx context.Context, c *Client) error {
-		return func(ctx context.Context, c *Client) error { return c.Member(token).LikePost(ctx, 7) }
+		return func(ctx context.Context, c *Client) error {
+			return c.Member(token).WithMemberID(memberOf[token]).LikePost(ctx, 7)
+		}
 	}
 	revoke := func(ctx context.Context, c *Client) error { return c.RevokeAccessToken(ctx, "tok-a") }
 	tests := []struct {
@@ -180,7 +184,8 @@ func TestCoalescingStopsAtWrites(t *testing.T) {
 		{"refused write by the same token", like("tok-a"), http.StatusUnprocessableEntity, false, 2},
 		{"revocation of the token", revoke, http.StatusOK, false, 2},
 		{"refused revocation of the token", revoke, http.StatusUnprocessableEntity, false, 2},
-		{"write by another token", like("tok-b"), http.StatusOK, false, 1},
+		{"write by another token of the same member", like("tok-a2"), http.StatusOK, false, 2},
+		{"write by another member", like("tok-b"), http.StatusOK, false, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -196,7 +201,7 @@ func TestCoalescingStopsAtWrites(t *testing.T) {
 			}
 			ctx := context.Background()
 			get := func() error {
-				_, err := c.Member("tok-a").Fetch(ctx, GetRequest{Endpoint: "/home", Target: "/home"})
+				_, err := c.Member("tok-a").WithMemberID(7).Fetch(ctx, GetRequest{Endpoint: "/home", Target: "/home"})
 				return err
 			}
 			var wg sync.WaitGroup
@@ -459,13 +464,13 @@ func TestCoalescingSurvivesPanic(t *testing.T) {
 	t.Parallel()
 	fs := newFlights()
 	r := GetRequest{Endpoint: "/home", Target: "/home"}
-	_, _, err := fs.do(context.Background(), "tok-a", r, func(context.Context) (*Response, error) { panic("boom") })
+	_, _, err := fs.do(context.Background(), caller{"token:tok-a", "tok-a"}, r, func(context.Context) (*Response, error) { panic("boom") })
 	if err == nil || !strings.Contains(err.Error(), "boom") {
 		t.Fatalf("err = %v, want the panic", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	resp, shared, err := fs.do(ctx, "tok-a", r, func(context.Context) (*Response, error) { return NewResponse([]byte(`{}`)), nil })
+	resp, shared, err := fs.do(ctx, caller{"token:tok-a", "tok-a"}, r, func(context.Context) (*Response, error) { return NewResponse([]byte(`{}`)), nil })
 	if err != nil || shared || string(resp.Body) != "{}" {
 		t.Fatalf("after the panic: %v shared=%v err=%v", resp, shared, err)
 	}

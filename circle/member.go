@@ -41,15 +41,32 @@ func (f GetterFunc) Get(ctx context.Context, r GetRequest) (*Response, error) { 
 // operation) and must never be shared between members.
 type MemberAPI struct {
 	c      *Client
-	token  string
+	who    caller
 	getter Getter
 }
 
 // Member returns the Member API acting with the given member access token.
 func (c *Client) Member(token string) *MemberAPI {
-	m := &MemberAPI{c: c, token: token}
+	m := &MemberAPI{c: c, who: caller{member: "token:" + token, token: token}}
 	m.getter = GetterFunc(m.Fetch)
 	return m
+}
+
+// WithMemberID returns a copy of m that knows which member its token
+// belongs to (the token's community_member_id claim), so that a write
+// through any of that member's tokens stops later reads, through any of
+// them, from joining a GET that may predate the write. The claim is not
+// verified: a token claiming another member can only make that member's
+// next reads call Circle again, never share a call (calls are shared only
+// between identical tokens). The copy's GETs go straight to Fetch, so call
+// it before WithGetter.
+func (m *MemberAPI) WithMemberID(id int64) *MemberAPI {
+	cp := *m
+	if id > 0 {
+		cp.who.member = "member:" + strconv.FormatInt(id, 10)
+	}
+	cp.getter = GetterFunc(cp.Fetch)
+	return &cp
 }
 
 // WithGetter returns a copy of m whose GETs go through g (which usually
@@ -64,7 +81,7 @@ func (m *MemberAPI) WithGetter(g Getter) *MemberAPI {
 // Identical GETs of the same token that overlap in time share one call
 // unless coalescing is off.
 func (m *MemberAPI) Fetch(ctx context.Context, r GetRequest) (*Response, error) {
-	req := request{method: http.MethodGet, endpoint: r.Endpoint, target: r.Target, prefix: memberPrefix, token: m.token}
+	req := request{method: http.MethodGet, endpoint: r.Endpoint, target: r.Target, prefix: memberPrefix, token: m.who.token}
 	call := func(ctx context.Context) (*Response, error) {
 		body, err := m.c.do(ctx, req)
 		if err != nil {
@@ -75,7 +92,7 @@ func (m *MemberAPI) Fetch(ctx context.Context, r GetRequest) (*Response, error) 
 	if m.c.flights == nil {
 		return call(ctx)
 	}
-	resp, shared, err := m.c.flights.do(ctx, m.token, r, call)
+	resp, shared, err := m.c.flights.do(ctx, m.who, r, call)
 	if shared && m.c.observe != nil {
 		m.c.observe(ctx, Call{Method: http.MethodGet, Endpoint: r.Endpoint, Shared: true, Err: err})
 	}
@@ -101,11 +118,11 @@ func (m *MemberAPI) get(ctx context.Context, endpoint, path string, q url.Values
 // write performs a non-GET Member API call and decodes a 2xx body into out
 // (when out is non-nil and the body non-empty).
 func (m *MemberAPI) write(ctx context.Context, method, endpoint, target string, body, out any) error {
-	raw, err := m.c.do(ctx, request{method: method, endpoint: endpoint, target: target, prefix: memberPrefix, token: m.token, body: body})
+	raw, err := m.c.do(ctx, request{method: method, endpoint: endpoint, target: target, prefix: memberPrefix, token: m.who.token, body: body})
 	if m.c.flights != nil {
 		// Whatever the outcome, later reads of this member must not join
 		// a GET that may have read the state from before the write.
-		m.c.flights.forget(m.token)
+		m.c.flights.forgetMember(m.who.member)
 	}
 	if err != nil {
 		return err

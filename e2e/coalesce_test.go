@@ -3,13 +3,17 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/internal/testenv"
+	"github.com/circle-gateway/gateway/sandbox"
 )
 
 // Operations of one member that overlap in time share identical upstream
@@ -115,5 +119,94 @@ func TestConcurrentOperationsShareGETsWithinOneMember(t *testing.T) {
 				t.Errorf("shared calls in metrics: %v, in the log: %v; want %v", sharedMetric, sharedLog, tt.coalesce)
 			}
 		})
+	}
+}
+
+// A write through one of a member's tokens ends sharing for all of them: a
+// read sent, with another token of the same member, after likePost
+// returned must not join a GET that started before the like (GATEWAY.md §3).
+func TestReadAfterWriteThroughAnotherTokenOfTheMember(t *testing.T) {
+	t.Parallel()
+	sb := sandbox.New(sandbox.Options{})
+	issue := func() string {
+		tok, err := sb.IssueToken(sb.DemoMemberID())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok.AccessToken
+	}
+	reader, writer := issue(), issue()
+	// The reader's first post_ids GET is answered with the state Circle
+	// had when it arrived, but only 2 s later, as a slow Circle would.
+	var held atomic.Bool
+	var readerGETs atomic.Int32
+	upstream := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet || !r.URL.Query().Has("post_ids") || r.Header.Get("Authorization") != "Bearer "+reader {
+			sb.Handler().ServeHTTP(w, r)
+			return
+		}
+		readerGETs.Add(1)
+		rec := httptest.NewRecorder()
+		sb.Handler().ServeHTTP(rec, r)
+		if held.CompareAndSwap(false, true) {
+			time.Sleep(2 * time.Second)
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+	})
+	env := testenv.New(t, testenv.Options{Upstream: upstream})
+
+	r := env.Do(t, reader, `{ homeFeed(first: 20) { nodes { id isLiked space { id } } } }`, nil)
+	mustNoErrors(t, r)
+	var feed struct {
+		HomeFeed struct {
+			Nodes []struct {
+				ID      string
+				IsLiked bool
+				Space   struct{ ID string }
+			}
+		}
+	}
+	r.Decode(t, &feed)
+	vars := map[string]any{}
+	for _, p := range feed.HomeFeed.Nodes {
+		if !p.IsLiked {
+			vars = map[string]any{"s": p.Space.ID, "id": p.ID}
+			break
+		}
+	}
+	if len(vars) == 0 {
+		t.Fatal("the demo member likes every post of its feed")
+	}
+	read := `query($s: ID!, $id: ID!) { post(spaceId: $s, id: $id) { isLiked } }`
+	isLiked := func(r testenv.Response) bool {
+		t.Helper()
+		mustNoErrors(t, r)
+		var got struct{ Post struct{ IsLiked bool } }
+		r.Decode(t, &got)
+		return got.Post.IsLiked
+	}
+
+	before := make(chan bool, 1)
+	go func() { before <- isLiked(env.Do(t, reader, read, vars)) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for readerGETs.Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the first read never reached the upstream")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	mustNoErrors(t, env.Do(t, writer, `mutation($s: ID!, $id: ID!) { likePost(spaceId: $s, postId: $id) { post { isLiked } } }`, vars))
+	if !isLiked(env.Do(t, reader, read, vars)) {
+		t.Error("a read sent after the member's like shows the post unliked: it joined a call from before the like")
+	}
+	if <-before {
+		t.Error("the read held from before the like shows it liked: the test did not hold the first read")
+	}
+	if n := readerGETs.Load(); n != 2 {
+		t.Errorf("the reader's post_ids GETs = %d, want 2", n)
 	}
 }

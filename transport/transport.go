@@ -171,7 +171,7 @@ func newGraphQLServer(schema graphql.ExecutableSchema, o Options) *handler.Serve
 				cfg.OnBatch = o.Observer.Batch
 			}
 			cfg.MergePostWaves = graph.PostsMayArriveInWaves(oc.Doc, oc.Operation)
-			l = loaders.New(o.Client.Member(member.Token), cfg)
+			l = loaders.New(o.Client.Member(member.Token).WithMemberID(member.MemberID), cfg)
 		}
 		return next(loaders.NewContext(ctx, l, err))
 	})
