@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/internal/testenv"
+	"github.com/circle-gateway/gateway/sandbox"
 )
 
 // The reference queries of GATEWAY.md §6 with their upstream-call budgets.
@@ -173,6 +176,115 @@ func TestLoadsUnderPostFieldsOverlapComments(t *testing.T) {
 				t.Fatalf("%d calls in %d sequential waves, want 2", len(calls), w)
 			}
 		})
+	}
+}
+
+// Post keys that arrive in waves still cost one post_ids call per space:
+// two members' comment lists come back 300 ms apart, and the posts of both
+// go in one call per space. A slow GET that cannot bring post keys (the
+// member directory) does not hold the batch back.
+func TestPostWavesMergeAcrossSlowCommentLists(t *testing.T) {
+	t.Parallel()
+	sb := sandbox.New(sandbox.Options{})
+	var slowPath atomic.Value
+	slowPath.Store("")
+	upstream := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := slowPath.Load().(string); p != "" && strings.HasSuffix(r.URL.Path, p) {
+			time.Sleep(300 * time.Millisecond)
+		}
+		sb.Handler().ServeHTTP(w, r)
+	})
+	env := testenv.New(t, testenv.Options{Upstream: upstream})
+	tok, err := sb.IssueToken(sb.DemoMemberID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	commentsQuery := `query($m: ID!) { member(id: $m) { comments(first: 30) { nodes { post { id space { id } } } } } }`
+	spacesOf := func(m int64) map[string]bool {
+		r := env.Do(t, tok.AccessToken, commentsQuery, map[string]any{"m": fmt.Sprint(m)})
+		mustNoErrors(t, r)
+		var got struct {
+			Member struct {
+				Comments struct {
+					Nodes []struct {
+						Post struct{ Space struct{ ID string } }
+					}
+				}
+			}
+		}
+		r.Decode(t, &got)
+		spaces := map[string]bool{}
+		for _, n := range got.Member.Comments.Nodes {
+			spaces[n.Post.Space.ID] = true
+		}
+		return spaces
+	}
+	// Two members who commented in a common space, so that a split batch
+	// would show as two calls for that space.
+	var a, b int64
+	seen := map[int64]map[string]bool{}
+search:
+	for _, m := range sb.MemberIDs() {
+		seen[m] = spacesOf(m)
+		for other, spaces := range seen {
+			if other == m {
+				continue
+			}
+			for s := range spaces {
+				if seen[m][s] {
+					a, b = other, m
+					break search
+				}
+			}
+		}
+	}
+	if a == 0 {
+		t.Fatal("no two sandbox members commented in the same space")
+	}
+	env.Upstream.Reset()
+	slowPath.Store(fmt.Sprintf("/community_members/%d/comments", b))
+	r := env.Do(t, tok.AccessToken, `query($a: ID!, $b: ID!) {
+		a: member(id: $a) { comments(first: 30) { nodes { post { title } } } }
+		b: member(id: $b) { comments(first: 30) { nodes { post { title } } } }
+		members(first: 5) { nodes { name } }
+	}`, map[string]any{"a": fmt.Sprint(a), "b": fmt.Sprint(b)})
+	mustNoErrors(t, r)
+	batches := map[string]int{}
+	for _, c := range env.Upstream.Calls() {
+		if strings.Contains(c.Query, "post_ids=") {
+			batches[c.Path]++
+		}
+	}
+	if len(batches) == 0 {
+		t.Fatal("no post_ids batch")
+	}
+	for path, n := range batches {
+		if n != 1 {
+			t.Errorf("%d post_ids calls for %s, want 1", n, path)
+		}
+	}
+
+	// The directory is slow now and the comments are not: the posts of
+	// the comments go out while the directory is still on its way.
+	env.Upstream.Reset()
+	slowPath.Store("/community_members")
+	r = env.Do(t, tok.AccessToken, `query($a: ID!) {
+		a: member(id: $a) { comments(first: 30) { nodes { post { title } } } }
+		members(first: 5) { nodes { name } }
+	}`, map[string]any{"a": fmt.Sprint(a)})
+	mustNoErrors(t, r)
+	var directoryEnd time.Time
+	var firstBatch time.Time
+	for _, c := range env.Upstream.Calls() {
+		switch {
+		case c.Path == "/community_members":
+			directoryEnd = c.End
+		case strings.Contains(c.Query, "post_ids=") && (firstBatch.IsZero() || c.Start.Before(firstBatch)):
+			firstBatch = c.Start
+		}
+	}
+	if directoryEnd.IsZero() || firstBatch.IsZero() || !firstBatch.Before(directoryEnd) {
+		t.Errorf("the post batch (%v) waited for the directory (ended %v)", firstBatch, directoryEnd)
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,8 +39,11 @@ const (
 	// within microseconds; the wait only has to cover scheduling jitter.
 	DefaultBatchWait = 5 * time.Millisecond
 	// DefaultMaxMergeWait is the longest a batch of post keys waits for
-	// sibling fetches still in flight (see postQueue).
-	DefaultMaxMergeWait = 100 * time.Millisecond
+	// the operation's comment lists still on their way (see postQueue). It
+	// is only a safety net: the wait ends when those lists have arrived,
+	// and each of them is bounded by the upstream timeout and the
+	// operation's deadline.
+	DefaultMaxMergeWait = 10 * time.Second
 )
 
 // Config tunes a Loaders.
@@ -84,8 +88,11 @@ type Loaders struct {
 	gets     *dataloader.Loader[circle.GetRequest, *circle.Response]
 	sem      chan struct{}
 	onBatch  func(string, int)
-	inflight atomic.Int32 // upstream GETs of the operation being made now
-	posts    postQueue
+	// commentLists counts the operation's GETs of comment lists (or single
+	// comments) from when they are asked for until they are answered: only
+	// their answers can bring post keys in a later wave (Comment.post).
+	commentLists atomic.Int32
+	posts        postQueue
 }
 
 // New builds the loaders of one operation over direct, the Member API of
@@ -141,17 +148,25 @@ func (l *Loaders) batched(name string, size int) {
 func (l *Loaders) fetchGets(direct *circle.MemberAPI) dataloader.BatchFunc[circle.GetRequest, *circle.Response] {
 	return func(ctx context.Context, keys []circle.GetRequest) []*dataloader.Result[*circle.Response] {
 		return each(ctx, keys, func(ctx context.Context, r circle.GetRequest) (*circle.Response, error) {
+			if returnsComments(r.Endpoint) {
+				l.commentLists.Add(1)
+				defer l.commentLists.Add(-1)
+			}
 			select {
 			case l.sem <- struct{}{}:
 			case <-ctx.Done():
 				return nil, fmt.Errorf("circle: GET %s: %w: %v", r.Endpoint, circle.ErrUnavailable, ctx.Err())
 			}
 			defer func() { <-l.sem }()
-			l.inflight.Add(1)
-			defer l.inflight.Add(-1)
 			return direct.Fetch(ctx, r)
 		})
 	}
+}
+
+// returnsComments reports whether a GET's answer holds comments, whose post
+// fields may ask for posts after the first post batch has gone.
+func returnsComments(endpoint string) bool {
+	return strings.Contains(endpoint, "comments") || strings.Contains(endpoint, "replies")
 }
 
 // batchSpaces answers space ids from one GET /spaces and fetches the rest

@@ -14,12 +14,13 @@ import (
 // when their keys arrive in waves: the comment pages of several members (or
 // posts) come back at different times, each page's comments then ask for
 // their posts, and a fixed batch window would cut those into several calls
-// per space. A batch that arrives while other GETs of the operation are
-// still in flight joins a pending flush, which waits until the operation
-// has been quiet for a while (quietFor; at most maxMerge in all) and then fetches
-// all keys gathered so far. With nothing else in flight, or when the
-// operation cannot ask for posts in waves (no Comment.post), a batch is
-// fetched at once, so independent lookups are not slowed down.
+// per space. A batch that arrives while comment lists of the operation are
+// still on their way joins a pending flush, which waits until none has been
+// for a while (quietFor; at most maxMerge in all) and then fetches all keys
+// gathered so far. Other GETs do not hold it: only comments bring post keys
+// late. With no comment list pending, or when the operation cannot ask for
+// posts in waves (no Comment.post), a batch is fetched at once, so
+// independent lookups are not slowed down.
 type postQueue struct {
 	window   time.Duration
 	maxMerge time.Duration
@@ -69,17 +70,17 @@ func (q *postQueue) run(ctx context.Context, l *Loaders, f *postFlush) {
 	f.found, f.failed = l.fetchPosts(ctx, keys)
 }
 
-// quietFor is how long the operation must have had no GET in flight before
-// a merged flush goes: the keys of the last answer reach the queue only
+// quietFor is how long the operation must have had no comment list pending
+// before a merged flush goes: the keys of the last answer reach the queue only
 // after that answer is decoded and resolved and the dataloader's own window
 // has passed, which on a loaded machine takes a few windows.
 func quietFor(window time.Duration) time.Duration { return max(4*window, 20*time.Millisecond) }
 
-// waitQuiet returns once no GET of the operation has been in flight for
-// quietFor (or at once when none is in flight now), after maxMerge, or
+// waitQuiet returns once no comment list of the operation has been pending
+// for quietFor (or at once when none is pending now), after maxMerge, or
 // when the operation ends.
 func (q *postQueue) waitQuiet(ctx context.Context, l *Loaders) {
-	if !q.merge || l.inflight.Load() == 0 {
+	if !q.merge || l.commentLists.Load() == 0 {
 		return
 	}
 	const tick = 500 * time.Microsecond
@@ -89,7 +90,7 @@ func (q *postQueue) waitQuiet(ctx context.Context, l *Loaders) {
 	defer t.Stop()
 	for time.Now().Before(deadline) {
 		switch {
-		case l.inflight.Load() > 0:
+		case l.commentLists.Load() > 0:
 			quietSince = time.Time{}
 		case quietSince.IsZero():
 			quietSince = time.Now()
