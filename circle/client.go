@@ -34,6 +34,9 @@ const (
 	DefaultMaxRetries = 2
 	// maxRetryAfter is the longest Retry-After the client waits out itself.
 	maxRetryAfter = 5 * time.Second
+	// maxRetryAfterHint caps the Retry-After passed on to clients, in
+	// seconds (a day).
+	maxRetryAfterHint = 24 * 60 * 60
 )
 
 // Call describes one finished upstream HTTP exchange, for metrics and logs.
@@ -132,6 +135,16 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	}
 	for _, o := range opts {
 		o(c)
+	}
+	if c.http.CheckRedirect == nil {
+		// Never follow a redirect: Go's client would re-send the
+		// Authorization header (the app token, or a member's token) to
+		// wherever Circle, or anything pretending to be it, points, on
+		// the same host name even over plain HTTP. Circle's APIs do not
+		// redirect; a 3xx is answered as the error it is.
+		cp := *c.http
+		cp.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		c.http = &cp
 	}
 	return c, nil
 }
@@ -348,8 +361,10 @@ func decodeError(endpoint string, resp *http.Response, body []byte) *Error {
 		e.Message = http.StatusText(resp.StatusCode)
 	}
 	if ra := resp.Header.Get("Retry-After"); ra != "" {
-		if secs, err := strconv.Atoi(ra); err == nil && secs >= 0 {
-			e.RetryAfter, e.retryAfterSent = time.Duration(secs)*time.Second, true
+		if secs, err := strconv.ParseUint(ra, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
+			// Absurd values (beyond a day, or beyond uint64) mean "not
+			// soon": a day is what clients are told then.
+			e.RetryAfter, e.retryAfterSent = time.Duration(min(secs, maxRetryAfterHint))*time.Second, true
 		} else if at, err := http.ParseTime(ra); err == nil {
 			e.RetryAfter, e.retryAfterSent = max(time.Until(at), 0), true
 		}

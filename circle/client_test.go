@@ -67,6 +67,8 @@ func TestErrorsAreTyped(t *testing.T) {
 		{404, `not json at all <html>`, nil, "Not Found", 0},
 		{422, `{"message":"Title can't be blank","error_details":{"title":["can't be blank"]}}`, nil, "Title can't be blank", 0},
 		{429, `{"message":"slow down"}`, map[string]string{"Retry-After": "30"}, "slow down", 30 * time.Second},
+		{429, `{"message":"slow down"}`, map[string]string{"Retry-After": "99999999999999999999"}, "slow down", 24 * time.Hour},
+		{429, `{"message":"slow down"}`, map[string]string{"Retry-After": "100000"}, "slow down", 24 * time.Hour},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.status), func(t *testing.T) {
@@ -315,4 +317,46 @@ func TestTimestamp(t *testing.T) {
 	if err := ts.UnmarshalJSON([]byte(`12345`)); err == nil {
 		t.Fatal("accepted a number")
 	}
+}
+
+// A redirect from Circle is never followed, so no token travels to where it
+// points (GATEWAY.md: the app token goes only to the Auth API).
+func TestRedirectsAreNotFollowed(t *testing.T) {
+	t.Parallel()
+	var stolen atomic.Int32
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { stolen.Add(1) }))
+	t.Cleanup(elsewhere.Close)
+	tests := []struct {
+		name string
+		call func(c *Client) error
+	}{
+		{"Auth API with the app token", func(c *Client) error {
+			_, err := c.CreateAuthToken(context.Background(), Identity{Email: "a@example.com"})
+			return err
+		}},
+		{"Member API with a member token", func(c *Client) error {
+			_, err := c.Member("tok").Me(context.Background())
+			return err
+		}},
+	}
+	for _, status := range []int{http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
+		for _, tt := range tests {
+			t.Run(fmt.Sprintf("%d %s", status, tt.name), func(t *testing.T) {
+				t.Parallel()
+				c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+					http.Redirect(w, r, elsewhere.URL+"/collect", status)
+				}, WithAppToken("app-secret"))
+				err := tt.call(c)
+				var ce *Error
+				if !errors.As(err, &ce) || ce.Status != status {
+					t.Errorf("err = %v, want the %d as an error", err, status)
+				}
+			})
+		}
+	}
+	t.Cleanup(func() {
+		if n := stolen.Load(); n != 0 {
+			t.Errorf("%d requests followed a redirect", n)
+		}
+	})
 }
