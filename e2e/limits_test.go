@@ -56,6 +56,9 @@ func TestQueryLimits(t *testing.T) {
 		{"costly through a fragment", `query { homeFeed(first: 50) { nodes { ...C } } } fragment C on Post { comments(first: 10) { nodes { author { bio } } } }`, true},
 		{"costly through edges", `{ homeFeed(first: 20) { edges { node { comments(first: 20) { edges { node { replies(first: 5) { nodes { id } } } } } } } } }`, true},
 		{"first from a variable", `query($n: Int) { homeFeed(first: $n) { nodes { comments(first: $n) { nodes { parent { id } } } } } }`, true},
+		{"first from a numeric string variable", `query($s: Int) { homeFeed(first: $s) { nodes { author { bio } comments(first: $s) { nodes { id } } } } }`, true},
+		{"costly through an inline fragment on the edge", `{ homeFeed(first: 100) { edges { ... on PostEdge { node { author { bio } comments(first: 1) { nodes { id } } } } } } }`, true},
+		{"costly through a named fragment on the edge", `query { homeFeed(first: 100) { edges { ...E } } } fragment E on PostEdge { node { author { bio } comments(first: 1) { nodes { id } } } }`, true},
 		{"20 root fields fit", strings.Replace(aliases(20), "a0: ", "", 1), false},
 		{"GraphiQL's introspection query fits (it makes no upstream call)", introspectionQuery, false},
 	}
@@ -69,7 +72,7 @@ func TestQueryLimits(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env.Upstream.Reset()
-			r := env.Do(t, tok, tt.query, map[string]any{"n": 100})
+			r := env.Do(t, tok, tt.query, map[string]any{"n": 100, "s": "100"})
 			if !tt.refused {
 				mustNoErrors(t, r)
 				return
@@ -81,6 +84,21 @@ func TestQueryLimits(t *testing.T) {
 				t.Fatalf("a refused query made %d upstream calls", n)
 			}
 		})
+	}
+}
+
+// A nested `first` out of range is refused before the outer list is
+// fetched, also when it comes as a numeric string (which gqlgen reads as the
+// number).
+func TestNestedFirstOutOfRangeFromAStringVariable(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t, testenv.Options{})
+	r := env.Do(t, env.DemoToken(t), `query($s: Int) { homeFeed(first: 3) { nodes { comments(first: $s) { totalCount } } } }`, map[string]any{"s": "1000"})
+	if len(r.Errors) != 1 || r.Errors[0].Code() != "BAD_USER_INPUT" {
+		t.Fatalf("errors %+v", r.Errors)
+	}
+	if n := len(env.Upstream.Calls()); n != 0 {
+		t.Fatalf("%d upstream calls before refusing", n)
 	}
 }
 

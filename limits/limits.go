@@ -17,6 +17,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -148,13 +149,14 @@ type meter struct {
 	depths    map[string]int
 	costs     map[string]int
 	items     map[string]int
+	edgeNodes map[string]int
 	roots     map[string]int
 	visiting  map[string]bool
 	fragments ast.FragmentDefinitionList
 }
 
 func newMeter(oc *graphql.OperationContext) *meter {
-	return &meter{oc: oc, depths: map[string]int{}, costs: map[string]int{}, items: map[string]int{}, roots: map[string]int{}, visiting: map[string]bool{}, fragments: oc.Doc.Fragments}
+	return &meter{oc: oc, depths: map[string]int{}, costs: map[string]int{}, items: map[string]int{}, edgeNodes: map[string]int{}, roots: map[string]int{}, visiting: map[string]bool{}, fragments: oc.Doc.Fragments}
 }
 
 // fragment runs measure on a named fragment's selection set once; a cycle
@@ -296,16 +298,31 @@ func (m *meter) connectionItemCost(set ast.SelectionSet) int {
 			case "nodes":
 				total = addCapped(total, m.cost(s.SelectionSet))
 			case "edges":
-				for _, e := range s.SelectionSet {
-					if f, ok := e.(*ast.Field); ok && f.Name == "node" {
-						total = addCapped(total, m.cost(f.SelectionSet))
-					}
-				}
+				total = addCapped(total, m.edgeNodeCost(s.SelectionSet))
 			}
 		case *ast.InlineFragment:
 			total = addCapped(total, m.connectionItemCost(s.SelectionSet))
 		case *ast.FragmentSpread:
 			total = addCapped(total, m.fragment(s.Name, m.items, m.connectionItemCost))
+		}
+	}
+	return total
+}
+
+// edgeNodeCost is the cost of what an edge selects under node, through
+// inline fragments and fragment spreads on the edge type.
+func (m *meter) edgeNodeCost(set ast.SelectionSet) int {
+	total := 0
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if s.Name == "node" {
+				total = addCapped(total, m.cost(s.SelectionSet))
+			}
+		case *ast.InlineFragment:
+			total = addCapped(total, m.edgeNodeCost(s.SelectionSet))
+		case *ast.FragmentSpread:
+			total = addCapped(total, m.fragment(s.Name, m.edgeNodes, m.edgeNodeCost))
 		}
 	}
 	return total
@@ -334,6 +351,12 @@ func intArg(v any) (int, bool) {
 	case json.Number:
 		if i, err := v.Int64(); err == nil {
 			return int(i), true
+		}
+	case string:
+		// gqlgen reads a numeric string sent for an Int variable as that
+		// number, so the limits must too.
+		if i, err := strconv.Atoi(v); err == nil {
+			return i, true
 		}
 	}
 	return 0, false
