@@ -360,4 +360,9 @@ func TestRunWarnsAboutWeakSecrets(t *testing.T) {
 	if strings.Contains(out, "tiny-secret") {
 		t.Error("the log quotes the HS256 secret")
 	}
+	// Sandbox mode prints the service key it makes up, never one the
+	// operator set.
+	if strings.Contains(out, "tiny-key") {
+		t.Error("the log quotes the operator's GATEWAY_SERVICE_KEY")
+	}
 }

@@ -71,7 +71,8 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 		}
 		defer stopSandbox()
 		circleURL, appToken = url, sb.AppToken()
-		if cfg.ServiceKey == "" {
+		generatedKey := cfg.ServiceKey == ""
+		if generatedKey {
 			cfg.ServiceKey = randomHex(24)
 		}
 		playgroundHeaders = func() map[string]string {
@@ -81,7 +82,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 			}
 			return map[string]string{"Authorization": "Bearer " + tok.AccessToken}
 		}
-		if err := announceSandbox(log, sb, cfg); err != nil {
+		if err := announceSandbox(log, sb, cfg, generatedKey); err != nil {
 			return err
 		}
 	}
@@ -183,8 +184,9 @@ func startSandbox() (*sandbox.Sandbox, string, func(), error) {
 
 // announceSandbox prints what a newcomer needs: a demo member token, the
 // service key and a first query. These secrets are the sandbox's own demo
-// credentials, printed on purpose; no real secret is ever logged.
-func announceSandbox(log *slog.Logger, sb *sandbox.Sandbox, cfg config.Config) error {
+// credentials, printed on purpose; a service key the operator set
+// (GATEWAY_SERVICE_KEY) is never printed, as no real secret is ever logged.
+func announceSandbox(log *slog.Logger, sb *sandbox.Sandbox, cfg config.Config, generatedKey bool) error {
 	tok, err := sb.IssueToken(sb.DemoMemberID())
 	if err != nil {
 		return fmt.Errorf("sandbox: issue demo token: %w", err)
@@ -192,7 +194,11 @@ func announceSandbox(log *slog.Logger, sb *sandbox.Sandbox, cfg config.Config) e
 	log.Info("sandbox mode: an embedded Circle sandbox with a demo community is the upstream")
 	log.Info("sandbox demo member access token (valid 1h; Playground is pre-filled with a fresh one)",
 		"member_id", sb.DemoMemberID(), "authorization", "Bearer "+tok.AccessToken)
-	log.Info("sandbox service key for createMemberToken", "x_service_key", cfg.ServiceKey)
+	if generatedKey {
+		log.Info("sandbox service key for createMemberToken", "x_service_key", cfg.ServiceKey)
+	} else {
+		log.Info("createMemberToken takes the service key set in GATEWAY_SERVICE_KEY")
+	}
 	log.Info("sample query: " + sampleQuery)
 	return nil
 }
