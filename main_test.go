@@ -366,3 +366,25 @@ func TestRunWarnsAboutWeakSecrets(t *testing.T) {
 		t.Error("the log quotes the operator's GATEWAY_SERVICE_KEY")
 	}
 }
+
+// A client that stops sending its body halfway is cut off after
+// REQUEST_TIMEOUT instead of holding its connection forever.
+func TestSlowBodyIsCutOff(t *testing.T) {
+	base, _, _ := startRun(t, map[string]string{"REQUEST_TIMEOUT": "1s"})
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_, err = io.WriteString(conn, "POST /graphql HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"query\":")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(15 * time.Second))
+	start := time.Now()
+	got, err := io.ReadAll(conn) // an answer, then the close, or just the close
+	t.Logf("%v %q %v", time.Since(start), got, err)
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatalf("the connection was still open after %v", time.Since(start))
+	}
+}

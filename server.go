@@ -141,9 +141,13 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// A client that sends its body slowly, or stops halfway, gets no
+		// longer than an operation would (REQUEST_TIMEOUT), and cannot
+		// hold a connection, a goroutine and a buffer forever.
+		ReadTimeout:    cfg.RequestTimeout,
+		IdleTimeout:    120 * time.Second,
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -161,7 +165,10 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 	drainCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(drainCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		// What did not finish within the grace period is cut off: the
+		// process was asked to stop, and stopping is not a failure.
+		log.Warn("shutting down: closing requests that did not finish in time", "grace", shutdownGrace.String(), "err", err)
+		_ = srv.Close()
 	}
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

@@ -85,9 +85,9 @@ type Loaders struct {
 	// ProfilesByMemberID loads public profiles by community member id.
 	ProfilesByMemberID *dataloader.Loader[int64, *circle.Profile]
 
-	gets     *dataloader.Loader[circle.GetRequest, *circle.Response]
-	sem      chan struct{}
-	onBatch  func(string, int)
+	gets    *dataloader.Loader[circle.GetRequest, *circle.Response]
+	sem     chan struct{}
+	onBatch func(string, int)
 	// commentLists counts the operation's GETs of comment lists (or single
 	// comments) from when they are asked for until they are answered: only
 	// their answers can bring post keys in a later wave (Comment.post).
