@@ -102,6 +102,16 @@ func TestNestedFirstOutOfRangeFromAStringVariable(t *testing.T) {
 	}
 }
 
+// conflicting selects homeFeed n times with different arguments under one
+// response name.
+func conflicting(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "homeFeed(first: %d) { totalCount } ", i%50)
+	}
+	return b.String()
+}
+
 // Hostile documents are refused quickly and the process keeps serving.
 func TestHostileDocuments(t *testing.T) {
 	t.Parallel()
@@ -123,6 +133,13 @@ func TestHostileDocuments(t *testing.T) {
 		{"fragment bomb", bomb.String(), nil},
 		{"token flood", "{ " + strings.Repeat("me { id } ", 5000) + "}", []string{limits.Code}},
 		{"deep nesting", strings.Repeat("{ me ", 2000) + strings.Repeat("}", 2000), []string{limits.Code, "GRAPHQL_PARSE_FAILED"}},
+		// Under the token limit, but quadratic to validate naively: every
+		// pair of same-named fields is compared (and, with different
+		// arguments, reported).
+		{"1400 conflicting root fields", "{ " + conflicting(1400) + "}", []string{limits.Code}},
+		{"3000 root fields", "{ " + strings.Repeat("me { id } ", 3000) + "}", []string{limits.Code}},
+		{"5000 repeated fields", "{ homeFeed(first: 1) { nodes { " + strings.Repeat("title ", 5000) + "} } }", []string{limits.Code}},
+		{"a few conflicting fields", "{ " + conflicting(3) + "}", []string{"GRAPHQL_VALIDATION_FAILED"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -133,6 +150,9 @@ func TestHostileDocuments(t *testing.T) {
 			}
 			if len(r.Errors) == 0 && tt.codes != nil {
 				t.Fatalf("accepted; data %.200s", r.Data)
+			}
+			if len(r.Errors) > 3 {
+				t.Fatalf("%d errors for one document", len(r.Errors))
 			}
 			if tt.codes != nil {
 				ok := false

@@ -83,7 +83,11 @@ func (l Limits) withDefaults() Limits {
 func (l Limits) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	l = l.withDefaults()
 	m := newMeter(oc)
-	if n := countAliases(oc.Doc); n > l.MaxAliases {
+	fields, aliases := countFields(oc.Doc)
+	if fields > maxFields {
+		return refuse("the operation selects %d fields; at most %d are allowed", fields, maxFields)
+	}
+	if n := aliases; n > l.MaxAliases {
 		return refuse("the operation uses %d aliases; at most %d are allowed", n, l.MaxAliases)
 	}
 	if n := m.rootFields(oc.Operation.SelectionSet); n > l.MaxRootFields {
@@ -109,18 +113,23 @@ func refuse(format string, args ...any) *gqlerror.Error {
 	return err
 }
 
-// countAliases counts aliased fields in the whole document (each written
-// alias once; spreading a fragment does not multiply its aliases, the depth
-// and cost limits bound that).
-func countAliases(doc *ast.QueryDocument) int {
-	n := 0
+// maxFields caps the field selections written in a document (operations
+// and fragments, not expanded). Real operations, GraphiQL's introspection
+// query included, use a few hundred at most; the cap bounds the work of
+// validating a document (fields that can be merged are compared pairwise)
+// before the limits that follow can look at what it costs.
+const maxFields = 1000
+
+// countFields counts the field selections and the aliases written in doc.
+func countFields(doc *ast.QueryDocument) (fields, aliases int) {
 	var walk func(ast.SelectionSet)
 	walk = func(set ast.SelectionSet) {
 		for _, sel := range set {
 			switch s := sel.(type) {
 			case *ast.Field:
+				fields++
 				if s.Alias != "" && s.Alias != s.Name {
-					n++
+					aliases++
 				}
 				walk(s.SelectionSet)
 			case *ast.InlineFragment:
@@ -134,7 +143,7 @@ func countAliases(doc *ast.QueryDocument) int {
 	for _, f := range doc.Fragments {
 		walk(f.SelectionSet)
 	}
-	return n
+	return fields, aliases
 }
 
 // meter measures an operation with fragments expanded, caching each

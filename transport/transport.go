@@ -27,7 +27,6 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/formatter"
 	"github.com/vektah/gqlparser/v2/gqlerror"
-	"github.com/vektah/gqlparser/v2/validator/core"
 	"github.com/vektah/gqlparser/v2/validator/rules"
 
 	"github.com/circle-gateway/gateway/auth"
@@ -146,25 +145,15 @@ func newGraphQLServer(schema graphql.ExecutableSchema, o Options) *handler.Serve
 	if o.Introspection {
 		srv.Use(extension.Introspection{})
 	} else {
-		// gqlgen's switch covers unknown fields and leaf selections; the
-		// other rules that suggest names (arguments, types, enum values)
-		// are swapped for their silent variants here, so that a schema
-		// hidden from introspection cannot be read from error messages.
 		srv.SetDisableSuggestion(true)
-		srv.SetValidationRulesFn(func() *rules.Rules {
-			r := rules.NewDefaultRules()
-			for _, silent := range []core.Rule{rules.KnownArgumentNamesRuleWithoutSuggestions, rules.KnownTypeNamesRuleWithoutSuggestions, rules.ValuesOfCorrectTypeRuleWithoutSuggestions} {
-				r.RemoveRule(strings.TrimSuffix(silent.Name, "WithoutSuggestions"))
-				r.AddRule(silent.Name, silent.RuleFunc)
-			}
-			return r
-		})
 	}
+	srv.SetValidationRulesFn(func() *rules.Rules { return validationRules(o.Introspection) })
 	if o.PersistedOperations != nil {
 		srv.Use(o.PersistedOperations)
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: o.APQCache})
 	srv.Use(o.Limits)
+	srv.Use(newOverlapCheck())
 	srv.AroundResponses(o.Observer.AroundResponses)
 	srv.SetErrorPresenter(graph.ErrorPresenter(o.Log, RequestID))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {

@@ -1,0 +1,79 @@
+package transport
+
+import (
+	"context"
+	"crypto/sha256"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/validator"
+	"github.com/vektah/gqlparser/v2/validator/core"
+	"github.com/vektah/gqlparser/v2/validator/rules"
+)
+
+// validationRules are GraphQL's validation rules as gqlgen runs them before
+// any extension sees the operation, minus "fields can be merged", which
+// runs later (overlapCheck), and, with introspection off, with the rules
+// that suggest schema names swapped for their silent variants (gqlgen's own
+// switch covers only unknown fields and leaf selections), so that a schema
+// hidden from introspection cannot be read from error messages.
+func validationRules(introspection bool) *rules.Rules {
+	r := rules.NewDefaultRules()
+	r.RemoveRule(rules.OverlappingFieldsCanBeMergedRule.Name)
+	if !introspection {
+		for _, silent := range []core.Rule{rules.KnownArgumentNamesRuleWithoutSuggestions, rules.KnownTypeNamesRuleWithoutSuggestions, rules.ValuesOfCorrectTypeRuleWithoutSuggestions} {
+			r.RemoveRule(strings.TrimSuffix(silent.Name, "WithoutSuggestions"))
+			r.AddRule(silent.Name, silent.RuleFunc)
+		}
+	}
+	return r
+}
+
+// overlapCheck runs GraphQL's "fields can be merged" validation after the
+// query limits instead of with the other rules: its cost grows with the
+// square of the fields that share a response name, so a 50 KB document of
+// repeated fields cost seconds of CPU and a gigabyte of errors before any
+// limit was checked. Within the limits (which also cap the fields of a
+// document) it is cheap; its verdict is remembered per query text.
+type overlapCheck struct {
+	schema graphql.ExecutableSchema
+	seen   *lru.LRU[*gqlerror.Error]
+}
+
+func newOverlapCheck() *overlapCheck {
+	return &overlapCheck{seen: lru.New[*gqlerror.Error](1000)}
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = &overlapCheck{}
+
+// ExtensionName names the extension for gqlgen.
+func (*overlapCheck) ExtensionName() string { return "FieldsCanBeMerged" }
+
+// Validate keeps the schema to validate against.
+func (c *overlapCheck) Validate(schema graphql.ExecutableSchema) error {
+	c.schema = schema
+	return nil
+}
+
+// MutateOperationContext refuses an operation whose fields cannot be merged,
+// with gqlgen's validation code.
+func (c *overlapCheck) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	sum := sha256.Sum256([]byte(oc.RawQuery))
+	key := string(sum[:])
+	if verdict, ok := c.seen.Get(ctx, key); ok {
+		return verdict
+	}
+	var verdict *gqlerror.Error
+	if errs := validator.ValidateWithRules(c.schema.Schema(), oc.Doc, rules.NewRules(rules.OverlappingFieldsCanBeMergedRule)); len(errs) > 0 {
+		verdict = errs[0]
+		errcode.Set(verdict, errcode.ValidationFailed)
+	}
+	c.seen.Add(ctx, key, verdict)
+	return verdict
+}
