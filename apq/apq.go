@@ -19,9 +19,10 @@ import (
 // DefaultTTL is how long a registered query stays without being used.
 const DefaultTTL = 24 * time.Hour
 
-// maxQueryBytes bounds what is stored per hash (the request body limit
-// bounds it already; this keeps a misconfigured limit from filling Redis).
-const maxQueryBytes = 1 << 20
+// MaxQueryBytes bounds what is stored per hash, in Redis or in memory:
+// anyone can register a query, so a large one is executed but not kept
+// (its client keeps sending it in full). Real operations are a few KB.
+const MaxQueryBytes = 256 << 10
 
 // Redis is a gqlgen APQ cache in Redis. Redis failures never fail a
 // request: a missed lookup makes the client resend the full query, which
@@ -59,7 +60,7 @@ func (r *Redis) Get(ctx context.Context, hash string) (string, bool) {
 
 // Add registers query under hash (gqlgen has checked the hash matches).
 func (r *Redis) Add(ctx context.Context, hash string, query string) {
-	if len(query) > maxQueryBytes {
+	if len(query) > MaxQueryBytes {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Second)

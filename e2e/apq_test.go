@@ -129,3 +129,33 @@ func TestAPQRedisDownDegrades(t *testing.T) {
 		t.Fatalf("%+v", r.Errors)
 	}
 }
+
+// Anyone can register a persisted query, so one over apq.MaxQueryBytes runs
+// but is not kept: the in-memory store stays within its byte budget however
+// many large queries arrive.
+func TestAPQKeepsNoHugeQuery(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t, testenv.Options{})
+	tok := env.DemoToken(t)
+	query := "query Big { me { id } }\n# " + strings.Repeat("a", apq.MaxQueryBytes) + "\n"
+	sum := sha256.Sum256([]byte(query))
+	ext := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hex.EncodeToString(sum[:])}}
+	send := func(body map[string]any) testenv.Response {
+		raw, _ := json.Marshal(body)
+		req, _ := http.NewRequest(http.MethodPost, env.URL+"/graphql", strings.NewReader(string(raw)))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out := testenv.Response{Status: resp.StatusCode}
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return out
+	}
+	mustNoErrors(t, send(map[string]any{"query": query, "extensions": ext}))
+	if r := send(map[string]any{"extensions": ext}); len(r.Errors) != 1 || r.Errors[0].Message != "PersistedQueryNotFound" {
+		t.Fatalf("the huge query was kept: %+v", r.Errors)
+	}
+}

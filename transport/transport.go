@@ -20,7 +20,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
 	gqltransport "github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/rs/cors"
@@ -29,10 +28,12 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/validator/rules"
 
+	"github.com/circle-gateway/gateway/apq"
 	"github.com/circle-gateway/gateway/auth"
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/graph"
 	"github.com/circle-gateway/gateway/idtoken"
+	"github.com/circle-gateway/gateway/internal/sizedcache"
 	"github.com/circle-gateway/gateway/limits"
 	"github.com/circle-gateway/gateway/loaders"
 	"github.com/circle-gateway/gateway/observe"
@@ -84,6 +85,17 @@ type Options struct {
 	aroundFields graphql.FieldMiddleware
 }
 
+// The caches keyed by query text, which any client chooses, are bounded in
+// bytes as well as entries (about 100 MB in all).
+const (
+	// maxAPQBytes bounds the in-memory Automatic Persisted Queries.
+	maxAPQBytes = 32 << 20
+	// maxParsedBytes bounds the parsed-query cache; a parsed document
+	// takes roughly parsedBytesPerQueryByte bytes per byte of query text.
+	maxParsedBytes          = 64 << 20
+	parsedBytesPerQueryByte = 10
+)
+
 // New returns the gateway's HTTP handler.
 func New(o Options) (http.Handler, error) {
 	if o.Client == nil {
@@ -102,7 +114,7 @@ func New(o Options) (http.Handler, error) {
 		o.Now = time.Now
 	}
 	if o.APQCache == nil {
-		o.APQCache = lru.New[string](1000)
+		o.APQCache = sizedcache.New(1000, maxAPQBytes, apq.MaxQueryBytes, func(hash, query string) int { return len(hash) + len(query) })
 	}
 	if o.Observer == nil {
 		o.Observer = observe.New(o.Log, RequestID)
@@ -140,7 +152,7 @@ func newGraphQLServer(schema graphql.ExecutableSchema, o Options) *handler.Serve
 	srv := handler.New(schema)
 	srv.AddTransport(gqltransport.GET{})
 	srv.AddTransport(gqltransport.POST{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetQueryCache(sizedcache.New(1000, maxParsedBytes, maxParsedBytes/4, func(query string, _ *ast.QueryDocument) int { return parsedBytesPerQueryByte * len(query) }))
 	srv.SetParserTokenLimit(o.MaxTokens)
 	if o.Introspection {
 		srv.Use(extension.Introspection{})
