@@ -360,3 +360,23 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 		}
 	})
 }
+
+// A 200 that names no object (null, {}) is refused, not served as zeros.
+func TestSingleObjectWithoutIDIsRefused(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{`null`, `{}`, `{"name":"x"}`} {
+		c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, body) })
+		calls := map[string]func() error{
+			"Me":            func() error { _, err := c.Member("t").Me(context.Background()); return err },
+			"Space":         func() error { _, err := c.Member("t").Space(context.Background(), 1); return err },
+			"Post":          func() error { _, err := c.Member("t").Post(context.Background(), 1, 2); return err },
+			"Comment":       func() error { _, err := c.Member("t").Comment(context.Background(), 1, 2); return err },
+			"PublicProfile": func() error { _, err := c.Member("t").PublicProfile(context.Background(), 1); return err },
+		}
+		for name, call := range calls {
+			if err := call(); err == nil || !strings.Contains(err.Error(), "no id") {
+				t.Errorf("%s answering %s: err = %v", name, body, err)
+			}
+		}
+	}
+}

@@ -115,6 +115,16 @@ func (m *MemberAPI) get(ctx context.Context, endpoint, path string, q url.Values
 	return nil
 }
 
+// identified passes err on, or refuses a single-object answer that names no
+// object (a 200 of null or {}): serving it would show zeros and empty
+// strings as if Circle had said so.
+func identified(err error, endpoint string, id int64) error {
+	if err == nil && id == 0 {
+		return fmt.Errorf("circle: GET %s: decode response: the answer has no id", endpoint)
+	}
+	return err
+}
+
 // write performs a non-GET Member API call and decodes a 2xx body into out
 // (when out is non-nil and the body non-empty).
 func (m *MemberAPI) write(ctx context.Context, method, endpoint, target string, body, out any) error {
@@ -182,7 +192,7 @@ func id(v int64) string { return strconv.FormatInt(v, 10) }
 // Me returns the signed-in member: GET /community_member.
 func (m *MemberAPI) Me(ctx context.Context) (*CurrentMember, error) {
 	var out CurrentMember
-	return &out, m.get(ctx, "/community_member", "/community_member", nil, &out)
+	return &out, identified(m.get(ctx, "/community_member", "/community_member", nil, &out), "/community_member", out.ID)
 }
 
 // Spaces returns every space the member can see: GET /spaces (not paginated).
@@ -194,7 +204,7 @@ func (m *MemberAPI) Spaces(ctx context.Context) ([]Space, error) {
 // Space returns one space: GET /spaces/{id}.
 func (m *MemberAPI) Space(ctx context.Context, spaceID int64) (*Space, error) {
 	var out Space
-	return &out, m.get(ctx, "/spaces/{id}", "/spaces/"+id(spaceID), nil, &out)
+	return &out, identified(m.get(ctx, "/spaces/{id}", "/spaces/"+id(spaceID), nil, &out), "/spaces/{id}", out.ID)
 }
 
 // SpacePosts lists a space's posts: GET /spaces/{space_id}/posts.
@@ -229,7 +239,7 @@ func (m *MemberAPI) PostsByIDs(ctx context.Context, spaceID int64, ids []int64) 
 // Post returns one post: GET /spaces/{space_id}/posts/{id}.
 func (m *MemberAPI) Post(ctx context.Context, spaceID, postID int64) (*Post, error) {
 	var out Post
-	return &out, m.get(ctx, "/spaces/{space_id}/posts/{id}", "/spaces/"+id(spaceID)+"/posts/"+id(postID), nil, &out)
+	return &out, identified(m.get(ctx, "/spaces/{space_id}/posts/{id}", "/spaces/"+id(spaceID)+"/posts/"+id(postID), nil, &out), "/spaces/{space_id}/posts/{id}", out.ID)
 }
 
 // Home lists the member's home feed: GET /home.
@@ -253,7 +263,7 @@ func (m *MemberAPI) Comments(ctx context.Context, postID int64, p ListParams) (*
 // Comment returns one comment of a post: GET /posts/{post_id}/comments/{id}.
 func (m *MemberAPI) Comment(ctx context.Context, postID, commentID int64) (*Comment, error) {
 	var out Comment
-	return &out, m.get(ctx, "/posts/{post_id}/comments/{id}", "/posts/"+id(postID)+"/comments/"+id(commentID), nil, &out)
+	return &out, identified(m.get(ctx, "/posts/{post_id}/comments/{id}", "/posts/"+id(postID)+"/comments/"+id(commentID), nil, &out), "/posts/{post_id}/comments/{id}", out.ID)
 }
 
 // Replies lists the replies to a comment: GET /comments/{comment_id}/replies.
@@ -285,7 +295,7 @@ func (m *MemberAPI) Members(ctx context.Context, p ListParams) (*Page[CommunityM
 // GET /community_members/{community_member_id}/public_profile.
 func (m *MemberAPI) PublicProfile(ctx context.Context, memberID int64) (*Profile, error) {
 	var out Profile
-	return &out, m.get(ctx, "/community_members/{id}/public_profile", "/community_members/"+id(memberID)+"/public_profile", nil, &out)
+	return &out, identified(m.get(ctx, "/community_members/{id}/public_profile", "/community_members/"+id(memberID)+"/public_profile", nil, &out), "/community_members/{id}/public_profile", out.ID)
 }
 
 // MemberPosts lists a member's posts: GET /community_members/{id}/posts.

@@ -108,6 +108,10 @@ func Load(getenv func(string) string) (Config, error) {
 		c.CircleURL = DefaultCircleURL
 	} else if u, err := url.Parse(c.CircleURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("CIRCLE_API_URL must be an absolute http(s) URL, got %q", c.CircleURL))
+	} else if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		// The API paths are appended to it: a query, fragment or
+		// credentials would end up inside every call's URL.
+		errs = append(errs, fmt.Errorf("CIRCLE_API_URL must be a base URL without query, fragment or credentials, like https://app.circle.so"))
 	}
 
 	c.Port = intSetting(getenv, "PORT", 8080, 0, 65535, &errs)

@@ -219,3 +219,16 @@ func TestLoadReportsAllErrors(t *testing.T) {
 		t.Error("the error quotes the HS256 secret")
 	}
 }
+
+// CIRCLE_API_URL is a base URL: the API paths are appended to it.
+func TestCircleURLMustBeABase(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"http://127.0.0.1:9/base?x=1", "https://app.circle.so/#frag", "https://user:pw@app.circle.so", "ftp://app.circle.so", "app.circle.so"} {
+		if _, err := Load(env(map[string]string{"CIRCLE_API_URL": v, "CIRCLE_HEADLESS_AUTH_TOKEN": "app"})); err == nil || !strings.Contains(err.Error(), "CIRCLE_API_URL") {
+			t.Errorf("%s: err = %v", v, err)
+		}
+	}
+	if _, err := Load(env(map[string]string{"CIRCLE_API_URL": "https://staging.example.com/circle", "CIRCLE_HEADLESS_AUTH_TOKEN": "app"})); err != nil {
+		t.Errorf("a base URL with a path: %v", err)
+	}
+}
