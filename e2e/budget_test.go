@@ -288,6 +288,52 @@ search:
 	}
 }
 
+// A reply names its parent, so parent { id } costs nothing; asking for
+// more of the parent fetches it.
+func TestParentIDFromTheReply(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t, testenv.Options{})
+	tok := env.DemoToken(t)
+	feed, err := truth(t, env, tok).Home(context.Background(), circle.ListParams{Page: 1, PerPage: 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vars map[string]any
+	for _, p := range feed.Records {
+		if p.CommentCount > 1 {
+			vars = map[string]any{"s": fmt.Sprint(p.Space.ID), "id": fmt.Sprint(p.ID)}
+			break
+		}
+	}
+	if vars == nil {
+		t.Fatal("no post with comments in the sandbox feed")
+	}
+	single := func() (n int) {
+		for _, c := range env.Upstream.Calls() {
+			if strings.Count(c.Path, "/") == 4 && strings.Contains(c.Path, "/comments/") {
+				n++
+			}
+		}
+		return n
+	}
+	tests := []struct {
+		selection string
+		fetches   bool
+	}{
+		{"parent { id }", false},
+		{"parent { __typename id }", false},
+		{"parent { id bodyText }", true},
+	}
+	for _, tt := range tests {
+		env.Upstream.Reset()
+		r := env.Do(t, tok, `query($s: ID!, $id: ID!) { post(spaceId: $s, id: $id) { comments(first: 5) { nodes { id replies(first: 5) { nodes { `+tt.selection+` } } } } } }`, vars)
+		mustNoErrors(t, r)
+		if got := single() > 0; got != tt.fetches {
+			t.Errorf("%s: %d single-comment GETs", tt.selection, single())
+		}
+	}
+}
+
 // Independent root fields run in one round: a post lookup is not held back
 // by another root field's call (post batches wait for other calls only
 // when the operation can ask for posts in waves, through Comment.post).

@@ -50,6 +50,10 @@ func (r *commentResolver) Parent(ctx context.Context, obj *model.Comment) (*mode
 	if c.ParentCommentID == nil || *c.ParentCommentID == 0 {
 		return nil, nil
 	}
+	if selectsOnlyID(ctx, "Comment") {
+		// The reply already names its parent (GATEWAY.md §6.1).
+		return model.CommentFrom(&circle.Comment{ID: *c.ParentCommentID, PostID: c.PostID, SpaceID: c.SpaceID}), nil
+	}
 	l, err := loaders.For(ctx)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,8 @@ package graph
 import (
 	"context"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/graph/model"
 	"github.com/circle-gateway/gateway/loaders"
@@ -39,4 +41,16 @@ func fromProfile[T any](ctx context.Context, m *model.Member, have func() (T, bo
 	}
 	v, _ := pick(model.MemberFromProfile(p))
 	return v, nil
+}
+
+// selectsOnlyID reports whether the field being resolved selects nothing
+// but id (and __typename) on the object of type typeName it returns: an id
+// the parent object already holds then answers it without a fetch.
+func selectsOnlyID(ctx context.Context, typeName string) bool {
+	for _, f := range graphql.CollectFieldsCtx(ctx, []string{typeName}) {
+		if f.Name != "id" && f.Name != "__typename" {
+			return false
+		}
+	}
+	return true
 }
