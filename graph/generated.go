@@ -298,7 +298,6 @@ type MutationResolver interface {
 	LeaveSpace(ctx context.Context, id string) (*model.SpacePayload, error)
 }
 type PostResolver interface {
-	Space(ctx context.Context, obj *model.Post) (*model.Space, error)
 	Author(ctx context.Context, obj *model.Post) (*model.Member, error)
 	Event(ctx context.Context, obj *model.Post) (*model.Event, error)
 	Comments(ctx context.Context, obj *model.Post, first *int, after *string, sort *model.CommentSort) (*model.CommentConnection, error)
@@ -6226,7 +6225,7 @@ func (ec *executionContext) _Post_space(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Post_space(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Post().Space(ctx, obj)
+			return obj.Space(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Space) graphql.Marshaler {
@@ -6241,7 +6240,7 @@ func (ec *executionContext) fieldContext_Post_space(_ context.Context, field gra
 		Object:     "Post",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Space(ctx, field)
 		},
@@ -9688,11 +9687,10 @@ func (ec *executionContext) _Post(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "space":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Post_space(ctx, field, obj)
-				})
+			out.Values[i] = ec._Post_space(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "author":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,

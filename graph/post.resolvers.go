@@ -68,12 +68,6 @@ func (r *mutationResolver) UnlikePost(ctx context.Context, spaceID string, postI
 	return likeWrite(ctx, spaceID, postID, (*circle.MemberAPI).UnlikePost)
 }
 
-// Space is the post's embedded space. It is a resolver only so that it runs
-// beside the post's other fields (gqlgen.yml).
-func (r *postResolver) Space(ctx context.Context, obj *model.Post) (*model.Space, error) {
-	return obj.Space(), nil
-}
-
 // Author is the post's embedded author; a resolver so that loads under it
 // overlap the post's other fields (gqlgen.yml).
 func (r *postResolver) Author(ctx context.Context, obj *model.Post) (*model.Member, error) {
