@@ -34,6 +34,12 @@ func sendAPQ(t *testing.T, env *testenv.Env, token string, withQuery bool) teste
 	if withQuery {
 		body["query"] = apqQuery
 	}
+	return postBody(t, env, token, body)
+}
+
+// postBody posts a GraphQL request body as given (extensions included).
+func postBody(t *testing.T, env *testenv.Env, token string, body map[string]any) testenv.Response {
+	t.Helper()
 	raw, _ := json.Marshal(body)
 	req, _ := http.NewRequest(http.MethodPost, env.URL+"/graphql", strings.NewReader(string(raw)))
 	req.Header.Set("Content-Type", "application/json")
@@ -140,22 +146,8 @@ func TestAPQKeepsNoHugeQuery(t *testing.T) {
 	query := "query Big { me { id } }\n# " + strings.Repeat("a", apq.MaxQueryBytes) + "\n"
 	sum := sha256.Sum256([]byte(query))
 	ext := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hex.EncodeToString(sum[:])}}
-	send := func(body map[string]any) testenv.Response {
-		raw, _ := json.Marshal(body)
-		req, _ := http.NewRequest(http.MethodPost, env.URL+"/graphql", strings.NewReader(string(raw)))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+tok)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		out := testenv.Response{Status: resp.StatusCode}
-		_ = json.NewDecoder(resp.Body).Decode(&out)
-		return out
-	}
-	mustNoErrors(t, send(map[string]any{"query": query, "extensions": ext}))
-	if r := send(map[string]any{"extensions": ext}); len(r.Errors) != 1 || r.Errors[0].Message != "PersistedQueryNotFound" {
+	mustNoErrors(t, postBody(t, env, tok, map[string]any{"query": query, "extensions": ext}))
+	if r := postBody(t, env, tok, map[string]any{"extensions": ext}); len(r.Errors) != 1 || r.Errors[0].Message != "PersistedQueryNotFound" {
 		t.Fatalf("the huge query was kept: %+v", r.Errors)
 	}
 }
