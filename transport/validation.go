@@ -8,7 +8,9 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
 	"github.com/vektah/gqlparser/v2/validator"
 	"github.com/vektah/gqlparser/v2/validator/core"
 	"github.com/vektah/gqlparser/v2/validator/rules"
@@ -37,7 +39,8 @@ func validationRules(introspection bool) *rules.Rules {
 // square of the fields that share a response name, so a 50 KB document of
 // repeated fields cost seconds of CPU and a gigabyte of errors before any
 // limit was checked. Within the limits (which also cap the fields of a
-// document) it is cheap; its verdict is remembered per query text.
+// document) it is cheap; its verdict is remembered per query text, so each
+// text is parsed again and checked once.
 type overlapCheck struct {
 	schema graphql.ExecutableSchema
 	seen   *lru.LRU[*gqlerror.Error]
@@ -69,8 +72,14 @@ func (c *overlapCheck) MutateOperationContext(ctx context.Context, oc *graphql.O
 	if verdict, ok := c.seen.Get(ctx, key); ok {
 		return verdict
 	}
+	// The validator annotates the document it walks, and oc.Doc is the
+	// cached one other requests are reading: it checks a private parse.
+	doc, perr := parser.ParseQuery(&ast.Source{Input: oc.RawQuery})
+	if perr != nil {
+		return nil // gqlgen parsed this very text; nothing to add
+	}
 	var verdict *gqlerror.Error
-	if errs := validator.ValidateWithRules(c.schema.Schema(), oc.Doc, rules.NewRules(rules.OverlappingFieldsCanBeMergedRule)); len(errs) > 0 {
+	if errs := validator.ValidateWithRules(c.schema.Schema(), doc, rules.NewRules(rules.OverlappingFieldsCanBeMergedRule)); len(errs) > 0 {
 		verdict = errs[0]
 		errcode.Set(verdict, errcode.ValidationFailed)
 	}
