@@ -71,8 +71,8 @@ func (c *Client) CreateAuthToken(ctx context.Context, id Identity) (*AuthToken, 
 	if err := c.authCall(ctx, http.MethodPost, endpointAuthToken, "/auth_token", id, &tok); err != nil {
 		return nil, err
 	}
-	if tok.AccessToken == "" || tok.RefreshToken == "" {
-		return nil, fmt.Errorf("circle: POST %s: response lacks access_token or refresh_token", endpointAuthToken)
+	if tok.AccessToken == "" || tok.RefreshToken == "" || tok.CommunityMemberID < 1 {
+		return nil, fmt.Errorf("circle: POST %s: response lacks access_token, refresh_token or community_member_id", endpointAuthToken)
 	}
 	return &tok, nil
 }

@@ -253,4 +253,11 @@ func TestAuthAPIMalformedSuccess(t *testing.T) {
 	if err == nil {
 		t.Fatal("a refresh answer without access_token was accepted")
 	}
+	// Tokens that name no member would be handed out as member 0.
+	c, _ = newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `{"access_token":"a","refresh_token":"r","access_token_expires_at":"garbage"}`)
+	}, WithAppToken(testAppToken))
+	if _, err := c.CreateAuthToken(context.Background(), Identity{Email: "a@example.com"}); err == nil {
+		t.Fatal("an auth_token answer without community_member_id was accepted")
+	}
 }
