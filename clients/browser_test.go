@@ -28,6 +28,22 @@ func TestPlaygroundInChromium(t *testing.T) {
 	t.Logf("screenshot: %v", summary["screenshot"])
 }
 
+// With INTROSPECTION=false the Playground still knows the schema (for
+// completion and docs): its page reads it from /schema.json, and sends no
+// introspection to /graphql, which refuses it.
+func TestPlaygroundWithIntrospectionOffInChromium(t *testing.T) {
+	need(t, nodeTools, browser)
+	gw := startGateway(t, map[string]string{"INTROSPECTION": "false"})
+	out := runNode(t, map[string]string{
+		"GATEWAY_URL":      gw.URL,
+		"GATEWAY_TOKEN":    gw.Token,
+		"ARTIFACTS_DIR":    t.TempDir(),
+		"SCHEMA_FROM_FILE": "1",
+	}, "node", filepath.Join("browser", "playground.mjs"))
+	summary := lastJSON(t, out)
+	t.Logf("checks: %v", summary["checks"])
+}
+
 // A web app on another origin calls the gateway with fetch and an
 // Authorization header: from an origin in CORS_ALLOWED_ORIGINS it works
 // (and reads X-Request-Id); from any other the browser blocks it.

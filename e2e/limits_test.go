@@ -60,7 +60,7 @@ func TestQueryLimits(t *testing.T) {
 		{"costly through an inline fragment on the edge", `{ homeFeed(first: 100) { edges { ... on PostEdge { node { author { bio } comments(first: 1) { nodes { id } } } } } } }`, true},
 		{"costly through a named fragment on the edge", `query { homeFeed(first: 100) { edges { ...E } } } fragment E on PostEdge { node { author { bio } comments(first: 1) { nodes { id } } } }`, true},
 		{"20 root fields fit", strings.Replace(aliases(20), "a0: ", "", 1), false},
-		{"GraphiQL's introspection query fits (it makes no upstream call)", introspectionQuery, false},
+		{"GraphiQL's introspection query fits (it makes no upstream call)", transport.IntrospectionQuery, false},
 	}
 	for _, rq := range referenceQueries {
 		tests = append(tests, struct {
@@ -247,96 +247,3 @@ func TestHTTPSurfaceRules(t *testing.T) {
 		})
 	}
 }
-
-// introspectionQuery is the query GraphiQL (the Playground) and most
-// GraphQL tools send on load to learn the schema.
-const introspectionQuery = `
-    query IntrospectionQuery {
-      __schema {
-        queryType { name }
-        mutationType { name }
-        subscriptionType { name }
-        types {
-          ...FullType
-        }
-        directives {
-          name
-          description
-          locations
-          args {
-            ...InputValue
-          }
-        }
-      }
-    }
-    fragment FullType on __Type {
-      kind
-      name
-      description
-      fields(includeDeprecated: true) {
-        name
-        description
-        args {
-          ...InputValue
-        }
-        type {
-          ...TypeRef
-        }
-        isDeprecated
-        deprecationReason
-      }
-      inputFields {
-        ...InputValue
-      }
-      interfaces {
-        ...TypeRef
-      }
-      enumValues(includeDeprecated: true) {
-        name
-        description
-        isDeprecated
-        deprecationReason
-      }
-      possibleTypes {
-        ...TypeRef
-      }
-    }
-    fragment InputValue on __InputValue {
-      name
-      description
-      type { ...TypeRef }
-      defaultValue
-    }
-    fragment TypeRef on __Type {
-      kind
-      name
-      ofType {
-        kind
-        name
-        ofType {
-          kind
-          name
-          ofType {
-            kind
-            name
-            ofType {
-              kind
-              name
-              ofType {
-                kind
-                name
-                ofType {
-                  kind
-                  name
-                  ofType {
-                    kind
-                    name
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-`

@@ -152,6 +152,14 @@ func TestIntrospectionDisabled(t *testing.T) {
 	if status, body := getBody(t, env.URL+"/schema.graphql"); status != 200 || !strings.Contains(body, "homeFeed") {
 		t.Fatalf("/schema.graphql: %d", status)
 	}
+	// The same schema as introspection JSON, which the Playground page
+	// reads instead of asking /graphql.
+	if status, body := getBody(t, env.URL+"/schema.json"); status != 200 || !strings.Contains(body, `"__schema"`) || !strings.Contains(body, `"homeFeed"`) {
+		t.Fatalf("/schema.json: %d %.200s", status, body)
+	}
+	if _, page := getBody(t, env.URL+"/"); !strings.Contains(page, "fetch('/schema.json')") {
+		t.Fatal("the Playground page does not read /schema.json")
+	}
 	on := testenv.New(t, testenv.Options{})
 	r = on.Do(t, tok, `{ homeFed { nodes { id } } }`, nil)
 	if len(r.Errors) == 0 || !strings.Contains(r.Errors[0].Message, "Did you mean") {

@@ -11,8 +11,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -132,7 +134,19 @@ func New(o Options) (http.Handler, error) {
 	mux.Handle("/graphql", withCORS(o.CORSAllowedOrigins, o.Observer.Middleware(guard(o.MaxBodyBytes, gql))))
 	mux.Handle("GET /metrics", o.Observer.MetricsHandler())
 	mux.Handle("GET /readyz", &readiness{lastAnswer: o.Observer.LastUpstreamAnswer, probe: o.Client.Probe})
-	mux.Handle("GET /{$}", playgroundHandler(o))
+	introspected, err := schemaJSON(schema)
+	if err != nil {
+		return nil, err
+	}
+	mux.HandleFunc("GET /schema.json", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(introspected)
+	})
+	page, err := playgroundHandler(o)
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("GET /{$}", page)
 	sdl := schemaSDL(schema)
 	mux.HandleFunc("GET /schema.graphql", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -209,16 +223,43 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 	}).Handler(next)
 }
 
-// playgroundHandler serves GraphiQL pointed at /graphql.
-// In sandbox mode every page load gets its own fresh demo token.
-func playgroundHandler(o Options) http.Handler {
+// playgroundHandler serves GraphiQL pointed at /graphql; with introspection
+// off, the page reads the schema from /schema.json instead. In sandbox mode
+// every page load gets its own fresh demo token.
+func playgroundHandler(o Options) (http.Handler, error) {
 	const title, endpoint = "Circle GraphQL gateway", "/graphql"
-	if o.PlaygroundHeaders == nil {
-		return playground.Handler(title, endpoint)
+	render := func(opts ...playground.GraphiqlConfigOption) (string, error) {
+		rec := httptest.NewRecorder()
+		playground.Handler(title, endpoint, opts...).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+		if o.Introspection {
+			return rec.Body.String(), nil
+		}
+		return schemaFromFile(rec.Body.String())
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		playground.Handler(title, endpoint, playground.WithGraphiqlUiHeaders(o.PlaygroundHeaders())).ServeHTTP(w, r)
-	})
+	serve := func(w http.ResponseWriter, page string) {
+		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
+		_, _ = io.WriteString(w, page)
+	}
+	if o.PlaygroundHeaders == nil {
+		page, err := render()
+		if err != nil {
+			return nil, err
+		}
+		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { serve(w, page) }), nil
+	}
+	// Sandbox mode: every page load gets a fresh demo token. The page is
+	// checked once here, so a failing rewrite stops the start, not a load.
+	if _, err := render(); err != nil {
+		return nil, err
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		page, err := render(playground.WithGraphiqlUiHeaders(o.PlaygroundHeaders()))
+		if err != nil {
+			http.Error(w, "playground unavailable", http.StatusInternalServerError)
+			return
+		}
+		serve(w, page)
+	}), nil
 }
 
 // schemaSDL renders the served schema (built-in types left out) for codegen.

@@ -14,6 +14,9 @@ import { fail, launch, requireEnv, routeCDN } from './lib.mjs';
 const gateway = requireEnv('GATEWAY_URL');
 const token = requireEnv('GATEWAY_TOKEN');
 const artifacts = requireEnv('ARTIFACTS_DIR');
+// SCHEMA_FROM_FILE=1: the gateway runs with INTROSPECTION=false, so the page
+// must take the schema from GET /schema.json, not from /graphql.
+const schemaFromFile = process.env.SCHEMA_FROM_FILE === '1';
 const query = '{ me { name } homeFeed(first: 3) { nodes { title author { name } space { name } } } }';
 const headers = `{"Authorization": "Bearer ${token}"}`;
 
@@ -41,8 +44,10 @@ try {
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
   const graphqlRequests = [];
+  const schemaFileRequests = [];
   page.on('request', (r) => {
     if (r.method() === 'POST' && r.url() === `${gateway}/graphql`) graphqlRequests.push(r);
+    if (r.method() === 'GET' && r.url() === `${gateway}/schema.json`) schemaFileRequests.push(r);
   });
 
   const resp = await page.goto(`${gateway}/`);
@@ -104,7 +109,12 @@ try {
   })).json();
   const checks = {
     'the request went to /graphql with the typed token': request.headers()['authorization'] === `Bearer ${token}`,
-    'GraphiQL loaded the schema from /graphql': graphqlRequests.some((r) => (r.postData() || '').includes('IntrospectionQuery')),
+    ...(schemaFromFile
+      ? {
+          'GraphiQL loaded the schema from /schema.json': schemaFileRequests.length > 0,
+          'GraphiQL sent no introspection to /graphql': !graphqlRequests.some((r) => (r.postData() || '').includes('__schema')),
+        }
+      : { 'GraphiQL loaded the schema from /graphql': graphqlRequests.some((r) => (r.postData() || '').includes('IntrospectionQuery')) }),
     'the result has no errors': !shown.errors,
     'the result shows the member': typeof shown.data?.me?.name === 'string' && shown.data.me.name !== '',
     'the result shows 3 posts': shown.data?.homeFeed?.nodes?.length === 3,
