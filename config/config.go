@@ -139,6 +139,15 @@ func Load(getenv func(string) string) (Config, error) {
 	errs = append(errs, c.Operations.load(getenv)...)
 
 	c.PersistedOperationsFile, _ = lookup(getenv, "PERSISTED_OPERATIONS_FILE")
+	if c.PersistedOperationsFile != "" {
+		// Reported with the other settings; what the manifest holds is
+		// checked when it is loaded.
+		if info, err := os.Stat(c.PersistedOperationsFile); err != nil {
+			errs = append(errs, fmt.Errorf("PERSISTED_OPERATIONS_FILE: %w", err))
+		} else if info.IsDir() {
+			errs = append(errs, fmt.Errorf("PERSISTED_OPERATIONS_FILE: %s is a directory, not an operations manifest", c.PersistedOperationsFile))
+		}
+	}
 	c.PersistedOperationsOnly = boolSetting(getenv, "PERSISTED_OPERATIONS_ONLY", false, &errs)
 	if c.PersistedOperationsOnly && c.PersistedOperationsFile == "" {
 		errs = append(errs, errors.New("PERSISTED_OPERATIONS_ONLY=true needs PERSISTED_OPERATIONS_FILE (the operations manifest to allow)"))
