@@ -60,7 +60,7 @@ func (fs *flights) do(ctx context.Context, who caller, r GetRequest, fetch func(
 		f, first := fs.join(ctx, who, r.Target, fetch)
 		select {
 		case <-f.done:
-			if f.err != nil && f.shortOfTime && ctx.Err() == nil && hasMoreTime(ctx, f.deadline) {
+			if f.shortOfTime && ctx.Err() == nil && hasMoreTime(ctx, f.deadline) {
 				// The call ran out of another caller's time; this one
 				// has more and asks again.
 				continue

@@ -40,16 +40,15 @@ func (f GetterFunc) Get(ctx context.Context, r GetRequest) (*Response, error) { 
 // member's access token, unchanged. It is cheap to create (one per GraphQL
 // operation) and must never be shared between members.
 type MemberAPI struct {
-	c      *Client
-	who    caller
+	c   *Client
+	who caller
+	// getter is where GETs go; nil means straight to Fetch.
 	getter Getter
 }
 
 // Member returns the Member API acting with the given member access token.
 func (c *Client) Member(token string) *MemberAPI {
-	m := &MemberAPI{c: c, who: caller{member: "token:" + token, token: token}}
-	m.getter = GetterFunc(m.Fetch)
-	return m
+	return &MemberAPI{c: c, who: caller{member: "token:" + token, token: token}}
 }
 
 // WithMemberID returns a copy of m that knows which member its token
@@ -58,14 +57,12 @@ func (c *Client) Member(token string) *MemberAPI {
 // them, from joining a GET that may predate the write. The claim is not
 // verified: a token claiming another member can only make that member's
 // next reads call Circle again, never share a call (calls are shared only
-// between identical tokens). The copy's GETs go straight to Fetch, so call
-// it before WithGetter.
+// between identical tokens).
 func (m *MemberAPI) WithMemberID(id int64) *MemberAPI {
 	cp := *m
 	if id > 0 {
 		cp.who.member = "member:" + strconv.FormatInt(id, 10)
 	}
-	cp.getter = GetterFunc(cp.Fetch)
 	return &cp
 }
 
@@ -105,7 +102,11 @@ func (m *MemberAPI) get(ctx context.Context, endpoint, path string, q url.Values
 	if len(q) > 0 {
 		target += "?" + q.Encode()
 	}
-	resp, err := m.getter.Get(ctx, GetRequest{Endpoint: endpoint, Target: target})
+	fetch := m.Fetch
+	if m.getter != nil {
+		fetch = m.getter.Get
+	}
+	resp, err := fetch(ctx, GetRequest{Endpoint: endpoint, Target: target})
 	if err != nil {
 		return err
 	}
