@@ -1,17 +1,14 @@
 package transport
 
 import (
-	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/executor"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	gqltransport "github.com/99designs/gqlgen/graphql/handler/transport"
 )
 
 // IntrospectionQuery is the introspection query GraphiQL and most code
@@ -112,18 +109,19 @@ const IntrospectionQuery = `
 // not: with INTROSPECTION=false the Playground loads it from /schema.json
 // (GATEWAY.md: "Playground and codegen then use /schema.graphql").
 func schemaJSON(schema graphql.ExecutableSchema) ([]byte, error) {
-	srv := handler.New(schema)
-	srv.AddTransport(gqltransport.POST{})
-	srv.Use(extension.Introspection{})
-	body, _ := json.Marshal(map[string]string{"query": IntrospectionQuery, "operationName": "IntrospectionQuery"})
-	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	rec := httptest.NewRecorder()
-	srv.ServeHTTP(rec, req)
-	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"__schema"`) || strings.Contains(rec.Body.String(), `"errors"`) {
-		return nil, fmt.Errorf("transport: introspecting the schema: %d %.200s", rec.Code, rec.Body.String())
+	exec := executor.New(schema)
+	exec.Use(extension.Introspection{})
+	ctx := graphql.StartOperationTrace(context.Background())
+	oc, errs := exec.CreateOperationContext(ctx, &graphql.RawParams{Query: IntrospectionQuery, OperationName: "IntrospectionQuery"})
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("transport: introspecting the schema: %v", errs)
 	}
-	return rec.Body.Bytes(), nil
+	respond, ctx := exec.DispatchOperation(ctx, oc)
+	resp := respond(ctx)
+	if len(resp.Errors) > 0 {
+		return nil, fmt.Errorf("transport: introspecting the schema: %v", resp.Errors)
+	}
+	return json.Marshal(resp)
 }
 
 // fetcherLine is where gqlgen's GraphiQL page creates its fetcher.
