@@ -19,7 +19,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,8 +38,8 @@ const (
 	// within microseconds; the wait only has to cover scheduling jitter.
 	DefaultBatchWait = 5 * time.Millisecond
 	// DefaultMaxMergeWait is the longest a batch of post keys waits for
-	// the operation's comment lists still on their way (see postQueue). It
-	// is only a safety net: the wait ends when those lists have arrived,
+	// the operation's other GETs still on their way (see postQueue). It is
+	// only a safety net: the wait ends when those GETs have been answered,
 	// and each of them is bounded by the upstream timeout and the
 	// operation's deadline.
 	DefaultMaxMergeWait = 10 * time.Second
@@ -88,11 +87,11 @@ type Loaders struct {
 	gets    *dataloader.Loader[circle.GetRequest, *circle.Response]
 	sem     chan struct{}
 	onBatch func(string, int)
-	// commentLists counts the operation's GETs of comment lists (or single
-	// comments) from when they are asked for until they are answered: only
-	// their answers can bring post keys in a later wave (Comment.post).
-	commentLists atomic.Int32
-	posts        postQueue
+	// pending counts the operation's GETs from when they are asked for
+	// (queued for an in-flight slot included) until they are answered:
+	// any of them may lead to comments whose posts come in a later wave.
+	pending atomic.Int32
+	posts   postQueue
 }
 
 // New builds the loaders of one operation over direct, the Member API of
@@ -148,10 +147,8 @@ func (l *Loaders) batched(name string, size int) {
 func (l *Loaders) fetchGets(direct *circle.MemberAPI) dataloader.BatchFunc[circle.GetRequest, *circle.Response] {
 	return func(ctx context.Context, keys []circle.GetRequest) []*dataloader.Result[*circle.Response] {
 		return each(ctx, keys, func(ctx context.Context, r circle.GetRequest) (*circle.Response, error) {
-			if returnsComments(r.Endpoint) {
-				l.commentLists.Add(1)
-				defer l.commentLists.Add(-1)
-			}
+			l.pending.Add(1)
+			defer l.pending.Add(-1)
 			select {
 			case l.sem <- struct{}{}:
 			case <-ctx.Done():
@@ -161,12 +158,6 @@ func (l *Loaders) fetchGets(direct *circle.MemberAPI) dataloader.BatchFunc[circl
 			return direct.Fetch(ctx, r)
 		})
 	}
-}
-
-// returnsComments reports whether a GET's answer holds comments, whose post
-// fields may ask for posts after the first post batch has gone.
-func returnsComments(endpoint string) bool {
-	return strings.Contains(endpoint, "comments") || strings.Contains(endpoint, "replies")
 }
 
 // batchSpaces answers space ids from one GET /spaces and fetches the rest

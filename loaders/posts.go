@@ -14,13 +14,14 @@ import (
 // when their keys arrive in waves: the comment pages of several members (or
 // posts) come back at different times, each page's comments then ask for
 // their posts, and a fixed batch window would cut those into several calls
-// per space. A batch that arrives while comment lists of the operation are
+// per space. A batch that arrives while other GETs of the operation are
 // still on their way joins a pending flush, which waits until none has been
 // for a while (quietFor; at most maxMerge in all) and then fetches all keys
-// gathered so far. Other GETs do not hold it: only comments bring post keys
-// late. With no comment list pending, or when the operation cannot ask for
-// posts in waves (no Comment.post), a batch is fetched at once, so
-// independent lookups are not slowed down.
+// gathered so far. Any GET counts, not only comment lists: a member's
+// comments are asked for only after its profile is answered, for one. With
+// no GET pending, or when the operation cannot ask for posts in waves (no
+// Comment.post), a batch is fetched at once, so independent lookups are not
+// slowed down.
 type postQueue struct {
 	window   time.Duration
 	maxMerge time.Duration
@@ -70,17 +71,17 @@ func (q *postQueue) run(ctx context.Context, l *Loaders, f *postFlush) {
 	f.found, f.failed = l.fetchPosts(ctx, keys)
 }
 
-// quietFor is how long the operation must have had no comment list pending
+// quietFor is how long the operation must have had no GET pending
 // before a merged flush goes: the keys of the last answer reach the queue only
 // after that answer is decoded and resolved and the dataloader's own window
 // has passed, which on a loaded machine takes a few windows.
 func quietFor(window time.Duration) time.Duration { return max(4*window, 20*time.Millisecond) }
 
-// waitQuiet returns once no comment list of the operation has been pending
+// waitQuiet returns once no GET of the operation has been pending
 // for quietFor (or at once when none is pending now), after maxMerge, or
 // when the operation ends.
 func (q *postQueue) waitQuiet(ctx context.Context, l *Loaders) {
-	if !q.merge || l.commentLists.Load() == 0 {
+	if !q.merge || l.pending.Load() == 0 {
 		return
 	}
 	const tick = 500 * time.Microsecond
@@ -90,7 +91,7 @@ func (q *postQueue) waitQuiet(ctx context.Context, l *Loaders) {
 	defer t.Stop()
 	for time.Now().Before(deadline) {
 		switch {
-		case l.commentLists.Load() > 0:
+		case l.pending.Load() > 0:
 			quietSince = time.Time{}
 		case quietSince.IsZero():
 			quietSince = time.Now()
