@@ -10,6 +10,7 @@ import (
 	"fmt"
 
 	"github.com/circle-gateway/gateway/circle"
+	"github.com/circle-gateway/gateway/graph/generated"
 	"github.com/circle-gateway/gateway/graph/model"
 )
 
@@ -98,7 +99,7 @@ func (r *mutationResolver) RevokeRefreshToken(ctx context.Context, refreshToken 
 	return true, nil
 }
 
-// Mutation returns MutationResolver implementation.
-func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
+// Mutation returns generated.MutationResolver implementation.
+func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
 
 type mutationResolver struct{ *Resolver }

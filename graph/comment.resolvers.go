@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/circle-gateway/gateway/circle"
+	"github.com/circle-gateway/gateway/graph/generated"
 	"github.com/circle-gateway/gateway/graph/model"
 	"github.com/circle-gateway/gateway/loaders"
 )
@@ -152,7 +153,7 @@ func (r *mutationResolver) UnlikeComment(ctx context.Context, postID string, com
 	return commentLikeWrite(ctx, postID, commentID, (*circle.MemberAPI).UnlikeComment)
 }
 
-// Comment returns CommentResolver implementation.
-func (r *Resolver) Comment() CommentResolver { return &commentResolver{r} }
+// Comment returns generated.CommentResolver implementation.
+func (r *Resolver) Comment() generated.CommentResolver { return &commentResolver{r} }
 
 type commentResolver struct{ *Resolver }

@@ -9,6 +9,7 @@ import (
 	"context"
 
 	"github.com/circle-gateway/gateway/circle"
+	"github.com/circle-gateway/gateway/graph/generated"
 	"github.com/circle-gateway/gateway/graph/model"
 )
 
@@ -46,7 +47,7 @@ func (r *queryResolver) Events(ctx context.Context, first *int, after *string, p
 	return postConnection(ctx, res), nil
 }
 
-// Event returns EventResolver implementation.
-func (r *Resolver) Event() EventResolver { return &eventResolver{r} }
+// Event returns generated.EventResolver implementation.
+func (r *Resolver) Event() generated.EventResolver { return &eventResolver{r} }
 
 type eventResolver struct{ *Resolver }

@@ -9,6 +9,7 @@ import (
 	"context"
 
 	"github.com/circle-gateway/gateway/circle"
+	"github.com/circle-gateway/gateway/graph/generated"
 	"github.com/circle-gateway/gateway/graph/model"
 	"github.com/circle-gateway/gateway/loaders"
 )
@@ -107,7 +108,7 @@ func (r *queryResolver) Members(ctx context.Context, first *int, after *string, 
 	return memberConnection(res, model.MemberFromDirectory), nil
 }
 
-// Member returns MemberResolver implementation.
-func (r *Resolver) Member() MemberResolver { return &memberResolver{r} }
+// Member returns generated.MemberResolver implementation.
+func (r *Resolver) Member() generated.MemberResolver { return &memberResolver{r} }
 
 type memberResolver struct{ *Resolver }

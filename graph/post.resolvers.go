@@ -10,6 +10,7 @@ import (
 	"errors"
 
 	"github.com/circle-gateway/gateway/circle"
+	"github.com/circle-gateway/gateway/graph/generated"
 	"github.com/circle-gateway/gateway/graph/model"
 	"github.com/circle-gateway/gateway/loaders"
 )
@@ -136,7 +137,7 @@ func (r *queryResolver) HomeFeed(ctx context.Context, first *int, after *string,
 	return postConnection(ctx, res), nil
 }
 
-// Post returns PostResolver implementation.
-func (r *Resolver) Post() PostResolver { return &postResolver{r} }
+// Post returns generated.PostResolver implementation.
+func (r *Resolver) Post() generated.PostResolver { return &postResolver{r} }
 
 type postResolver struct{ *Resolver }

@@ -1,5 +1,5 @@
-// Package graph is the GraphQL layer: the gqlgen executor (generated.go),
-// the resolvers (one *.resolvers.go per schema/*.graphqls file) and the one
+// Package graph is the GraphQL layer: the resolvers (one *.resolvers.go per
+// schema/*.graphqls file, run by gqlgen's executor in graph/generated) and the one
 // place errors become GraphQL error codes (errors.go). Resolvers never build
 // URLs: they read through package loaders, which call package circle.
 package graph

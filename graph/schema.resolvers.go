@@ -8,6 +8,7 @@ package graph
 import (
 	"context"
 
+	"github.com/circle-gateway/gateway/graph/generated"
 	"github.com/circle-gateway/gateway/graph/model"
 	"github.com/circle-gateway/gateway/loaders"
 )
@@ -25,7 +26,7 @@ func (r *queryResolver) Me(ctx context.Context) (*model.Member, error) {
 	return model.MemberFromCurrent(me), nil
 }
 
-// Query returns QueryResolver implementation.
-func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
+// Query returns generated.QueryResolver implementation.
+func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
 type queryResolver struct{ *Resolver }

@@ -9,6 +9,7 @@ import (
 	"context"
 
 	"github.com/circle-gateway/gateway/circle"
+	"github.com/circle-gateway/gateway/graph/generated"
 	"github.com/circle-gateway/gateway/graph/model"
 	"github.com/circle-gateway/gateway/loaders"
 )
@@ -116,7 +117,7 @@ func (r *spaceResolver) Posts(ctx context.Context, obj *model.Space, first *int,
 	return postConnection(ctx, res), nil
 }
 
-// Space returns SpaceResolver implementation.
-func (r *Resolver) Space() SpaceResolver { return &spaceResolver{r} }
+// Space returns generated.SpaceResolver implementation.
+func (r *Resolver) Space() generated.SpaceResolver { return &spaceResolver{r} }
 
 type spaceResolver struct{ *Resolver }

@@ -5,11 +5,13 @@ import (
 
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/circle-gateway/gateway/graph/generated"
 )
 
 func TestPostsMayArriveInWaves(t *testing.T) {
 	t.Parallel()
-	schema := NewExecutableSchema(Config{Resolvers: &Resolver{}}).Schema()
+	schema := generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{}}).Schema()
 	tests := map[string]bool{
 		`{ me { name } post(spaceId: "1", id: "2") { title } }`:                                                                    false,
 		`{ homeFeed { nodes { comments { nodes { id } } } } }`:                                                                     false,

@@ -34,6 +34,7 @@ import (
 	"github.com/circle-gateway/gateway/auth"
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/graph"
+	"github.com/circle-gateway/gateway/graph/generated"
 	"github.com/circle-gateway/gateway/idtoken"
 	"github.com/circle-gateway/gateway/internal/sizedcache"
 	"github.com/circle-gateway/gateway/limits"
@@ -121,7 +122,7 @@ func New(o Options) (http.Handler, error) {
 	if o.Observer == nil {
 		o.Observer = observe.New(o.Log, RequestID)
 	}
-	schema := graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{
+	schema := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{
 		Log:        o.Log,
 		Client:     o.Client,
 		ServiceKey: o.ServiceKey,
