@@ -35,8 +35,10 @@ type Sandbox struct {
 	secret   []byte
 	appToken string
 	store    *store
-	demoID   int64
-	handler  http.Handler
+	// live carries state changes to the sandbox's real-time cable.
+	live    liveHub
+	demoID  int64
+	handler http.Handler
 }
 
 // New builds a sandbox holding the demo community. The data is the same on
