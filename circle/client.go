@@ -24,7 +24,7 @@ const (
 
 // Defaults for a Client; each has an Option to change it.
 const (
-	// DefaultTimeout bounds each upstream call (GATEWAY.md UPSTREAM_TIMEOUT).
+	// DefaultTimeout bounds each upstream call (UPSTREAM_TIMEOUT, docs/contract.md §6.6).
 	DefaultTimeout = 10 * time.Second
 	// DefaultMaxBody bounds how much of a response body is read: Circle's
 	// largest pages (100 posts with bodies) stay well under it.
@@ -270,7 +270,7 @@ func (c *Client) once(ctx context.Context, r request, payload []byte, attempt in
 		// net/http's HTTP/1 transport silently sends a GET again when a
 		// reused keep-alive connection fails, once per pooled connection:
 		// Circle (or a double) would see more calls than the retry policy
-		// allows (GATEWAY.md §6.6), unpaced by the limiter and uncounted.
+		// allows (docs/contract.md §6.6), unpaced by the limiter and uncounted.
 		// A body that is neither nil nor NoBody, without GetBody, makes the
 		// request non-replayable to it; an empty one is never sent (the
 		// transport probes it and sends a plain GET). HTTPS upstreams speak

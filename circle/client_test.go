@@ -149,7 +149,7 @@ func TestRetryThenSuccess(t *testing.T) {
 }
 
 // A 429 whose Retry-After is at most 5 s (including 0, or a date already
-// past) is waited out and the GET retried once (GATEWAY.md §6).
+// past) is waited out and the GET retried once (docs/contract.md §6).
 func TestRateLimitWaitedOutOnce(t *testing.T) {
 	t.Parallel()
 	for name, retryAfter := range map[string]string{
@@ -320,7 +320,7 @@ func TestTimestamp(t *testing.T) {
 }
 
 // A redirect from Circle is never followed, so no token travels to where it
-// points (GATEWAY.md: the app token goes only to the Auth API).
+// points (docs/contract.md §1: the app token goes only to the Auth API).
 func TestRedirectsAreNotFollowed(t *testing.T) {
 	t.Parallel()
 	var stolen atomic.Int32

@@ -399,7 +399,7 @@ func TestResponseDecodesOncePerType(t *testing.T) {
 
 // A shared call that gave up because a wait did not fit its first caller's
 // deadline does not fail a waiter with more time: that one asks again and
-// waits as its own deadline allows (GATEWAY.md §6.6 judges each operation
+// waits as its own deadline allows (docs/contract.md §6.6 judges each operation
 // by its own deadline).
 func TestCoalescingWaiterWithMoreTimeCallsAgain(t *testing.T) {
 	t.Parallel()

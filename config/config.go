@@ -1,5 +1,5 @@
 // Package config reads the gateway's settings from the environment
-// (GATEWAY.md §1). Every setting has a default stated here and in the
+// (docs/contract.md §1). Every setting has a default stated here and in the
 // README; every problem is reported at once, so an operator fixes a broken
 // deployment in one round.
 package config

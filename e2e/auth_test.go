@@ -708,7 +708,7 @@ func TestHostileBearerTokens(t *testing.T) {
 	}
 
 	// Signature attacks on signed tokens cannot be seen at the gateway,
-	// which lacks Circle's key by design (GATEWAY.md §3): a well-formed,
+	// which lacks Circle's key by design (docs/contract.md §3): a well-formed,
 	// signed, unexpired token is forwarded unchanged and Circle refuses it;
 	// the caller gets UNAUTHENTICATED after that one call. (Unsigned and
 	// not-yet-valid tokens are refused above without a call.)
@@ -764,7 +764,7 @@ func TestHostileBearerFlatMemory(t *testing.T) {
 	}
 }
 
-// Each documented Auth API error becomes its GATEWAY.md §5 code with
+// Each documented Auth API error becomes its docs/contract.md §5 code with
 // Circle's message and nothing of error_details; failures that may have
 // reached Circle are never retried.
 func TestAuthAPIErrorsMapped(t *testing.T) {

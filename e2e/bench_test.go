@@ -6,7 +6,7 @@ import (
 	"github.com/circle-gateway/gateway/internal/testenv"
 )
 
-// BenchmarkReferenceQueries runs the reference queries of GATEWAY.md §6
+// BenchmarkReferenceQueries runs the reference queries of docs/contract.md §6
 // through the whole gateway (HTTP in, sandbox upstream over loopback HTTP)
 // and reports upstream calls per operation next to time and allocations.
 // Allocations include the sandbox's, which runs in the same process.

@@ -15,7 +15,7 @@ import (
 	"github.com/circle-gateway/gateway/sandbox"
 )
 
-// The reference queries of GATEWAY.md §6 with their upstream-call budgets.
+// The reference queries of docs/contract.md §6 with their upstream-call budgets.
 // Benchmarks reuse this table.
 var referenceQueries = []struct {
 	name  string
@@ -154,7 +154,7 @@ func TestFeedWithCommentsRunsInParallel(t *testing.T) {
 // A load under a post's author or event runs beside the post's comments,
 // not before them: each of these queries is two fetches deep (the list,
 // then everything under its posts), so it takes two waves of upstream calls
-// (GATEWAY.md §6.4), not three. (Post.space is not concurrent, on purpose:
+// (docs/contract.md §6.4), not three. (Post.space is not concurrent, on purpose:
 // gqlgen.yml says why; its details cost one GET /spaces per operation.)
 func TestLoadsUnderPostFieldsOverlapComments(t *testing.T) {
 	t.Parallel()

@@ -124,7 +124,7 @@ func TestConcurrentOperationsShareGETsWithinOneMember(t *testing.T) {
 
 // A write through one of a member's tokens ends sharing for all of them: a
 // read sent, with another token of the same member, after likePost
-// returned must not join a GET that started before the like (GATEWAY.md §3).
+// returned must not join a GET that started before the like (docs/contract.md §3).
 func TestReadAfterWriteThroughAnotherTokenOfTheMember(t *testing.T) {
 	t.Parallel()
 	sb := sandbox.New(sandbox.Options{})

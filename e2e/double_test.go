@@ -1050,7 +1050,7 @@ func dblMatchPath(seg []string, pattern string) (ids []int64, matched, valid boo
 
 // authenticate reads the member from the bearer token's claims, without
 // verifying it. A call with no token, a malformed or an expired one is the
-// gateway's fault: it must refuse those before calling (GATEWAY.md §3).
+// gateway's fault: it must refuse those before calling (docs/contract.md §3).
 func (c *dblCall) authenticate() bool {
 	tok, ok := strings.CutPrefix(c.r.Header.Get("Authorization"), "Bearer ")
 	if !ok || tok == "" {
@@ -2643,7 +2643,7 @@ func TestDoubleMemberSpecificConcurrent(t *testing.T) {
 	e.checkCircle(t)
 }
 
-// GATEWAY.md §6: the reference queries within their budgets, on data unlike
+// docs/contract.md §6: the reference queries within their budgets, on data unlike
 // the sandbox's, plus the embedded-first and loader rules they rest on.
 func TestDoubleUpstreamBudgets(t *testing.T) {
 	t.Parallel()
@@ -2860,7 +2860,7 @@ func TestDoubleUnauthenticated(t *testing.T) {
 	})
 }
 
-// Injected faults and latency on the double, per GATEWAY.md §5 and §6.
+// Injected faults and latency on the double, per docs/contract.md §5 and §6.
 func TestDoubleFaults(t *testing.T) {
 	t.Parallel()
 	type fault struct {
@@ -3446,7 +3446,7 @@ func TestDoubleCommentMutations(t *testing.T) {
 
 // With upstream latency that differs from call to call, as any real
 // upstream's does, the loaders still batch: one post_ids call per space per
-// operation (GATEWAY.md §6.3), at most 16 calls in flight, and the
+// operation (docs/contract.md §6.3), at most 16 calls in flight, and the
 // comments' posts need no call per comment.
 func TestDoubleBatchingUnderJitter(t *testing.T) {
 	t.Parallel()

@@ -21,7 +21,7 @@ func failPath(suffix string, status int, body string) testenv.Fault {
 	}
 }
 
-// Upstream failures become the codes of GATEWAY.md §5, with no more of
+// Upstream failures become the codes of docs/contract.md §5, with no more of
 // Circle's body than its message, and nullable fields fail alone.
 func TestUpstreamErrorsMapped(t *testing.T) {
 	t.Parallel()

@@ -171,7 +171,7 @@ func TestHostileDocuments(t *testing.T) {
 
 // A panic anywhere in the GraphQL layer becomes INTERNAL_SERVER_ERROR and
 // the process keeps serving: covered by the request-id test in
-// errors_test.go for errors; here the HTTP surface rules of GATEWAY.md §2.
+// errors_test.go for errors; here the HTTP surface rules of docs/contract.md §2.
 func TestHTTPSurfaceRules(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t, testenv.Options{Transport: transport.Options{MaxBodyBytes: 4096}})

@@ -485,7 +485,7 @@ func TestEmbeddedFirst(t *testing.T) {
 	}
 }
 
-// The member JWT rules (GATEWAY.md §3): no call for a missing, malformed or
+// The member JWT rules (docs/contract.md §3): no call for a missing, malformed or
 // expired token, on every query field.
 func TestTokenRules(t *testing.T) {
 	t.Parallel()

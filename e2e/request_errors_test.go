@@ -16,7 +16,7 @@ import (
 // Requests gqlgen refuses before any operation runs — a body that does not
 // decode, a broken persisted-query extension, a mutation or undecodable
 // parameters over GET, introspection while it is off — are the client's
-// mistakes: each error carries a client code (GATEWAY.md §5: every error has
+// mistakes: each error carries a client code (docs/contract.md §5: every error has
 // one), none is INTERNAL_SERVER_ERROR, none reaches Circle, and no token the
 // body carried appears in the answer or the log (§3).
 func TestRequestErrorsHaveClientCodes(t *testing.T) {
@@ -103,7 +103,7 @@ func TestRequestErrorsHaveClientCodes(t *testing.T) {
 }
 
 // A GET that fails on a broken connection is retried by the gateway's own
-// policy only (GATEWAY.md §6.6: at most 2 retries), even when the gateway
+// policy only (docs/contract.md §6.6: at most 2 retries), even when the gateway
 // holds pooled keep-alive connections, which net/http would otherwise use
 // to re-send the GET on its own, once per connection.
 func TestBrokenConnectionRetriedTwiceOnly(t *testing.T) {

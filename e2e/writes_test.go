@@ -706,7 +706,7 @@ func TestMutationUnauthenticated(t *testing.T) {
 	}
 }
 
-// Circle's other refusals keep their codes (GATEWAY.md §5): a record the
+// Circle's other refusals keep their codes (docs/contract.md §5): a record the
 // member cannot see is NOT_FOUND, someone else's post FORBIDDEN.
 func TestMutationNotFoundAndForbidden(t *testing.T) {
 	t.Parallel()

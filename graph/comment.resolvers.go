@@ -52,7 +52,7 @@ func (r *commentResolver) Parent(ctx context.Context, obj *model.Comment) (*mode
 		return nil, nil
 	}
 	if selectsOnlyID(ctx, "Comment") {
-		// The reply already names its parent (GATEWAY.md §6.1).
+		// The reply already names its parent (docs/contract.md §6.1).
 		return model.CommentFrom(&circle.Comment{ID: *c.ParentCommentID, PostID: c.PostID, SpaceID: c.SpaceID}), nil
 	}
 	l, err := loaders.For(ctx)

@@ -14,7 +14,7 @@ import (
 	"github.com/circle-gateway/gateway/graph/generated"
 )
 
-// The coverage test keeps README.md's "Coverage" table honest (GATEWAY.md
+// The coverage test keeps README.md's "Coverage" table honest (docs/contract.md
 // §9): every operation of Circle's Member API document has exactly one row,
 // every row names an operation of the document, and every GraphQL field a
 // row names exists in the served schema. An operation not reached yet has a

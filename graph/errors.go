@@ -20,7 +20,7 @@ import (
 	"github.com/circle-gateway/gateway/relay"
 )
 
-// Error codes of GATEWAY.md §5, set in extensions.code.
+// Error codes of docs/contract.md §5, set in extensions.code.
 const (
 	CodeUnauthenticated     = "UNAUTHENTICATED"
 	CodeForbidden           = "FORBIDDEN"
@@ -67,7 +67,7 @@ func ErrorPresenter(log *slog.Logger, requestID RequestIDFunc) graphql.ErrorPres
 		}
 		if code, ok := gqlErr.Extensions["code"]; ok {
 			// gqlgen's own errors (parse, validation, complexity) keep their
-			// code, except the parser's size limits, which GATEWAY.md §5
+			// code, except the parser's size limits, which docs/contract.md §5
 			// reports like every other query limit.
 			if code == errcode.ParseFailed && (strings.HasPrefix(gqlErr.Message, "exceeded token limit") || strings.HasPrefix(gqlErr.Message, "exceeded maximum nesting depth")) {
 				gqlErr.Extensions["code"] = limits.Code
@@ -152,7 +152,7 @@ func classify(err error, msg string) (code, message string, extra map[string]any
 	}
 }
 
-// classifyUpstream maps a Circle error status (GATEWAY.md §5).
+// classifyUpstream maps a Circle error status (docs/contract.md §5).
 func classifyUpstream(ce *circle.Error) (code, message string, extra map[string]any) {
 	switch {
 	case ce.Status == http.StatusUnauthorized:

@@ -2,7 +2,7 @@
 // gateway to run safely, before any upstream call: too deep, too many
 // aliases or root fields, or too costly — where cost estimates the upstream
 // calls the operation could make, with list fields weighted by their
-// `first` (GATEWAY.md §1, §5).
+// `first` (docs/contract.md §1, §5).
 //
 // The checks run as a gqlgen handler extension after parsing and
 // validation, walking the operation with its fragments expanded. Every
@@ -29,16 +29,16 @@ import (
 )
 
 // Code is the error code of every refusal: gqlgen's own complexity code,
-// which GATEWAY.md uses for all query limits.
+// which docs/contract.md §5 uses for all query limits.
 const Code = "COMPLEXITY_LIMIT_EXCEEDED"
 
-// Defaults of GATEWAY.md §1.
+// Defaults of docs/contract.md §1.
 const (
 	DefaultMaxDepth      = 15
 	DefaultMaxAliases    = 30
 	DefaultMaxRootFields = 20
 	// DefaultMaxComplexity is the upstream-call budget of one operation.
-	// The reference queries of GATEWAY.md §6 cost at most 21 by this
+	// The reference queries of docs/contract.md §6 cost at most 21 by this
 	// measure; Circle's rate limit is about 2000 calls per 5 minutes.
 	DefaultMaxComplexity = 200
 )

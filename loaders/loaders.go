@@ -1,6 +1,6 @@
 // Package loaders holds the per-operation dataloaders (graph-gophers/dataloader
 // v7) that make a GraphQL operation cost the fewest upstream calls Circle's
-// Member API allows (GATEWAY.md §6):
+// Member API allows (docs/contract.md §6):
 //
 //   - SpacesByID: one GET /spaces serves every space the member can see;
 //     GET /spaces/{id} only for ids it lacks;

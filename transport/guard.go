@@ -11,7 +11,7 @@ import (
 	"strconv"
 )
 
-// guard refuses, before gqlgen sees them, the requests GATEWAY.md §2 rules
+// guard refuses, before gqlgen sees them, the requests docs/contract.md §2 rules
 // out: methods other than GET and POST (405), a POST whose content type is
 // not JSON (415: such a request can be sent cross-site without a CORS
 // preflight), a body over the size limit (413, before anything is parsed),
@@ -71,7 +71,7 @@ func refuseRequest(w http.ResponseWriter, status int, message string) {
 
 // getErrorCodes gives a code to the errors gqlgen's GET transport writes
 // itself, outside the error presenter: a mutation over GET (406) and query
-// parameters that do not decode (400). GATEWAY.md §5: every GraphQL error
+// parameters that do not decode (400). docs/contract.md §5: every GraphQL error
 // carries extensions.code. Only those answers are buffered; every other
 // response passes straight through.
 type getErrorCodes struct {

@@ -107,7 +107,7 @@ const IntrospectionQuery = `
 // schemaJSON is the answer to IntrospectionQuery, computed once from the
 // served schema with introspection on. It says nothing /schema.graphql does
 // not: with INTROSPECTION=false the Playground loads it from /schema.json
-// (GATEWAY.md: "Playground and codegen then use /schema.graphql").
+// (docs/contract.md §1: "Playground and codegen then use /schema.graphql").
 func schemaJSON(schema graphql.ExecutableSchema) ([]byte, error) {
 	exec := executor.New(schema)
 	exec.Use(extension.Introspection{})

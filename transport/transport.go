@@ -1,4 +1,4 @@
-// Package transport is the gateway's HTTP surface (GATEWAY.md §2): GraphQL
+// Package transport is the gateway's HTTP surface (docs/contract.md §2): GraphQL
 // over HTTP at /graphql, the Playground at /, the SDL at /schema.graphql and
 // the health endpoints. It builds the gqlgen server with only the
 // transports it needs, reads the caller's token once per operation, and gives
@@ -75,7 +75,7 @@ type Options struct {
 	// refuse operations outside it (package persisted); it runs before APQ.
 	PersistedOperations graphql.HandlerExtension
 	// Limits bounds each operation's depth, aliases, root fields and cost
-	// (zero fields: GATEWAY.md defaults).
+	// (zero fields: the defaults of docs/contract.md §1).
 	Limits limits.Limits
 	// APQCache stores Automatic Persisted Queries (default: an in-memory
 	// LRU; package apq has the Redis one replicas share).
@@ -208,7 +208,7 @@ func newGraphQLServer(schema graphql.ExecutableSchema, o Options) *handler.Serve
 	return srv
 }
 
-// withCORS applies the CORS policy of GATEWAY.md §1 through rs/cors.
+// withCORS applies the CORS policy of docs/contract.md §1 through rs/cors.
 func withCORS(origins []string, next http.Handler) http.Handler {
 	if len(origins) == 0 {
 		// rs/cors reads an empty list as "allow all"; no origins configured

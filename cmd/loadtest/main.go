@@ -38,7 +38,7 @@ import (
 	"time"
 )
 
-// queries are the reference queries of GATEWAY.md §6.
+// queries are the reference queries of docs/contract.md §6.
 var queries = []struct{ name, query string }{
 	{"feed", `{ homeFeed(first: 20) { nodes { title author { name } space { name } } } }`},
 	{"feed+comments", `{ homeFeed(first: 20) { nodes { title author { name avatarUrl } space { name } comments(first: 3) { nodes { bodyText author { name } } } } } }`},
