@@ -20,29 +20,13 @@ func (r *commentResolver) Author(ctx context.Context, obj *model.Comment) (*mode
 	if m, ok := obj.EmbeddedAuthor(); ok {
 		return m, nil
 	}
-	l, err := loaders.For(ctx)
-	if err != nil {
-		return nil, err
-	}
-	p, err := l.ProfilesByMemberID.Load(ctx, obj.AuthorID())()
-	if err != nil {
-		return nil, err
-	}
-	return model.MemberFromProfile(p), nil
+	return load(ctx, profiles, obj.AuthorID(), model.MemberFromProfile)
 }
 
 // Post is the resolver for the post field.
 func (r *commentResolver) Post(ctx context.Context, obj *model.Comment) (*model.Post, error) {
-	l, err := loaders.For(ctx)
-	if err != nil {
-		return nil, err
-	}
 	c := obj.Circle()
-	p, err := l.PostsBySpaceAndID.Load(ctx, loaders.PostKey{SpaceID: c.SpaceID, PostID: c.PostID})()
-	if err != nil {
-		return nil, err
-	}
-	return model.PostFrom(p), nil
+	return load(ctx, posts, loaders.PostKey{SpaceID: c.SpaceID, PostID: c.PostID}, model.PostFrom)
 }
 
 // Parent is the resolver for the parent field.
@@ -55,27 +39,17 @@ func (r *commentResolver) Parent(ctx context.Context, obj *model.Comment) (*mode
 		// The reply already names its parent (docs/contract.md §6.1).
 		return model.CommentFrom(&circle.Comment{ID: *c.ParentCommentID, PostID: c.PostID, SpaceID: c.SpaceID}), nil
 	}
-	l, err := loaders.For(ctx)
-	if err != nil {
-		return nil, err
-	}
-	parent, err := l.API.Comment(ctx, c.PostID, *c.ParentCommentID)
-	if err != nil {
-		return nil, err
-	}
-	return model.CommentFrom(parent), nil
+	return call(ctx, func(api *circle.MemberAPI, ctx context.Context) (*circle.Comment, error) {
+		return api.Comment(ctx, c.PostID, *c.ParentCommentID)
+	}, model.CommentFrom)
 }
 
 // Replies is the resolver for the replies field.
 func (r *commentResolver) Replies(ctx context.Context, obj *model.Comment, first *int, after *string) (*model.CommentConnection, error) {
-	res, err := page(ctx, first, after, func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[circle.Comment], error) {
+	return list(ctx, first, after, commentConnection, func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[circle.Comment], error) {
 		p.Sort = "oldest"
 		return api.Replies(ctx, obj.Circle().ID, p)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return commentConnection(res), nil
 }
 
 // CreateComment is the resolver for the createComment field.
@@ -84,7 +58,7 @@ func (r *mutationResolver) CreateComment(ctx context.Context, input model.Create
 	if err != nil {
 		return nil, err
 	}
-	if _, err := loaders.For(ctx); err != nil {
+	if err := signedIn(ctx); err != nil {
 		return nil, err
 	}
 	body, problems := newComment(input.Body, input.TiptapBody, "input")
@@ -108,7 +82,7 @@ func (r *mutationResolver) ReplyToComment(ctx context.Context, postID string, co
 	if err != nil {
 		return nil, err
 	}
-	if _, err := loaders.For(ctx); err != nil {
+	if err := signedIn(ctx); err != nil {
 		return nil, err
 	}
 	if strings.TrimSpace(body) == "" {

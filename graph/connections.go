@@ -2,47 +2,12 @@ package graph
 
 import (
 	"context"
-	"strconv"
 
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/graph/model"
 	"github.com/circle-gateway/gateway/loaders"
 	"github.com/circle-gateway/gateway/relay"
 )
-
-// parseID reads a GraphQL ID argument as a Circle id: a positive integer.
-// Anything else is refused before any upstream call.
-func parseID(arg, v string) (int64, error) {
-	id, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, badInput("%s must be a positive integer id, got %q", arg, truncate(v, 40))
-	}
-	return id, nil
-}
-
-// truncate keeps error messages short whatever the input.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}
-
-// page fetches a connection window through fetch, after validating the
-// pagination arguments (no upstream call when they are bad).
-func page[T any](ctx context.Context, first *int, after *string, fetch func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[T], error)) (relay.Result[T], error) {
-	w, err := relay.NewWindow(first, after)
-	if err != nil {
-		return relay.Result[T]{}, err
-	}
-	l, err := loaders.For(ctx)
-	if err != nil {
-		return relay.Result[T]{}, err
-	}
-	return relay.Fetch(ctx, w, func(ctx context.Context, p relay.PageRequest) (*circle.Page[T], error) {
-		return fetch(ctx, l.API, circle.ListParams{Page: p.Page, PerPage: p.PerPage})
-	})
-}
 
 // connection turns a window's records into the parts every connection type
 // has: edges, nodes, page info and total count.
@@ -78,7 +43,8 @@ func postConnection(ctx context.Context, res relay.Result[circle.Post]) *model.P
 	return c
 }
 
-func commentConnection(res relay.Result[circle.Comment]) *model.CommentConnection {
+// commentConnection builds a page of comments (list's build argument).
+func commentConnection(_ context.Context, res relay.Result[circle.Comment]) *model.CommentConnection {
 	c := &model.CommentConnection{}
 	c.Edges, c.Nodes, c.PageInfo, c.TotalCount = connection(res, model.CommentFrom,
 		func(cursor string, n *model.Comment) *model.CommentEdge {
@@ -87,16 +53,21 @@ func commentConnection(res relay.Result[circle.Comment]) *model.CommentConnectio
 	return c
 }
 
-func memberConnection[T any](res relay.Result[T], node func(*T) *model.Member) *model.MemberConnection {
-	c := &model.MemberConnection{}
-	c.Edges, c.Nodes, c.PageInfo, c.TotalCount = connection(res, node,
-		func(cursor string, n *model.Member) *model.MemberEdge {
-			return &model.MemberEdge{Cursor: cursor, Node: n}
-		})
-	return c
+// memberConnection builds a page of members from Circle's records of
+// them, each turned into a Member by node.
+func memberConnection[T any](node func(*T) *model.Member) func(context.Context, relay.Result[T]) *model.MemberConnection {
+	return func(_ context.Context, res relay.Result[T]) *model.MemberConnection {
+		c := &model.MemberConnection{}
+		c.Edges, c.Nodes, c.PageInfo, c.TotalCount = connection(res, node,
+			func(cursor string, n *model.Member) *model.MemberEdge {
+				return &model.MemberEdge{Cursor: cursor, Node: n}
+			})
+		return c
+	}
 }
 
-func attendeeConnection(res relay.Result[circle.EventAttendee]) *model.EventAttendeeConnection {
+// attendeeConnection builds a page of an event's attendees.
+func attendeeConnection(_ context.Context, res relay.Result[circle.EventAttendee]) *model.EventAttendeeConnection {
 	c := &model.EventAttendeeConnection{}
 	c.Edges, c.Nodes, c.PageInfo, c.TotalCount = connection(res, model.EventAttendeeFrom,
 		func(cursor string, n *model.EventAttendee) *model.EventAttendeeEdge {

@@ -128,13 +128,14 @@ func requestError(msg string) (code, message string, ok bool) {
 // err.Error() carries once gqlgen has placed it in the response.
 func classify(err error, msg string) (code, message string, extra map[string]any) {
 	var ce *circle.Error
+	var badArgument *relay.ArgumentError
 	switch {
 	case errors.Is(err, auth.ErrMissingToken), errors.Is(err, auth.ErrMalformedToken), errors.Is(err, auth.ErrExpiredToken):
 		return CodeUnauthenticated, msg, nil
 	case errors.Is(err, ErrBadInput):
 		return CodeBadUserInput, userMessage(msg, ErrBadInput), nil
-	case errors.Is(err, relay.ErrBadArgument):
-		return CodeBadUserInput, userMessage(msg, relay.ErrBadArgument), nil
+	case errors.As(err, &badArgument):
+		return CodeBadUserInput, badArgument.Message, nil
 	case errors.Is(err, idtoken.ErrInvalid):
 		return CodeUnauthenticated, idtoken.ErrInvalid.Error() + ": " + userMessage(msg, idtoken.ErrInvalid), nil
 	case errors.Is(err, ErrForbidden):

@@ -39,7 +39,7 @@ func TestErrorPresenterCodes(t *testing.T) {
 		{"connection refused", fmt.Errorf("circle: GET /spaces: %w: dial tcp: refused", circle.ErrUnavailable), CodeUpstreamUnavailable, "Circle is unavailable, try again later", nil},
 		{"write outcome unknown", fmt.Errorf("circle: POST /x: %w", circle.ErrOutcomeUnknown), CodeUpstreamUnavailable, "Circle's answer never arrived (a timeout or a dropped connection); the change may or may not have been applied, so check before retrying", nil},
 		{"bad input", badInput("id must be a positive integer id, got %q", "x"), CodeBadUserInput, `id must be a positive integer id, got "x"`, nil},
-		{"bad cursor", fmt.Errorf("%w: `after` is not a cursor this API returned", relay.ErrBadArgument), CodeBadUserInput, "`after` is not a cursor this API returned", nil},
+		{"bad cursor", fmt.Errorf("homeFeed: %w", &relay.ArgumentError{Message: "`after` is not a cursor this API returned"}), CodeBadUserInput, "`after` is not a cursor this API returned", nil},
 		{"forbidden", fmt.Errorf("%w: signIn is not configured", ErrForbidden), CodeForbidden, "signIn is not configured", nil},
 		{"unexpected", errors.New("nil map write in resolver"), CodeInternal, "internal server error", map[string]any{"requestId": "req-1"}},
 	}

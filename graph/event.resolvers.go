@@ -15,13 +15,9 @@ import (
 
 // Attendees is the resolver for the attendees field.
 func (r *eventResolver) Attendees(ctx context.Context, obj *model.Event, first *int, after *string) (*model.EventAttendeeConnection, error) {
-	res, err := page(ctx, first, after, func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[circle.EventAttendee], error) {
+	return list(ctx, first, after, attendeeConnection, func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[circle.EventAttendee], error) {
 		return api.EventAttendees(ctx, obj.PostID(), p)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return attendeeConnection(res), nil
 }
 
 // RsvpEvent is the resolver for the rsvpEvent field.
@@ -36,15 +32,11 @@ func (r *mutationResolver) CancelRsvp(ctx context.Context, spaceID string, event
 
 // Events is the resolver for the events field.
 func (r *queryResolver) Events(ctx context.Context, first *int, after *string, pastEvents *bool) (*model.PostConnection, error) {
-	res, err := page(ctx, first, after, func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[circle.Post], error) {
+	return list(ctx, first, after, postConnection, func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[circle.Post], error) {
 		past := pastEvents != nil && *pastEvents
 		p.PastEvents = &past
 		return api.Events(ctx, p)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return postConnection(ctx, res), nil
 }
 
 // Event returns generated.EventResolver implementation.

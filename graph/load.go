@@ -4,11 +4,100 @@ import (
 	"context"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/graph-gophers/dataloader/v7"
 
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/graph/model"
 	"github.com/circle-gateway/gateway/loaders"
+	"github.com/circle-gateway/gateway/relay"
 )
+
+// How resolvers read. Every read needs the operation's loaders, which
+// exist only for a signed-in member (loaders.For returns the authentication
+// error otherwise, and nothing is sent upstream); the helpers here take
+// that prologue once, so that a resolver is its arguments and one read:
+//
+//	return load(ctx, posts, key, model.PostFrom)
+//	return call(ctx, (*circle.MemberAPI).Me, model.MemberFromCurrent)
+//	return list(ctx, first, after, commentConnection, fetchComments)
+
+// signedIn fails with the authentication error when the operation has no
+// member. Mutations call it before judging their input, so that a caller
+// without a token learns that first.
+func signedIn(ctx context.Context) error {
+	_, err := loaders.For(ctx)
+	return err
+}
+
+// get reads one record through one of the operation's loaders (posts,
+// spaces, profiles below).
+func get[K comparable, V any](ctx context.Context, loader func(*loaders.Loaders) *dataloader.Loader[K, V], key K) (V, error) {
+	l, err := loaders.For(ctx)
+	if err != nil {
+		var zero V
+		return zero, err
+	}
+	return loader(l).Load(ctx, key)()
+}
+
+// load is get, with the record turned into its model.
+func load[K comparable, V, M any](ctx context.Context, loader func(*loaders.Loaders) *dataloader.Loader[K, V], key K, to func(V) M) (M, error) {
+	v, err := get(ctx, loader, key)
+	if err != nil {
+		var zero M
+		return zero, err
+	}
+	return to(v), nil
+}
+
+// The operation's loaders, for get and load.
+func posts(l *loaders.Loaders) *dataloader.Loader[loaders.PostKey, *circle.Post] {
+	return l.PostsBySpaceAndID
+}
+func spaces(l *loaders.Loaders) *dataloader.Loader[int64, *circle.Space] { return l.SpacesByID }
+func profiles(l *loaders.Loaders) *dataloader.Loader[int64, *circle.Profile] {
+	return l.ProfilesByMemberID
+}
+
+// call makes one call of the member's Member API, whose GETs are
+// deduplicated for the operation, and turns the answer into its model. do
+// is usually a method expression, such as (*circle.MemberAPI).Me.
+func call[V, M any](ctx context.Context, do func(*circle.MemberAPI, context.Context) (V, error), to func(V) M) (M, error) {
+	var zero M
+	l, err := loaders.For(ctx)
+	if err != nil {
+		return zero, err
+	}
+	v, err := do(l.API, ctx)
+	if err != nil {
+		return zero, err
+	}
+	return to(v), nil
+}
+
+// list fetches a connection window through fetch and builds the
+// connection from it. The pagination arguments are validated first (the
+// query limits checked them already, with the same verdict), so bad ones
+// cost no upstream call.
+func list[T, C any](ctx context.Context, first *int, after *string, build func(context.Context, relay.Result[T]) C,
+	fetch func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[T], error)) (C, error) {
+	var zero C
+	w, err := relay.NewWindow(first, after)
+	if err != nil {
+		return zero, err
+	}
+	l, err := loaders.For(ctx)
+	if err != nil {
+		return zero, err
+	}
+	res, err := relay.Fetch(ctx, w, func(ctx context.Context, p relay.PageRequest) (*circle.Page[T], error) {
+		return fetch(ctx, l.API, circle.ListParams{Page: p.Page, PerPage: p.PerPage})
+	})
+	if err != nil {
+		return zero, err
+	}
+	return build(ctx, res), nil
+}
 
 // fullSpace returns the full record of a space: the one it carries, else
 // from SpacesByID (one GET /spaces per operation).
@@ -16,11 +105,7 @@ func fullSpace(ctx context.Context, s *model.Space) (*circle.Space, error) {
 	if full := s.Full(); full != nil {
 		return full, nil
 	}
-	l, err := loaders.For(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return l.SpacesByID.Load(ctx, s.CircleID())()
+	return get(ctx, spaces, s.CircleID())
 }
 
 // fromProfile answers a member field from what the member already carries,
@@ -30,16 +115,12 @@ func fromProfile[T any](ctx context.Context, m *model.Member, have func() (T, bo
 	if v, ok := have(); ok {
 		return v, nil
 	}
-	var zero T
-	l, err := loaders.For(ctx)
+	p, err := load(ctx, profiles, m.CircleID(), model.MemberFromProfile)
 	if err != nil {
+		var zero T
 		return zero, err
 	}
-	p, err := l.ProfilesByMemberID.Load(ctx, m.CircleID())()
-	if err != nil {
-		return zero, err
-	}
-	v, _ := pick(model.MemberFromProfile(p))
+	v, _ := pick(p)
 	return v, nil
 }
 

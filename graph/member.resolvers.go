@@ -11,7 +11,6 @@ import (
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/graph/generated"
 	"github.com/circle-gateway/gateway/graph/model"
-	"github.com/circle-gateway/gateway/loaders"
 )
 
 // Headline is the resolver for the headline field.
@@ -46,24 +45,16 @@ func (r *memberResolver) IsAdmin(ctx context.Context, obj *model.Member) (bool, 
 
 // Posts is the resolver for the posts field.
 func (r *memberResolver) Posts(ctx context.Context, obj *model.Member, first *int, after *string) (*model.PostConnection, error) {
-	res, err := page(ctx, first, after, func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[circle.Post], error) {
+	return list(ctx, first, after, postConnection, func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[circle.Post], error) {
 		return api.MemberPosts(ctx, obj.CircleID(), p)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return postConnection(ctx, res), nil
 }
 
 // Comments is the resolver for the comments field.
 func (r *memberResolver) Comments(ctx context.Context, obj *model.Member, first *int, after *string) (*model.CommentConnection, error) {
-	res, err := page(ctx, first, after, func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[circle.Comment], error) {
+	return list(ctx, first, after, commentConnection, func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[circle.Comment], error) {
 		return api.MemberComments(ctx, obj.CircleID(), p)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return commentConnection(res), nil
 }
 
 // Member is the resolver for the member field.
@@ -72,15 +63,7 @@ func (r *queryResolver) Member(ctx context.Context, id string) (*model.Member, e
 	if err != nil {
 		return nil, err
 	}
-	l, err := loaders.For(ctx)
-	if err != nil {
-		return nil, err
-	}
-	p, err := l.ProfilesByMemberID.Load(ctx, memberID)()
-	if err != nil {
-		return nil, err
-	}
-	return model.MemberFromProfile(p), nil
+	return load(ctx, profiles, memberID, model.MemberFromProfile)
 }
 
 // Members is the resolver for the members field.
@@ -95,17 +78,13 @@ func (r *queryResolver) Members(ctx context.Context, first *int, after *string, 
 	if search != nil && len(*search) > 200 {
 		return nil, badInput("search must be at most 200 characters")
 	}
-	res, err := page(ctx, first, after, func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[circle.CommunityMember], error) {
+	return list(ctx, first, after, memberConnection(model.MemberFromDirectory), func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[circle.CommunityMember], error) {
 		p.SpaceID = space
 		if search != nil {
 			p.SearchText = *search
 		}
 		return api.Members(ctx, p)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return memberConnection(res, model.MemberFromDirectory), nil
 }
 
 // Member returns generated.MemberResolver implementation.

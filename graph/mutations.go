@@ -147,32 +147,6 @@ func rereadComment(ctx context.Context, l *loaders.Loaders, postID, commentID in
 	})
 }
 
-// postKeyArgs parses a post's space id and id arguments.
-func postKeyArgs(spaceArg, spaceID, postArg, postID string) (loaders.PostKey, error) {
-	sid, err := parseID(spaceArg, spaceID)
-	if err != nil {
-		return loaders.PostKey{}, err
-	}
-	pid, err := parseID(postArg, postID)
-	if err != nil {
-		return loaders.PostKey{}, err
-	}
-	return loaders.PostKey{SpaceID: sid, PostID: pid}, nil
-}
-
-// twoIDs parses two id arguments, such as a post's and a comment's.
-func twoIDs(argA, a, argB, b string) (int64, int64, error) {
-	idA, err := parseID(argA, a)
-	if err != nil {
-		return 0, 0, err
-	}
-	idB, err := parseID(argB, b)
-	if err != nil {
-		return 0, 0, err
-	}
-	return idA, idB, nil
-}
-
 // presentJSON reports whether a JSON argument was given as something other
 // than null.
 func presentJSON(v model.JSON) bool {

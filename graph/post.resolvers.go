@@ -21,7 +21,7 @@ func (r *mutationResolver) CreatePost(ctx context.Context, input model.CreatePos
 	if err != nil {
 		return nil, err
 	}
-	if _, err := loaders.For(ctx); err != nil {
+	if err := signedIn(ctx); err != nil {
 		return nil, err
 	}
 	body, problems := newPost(input)
@@ -83,58 +83,34 @@ func (r *postResolver) Event(ctx context.Context, obj *model.Post) (*model.Event
 
 // Comments is the resolver for the comments field.
 func (r *postResolver) Comments(ctx context.Context, obj *model.Post, first *int, after *string, sort *model.CommentSort) (*model.CommentConnection, error) {
-	res, err := page(ctx, first, after, func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[circle.Comment], error) {
+	return list(ctx, first, after, commentConnection, func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[circle.Comment], error) {
 		p.Sort = commentSort(sort)
 		return api.Comments(ctx, obj.Circle().ID, p)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return commentConnection(res), nil
 }
 
 // Likes is the resolver for the likes field.
 func (r *postResolver) Likes(ctx context.Context, obj *model.Post, first *int, after *string) (*model.MemberConnection, error) {
-	res, err := page(ctx, first, after, func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[circle.Author], error) {
+	return list(ctx, first, after, memberConnection(func(a *circle.Author) *model.Member { return model.MemberFromAuthor(*a) }), func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[circle.Author], error) {
 		return api.PostLikes(ctx, obj.Circle().ID, p)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return memberConnection(res, func(a *circle.Author) *model.Member { return model.MemberFromAuthor(*a) }), nil
 }
 
 // Post is the resolver for the post field.
 func (r *queryResolver) Post(ctx context.Context, spaceID string, id string) (*model.Post, error) {
-	sid, err := parseID("spaceId", spaceID)
+	key, err := postKeyArgs("spaceId", spaceID, "id", id)
 	if err != nil {
 		return nil, err
 	}
-	pid, err := parseID("id", id)
-	if err != nil {
-		return nil, err
-	}
-	l, err := loaders.For(ctx)
-	if err != nil {
-		return nil, err
-	}
-	p, err := l.PostsBySpaceAndID.Load(ctx, loaders.PostKey{SpaceID: sid, PostID: pid})()
-	if err != nil {
-		return nil, err
-	}
-	return model.PostFrom(p), nil
+	return load(ctx, posts, key, model.PostFrom)
 }
 
 // HomeFeed is the resolver for the homeFeed field.
 func (r *queryResolver) HomeFeed(ctx context.Context, first *int, after *string, sort *model.PostSort) (*model.PostConnection, error) {
-	res, err := page(ctx, first, after, func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[circle.Post], error) {
+	return list(ctx, first, after, postConnection, func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[circle.Post], error) {
 		p.Sort = postSort(sort)
 		return api.Home(ctx, p)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return postConnection(ctx, res), nil
 }
 
 // Post returns generated.PostResolver implementation.

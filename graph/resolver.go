@@ -1,7 +1,10 @@
 // Package graph is the GraphQL layer: the resolvers (one *.resolvers.go per
 // schema/*.graphqls file, run by gqlgen's executor in graph/generated) and the one
 // place errors become GraphQL error codes (errors.go). Resolvers never build
-// URLs: they read through package loaders, which call package circle.
+// URLs: they read through package loaders, which call package circle, with
+// the helpers of load.go (the loaders prologue written once), after checking
+// their id arguments (arguments.go); mutations.go holds what the writes
+// share, connections.go how connections are built.
 package graph
 
 //go:generate go run github.com/99designs/gqlgen generate

@@ -8,22 +8,14 @@ package graph
 import (
 	"context"
 
+	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/graph/generated"
 	"github.com/circle-gateway/gateway/graph/model"
-	"github.com/circle-gateway/gateway/loaders"
 )
 
 // Me is the resolver for the me field.
 func (r *queryResolver) Me(ctx context.Context) (*model.Member, error) {
-	l, err := loaders.For(ctx)
-	if err != nil {
-		return nil, err
-	}
-	me, err := l.API.Me(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return model.MemberFromCurrent(me), nil
+	return call(ctx, (*circle.MemberAPI).Me, model.MemberFromCurrent)
 }
 
 // Query returns generated.QueryResolver implementation.

@@ -11,7 +11,6 @@ import (
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/graph/generated"
 	"github.com/circle-gateway/gateway/graph/model"
-	"github.com/circle-gateway/gateway/loaders"
 )
 
 // JoinSpace is the resolver for the joinSpace field.
@@ -26,19 +25,13 @@ func (r *mutationResolver) LeaveSpace(ctx context.Context, id string) (*model.Sp
 
 // Spaces is the resolver for the spaces field.
 func (r *queryResolver) Spaces(ctx context.Context) ([]*model.Space, error) {
-	l, err := loaders.For(ctx)
-	if err != nil {
-		return nil, err
-	}
-	all, err := l.API.Spaces(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*model.Space, len(all))
-	for i := range all {
-		out[i] = model.SpaceFrom(&all[i])
-	}
-	return out, nil
+	return call(ctx, (*circle.MemberAPI).Spaces, func(all []circle.Space) []*model.Space {
+		out := make([]*model.Space, len(all))
+		for i := range all {
+			out[i] = model.SpaceFrom(&all[i])
+		}
+		return out
+	})
 }
 
 // Space is the resolver for the space field.
@@ -55,27 +48,21 @@ func (r *queryResolver) Space(ctx context.Context, id *string, slug *string) (*m
 	} else if *slug == "" {
 		return nil, badInput("slug must not be empty")
 	}
-	l, err := loaders.For(ctx)
-	if err != nil {
-		return nil, err
-	}
 	if id != nil {
-		s, err := l.SpacesByID.Load(ctx, spaceID)()
+		return load(ctx, spaces, spaceID, model.SpaceFrom)
+	}
+	return call(ctx, func(api *circle.MemberAPI, ctx context.Context) (*circle.Space, error) {
+		all, err := api.Spaces(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return model.SpaceFrom(s), nil
-	}
-	all, err := l.API.Spaces(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for i := range all {
-		if all[i].Slug == *slug {
-			return model.SpaceFrom(&all[i]), nil
+		for i := range all {
+			if all[i].Slug == *slug {
+				return &all[i], nil
+			}
 		}
-	}
-	return nil, circle.NotFound("GET /spaces", "space "+truncate(*slug, 60))
+		return nil, circle.NotFound("GET /spaces", "space "+truncate(*slug, 60))
+	}, model.SpaceFrom)
 }
 
 // URL is the resolver for the url field.
@@ -107,14 +94,10 @@ func (r *spaceResolver) IsMember(ctx context.Context, obj *model.Space) (bool, e
 
 // Posts is the resolver for the posts field.
 func (r *spaceResolver) Posts(ctx context.Context, obj *model.Space, first *int, after *string, sort *model.PostSort) (*model.PostConnection, error) {
-	res, err := page(ctx, first, after, func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[circle.Post], error) {
+	return list(ctx, first, after, postConnection, func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[circle.Post], error) {
 		p.Sort = postSort(sort)
 		return api.SpacePosts(ctx, obj.CircleID(), p)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return postConnection(ctx, res), nil
 }
 
 // Space returns generated.SpaceResolver implementation.

@@ -7,17 +7,17 @@
 // The checks run as a gqlgen handler extension after parsing and
 // validation, walking the operation with its fragments expanded. Every
 // fragment is measured once and cycles are cut, so hostile documents cost
-// linear time. All refusals carry gqlgen's COMPLEXITY_LIMIT_EXCEEDED code,
-// except a connection's invalid `first` or `after`, found on the same walk
-// and refused as BAD_USER_INPUT before any upstream call, even when nested
-// under a list that would otherwise have been fetched.
+// linear time. All refusals carry gqlgen's COMPLEXITY_LIMIT_EXCEEDED code.
+//
+// The same extension validates every connection's `first` and `after`
+// (arguments.go) before the operation runs, so that a nested field that
+// cannot be fetched is refused as BAD_USER_INPUT before any outer list is.
 package limits
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -96,10 +96,10 @@ func (l Limits) MutateOperationContext(_ context.Context, oc *graphql.OperationC
 	if d := m.depth(oc.Operation.SelectionSet, l.MaxDepth+1); d > l.MaxDepth {
 		return refuse("the operation is nested deeper than %d levels", l.MaxDepth)
 	}
-	cost := m.cost(oc.Operation.SelectionSet)
-	if m.badArgument != nil {
-		return m.badArgument
+	if err := checkConnectionArguments(oc); err != nil {
+		return err
 	}
+	cost := m.cost(oc.Operation.SelectionSet)
 	oc.Stats.SetExtension("complexity", cost)
 	if cost > l.MaxComplexity {
 		return refuse("the operation could cost about %d upstream calls; at most %d are allowed — ask for fewer items (`first`) or fewer nested lists", cost, l.MaxComplexity)
@@ -107,8 +107,13 @@ func (l Limits) MutateOperationContext(_ context.Context, oc *graphql.OperationC
 	return nil
 }
 
+// ErrOverLimit marks every refusal of an operation for its size or cost.
+var ErrOverLimit = errors.New("query limit exceeded")
+
+// refuse is the refusal of an over-limit operation: its message says which
+// limit and by how much, and it wraps ErrOverLimit.
 func refuse(format string, args ...any) *gqlerror.Error {
-	err := gqlerror.Errorf(format, args...)
+	err := &gqlerror.Error{Message: fmt.Sprintf(format, args...), Err: ErrOverLimit}
 	errcode.Set(err, Code)
 	return err
 }
@@ -149,11 +154,6 @@ func countFields(doc *ast.QueryDocument) (fields, aliases int) {
 // meter measures an operation with fragments expanded, caching each
 // fragment's measures and cutting cycles.
 type meter struct {
-	// badArgument is the first invalid `first` or `after` of a connection
-	// found while measuring: the operation is refused before it runs, so
-	// that no outer list is fetched for a nested field that cannot be.
-	badArgument *gqlerror.Error
-
 	oc        *graphql.OperationContext
 	depths    map[string]int
 	costs     map[string]int
@@ -270,8 +270,7 @@ func (m *meter) cost(set ast.SelectionSet) int {
 				profile = true
 			case spaceDetailFields[key]:
 				detail = true
-			case strings.HasSuffix(s.Definition.Type.Name(), "Connection"):
-				m.checkWindow(s)
+			case isConnection(s):
 				total = addCapped(total, 1+mul(m.first(s), m.connectionItemCost(s.SelectionSet)))
 			case s.Definition.Type.Elem != nil && len(s.SelectionSet) > 0:
 				total = addCapped(total, 1+mul(unboundedListSize, m.cost(s.SelectionSet)))
@@ -337,67 +336,16 @@ func (m *meter) edgeNodeCost(set ast.SelectionSet) int {
 	return total
 }
 
-// first reads a connection field's `first` (argument, variable or default),
-// clamped to 0..100 like the resolvers do.
+// first is how many items a connection field asks for (argument,
+// variable or relay's default). An invalid value refuses the operation
+// before its cost matters (checkConnectionArguments); it is counted as the
+// largest window meanwhile.
 func (m *meter) first(f *ast.Field) int {
-	n, ok := intArg(f.ArgumentMap(m.oc.Variables)["first"])
-	if !ok {
-		n = 20
+	w, err := relay.WindowFromArguments(f.ArgumentMap(m.oc.Variables))
+	if err != nil {
+		return relay.MaxFirst
 	}
-	return min(max(n, 0), 100)
-}
-
-// intArg reads an Int argument as ArgumentMap gives it: a literal, a
-// variable's decoded value, or nil when absent or null.
-func intArg(v any) (int, bool) {
-	switch v := v.(type) {
-	case int:
-		return v, true
-	case int64:
-		return int(v), true
-	case float64:
-		return int(v), true
-	case json.Number:
-		if i, err := v.Int64(); err == nil {
-			return int(i), true
-		}
-	case string:
-		// gqlgen reads a numeric string sent for an Int variable as that
-		// number, so the limits must too.
-		if i, err := strconv.Atoi(v); err == nil {
-			return i, true
-		}
-	}
-	return 0, false
-}
-
-// CodeBadUserInput is the code of a connection argument refused before the
-// operation runs, the code the resolvers give the same mistake.
-const CodeBadUserInput = "BAD_USER_INPUT"
-
-// checkWindow records the first connection field whose `first` or `after`
-// the resolvers would refuse (relay.NewWindow decides, with its message).
-func (m *meter) checkWindow(f *ast.Field) {
-	if m.badArgument != nil {
-		return
-	}
-	args := f.ArgumentMap(m.oc.Variables)
-	var first *int
-	var after *string
-	if n, ok := intArg(args["first"]); ok {
-		first = &n
-	}
-	if s, ok := args["after"].(string); ok {
-		after = &s
-	}
-	if _, err := relay.NewWindow(first, after); err != nil {
-		msg := err.Error()
-		if _, rest, ok := strings.Cut(msg, relay.ErrBadArgument.Error()+": "); ok {
-			msg = rest
-		}
-		m.badArgument = gqlerror.ErrorPosf(f.Position, "%s", msg)
-		errcode.Set(m.badArgument, CodeBadUserInput)
-	}
+	return w.Limit
 }
 
 // capCost keeps sums far from overflow on hostile documents.

@@ -12,6 +12,7 @@ package relay
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -33,8 +34,25 @@ const (
 )
 
 // ErrBadArgument marks invalid `first` or `after` values: the caller's
-// mistake, reported as BAD_USER_INPUT.
+// mistake, reported as BAD_USER_INPUT. Every such error is an
+// *ArgumentError, which holds the message meant for the caller.
 var ErrBadArgument = errors.New("invalid pagination argument")
+
+// ArgumentError is an invalid connection argument. Message says what is
+// wrong in the caller's terms ("`first` must be between 0 and 100, got
+// 101"); Error adds the ErrBadArgument prefix for logs and wrapping.
+type ArgumentError struct {
+	Message string
+}
+
+func (e *ArgumentError) Error() string { return ErrBadArgument.Error() + ": " + e.Message }
+
+// Is makes every ArgumentError match ErrBadArgument.
+func (e *ArgumentError) Is(target error) bool { return target == ErrBadArgument }
+
+func badArgument(format string, args ...any) error {
+	return &ArgumentError{Message: fmt.Sprintf(format, args...)}
+}
 
 // cursorPrefix versions the cursor format so it can change later.
 const cursorPrefix = "o1:"
@@ -47,7 +65,7 @@ func EncodeCursor(offset int) string {
 // DecodeCursor returns the offset a cursor names. Anything not made by
 // EncodeCursor is an error wrapping ErrBadArgument.
 func DecodeCursor(cursor string) (int, error) {
-	bad := fmt.Errorf("%w: `after` is not a cursor this API returned", ErrBadArgument)
+	bad := badArgument("`after` is not a cursor this API returned")
 	if len(cursor) == 0 || len(cursor) > 32 {
 		return 0, bad
 	}
@@ -85,7 +103,7 @@ func NewWindow(first *int, after *string) (Window, error) {
 	w := Window{Limit: DefaultFirst}
 	if first != nil {
 		if *first < 0 || *first > MaxFirst {
-			return Window{}, fmt.Errorf("%w: `first` must be between 0 and %d, got %d", ErrBadArgument, MaxFirst, *first)
+			return Window{}, badArgument("`first` must be between 0 and %d, got %d", MaxFirst, *first)
 		}
 		w.Limit = *first
 	}
@@ -97,6 +115,48 @@ func NewWindow(first *int, after *string) (Window, error) {
 		w.Offset = offset + 1
 	}
 	return w, nil
+}
+
+// WindowFromArguments validates a connection field's arguments as gqlgen
+// decodes them from a document and its variables (ast.Field.ArgumentMap):
+// the query limits check every connection of an operation with it before
+// anything runs, and the resolvers then get the same verdict from
+// NewWindow. A `first` that is not an integer counts as absent, as the
+// document's validation has refused it already.
+func WindowFromArguments(args map[string]any) (Window, error) {
+	var first *int
+	var after *string
+	if n, ok := intArgument(args["first"]); ok {
+		first = &n
+	}
+	if s, ok := args["after"].(string); ok {
+		after = &s
+	}
+	return NewWindow(first, after)
+}
+
+// intArgument reads an Int argument as ArgumentMap gives it: a literal, a
+// variable's decoded value, or nil when absent or null.
+func intArgument(v any) (int, bool) {
+	switch v := v.(type) {
+	case int:
+		return v, true
+	case int64:
+		return int(v), true
+	case float64:
+		return int(v), true
+	case json.Number:
+		if i, err := v.Int64(); err == nil {
+			return int(i), true
+		}
+	case string:
+		// gqlgen reads a numeric string sent for an Int variable as that
+		// number, so the limits must too.
+		if i, err := strconv.Atoi(v); err == nil {
+			return i, true
+		}
+	}
+	return 0, false
 }
 
 // PageRequest is one upstream page to fetch.

@@ -2,6 +2,7 @@ package relay
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -251,5 +252,48 @@ func TestFetchPanicBecomesError(t *testing.T) {
 	})
 	if err == nil || !strings.Contains(err.Error(), "bug in a fetch") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// The query limits read connection arguments as gqlgen decodes them from a
+// document and its variables; the verdict is NewWindow's.
+func TestWindowFromArguments(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		args    map[string]any
+		want    Window
+		message string // of the *ArgumentError, when refused
+	}{
+		{"none", map[string]any{}, Window{Limit: DefaultFirst}, ""},
+		{"literal", map[string]any{"first": int64(5)}, Window{Limit: 5}, ""},
+		{"int", map[string]any{"first": 7}, Window{Limit: 7}, ""},
+		{"json number", map[string]any{"first": json.Number("9")}, Window{Limit: 9}, ""},
+		{"float", map[string]any{"first": float64(3)}, Window{Limit: 3}, ""},
+		{"numeric string", map[string]any{"first": "12"}, Window{Limit: 12}, ""},
+		{"null", map[string]any{"first": nil, "after": nil}, Window{Limit: DefaultFirst}, ""},
+		{"after", map[string]any{"first": int64(2), "after": EncodeCursor(3)}, Window{Offset: 4, Limit: 2}, ""},
+		{"over the maximum", map[string]any{"first": int64(101)}, Window{}, "`first` must be between 0 and 100, got 101"},
+		{"numeric string over the maximum", map[string]any{"first": "1000"}, Window{}, "`first` must be between 0 and 100, got 1000"},
+		{"bad cursor", map[string]any{"after": "x"}, Window{}, "`after` is not a cursor this API returned"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := WindowFromArguments(tt.args)
+			if tt.message == "" {
+				if err != nil || got != tt.want {
+					t.Fatalf("got %+v, %v; want %+v", got, err, tt.want)
+				}
+				return
+			}
+			var ae *ArgumentError
+			if !errors.As(err, &ae) || ae.Message != tt.message || !errors.Is(err, ErrBadArgument) {
+				t.Fatalf("err = %v, want an *ArgumentError saying %q", err, tt.message)
+			}
+			if err.Error() != ErrBadArgument.Error()+": "+tt.message {
+				t.Fatalf("Error() = %q", err.Error())
+			}
+		})
 	}
 }

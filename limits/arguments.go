@@ -1,0 +1,74 @@
+package limits
+
+import (
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/circle-gateway/gateway/relay"
+)
+
+// checkConnectionArguments returns the first connection field of the
+// operation whose `first` or `after` the resolvers would refuse, at that
+// field's position, or nil. relay.WindowFromArguments decides, as
+// relay.NewWindow does for the resolvers, so both give the same verdict
+// and message; the error wraps relay's *relay.ArgumentError, which the
+// error presenter reports as BAD_USER_INPUT.
+//
+// Checking before the operation runs means no outer list is fetched for a
+// nested field that cannot be. Fragments take no arguments of their own,
+// so each is checked once wherever it is spread, and cycles (which
+// validation refuses anyway) are cut: hostile documents cost linear time.
+func checkConnectionArguments(oc *graphql.OperationContext) *gqlerror.Error {
+	c := argumentCheck{oc: oc, seen: map[string]bool{}}
+	return c.selections(oc.Operation.SelectionSet)
+}
+
+type argumentCheck struct {
+	oc   *graphql.OperationContext
+	seen map[string]bool
+}
+
+func (c *argumentCheck) selections(set ast.SelectionSet) *gqlerror.Error {
+	for _, sel := range set {
+		var err *gqlerror.Error
+		switch s := sel.(type) {
+		case *ast.Field:
+			err = c.field(s)
+		case *ast.InlineFragment:
+			err = c.selections(s.SelectionSet)
+		case *ast.FragmentSpread:
+			if c.seen[s.Name] {
+				continue
+			}
+			c.seen[s.Name] = true
+			if def := c.oc.Doc.Fragments.ForName(s.Name); def != nil {
+				err = c.selections(def.SelectionSet)
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *argumentCheck) field(f *ast.Field) *gqlerror.Error {
+	if strings.HasPrefix(f.Name, "__") {
+		return nil // introspection: answered from the schema
+	}
+	if isConnection(f) {
+		if _, err := relay.WindowFromArguments(f.ArgumentMap(c.oc.Variables)); err != nil {
+			return gqlerror.WrapPos(f.Position, err)
+		}
+	}
+	return c.selections(f.SelectionSet)
+}
+
+// isConnection reports whether f returns a Relay connection, whose `first`
+// and `after` relay validates and whose cost is weighted by `first`.
+func isConnection(f *ast.Field) bool {
+	return f.Definition != nil && f.ObjectDefinition != nil && strings.HasSuffix(f.Definition.Type.Name(), "Connection")
+}
