@@ -1,6 +1,7 @@
 package circle
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -45,6 +46,19 @@ var ErrOutcomeUnknown = fmt.Errorf("%w: the request may have been applied; its o
 func IsStatus(err error, status int) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Status == status
+}
+
+// Transient reports whether err is a failure that may not happen again on
+// the next try: Circle unreachable or too slow (ErrUnavailable, a deadline),
+// a 5xx or a 429. Loaders do not remember such failures for the rest of an
+// operation, so a field that asks again gets a fresh call; a 4xx other than
+// 429 is Circle's answer about the request and is kept.
+func Transient(err error) bool {
+	if errors.Is(err, ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var e *Error
+	return errors.As(err, &e) && (e.Status == http.StatusTooManyRequests || e.Status >= 500)
 }
 
 // NotFound builds the error the gateway reports for an object Circle did not

@@ -14,7 +14,7 @@ func TestOperationsSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Limits.MaxDepth != 15 || c.Limits.MaxAliases != 30 || c.Limits.MaxRootFields != 20 || c.Limits.MaxComplexity != 200 ||
-		c.CircleRateLimit != "2000/5m" || c.RedisURL != "" || c.UpstreamConcurrency != 16 || !c.UpstreamCoalescing {
+		c.CircleRateLimit != "2000/5m" || c.RedisURL != "" || c.UpstreamConcurrency != 32 || !c.UpstreamCoalescing {
 		t.Fatalf("defaults: %+v", c.Operations)
 	}
 	c, err = Load(env(map[string]string{

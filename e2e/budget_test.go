@@ -12,6 +12,7 @@ import (
 
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/internal/testenv"
+	"github.com/circle-gateway/gateway/loaders"
 	"github.com/circle-gateway/gateway/sandbox"
 )
 
@@ -113,41 +114,56 @@ func isList(path string) bool {
 	return false
 }
 
-// With 50 ms of upstream latency the feed with comments takes a few
-// sequential rounds (the feed, then the comments in parallel), not one round
-// per call. Asserted on the recorded timeline, not on wall-clock time.
+// The feed with comments takes two rounds of upstream calls (the feed, then
+// all 20 comment lists at once: UPSTREAM_CONCURRENCY is 32), not one round
+// per call (docs/contract.md §6.4). Proven with a gate that holds the comment
+// calls until all 20 are in flight together, so the proof does not depend
+// on how fast the machine is.
 func TestFeedWithCommentsRunsInParallel(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t, testenv.Options{})
-	env.Upstream.SetDelay(50 * time.Millisecond)
 	tok := env.DemoToken(t)
-	start := time.Now()
+	gate := &testenv.Gate{N: 20, Match: func(_, path string) bool { return strings.HasSuffix(path, "/comments") }}
+	env.Upstream.SetGate(gate)
 	r := env.Do(t, tok, referenceQueries[1].query, nil)
-	elapsed := time.Since(start)
 	mustNoErrors(t, r)
 	calls := env.Upstream.Calls()
-	waves := testenv.Waves(calls)
-	t.Logf("%d calls in %d sequential waves, at most %d in flight, %v", len(calls), waves, env.Upstream.MaxInFlight(), elapsed)
 	if len(calls) != 21 {
 		t.Fatalf("calls = %d, want 21", len(calls))
 	}
-	// Dependency depth is 2 (feed → comments); the per-operation bound of 16
-	// calls in flight splits the 20 comment calls into two rounds, so 3
-	// waves are expected. The bound is generous (a loaded machine can start
-	// a call late enough to chain it after another) yet far from the 21
-	// waves of calls made one by one.
-	if waves > 5 {
-		t.Fatalf("%d sequential waves for a query of depth 2", waves)
+	if !gate.Opened() {
+		t.Fatalf("the 20 comment lists were never in flight together (%d reached the gate at once at most): they take more than one round", gate.Arrived())
 	}
-	if env.Upstream.MaxInFlight() < 8 {
-		t.Fatalf("only %d calls in flight at once: comment fetches are not concurrent", env.Upstream.MaxInFlight())
+	if w := testenv.Waves(calls); w != 2 {
+		t.Fatalf("%d sequential waves, want 2 (the feed, then the comments)", w)
 	}
-	if env.Upstream.MaxInFlight() > 16 {
-		t.Fatalf("%d calls in flight: the per-operation bound is 16", env.Upstream.MaxInFlight())
+}
+
+// At most UPSTREAM_CONCURRENCY calls of one operation are in flight: 40
+// comment lists go 32 at once, then the rest.
+func TestUpstreamConcurrencyBound(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t, testenv.Options{})
+	tok := env.DemoToken(t)
+	feed, err := truth(t, env, tok).Home(context.Background(), circle.ListParams{Page: 1, PerPage: 40})
+	if err != nil {
+		t.Fatal(err)
 	}
-	// A generous sanity bound: sequential calls would take 21 × 50 ms.
-	if elapsed > time.Duration(len(calls))*50*time.Millisecond {
-		t.Fatalf("took %v, as long as running the calls one by one", elapsed)
+	if len(feed.Records) != 40 {
+		t.Fatalf("the sandbox feed has %d posts, the test needs 40", len(feed.Records))
+	}
+	env.Upstream.Reset()
+	gate := &testenv.Gate{N: loaders.DefaultMaxInFlight, Match: func(_, path string) bool { return strings.HasSuffix(path, "/comments") }}
+	env.Upstream.SetGate(gate)
+	mustNoErrors(t, env.Do(t, tok, `{ homeFeed(first: 40) { nodes { comments(first: 1) { totalCount } } } }`, nil))
+	if !gate.Opened() {
+		t.Fatalf("never %d comment lists in flight at once", loaders.DefaultMaxInFlight)
+	}
+	if m := env.Upstream.MaxInFlight(); m != loaders.DefaultMaxInFlight {
+		t.Fatalf("%d calls in flight at once, want the bound, %d", m, loaders.DefaultMaxInFlight)
+	}
+	if n := len(env.Upstream.Calls()); n != 41 {
+		t.Fatalf("calls = %d, want 41", n)
 	}
 }
 
@@ -155,23 +171,30 @@ func TestFeedWithCommentsRunsInParallel(t *testing.T) {
 // not before them: each of these queries is two fetches deep (the list,
 // then everything under its posts), so it takes two waves of upstream calls
 // (docs/contract.md §6.4), not three. (Post.space is not concurrent, on purpose:
-// gqlgen.yml says why; its details cost one GET /spaces per operation.)
+// gqlgen.yml says why; its details cost one GET /spaces per operation.) A
+// gate holds the second wave until all of it is in flight together.
 func TestLoadsUnderPostFieldsOverlapComments(t *testing.T) {
 	t.Parallel()
-	tests := []struct{ name, query string }{
-		{"author { bio }", `{ homeFeed(first: 5) { nodes { author { bio } comments(first: 1) { nodes { bodyText } } } } }`},
-		{"event { attendees }", `{ events(first: 5) { nodes { event { attendees(first: 1) { totalCount } } comments(first: 1) { totalCount } } } }`},
-		{"author and likes", `{ homeFeed(first: 3) { nodes { author { postsCount } likes(first: 1) { totalCount } } } }`},
+	tests := []struct{ name, query, list string }{
+		{"author { bio }", `{ homeFeed(first: 5) { nodes { author { bio } comments(first: 1) { nodes { bodyText } } } } }`, "/home"},
+		{"event { attendees }", `{ events(first: 5) { nodes { event { attendees(first: 1) { totalCount } } comments(first: 1) { totalCount } } } }`, "/community_events"},
+		{"author and likes", `{ homeFeed(first: 3) { nodes { author { postsCount } likes(first: 1) { totalCount } } } }`, "/home"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			env := testenv.New(t, testenv.Options{})
-			// Long enough that a call started late on a loaded machine
-			// still overlaps the other calls of its wave.
-			env.Upstream.SetDelay(200 * time.Millisecond)
-			mustNoErrors(t, env.Do(t, env.DemoToken(t), tt.query, nil))
+			tok := env.DemoToken(t)
+			mustNoErrors(t, env.Do(t, tok, tt.query, nil))
+			second := len(env.Upstream.Calls()) - 1
+			env.Upstream.Reset()
+			gate := &testenv.Gate{N: second, Match: func(_, path string) bool { return path != tt.list }}
+			env.Upstream.SetGate(gate)
+			mustNoErrors(t, env.Do(t, tok, tt.query, nil))
 			calls := env.Upstream.Calls()
+			if !gate.Opened() {
+				t.Fatalf("the %d calls under the posts were never in flight together: %v", second, targets(calls))
+			}
 			if w := testenv.Waves(calls); w != 2 {
 				t.Fatalf("%d calls in %d sequential waves, want 2", len(calls), w)
 			}
@@ -181,7 +204,8 @@ func TestLoadsUnderPostFieldsOverlapComments(t *testing.T) {
 
 // Post keys that arrive in waves still cost one post_ids call per space:
 // two members' comment lists come back 300 ms apart, and the posts of both
-// go in one call per space.
+// go in one call per space, on every run (post batches are counted, not
+// timed).
 func TestPostWavesMergeAcrossSlowCommentLists(t *testing.T) {
 	t.Parallel()
 	sb := sandbox.New(sandbox.Options{})
@@ -241,12 +265,7 @@ search:
 		t.Fatal("no two sandbox members commented in the same space")
 	}
 	slowPath.Store(fmt.Sprintf("/community_members/%d/comments", b))
-	// Each run is one operation. The merge waits for the GETs already asked
-	// for; on a heavily loaded machine a gap between one answer and the
-	// next request can still outlast its quiet period, so one split run in
-	// three is tolerated. Without the merge every run splits.
-	split := 0
-	for range 3 {
+	for run := range 3 {
 		env.Upstream.Reset()
 		r := env.Do(t, tok.AccessToken, `query($a: ID!, $b: ID!) {
 			a: member(id: $a) { comments(first: 30) { nodes { post { title } } } }
@@ -264,17 +283,10 @@ search:
 			t.Fatal("no post_ids batch")
 		}
 		for path, n := range batches {
-			if n > 2 {
-				t.Errorf("%d post_ids calls for %s in one operation", n, path)
-			}
-			if n == 2 {
-				split++
-				break
+			if n != 1 {
+				t.Errorf("run %d: %d post_ids calls for %s in one operation, want 1", run, n, path)
 			}
 		}
-	}
-	if split > 1 {
-		t.Errorf("%d of 3 operations made two post_ids calls for a space, want one call per space", split)
 	}
 }
 
@@ -325,8 +337,9 @@ func TestParentIDFromTheReply(t *testing.T) {
 }
 
 // Independent root fields run in one round: a post lookup is not held back
-// by another root field's call (post batches wait for other calls only
-// when the operation can ask for posts in waves, through Comment.post).
+// by another root field's call (a post batch waits only for fields that may
+// still ask for posts). The gate holds the three calls until all three are
+// in flight.
 func TestIndependentRootFieldsInOneWave(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t, testenv.Options{})
@@ -336,7 +349,9 @@ func TestIndependentRootFieldsInOneWave(t *testing.T) {
 		t.Fatal(feed, err)
 	}
 	p := feed.Records[0]
-	env.Upstream.SetDelay(50 * time.Millisecond)
+	env.Upstream.Reset()
+	gate := &testenv.Gate{N: 3}
+	env.Upstream.SetGate(gate)
 	r := env.Do(t, tok, `query($s: ID!, $id: ID!) { me { name } post(spaceId: $s, id: $id) { title } spaces { name } }`,
 		map[string]any{"s": fmt.Sprint(p.Space.ID), "id": fmt.Sprint(p.ID)})
 	mustNoErrors(t, r)
@@ -344,7 +359,16 @@ func TestIndependentRootFieldsInOneWave(t *testing.T) {
 	if len(calls) != 3 {
 		t.Fatalf("calls = %d, want 3", len(calls))
 	}
-	if w := testenv.Waves(calls); w != 1 {
-		t.Fatalf("%d sequential waves for three independent root fields, want 1", w)
+	if !gate.Opened() {
+		t.Fatalf("the three root fields' calls were never in flight together: %v", targets(calls))
 	}
+}
+
+// targets lists recorded calls as "METHOD path?query", for failure messages.
+func targets(calls []testenv.Call) []string {
+	out := make([]string, len(calls))
+	for i, c := range calls {
+		out[i] = c.Method + " " + c.Target()
+	}
+	return out
 }

@@ -34,7 +34,7 @@ func postConnection(ctx context.Context, res relay.Result[circle.Post]) *model.P
 	if l, err := loaders.For(ctx); err == nil {
 		for i := range res.Items {
 			p := &res.Items[i]
-			l.PostsBySpaceAndID.Prime(ctx, loaders.PostKey{SpaceID: p.Space.ID, PostID: p.ID}, p)
+			l.PostsBySpaceAndID.Prime(loaders.PostKey{SpaceID: p.Space.ID, PostID: p.ID}, p)
 		}
 	}
 	c := &model.PostConnection{}

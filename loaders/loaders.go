@@ -4,12 +4,16 @@
 //
 //   - SpacesByID: one GET /spaces serves every space the member can see;
 //     GET /spaces/{id} only for ids it lacks;
-//   - PostsBySpaceAndID: one GET /spaces/{id}/posts?post_ids=… per space;
+//   - PostsBySpaceAndID: one GET /spaces/{id}/posts?post_ids=… per space
+//     for the whole operation, batches counted rather than timed
+//     (PostLoader);
 //   - ProfilesByMemberID: one public-profile GET per distinct member;
 //   - API: the member's Member API whose every GET is deduplicated by
 //     path and query, so the same upstream GET is made at most once.
 //
 // All upstream GETs of one operation share a bound on calls in flight.
+// Transient failures (circle.Transient) are never remembered: a field that
+// asks again gets a fresh call.
 // A Loaders value belongs to one operation of one member and is dropped with
 // it: nothing cached or batched here is ever served to another operation or
 // member.
@@ -20,7 +24,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
@@ -31,18 +34,14 @@ import (
 
 // Defaults of Config.
 const (
-	// DefaultMaxInFlight bounds concurrent upstream calls per operation.
-	DefaultMaxInFlight = 16
-	// DefaultBatchWait is how long a batching loader collects keys. gqlgen
-	// resolves the elements of a list concurrently, so their keys arrive
-	// within microseconds; the wait only has to cover scheduling jitter.
-	DefaultBatchWait = 5 * time.Millisecond
-	// DefaultMaxMergeWait is the longest a batch of post keys waits for
-	// the operation's other GETs still on their way (see postQueue). It is
-	// only a safety net: the wait ends when those GETs have been answered,
-	// and each of them is bounded by the upstream timeout and the
-	// operation's deadline.
-	DefaultMaxMergeWait = 10 * time.Second
+	// DefaultMaxInFlight bounds concurrent upstream calls per operation:
+	// the 20 comment lists of a feed page go out in one round.
+	DefaultMaxInFlight = 32
+	// DefaultMaxPostWait bounds how long a batch of post keys waits for
+	// the operation's outstanding lookups (see PostLoader). Counting makes
+	// the wait end by itself; this is only a safety net against a
+	// miscounted lookup, reported through Config.OnPostWaitExpired.
+	DefaultMaxPostWait = 5 * time.Second
 )
 
 // Config tunes a Loaders.
@@ -50,20 +49,15 @@ type Config struct {
 	// MaxInFlight bounds concurrent upstream calls of the operation
 	// (default DefaultMaxInFlight).
 	MaxInFlight int
-	// BatchWait is the batch window of PostsBySpaceAndID (default
-	// DefaultBatchWait).
-	BatchWait time.Duration
 	// OnBatch, when set, is told the size of every batch a loader runs
 	// (for metrics), by loader name.
 	OnBatch func(loader string, size int)
-	// MergePostWaves lets a batch of post keys wait for other fetches of
-	// the operation still in flight, whose answers may bring more keys of
-	// the same spaces (see postQueue). Set it only for operations that can
-	// ask for posts at several levels (graph.PostsMayArriveInWaves): the
-	// wait would otherwise hold back independent lookups for nothing.
-	MergePostWaves bool
-	// MaxMergeWait bounds that wait (default DefaultMaxMergeWait).
-	MaxMergeWait time.Duration
+	// MaxPostWait is the safety net of the post batches (default
+	// DefaultMaxPostWait).
+	MaxPostWait time.Duration
+	// OnPostWaitExpired, when set, is called when a post batch was sent
+	// by the safety net rather than by counting: a bug to log.
+	OnPostWaitExpired func()
 }
 
 // PostKey identifies a post: Circle reads posts within a space.
@@ -79,19 +73,15 @@ type Loaders struct {
 	API *circle.MemberAPI
 	// SpacesByID loads full space records.
 	SpacesByID *dataloader.Loader[int64, *circle.Space]
-	// PostsBySpaceAndID loads posts, batched per space.
-	PostsBySpaceAndID *dataloader.Loader[PostKey, *circle.Post]
+	// PostsBySpaceAndID loads posts, one post_ids call per space for the
+	// whole operation (see PostLoader).
+	PostsBySpaceAndID *PostLoader
 	// ProfilesByMemberID loads public profiles by community member id.
 	ProfilesByMemberID *dataloader.Loader[int64, *circle.Profile]
 
 	gets    *dataloader.Loader[circle.GetRequest, *circle.Response]
 	sem     chan struct{}
 	onBatch func(string, int)
-	// pending counts the operation's GETs from when they are asked for
-	// (queued for an in-flight slot included) until they are answered:
-	// any of them may lead to comments whose posts come in a later wave.
-	pending atomic.Int32
-	posts   postQueue
 }
 
 // New builds the loaders of one operation over direct, the Member API of
@@ -100,14 +90,10 @@ func New(direct *circle.MemberAPI, cfg Config) *Loaders {
 	if cfg.MaxInFlight <= 0 {
 		cfg.MaxInFlight = DefaultMaxInFlight
 	}
-	if cfg.BatchWait <= 0 {
-		cfg.BatchWait = DefaultBatchWait
-	}
-	if cfg.MaxMergeWait <= 0 {
-		cfg.MaxMergeWait = DefaultMaxMergeWait
+	if cfg.MaxPostWait <= 0 {
+		cfg.MaxPostWait = DefaultMaxPostWait
 	}
 	l := &Loaders{sem: make(chan struct{}, cfg.MaxInFlight), onBatch: cfg.OnBatch}
-	l.posts = postQueue{window: cfg.BatchWait, maxMerge: cfg.MaxMergeWait, merge: cfg.MergePostWaves}
 
 	// Every GET goes through one cache keyed by path and query. A batch of
 	// one starts at once: deduplication needs no batch window.
@@ -118,9 +104,9 @@ func New(direct *circle.MemberAPI, cfg Config) *Loaders {
 
 	// Spaces and profiles cost one call per key whatever the batch (the
 	// space list is one deduplicated GET), so they start at once; only
-	// posts gain from a batch window, as Circle takes many ids per call.
+	// posts gain from batching, as Circle takes many ids per call.
 	l.SpacesByID = dataloader.NewBatchedLoader(l.batchSpaces, dataloader.WithBatchCapacity[int64, *circle.Space](1))
-	l.PostsBySpaceAndID = dataloader.NewBatchedLoader(l.batchPosts, dataloader.WithWait[PostKey, *circle.Post](cfg.BatchWait))
+	l.PostsBySpaceAndID = newPostLoader(l, cfg.MaxPostWait, cfg.OnPostWaitExpired)
 	l.ProfilesByMemberID = dataloader.NewBatchedLoader(l.batchProfiles, dataloader.WithBatchCapacity[int64, *circle.Profile](1))
 	return l
 }
@@ -147,8 +133,6 @@ func (l *Loaders) batched(name string, size int) {
 func (l *Loaders) fetchGets(direct *circle.MemberAPI) dataloader.BatchFunc[circle.GetRequest, *circle.Response] {
 	return func(ctx context.Context, keys []circle.GetRequest) []*dataloader.Result[*circle.Response] {
 		return each(ctx, keys, func(ctx context.Context, r circle.GetRequest) (*circle.Response, error) {
-			l.pending.Add(1)
-			defer l.pending.Add(-1)
 			select {
 			case l.sem <- struct{}{}:
 			case <-ctx.Done():
@@ -184,32 +168,6 @@ func (l *Loaders) batchSpaces(ctx context.Context, ids []int64) []*dataloader.Re
 	})
 }
 
-// batchPosts answers a dataloader batch of post keys through the
-// operation's post queue (posts.go), which may merge it with batches that
-// follow while other fetches are in flight; a post Circle does not return
-// is NOT_FOUND.
-func (l *Loaders) batchPosts(ctx context.Context, keys []PostKey) []*dataloader.Result[*circle.Post] {
-	l.batched("PostsBySpaceAndID", len(keys))
-	f := l.posts.join(ctx, l, keys)
-	select {
-	case <-f.done:
-	case <-ctx.Done():
-		return fail[*circle.Post](len(keys), fmt.Errorf("posts: %w: %v", circle.ErrUnavailable, ctx.Err()))
-	}
-	out := make([]*dataloader.Result[*circle.Post], len(keys))
-	for i, k := range keys {
-		switch p, ok := f.found[k]; {
-		case ok:
-			out[i] = &dataloader.Result[*circle.Post]{Data: p}
-		case f.failed[k.SpaceID] != nil:
-			out[i] = &dataloader.Result[*circle.Post]{Error: f.failed[k.SpaceID]}
-		default:
-			out[i] = &dataloader.Result[*circle.Post]{Error: circle.NotFound("GET /spaces/{space_id}/posts", fmt.Sprintf("post %d in space %d", k.PostID, k.SpaceID))}
-		}
-	}
-	return out
-}
-
 // batchProfiles fetches one public profile per member.
 func (l *Loaders) batchProfiles(ctx context.Context, ids []int64) []*dataloader.Result[*circle.Profile] {
 	l.batched("ProfilesByMemberID", len(ids))
@@ -229,25 +187,34 @@ func each[K, V any](ctx context.Context, keys []K, fn func(context.Context, K) (
 	out := make([]*dataloader.Result[V], len(keys))
 	if len(keys) == 1 {
 		v, err := fn(ctx, keys[0])
-		out[0] = &dataloader.Result[V]{Data: v, Error: err}
+		out[0] = result(v, err)
 		return out
 	}
 	var wg sync.WaitGroup
 	for i, k := range keys {
 		wg.Go(func() {
-			v, err := safe.Call(func() (V, error) { return fn(ctx, k) })
-			out[i] = &dataloader.Result[V]{Data: v, Error: err}
+			out[i] = result(safe.Call(func() (V, error) { return fn(ctx, k) }))
 		})
 	}
 	wg.Wait()
 	return out
 }
 
+// result is a dataloader result whose transient failure (circle.Transient)
+// the loader does not keep: a field that asks again later in the operation
+// gets a fresh call instead of the same 503.
+func result[V any](v V, err error) *dataloader.Result[V] {
+	if err != nil && circle.Transient(err) {
+		err = dataloader.NewSkipCacheError(err)
+	}
+	return &dataloader.Result[V]{Data: v, Error: err}
+}
+
 // fail gives every key the same error.
 func fail[V any](n int, err error) []*dataloader.Result[V] {
 	out := make([]*dataloader.Result[V], n)
 	for i := range out {
-		out[i] = &dataloader.Result[V]{Error: err}
+		out[i] = result(*new(V), err)
 	}
 	return out
 }

@@ -22,9 +22,15 @@ import (
 type upstream struct {
 	mu       sync.Mutex
 	calls    []string
-	delay    time.Duration
 	inFlight atomic.Int32
 	peak     atomic.Int32
+	// holdUntil, when above 0, holds every call until that many are in
+	// flight at once (then lets them all go): concurrency shown without
+	// timing.
+	holdUntil int32
+	held      chan struct{}
+	// failPosts answers post_ids calls with 500 while set.
+	failPosts atomic.Bool
 }
 
 func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -34,8 +40,23 @@ func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	u.mu.Lock()
 	u.calls = append(u.calls, r.URL.Path+"?"+r.URL.RawQuery)
+	if u.holdUntil > 0 && n >= u.holdUntil && u.held != nil {
+		close(u.held)
+		u.held = nil
+	}
+	held := u.held
 	u.mu.Unlock()
-	time.Sleep(u.delay)
+	if held != nil {
+		select {
+		case <-held:
+		case <-time.After(10 * time.Second): // only when the calls never come together: the test fails
+		}
+	}
+	if u.failPosts.Load() && r.URL.Query().Has("post_ids") {
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = w.Write([]byte(`{"success":false,"message":"try later"}`))
+		return
+	}
 	path := strings.TrimPrefix(r.URL.Path, "/api/headless/v1")
 	parts := strings.Split(strings.Trim(path, "/"), "/")
 	w.Header().Set("Content-Type", "application/json")
@@ -121,13 +142,23 @@ func TestSpacesByIDOneListCallThenMisses(t *testing.T) {
 	}
 }
 
+// loadTracked loads every key at once, each from its own expected lookup
+// (as gqlgen resolves the Comment.post fields of a list), and ends each
+// lookup once its post is answered.
+func loadTracked(l *loaders.Loaders, keys []loaders.PostKey) ([]*circle.Post, []error) {
+	l.PostsBySpaceAndID.TrackLookups(len(keys))
+	return loadAll(context.Background(), keys, func(ctx context.Context, k loaders.PostKey) (*circle.Post, error) {
+		lk := l.PostsBySpaceAndID.Begin()
+		defer lk.Done(0)
+		return l.PostsBySpaceAndID.Load(loaders.WithLookup(ctx, lk), k)()
+	})
+}
+
 func TestPostsBatchedPerSpace(t *testing.T) {
 	t.Parallel()
-	l, up := setup(t, loaders.Config{BatchWait: 20 * time.Millisecond})
+	l, up := setup(t, loaders.Config{})
 	keys := []loaders.PostKey{{11, 5}, {11, 3}, {12, 7}, {11, 1}, {11, 3}, {12, 4}}
-	posts, errs := loadAll(context.Background(), keys, func(ctx context.Context, k loaders.PostKey) (*circle.Post, error) {
-		return l.PostsBySpaceAndID.Load(ctx, k)()
-	})
+	posts, errs := loadTracked(l, keys)
 	for i, k := range keys {
 		if k.PostID%2 == 0 {
 			if !circle.IsStatus(errs[i], http.StatusNotFound) {
@@ -152,14 +183,12 @@ func TestPostsBatchedPerSpace(t *testing.T) {
 
 func TestPostsChunkedAt100(t *testing.T) {
 	t.Parallel()
-	l, up := setup(t, loaders.Config{BatchWait: 50 * time.Millisecond})
+	l, up := setup(t, loaders.Config{})
 	var keys []loaders.PostKey
 	for id := int64(1); id <= 150; id++ {
 		keys = append(keys, loaders.PostKey{SpaceID: 11, PostID: id})
 	}
-	loadAll(context.Background(), keys, func(ctx context.Context, k loaders.PostKey) (*circle.Post, error) {
-		return l.PostsBySpaceAndID.Load(ctx, k)()
-	})
+	loadTracked(l, keys)
 	calls := up.recorded()
 	if len(calls) != 2 {
 		t.Fatalf("calls = %d, want 2 (100 + 50 ids)", len(calls))
@@ -208,7 +237,9 @@ func TestGetsDeduplicated(t *testing.T) {
 func TestInFlightBounded(t *testing.T) {
 	t.Parallel()
 	l, up := setup(t, loaders.Config{MaxInFlight: 4})
-	up.delay = 20 * time.Millisecond
+	// Calls are held until four are in flight: they must be concurrent,
+	// and never more than four.
+	up.holdUntil, up.held = 4, make(chan struct{})
 	var ids []int64
 	for i := int64(1); i <= 20; i++ {
 		ids = append(ids, i)
@@ -216,8 +247,8 @@ func TestInFlightBounded(t *testing.T) {
 	loadAll(context.Background(), ids, func(ctx context.Context, id int64) (*circle.Profile, error) {
 		return l.ProfilesByMemberID.Load(ctx, id)()
 	})
-	if p := up.peak.Load(); p > 4 || p < 2 {
-		t.Errorf("peak in flight = %d, want 2..4 (bounded, yet concurrent)", p)
+	if p := up.peak.Load(); p != 4 {
+		t.Errorf("peak in flight = %d, want 4 (bounded, yet concurrent)", p)
 	}
 }
 
@@ -283,44 +314,198 @@ func TestInvalidateDropsEveryCache(t *testing.T) {
 	}
 }
 
-// Post keys that arrive in waves while other GETs of the operation are in
-// flight still cost one post_ids call per space.
-func TestPostsMergedAcrossWaves(t *testing.T) {
-	t.Parallel()
-	l, up := setup(t, loaders.Config{MergePostWaves: true})
-	up.delay = 30 * time.Millisecond
-	ctx := context.Background()
-	var wg sync.WaitGroup
-	// A sibling list is in flight; when it answers, its items ask for
-	// their posts (as a page of comments resolving Comment.post does).
-	wg.Go(func() {
-		_, _ = l.API.Comments(ctx, 1001, circle.ListParams{Page: 1, PerPage: 3})
-		_, _ = l.PostsBySpaceAndID.Load(ctx, loaders.PostKey{SpaceID: 11, PostID: 3})()
-	})
-	time.Sleep(5 * time.Millisecond)
-	// Meanwhile an earlier wave already asked for another post of the space.
-	wg.Go(func() { _, _ = l.PostsBySpaceAndID.Load(ctx, loaders.PostKey{SpaceID: 11, PostID: 1})() })
-	wg.Wait()
-	var postCalls []string
+// postCalls lists the post_ids calls made so far.
+func postCalls(up *upstream) []string {
+	var out []string
 	for _, c := range up.recorded() {
 		if strings.Contains(c, "post_ids") {
-			postCalls = append(postCalls, c)
+			out = append(out, c)
 		}
 	}
-	if len(postCalls) != 1 || !strings.Contains(postCalls[0], "post_ids=1%2C3") {
-		t.Fatalf("post calls %v, want one for both waves", postCalls)
+	return out
+}
+
+// A batch waits for every outstanding lookup, however late it asks: one
+// lookup asks for its post at once, another only after a list it needed
+// came back, and one call serves both. Counted, so no timing is involved.
+func TestPostsMergedAcrossWaves(t *testing.T) {
+	t.Parallel()
+	var batches []int
+	var mu sync.Mutex
+	l, up := setup(t, loaders.Config{OnBatch: func(name string, n int) {
+		if name == "PostsBySpaceAndID" {
+			mu.Lock()
+			defer mu.Unlock()
+			batches = append(batches, n)
+		}
+	}})
+	posts := l.PostsBySpaceAndID
+	posts.TrackLookups(2)
+	early, late := posts.Begin(), posts.Begin()
+	ctx := context.Background()
+
+	first := posts.Load(loaders.WithLookup(ctx, early), loaders.PostKey{SpaceID: 11, PostID: 1})
+	mu.Lock()
+	sent := len(batches)
+	mu.Unlock()
+	if sent != 0 {
+		t.Fatal("the batch went while another lookup was outstanding")
+	}
+	// The late lookup first reads a list (a comment page), then its items
+	// ask for their posts: it expects two child lookups and ends.
+	if _, err := l.API.Comments(ctx, 1001, circle.ListParams{Page: 1, PerPage: 3}); err != nil {
+		t.Fatal(err)
+	}
+	late.Done(2)
+	a, b := posts.Begin(), posts.Begin()
+	second := posts.Load(loaders.WithLookup(ctx, a), loaders.PostKey{SpaceID: 11, PostID: 3})
+	third := posts.Load(loaders.WithLookup(ctx, b), loaders.PostKey{SpaceID: 12, PostID: 5})
+	for _, thunk := range []func() (*circle.Post, error){first, second, third} {
+		if _, err := thunk(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, lk := range []*loaders.Lookup{early, a, b} {
+		lk.Done(0)
+	}
+	calls := postCalls(up)
+	slices.Sort(calls)
+	want := []string{
+		"/api/headless/v1/spaces/11/posts?page=1&per_page=2&post_ids=1%2C3",
+		"/api/headless/v1/spaces/12/posts?page=1&per_page=1&post_ids=5",
+	}
+	if !slices.Equal(calls, want) || len(batches) != 1 {
+		t.Fatalf("post calls %v in %d batches, want %v in one", calls, len(batches), want)
 	}
 }
 
-// With nothing else in flight a post batch is fetched at once.
-func TestPostsNotDelayedWhenIdle(t *testing.T) {
+// A lookup that waited for a batch counts again once it is answered (what
+// it resolves to may ask for more posts), so the next batch waits for it.
+func TestPostLookupCountsAgainAfterItsBatch(t *testing.T) {
 	t.Parallel()
-	l, _ := setup(t, loaders.Config{BatchWait: time.Millisecond, MaxMergeWait: 5 * time.Second})
-	start := time.Now()
+	var batches atomic.Int32
+	l, up := setup(t, loaders.Config{OnBatch: func(name string, _ int) {
+		if name == "PostsBySpaceAndID" {
+			batches.Add(1)
+		}
+	}})
+	posts := l.PostsBySpaceAndID
+	posts.TrackLookups(1)
+	parent := posts.Begin()
+	ctx := context.Background()
+	if _, err := posts.Load(loaders.WithLookup(ctx, parent), loaders.PostKey{SpaceID: 11, PostID: 1})(); err != nil {
+		t.Fatal(err)
+	}
+	// The parent is answered and counts again; a lookup outside it (an
+	// untracked one) must not send a batch while the parent may still ask.
+	other := posts.Load(ctx, loaders.PostKey{SpaceID: 11, PostID: 7})
+	if n := batches.Load(); n != 1 {
+		t.Fatalf("%d batches while the answered lookup was still running, want 1", n)
+	}
+	child := posts.Begin()
+	parent.Done(1) // its post has a field that asks for another post
+	if n := batches.Load(); n != 1 {
+		t.Fatalf("%d batches while the child lookup was outstanding, want 1", n)
+	}
+	if _, err := posts.Load(loaders.WithLookup(ctx, child), loaders.PostKey{SpaceID: 11, PostID: 9})(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other(); err != nil {
+		t.Fatal(err)
+	}
+	child.Done(0)
+	calls := postCalls(up)
+	if len(calls) != 2 || !strings.Contains(calls[1], "post_ids=7%2C9") {
+		t.Fatalf("post calls %v, want the parent's alone, then 7 and 9 together", calls)
+	}
+}
+
+// Without tracking (a mutation, code outside an operation) a batch goes at
+// once.
+func TestPostsUntrackedGoAtOnce(t *testing.T) {
+	t.Parallel()
+	l, up := setup(t, loaders.Config{})
 	if _, err := l.PostsBySpaceAndID.Load(context.Background(), loaders.PostKey{SpaceID: 11, PostID: 1})(); err != nil {
 		t.Fatal(err)
 	}
-	if d := time.Since(start); d > time.Second {
-		t.Fatalf("an idle operation's post load took %v", d)
+	if n := len(postCalls(up)); n != 1 {
+		t.Fatalf("%d post calls, want 1", n)
+	}
+}
+
+// A transient failure is not remembered: asking again calls again. A
+// post Circle does not return stays NOT_FOUND without another call.
+func TestPostFailuresNotCachedWhenTransient(t *testing.T) {
+	t.Parallel()
+	l, up := setup(t, loaders.Config{})
+	ctx := context.Background()
+	up.failPosts.Store(true)
+	if _, err := l.PostsBySpaceAndID.Load(ctx, loaders.PostKey{SpaceID: 11, PostID: 1})(); err == nil {
+		t.Fatal("no error from a 500")
+	}
+	up.failPosts.Store(false)
+	if _, err := l.PostsBySpaceAndID.Load(ctx, loaders.PostKey{SpaceID: 11, PostID: 1})(); err != nil {
+		t.Fatalf("second load: %v, want a fresh call that succeeds", err)
+	}
+	for range 2 {
+		if _, err := l.PostsBySpaceAndID.Load(ctx, loaders.PostKey{SpaceID: 11, PostID: 2})(); !circle.IsStatus(err, http.StatusNotFound) {
+			t.Fatalf("invisible post: %v, want NOT_FOUND", err)
+		}
+	}
+	if n := len(postCalls(up)); n != 3 {
+		t.Fatalf("%d post calls, want 3 (failed, retried, not found once)", n)
+	}
+}
+
+// Transient failures of other GETs are not remembered for the operation
+// either (dataloader skip-cache errors).
+func TestTransientGetFailuresNotCached(t *testing.T) {
+	t.Parallel()
+	var fail atomic.Bool
+	fail.Store(true)
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		if fail.Load() {
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = w.Write([]byte(`{"success":false,"message":"boom"}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"id":101,"name":"Ann"}`))
+	}))
+	t.Cleanup(srv.Close)
+	c, err := circle.New(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := loaders.New(c.Member("token"), loaders.Config{})
+	ctx := context.Background()
+	if _, err := l.ProfilesByMemberID.Load(ctx, 101)(); err == nil {
+		t.Fatal("no error from a 500")
+	}
+	fail.Store(false)
+	p, err := l.ProfilesByMemberID.Load(ctx, 101)()
+	if err != nil || p.Name != "Ann" {
+		t.Fatalf("second load: %+v %v, want a fresh call", p, err)
+	}
+	if n := calls.Load(); n != 2 {
+		t.Fatalf("%d calls, want 2", n)
+	}
+}
+
+// The safety net sends a batch whose lookups were miscounted, and says so.
+func TestPostWaitSafetyNet(t *testing.T) {
+	t.Parallel()
+	stalled := make(chan struct{}, 1)
+	l, _ := setup(t, loaders.Config{MaxPostWait: 10 * time.Millisecond, OnPostWaitExpired: func() { stalled <- struct{}{} }})
+	l.PostsBySpaceAndID.TrackLookups(1) // a lookup that never ends
+	if _, err := l.PostsBySpaceAndID.Load(context.Background(), loaders.PostKey{SpaceID: 11, PostID: 1})(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-stalled:
+	default:
+		t.Fatal("the batch went without the stall being reported")
 	}
 }

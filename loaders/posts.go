@@ -8,102 +8,269 @@ import (
 	"time"
 
 	"github.com/circle-gateway/gateway/circle"
+	"github.com/circle-gateway/gateway/internal/safe"
 )
 
-// postQueue makes posts cost one post_ids call per space per operation even
-// when their keys arrive in waves: the comment pages of several members (or
-// posts) come back at different times, each page's comments then ask for
-// their posts, and a fixed batch window would cut those into several calls
-// per space. A batch that arrives while other GETs of the operation are
-// still on their way joins a pending flush, which waits until none has been
-// for a while (quietFor; at most maxMerge in all) and then fetches all keys
-// gathered so far. Any GET counts, not only comment lists: a member's
-// comments are asked for only after its profile is answered, for one. With
-// no GET pending, or when the operation cannot ask for posts in waves (no
-// Comment.post), a batch is fetched at once, so independent lookups are not
-// slowed down.
-type postQueue struct {
-	window   time.Duration
-	maxMerge time.Duration
-	merge    bool // wait for waves at all
+// PostLoader loads posts by (space, id) at one post_ids call per space (per
+// MaxPerPage ids) for a whole operation, even when the keys arrive in
+// waves: the comment pages of several posts or members come back at
+// different times, each page's comments then ask for their posts, and a
+// batch window of any length would cut those into several calls per space
+// whenever the machine is slow enough.
+//
+// So batches are not timed, they are counted. When the operation tracks
+// its post lookups (TrackLookups), every piece of the operation that may
+// still ask for a post holds a Lookup (package graph hands one to each
+// GraphQL field whose selection can reach a post). Keys gather in a pending
+// batch, and the batch is sent the moment no Lookup is outstanding: each
+// one has either finished or is waiting for a post itself. Whatever the
+// upstream latency or the scheduling, the same operation makes the same
+// calls. Without tracking (mutations, which run their fields one by one,
+// and code outside an operation) a batch is sent at once.
+//
+// Loaded posts are kept for the operation, like a dataloader's cache;
+// transient failures (circle.Transient) are not, so asking again calls
+// Circle again.
+type PostLoader struct {
+	l       *Loaders
+	maxWait time.Duration
+	stalled func()
 
-	mu      sync.Mutex
-	pending *postFlush
+	mu       sync.Mutex
+	cache    map[PostKey]*postEntry
+	pending  *postBatch // gathering keys, not sent yet
+	tracking bool
+	// outstanding counts the Lookups that may still ask for a post.
+	outstanding int
 }
 
-// postFlush is one post_ids round: the keys gathered, then their results.
-type postFlush struct {
-	keys   map[PostKey]struct{}
-	done   chan struct{}
-	found  map[PostKey]*circle.Post
-	failed map[int64]error
+// postEntry is one key's result, final once its batch is done (batch nil
+// for primed posts).
+type postEntry struct {
+	batch *postBatch
+	post  *circle.Post
+	err   error
 }
 
-// join adds keys to the pending flush, starting one if there is none.
-func (q *postQueue) join(ctx context.Context, l *Loaders, keys []PostKey) *postFlush {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	f := q.pending
-	if f == nil {
-		f = &postFlush{keys: map[PostKey]struct{}{}, done: make(chan struct{})}
-		q.pending = f
-		go q.run(ctx, l, f)
-	}
-	for _, k := range keys {
-		f.keys[k] = struct{}{}
-	}
-	return f
+// postBatch is one round of post_ids calls.
+type postBatch struct {
+	// ctx is the first Load's: the batch runs with its deadline and
+	// cancellation, which every field of the operation shares.
+	ctx     context.Context
+	keys    []PostKey
+	entries []*postEntry
+	done    chan struct{}
+	// waiters are the Lookups that stopped counting as outstanding while
+	// they wait for this batch; they count again when it is done, before
+	// their fields go on (their answers may lead to more lookups).
+	waiters []*Lookup
+	timer   *time.Timer
 }
 
-// run waits for the operation to be quiet, then fetches f's keys. ctx is
-// the first joiner's, which every later joiner shares the request context
-// (and so the deadline and cancellation) of.
-func (q *postQueue) run(ctx context.Context, l *Loaders, f *postFlush) {
-	defer close(f.done)
-	q.waitQuiet(ctx, l)
-	q.mu.Lock()
-	q.pending = nil // later keys start a new flush
-	keys := make([]PostKey, 0, len(f.keys))
-	for k := range f.keys {
-		keys = append(keys, k)
-	}
-	q.mu.Unlock()
-	f.found, f.failed = l.fetchPosts(ctx, keys)
+// Lookup is the part of an operation that may still ask for a post, e.g.
+// one GraphQL field and what it resolves to. It counts as outstanding from
+// when it is expected (Expect) until Done, except while it waits for a post
+// batch. Lookups travel in the context (WithLookup) so that Load finds the
+// one asking.
+type Lookup struct {
+	p         *PostLoader
+	counted   bool       // guarded by p.mu
+	waitingOn *postBatch // guarded by p.mu
 }
 
-// quietFor is how long the operation must have had no GET pending
-// before a merged flush goes: the keys of the last answer reach the queue only
-// after that answer is decoded and resolved and the dataloader's own window
-// has passed, which on a loaded machine takes a few windows.
-func quietFor(window time.Duration) time.Duration { return max(4*window, 20*time.Millisecond) }
+func newPostLoader(l *Loaders, maxWait time.Duration, stalled func()) *PostLoader {
+	return &PostLoader{l: l, maxWait: maxWait, stalled: stalled, cache: map[PostKey]*postEntry{}}
+}
 
-// waitQuiet returns once no GET of the operation has been pending
-// for quietFor (or at once when none is pending now), after maxMerge, or
-// when the operation ends.
-func (q *postQueue) waitQuiet(ctx context.Context, l *Loaders) {
-	if !q.merge || l.pending.Load() == 0 {
+// TrackLookups makes batches wait for the operation's Lookups, of which
+// expected are outstanding now (the operation's root fields that may ask
+// for a post). Call it once, before the first Load, and only for
+// operations whose fields run concurrently (queries): a mutation's later
+// fields start only after its earlier ones have finished, so waiting for
+// them would never end.
+func (p *PostLoader) TrackLookups(expected int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.tracking = true
+	p.outstanding += expected
+}
+
+// Expect adds n outstanding Lookups (n < 0 removes them: a field that was
+// expected but will never run, see graph's error hook).
+func (p *PostLoader) Expect(n int) {
+	if n == 0 {
 		return
 	}
-	const tick = 500 * time.Microsecond
-	deadline := time.Now().Add(q.maxMerge)
-	var quietSince time.Time
-	t := time.NewTicker(tick)
-	defer t.Stop()
-	for time.Now().Before(deadline) {
-		switch {
-		case l.pending.Load() > 0:
-			quietSince = time.Time{}
-		case quietSince.IsZero():
-			quietSince = time.Now()
-		case time.Since(quietSince) > quietFor(q.window):
-			return
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.outstanding += n
+	p.dispatchIfIdleLocked()
+}
+
+// Begin returns a Lookup for a piece of work that was already expected.
+func (p *PostLoader) Begin() *Lookup { return &Lookup{p: p, counted: true} }
+
+// Done ends the Lookup, after expecting the children it found (the fields
+// of its result that may ask for posts in turn).
+func (lk *Lookup) Done(children int) {
+	p := lk.p
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.outstanding += children
+	if lk.counted {
+		lk.counted = false
+		p.outstanding--
+	}
+	p.dispatchIfIdleLocked()
+}
+
+type lookupKey struct{}
+
+// WithLookup returns ctx carrying lk, for Load to find.
+func WithLookup(ctx context.Context, lk *Lookup) context.Context {
+	return context.WithValue(ctx, lookupKey{}, lk)
+}
+
+// Load returns a thunk for the post with key k; the batch it joins is sent
+// when the operation has no outstanding Lookup (at once without tracking).
+func (p *PostLoader) Load(ctx context.Context, k PostKey) func() (*circle.Post, error) {
+	p.mu.Lock()
+	e, ok := p.cache[k]
+	if ok && (e.batch == nil || e.batch.finished()) {
+		p.mu.Unlock()
+		return func() (*circle.Post, error) { return e.post, e.err }
+	}
+	if !ok {
+		b := p.pending
+		if b == nil {
+			b = &postBatch{ctx: ctx, done: make(chan struct{})}
+			p.pending = b
+			if p.tracking && p.maxWait > 0 {
+				b.timer = time.AfterFunc(p.maxWait, func() { p.expire(b) })
+			}
 		}
+		e = &postEntry{batch: b}
+		b.keys = append(b.keys, k)
+		b.entries = append(b.entries, e)
+		p.cache[k] = e
+	}
+	b := e.batch
+	lk, _ := ctx.Value(lookupKey{}).(*Lookup)
+	if lk != nil && lk.p == p && lk.counted {
+		lk.counted = false
+		lk.waitingOn = b
+		p.outstanding--
+		b.waiters = append(b.waiters, lk)
+	}
+	p.dispatchIfIdleLocked()
+	p.mu.Unlock()
+	return func() (*circle.Post, error) {
 		select {
+		case <-b.done:
+			return e.post, e.err
 		case <-ctx.Done():
-			return
-		case <-t.C:
+			p.mu.Lock()
+			if lk != nil && lk.waitingOn == b {
+				lk.waitingOn = nil // gone: its field ends without waking up
+			}
+			p.mu.Unlock()
+			return nil, fmt.Errorf("posts: %w: %v", circle.ErrUnavailable, ctx.Err())
 		}
 	}
+}
+
+// Prime stores a post the operation already has (from a list), unless the
+// key is known already.
+func (p *PostLoader) Prime(k PostKey, post *circle.Post) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.cache[k]; !ok {
+		p.cache[k] = &postEntry{post: post}
+	}
+}
+
+// ClearAll forgets every post read so far (see Loaders.Invalidate).
+func (p *PostLoader) ClearAll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cache = map[PostKey]*postEntry{}
+}
+
+func (b *postBatch) finished() bool {
+	select {
+	case <-b.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// dispatchIfIdleLocked sends the pending batch when nothing that may still
+// add to it is outstanding.
+func (p *PostLoader) dispatchIfIdleLocked() {
+	if b := p.pending; b != nil && (!p.tracking || p.outstanding <= 0) {
+		p.sendLocked(b)
+	}
+}
+
+// expire sends a batch that waited maxWait for the operation's Lookups: a
+// safety net that only a miscounted Lookup can make necessary, reported
+// through the stalled hook so that it never goes unnoticed.
+func (p *PostLoader) expire(b *postBatch) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.pending != b {
+		return
+	}
+	if p.stalled != nil {
+		p.stalled()
+	}
+	p.sendLocked(b)
+}
+
+func (p *PostLoader) sendLocked(b *postBatch) {
+	p.pending = nil
+	if b.timer != nil {
+		b.timer.Stop()
+	}
+	p.l.batched("PostsBySpaceAndID", len(b.keys))
+	go p.run(b)
+}
+
+// run fetches b's keys and settles its entries and waiters.
+func (p *PostLoader) run(b *postBatch) {
+	var failed map[int64]error
+	found, err := safe.Call(func() (map[PostKey]*circle.Post, error) {
+		var f map[PostKey]*circle.Post
+		f, failed = p.l.fetchPosts(b.ctx, b.keys)
+		return f, nil
+	})
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i, k := range b.keys {
+		e := b.entries[i]
+		switch post, ok := found[k]; {
+		case err != nil:
+			e.err = fmt.Errorf("posts: %w", err)
+		case ok:
+			e.post = post
+		case failed[k.SpaceID] != nil:
+			e.err = failed[k.SpaceID]
+		default:
+			e.err = circle.NotFound("GET /spaces/{space_id}/posts", fmt.Sprintf("post %d in space %d", k.PostID, k.SpaceID))
+		}
+		if e.err != nil && circle.Transient(e.err) && p.cache[k] == e {
+			delete(p.cache, k) // asking again calls again
+		}
+	}
+	for _, lk := range b.waiters {
+		if lk.waitingOn == b {
+			lk.waitingOn = nil
+			lk.counted = true
+			p.outstanding++
+		}
+	}
+	close(b.done)
 }
 
 // fetchPosts makes one post_ids call per space (per MaxPerPage ids).

@@ -182,7 +182,11 @@ func newGraphQLServer(schema graphql.ExecutableSchema, o Options) *handler.Serve
 	srv.Use(o.Limits)
 	srv.Use(newOverlapCheck())
 	srv.AroundResponses(o.Observer.AroundResponses)
-	srv.SetErrorPresenter(graph.ErrorPresenter(o.Log, RequestID))
+	presentError := graph.ErrorPresenter(o.Log, RequestID)
+	srv.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {
+		graph.NotePostLookupError(ctx)
+		return presentError(ctx, err)
+	})
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		o.Log.ErrorContext(ctx, "panic in resolver", "panic", fmt.Sprint(p), "request_id", RequestID(ctx), "stack", string(debug.Stack()))
 		return &gqlerror.Error{Message: "internal server error", Extensions: map[string]any{"code": graph.CodeInternal, "requestId": RequestID(ctx)}}
@@ -200,8 +204,13 @@ func newGraphQLServer(schema graphql.ExecutableSchema, o Options) *handler.Serve
 			if cfg.OnBatch == nil {
 				cfg.OnBatch = o.Observer.Batch
 			}
-			cfg.MergePostWaves = graph.PostsMayArriveInWaves(oc.Doc, oc.Operation)
+			if cfg.OnPostWaitExpired == nil {
+				cfg.OnPostWaitExpired = func() {
+					o.Log.ErrorContext(ctx, "post batch sent by its safety net: a post lookup was miscounted", "request_id", RequestID(ctx), "operation", oc.OperationName)
+				}
+			}
 			l = loaders.New(o.Client.Member(member.Token).WithMemberID(member.MemberID), cfg)
+			ctx = graph.TrackPostLookups(ctx, oc, schema.Schema(), l)
 		}
 		return next(loaders.NewContext(ctx, l, err))
 	})

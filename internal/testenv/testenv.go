@@ -63,6 +63,74 @@ type Recorder struct {
 	fault    Fault
 	inFlight atomic.Int64
 	maxIn    atomic.Int64
+	gate     *Gate
+}
+
+// GateTimeout is how long a Gate holds calls that wait for more calls to
+// arrive. It only ever runs out when the gateway does not send the calls
+// it should send together: then the gate lets them go, Opened reports
+// false, and the test fails.
+const GateTimeout = 10 * time.Second
+
+// Gate holds the calls it matches until N of them are in flight at once,
+// then lets them all go. A test shows that N calls are concurrent by
+// installing a gate (SetGate) and asserting Opened: unlike a latency and a
+// timeline, the proof does not depend on how fast the machine runs.
+type Gate struct {
+	// N is how many matching calls must be in flight together.
+	N int
+	// Match selects the calls the gate holds (method, and path without
+	// the API prefix); nil matches every call.
+	Match func(method, path string) bool
+
+	mu      sync.Mutex
+	arrived int
+	open    chan struct{}
+	opened  bool
+}
+
+// Opened reports whether N matching calls were in flight at once.
+func (g *Gate) Opened() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.opened
+}
+
+// Arrived is how many matching calls reached the gate.
+func (g *Gate) Arrived() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.arrived
+}
+
+// hold blocks a matching call until the gate opens (or times out).
+func (g *Gate) hold(req *http.Request, path string) {
+	if g.Match != nil && !g.Match(req.Method, path) {
+		return
+	}
+	g.mu.Lock()
+	if g.open == nil {
+		g.open = make(chan struct{})
+	}
+	open := g.open
+	g.arrived++
+	if g.arrived == g.N {
+		g.opened = true
+		close(open)
+	}
+	g.mu.Unlock()
+	select {
+	case <-open:
+	case <-req.Context().Done():
+	case <-time.After(GateTimeout):
+	}
+}
+
+// SetGate installs g (nil removes it).
+func (r *Recorder) SetGate(g *Gate) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.gate = g
 }
 
 // NewRecorder wraps next.
@@ -89,6 +157,12 @@ func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		}
 	}
 	defer r.inFlight.Add(-1)
+	r.mu.Lock()
+	gate := r.gate
+	r.mu.Unlock()
+	if gate != nil {
+		gate.hold(req, apiPath(req.URL.Path))
+	}
 	if d := time.Duration(r.delay.Load()); d > 0 {
 		select {
 		case <-time.After(d):
@@ -115,12 +189,7 @@ func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 // list; the returned func stamps its end. A call begun before a Reset is
 // not recorded after it.
 func (r *Recorder) record(req *http.Request, start time.Time) (done func()) {
-	path := req.URL.Path
-	for _, p := range []string{"/api/headless/v1", "/api/v1/headless"} {
-		if rest, ok := strings.CutPrefix(path, p); ok {
-			path = rest
-		}
-	}
+	path := apiPath(req.URL.Path)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	gen, idx := r.gen, len(r.calls)
@@ -132,6 +201,16 @@ func (r *Recorder) record(req *http.Request, start time.Time) (done func()) {
 			r.calls[idx].End = time.Now()
 		}
 	}
+}
+
+// apiPath is path without the Member or Auth API prefix.
+func apiPath(path string) string {
+	for _, p := range []string{"/api/headless/v1", "/api/v1/headless"} {
+		if rest, ok := strings.CutPrefix(path, p); ok {
+			return rest
+		}
+	}
+	return path
 }
 
 // Calls returns the calls recorded so far, in the order they arrived; a
