@@ -29,9 +29,15 @@ func signedIn(ctx context.Context) error {
 	return err
 }
 
+// keyLoader is what get needs of a loader: the dataloaders and the post
+// loader (loaders.PostLoader, which batches by counting) alike.
+type keyLoader[K comparable, V any] interface {
+	Load(ctx context.Context, key K) dataloader.Thunk[V]
+}
+
 // get reads one record through one of the operation's loaders (posts,
 // spaces, profiles below).
-func get[K comparable, V any](ctx context.Context, loader func(*loaders.Loaders) *dataloader.Loader[K, V], key K) (V, error) {
+func get[K comparable, V any](ctx context.Context, loader func(*loaders.Loaders) keyLoader[K, V], key K) (V, error) {
 	l, err := loaders.For(ctx)
 	if err != nil {
 		var zero V
@@ -41,7 +47,7 @@ func get[K comparable, V any](ctx context.Context, loader func(*loaders.Loaders)
 }
 
 // load is get, with the record turned into its model.
-func load[K comparable, V, M any](ctx context.Context, loader func(*loaders.Loaders) *dataloader.Loader[K, V], key K, to func(V) M) (M, error) {
+func load[K comparable, V, M any](ctx context.Context, loader func(*loaders.Loaders) keyLoader[K, V], key K, to func(V) M) (M, error) {
 	v, err := get(ctx, loader, key)
 	if err != nil {
 		var zero M
@@ -51,11 +57,11 @@ func load[K comparable, V, M any](ctx context.Context, loader func(*loaders.Load
 }
 
 // The operation's loaders, for get and load.
-func posts(l *loaders.Loaders) *dataloader.Loader[loaders.PostKey, *circle.Post] {
+func posts(l *loaders.Loaders) keyLoader[loaders.PostKey, *circle.Post] {
 	return l.PostsBySpaceAndID
 }
-func spaces(l *loaders.Loaders) *dataloader.Loader[int64, *circle.Space] { return l.SpacesByID }
-func profiles(l *loaders.Loaders) *dataloader.Loader[int64, *circle.Profile] {
+func spaces(l *loaders.Loaders) keyLoader[int64, *circle.Space] { return l.SpacesByID }
+func profiles(l *loaders.Loaders) keyLoader[int64, *circle.Profile] {
 	return l.ProfilesByMemberID
 }
 

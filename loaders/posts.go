@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/graph-gophers/dataloader/v7"
+
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/internal/safe"
 )
@@ -133,7 +135,7 @@ func WithLookup(ctx context.Context, lk *Lookup) context.Context {
 
 // Load returns a thunk for the post with key k; the batch it joins is sent
 // when the operation has no outstanding Lookup (at once without tracking).
-func (p *PostLoader) Load(ctx context.Context, k PostKey) func() (*circle.Post, error) {
+func (p *PostLoader) Load(ctx context.Context, k PostKey) dataloader.Thunk[*circle.Post] {
 	p.mu.Lock()
 	e, ok := p.cache[k]
 	if ok && (e.batch == nil || e.batch.finished()) {
