@@ -26,9 +26,9 @@ const (
 	endpointRevokeRefreshToken = "/refresh_token/revoke"
 )
 
-// Identity names the member to issue tokens for. Circle wants one of the
-// three; when several are set Circle decides which one counts (SSOUserID,
-// then CommunityMemberID, then Email), so all set fields are sent as given.
+// Identity names the member to issue tokens for. Circle's request schema
+// takes exactly one of the three (a oneOf); callers set one, and the
+// fields left zero are not sent.
 type Identity struct {
 	// SSOUserID is the member's id at the community's identity provider.
 	SSOUserID string `json:"sso_user_id,omitempty"`
@@ -38,9 +38,15 @@ type Identity struct {
 	Email string `json:"email,omitempty"`
 }
 
-// IsZero reports whether no identifier is set (Circle would answer 404).
-func (id Identity) IsZero() bool {
-	return id.SSOUserID == "" && id.CommunityMemberID == 0 && id.Email == ""
+// Count is how many identifiers are set; Circle takes exactly one.
+func (id Identity) Count() int {
+	n := 0
+	for _, set := range []bool{id.SSOUserID != "", id.CommunityMemberID != 0, id.Email != ""} {
+		if set {
+			n++
+		}
+	}
+	return n
 }
 
 // authCall performs one Auth API call with the app token and decodes a 2xx

@@ -308,9 +308,9 @@ func TestAuthAPIRequestsOnRecordingUpstream(t *testing.T) {
 		{"createMemberToken by member id", sub, withServiceKey(serviceKey), createTokenMutation, map[string]any{"id": map[string]any{"memberId": "7"}},
 			doubleCall{Method: "POST", Path: "/api/v1/headless/auth_token", Body: map[string]any{"community_member_id": float64(7)}},
 			`"refreshToken":"jaebyVK59l5xxAx1D4pM8H-wYyFA6gMC12RGYZcy44w"`},
-		{"createMemberToken with every identifier (Circle picks)", sub, withServiceKey(serviceKey), createTokenMutation,
-			map[string]any{"id": map[string]any{"ssoUserId": "u-1", "memberId": "7", "email": " a@example.com "}},
-			doubleCall{Method: "POST", Path: "/api/v1/headless/auth_token", Body: map[string]any{"sso_user_id": "u-1", "community_member_id": float64(7), "email": "a@example.com"}},
+		{"createMemberToken by email, blanks left out", sub, withServiceKey(serviceKey), createTokenMutation,
+			map[string]any{"id": map[string]any{"ssoUserId": " ", "memberId": "", "email": " a@example.com "}},
+			doubleCall{Method: "POST", Path: "/api/v1/headless/auth_token", Body: map[string]any{"email": "a@example.com"}},
 			`"memberId":"7"`},
 		{"refreshAccessToken", sub, nil, refreshMutation, map[string]any{"r": "jaebyVK59l5xxAx1D4pM8H-wYyFA6gMC12RGYZcy44w"},
 			doubleCall{Method: "PATCH", Path: "/api/v1/headless/access_token/refresh", Body: map[string]any{"refresh_token": "jaebyVK59l5xxAx1D4pM8H-wYyFA6gMC12RGYZcy44w"}},
@@ -526,6 +526,12 @@ func TestCreateMemberToken(t *testing.T) {
 		{"no identifier", serviceKey, map[string]any{}, "BAD_USER_INPUT", "identity needs one of", "", 0},
 		{"blank identifiers", serviceKey, map[string]any{"ssoUserId": " ", "email": ""}, "BAD_USER_INPUT", "identity needs one of", "", 0},
 		{"bad member id", serviceKey, map[string]any{"memberId": "abc"}, "BAD_USER_INPUT", "memberId", "", 0},
+		// Circle's Auth API takes exactly one identifier (oneOf): two are
+		// refused before any call rather than left to Circle to choose from.
+		{"sso_user_id and email", serviceKey, map[string]any{"ssoUserId": "demo-user", "email": "demo@example.com"}, "BAD_USER_INPUT", "exactly one of", "", 0},
+		{"member id and email", serviceKey, map[string]any{"memberId": demo, "email": "someone-else@example.com"}, "BAD_USER_INPUT", "exactly one of", "", 0},
+		{"all three", serviceKey, map[string]any{"ssoUserId": "demo-user", "memberId": demo, "email": "demo@example.com"}, "BAD_USER_INPUT", "exactly one of", "", 0},
+		{"one and blanks", serviceKey, map[string]any{"ssoUserId": "demo-user", "memberId": " ", "email": ""}, "", "", demo, 1},
 		{"unknown member", serviceKey, map[string]any{"email": "nobody@example.com"}, "NOT_FOUND", "Community member not found", "", 1},
 	}
 	for _, tt := range tests {

@@ -60,8 +60,12 @@ func serviceKeyMatches(ctx context.Context, key string) bool {
 	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
 }
 
-// memberIdentity turns the identity argument into Circle's; empty strings
-// count as absent, and at least one identifier is required.
+// memberIdentity turns the identity argument into Circle's; blank strings
+// count as absent, and exactly one identifier is required. Circle's Auth
+// API takes one (its request schema is a oneOf), and which member several
+// would name is Circle's choice, not the caller's: a trusted server that
+// sends an email and an sso_user_id that belong to two members must hear
+// so, not get tokens for whichever Circle prefers.
 func memberIdentity(in model.MemberIdentityInput) (circle.Identity, error) {
 	var id circle.Identity
 	if in.SsoUserID != nil && strings.TrimSpace(*in.SsoUserID) != "" {
@@ -77,10 +81,14 @@ func memberIdentity(in model.MemberIdentityInput) (circle.Identity, error) {
 	if in.Email != nil {
 		id.Email = strings.TrimSpace(*in.Email)
 	}
-	if id.IsZero() {
+	switch id.Count() {
+	case 0:
 		return circle.Identity{}, badInput("identity needs one of ssoUserId, memberId or email")
+	case 1:
+		return id, nil
+	default:
+		return circle.Identity{}, badInput("identity takes exactly one of ssoUserId, memberId or email, not several")
 	}
-	return id, nil
 }
 
 // checkRefreshToken refuses refresh token arguments that cannot be Circle's

@@ -1447,7 +1447,7 @@ type AccessTokenPayload {
   accessTokenExpiresAt: DateTime!
 }
 
-"Exactly one identifier. Preference when several are sent is Circle's: ssoUserId, then memberId, then email."
+"Exactly one identifier, as Circle's Auth API takes. Blank strings count as absent; several are refused with BAD_USER_INPUT before Circle is called."
 input MemberIdentityInput {
   "Your identity provider's user id, as stored in Circle (sso_user_id)."
   ssoUserId: String
