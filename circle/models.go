@@ -175,6 +175,9 @@ type Author struct {
 	Headline          string  `json:"headline"`
 	AvatarURL         *string `json:"avatar_url"`
 	Roles             *Roles  `json:"roles,omitempty"`
+	// MemberTags is nil when Circle left the tags out of the embed (then
+	// they come from the profile), empty when the member has none.
+	MemberTags []MemberTag `json:"member_tags,omitempty"`
 }
 
 // PostBody is the HTML body of a post or comment.
@@ -262,6 +265,8 @@ type Comment struct {
 
 // Profile is a member's public profile (GET
 // /community_members/{id}/public_profile). ID is the community member id.
+// Circle's public profile also carries the member's email; the gateway
+// decodes it nowhere, so that it cannot reach another member by mistake.
 type Profile struct {
 	ID             int64   `json:"id"`
 	Name           string  `json:"name"`
@@ -273,34 +278,49 @@ type Profile struct {
 	CommentsCount  int     `json:"comments_count"`
 	SpacesCount    int     `json:"spaces_count"`
 	Roles          Roles   `json:"roles"`
+	// CanReceiveDM is whether the member whose token fetched the profile
+	// may send this member a direct message.
+	CanReceiveDM     *bool        `json:"can_receive_dm_from_current_member"`
+	MessagingEnabled *bool        `json:"messaging_enabled"`
+	ProfileInfo      *ProfileInfo `json:"profile_info"`
+	MemberTags       []MemberTag  `json:"member_tags"`
 }
 
 // CurrentMember is the signed-in member (GET /community_member). ID is the
-// community member id, UserID the user id.
+// community member id, UserID the user id. Email is the member's own
+// address: the one source the gateway shows an email from.
 type CurrentMember struct {
-	ID            int64   `json:"id"`
-	UserID        int64   `json:"user_id"`
-	PublicUID     string  `json:"public_uid,omitempty"`
-	Name          string  `json:"name"`
-	Email         string  `json:"email,omitempty"`
-	Headline      string  `json:"headline"`
-	Bio           string  `json:"bio"`
-	AvatarURL     *string `json:"avatar_url"`
-	PostsCount    int     `json:"posts_count"`
-	CommentsCount int     `json:"comments_count"`
-	SpacesCount   int     `json:"spaces_count"`
-	Active        bool    `json:"active"`
-	Roles         Roles   `json:"roles"`
+	ID             int64          `json:"id"`
+	UserID         int64          `json:"user_id"`
+	PublicUID      string         `json:"public_uid,omitempty"`
+	Name           string         `json:"name"`
+	Email          string         `json:"email,omitempty"`
+	Headline       string         `json:"headline"`
+	Bio            string         `json:"bio"`
+	AvatarURL      *string        `json:"avatar_url"`
+	LargeAvatarURL *string        `json:"large_avatar_url"`
+	PostsCount     int            `json:"posts_count"`
+	CommentsCount  int            `json:"comments_count"`
+	SpacesCount    int            `json:"spaces_count"`
+	BookmarksCount int            `json:"bookmarks_count"`
+	Active         bool           `json:"active"`
+	Roles          Roles          `json:"roles"`
+	ProfileInfo    *ProfileInfo   `json:"profile_info"`
+	MemberTags     []MemberTag    `json:"member_tags"`
+	Features       MemberFeatures `json:"features"`
 }
 
 // CommunityMember is one record of the member directory (GET
-// /community_members): Circle's basic_community_member.
+// /community_members): Circle's basic_community_member. Circle sends each
+// member's email here too; it is not decoded (see Profile).
 type CommunityMember struct {
-	CommunityMemberID int64   `json:"community_member_id"`
-	Name              string  `json:"name"`
-	Headline          string  `json:"headline"`
-	AvatarURL         *string `json:"avatar_url"`
-	Email             string  `json:"email,omitempty"`
+	CommunityMemberID int64       `json:"community_member_id"`
+	Name              string      `json:"name"`
+	Headline          string      `json:"headline"`
+	AvatarURL         *string     `json:"avatar_url"`
+	MemberTags        []MemberTag `json:"member_tags"`
+	CanReceiveDM      *bool       `json:"can_receive_dm_from_current_member"`
+	MessagingEnabled  *bool       `json:"messaging_enabled"`
 }
 
 // EventAttendee is one RSVP of an event (GET /events/{id}/event_attendees).

@@ -43,6 +43,48 @@ func (r *memberResolver) IsAdmin(ctx context.Context, obj *model.Member) (bool, 
 	return fromProfile(ctx, obj, obj.KnownIsAdmin, func(p *model.Member) (bool, bool) { return p.KnownIsAdmin() })
 }
 
+// IsModerator is the resolver for the isModerator field.
+func (r *memberResolver) IsModerator(ctx context.Context, obj *model.Member) (bool, error) {
+	return fromProfile(ctx, obj, obj.KnownIsModerator, func(p *model.Member) (bool, bool) { return p.KnownIsModerator() })
+}
+
+// LargeAvatarURL is the resolver for the largeAvatarUrl field.
+func (r *memberResolver) LargeAvatarURL(ctx context.Context, obj *model.Member) (*string, error) {
+	return fromProfile(ctx, obj, obj.KnownLargeAvatarURL, func(p *model.Member) (*string, bool) { return p.KnownLargeAvatarURL() })
+}
+
+// ProfileInfo is the resolver for the profileInfo field.
+func (r *memberResolver) ProfileInfo(ctx context.Context, obj *model.Member) (*model.MemberProfileInfo, error) {
+	return fromProfile(ctx, obj, obj.KnownProfileInfo, func(p *model.Member) (*model.MemberProfileInfo, bool) { return p.KnownProfileInfo() })
+}
+
+// Tags is the resolver for the tags field.
+func (r *memberResolver) Tags(ctx context.Context, obj *model.Member) ([]*model.MemberTag, error) {
+	return fromProfile(ctx, obj, obj.KnownTags, func(p *model.Member) ([]*model.MemberTag, bool) { return p.KnownTags() })
+}
+
+// MessagingEnabled is the resolver for the messagingEnabled field.
+func (r *memberResolver) MessagingEnabled(ctx context.Context, obj *model.Member) (*bool, error) {
+	return fromProfile(ctx, obj, obj.KnownMessagingEnabled, func(p *model.Member) (*bool, bool) { return p.KnownMessagingEnabled() })
+}
+
+// CanReceiveDirectMessage is the resolver for the canReceiveDirectMessage field.
+func (r *memberResolver) CanReceiveDirectMessage(ctx context.Context, obj *model.Member) (*bool, error) {
+	return fromProfile(ctx, obj, obj.KnownCanReceiveDM, func(p *model.Member) (*bool, bool) { return p.KnownCanReceiveDM() })
+}
+
+// SpacesCount is the resolver for the spacesCount field.
+func (r *memberResolver) SpacesCount(ctx context.Context, obj *model.Member) (*int, error) {
+	return fromProfile(ctx, obj, obj.KnownSpacesCount, func(p *model.Member) (*int, bool) { return p.KnownSpacesCount() })
+}
+
+// Spaces is the resolver for the spaces field.
+func (r *memberResolver) Spaces(ctx context.Context, obj *model.Member, first *int, after *string) (*model.SpaceConnection, error) {
+	return list(ctx, first, after, spaceConnection, func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[circle.Space], error) {
+		return api.MemberSpaces(ctx, obj.CircleID(), p)
+	})
+}
+
 // Posts is the resolver for the posts field.
 func (r *memberResolver) Posts(ctx context.Context, obj *model.Member, first *int, after *string) (*model.PostConnection, error) {
 	return list(ctx, first, after, postConnection, func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[circle.Post], error) {
@@ -67,7 +109,7 @@ func (r *queryResolver) Member(ctx context.Context, id string) (*model.Member, e
 }
 
 // Members is the resolver for the members field.
-func (r *queryResolver) Members(ctx context.Context, first *int, after *string, search *string, spaceID *string) (*model.MemberConnection, error) {
+func (r *queryResolver) Members(ctx context.Context, first *int, after *string, search *string, spaceID *string, sort *model.MemberSort) (*model.MemberConnection, error) {
 	var space int64
 	if spaceID != nil {
 		var err error
@@ -78,8 +120,13 @@ func (r *queryResolver) Members(ctx context.Context, first *int, after *string, 
 	if search != nil && len(*search) > 200 {
 		return nil, badInput("search must be at most 200 characters")
 	}
+	order, err := memberSort(sort)
+	if err != nil {
+		return nil, err
+	}
 	return list(ctx, first, after, memberConnection(model.MemberFromDirectory), func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[circle.CommunityMember], error) {
 		p.SpaceID = space
+		p.Sort = order
 		if search != nil {
 			p.SearchText = *search
 		}

@@ -237,9 +237,17 @@ var (
 		"Query.me": true, "Query.space": true, "Query.post": true, "Query.member": true,
 		"Comment.post": true, "Comment.parent": true,
 	}
-	// profileFields need the member's public profile; the member costs one
-	// call however many of them are selected.
-	profileFields = map[string]bool{"Member.bio": true, "Member.postsCount": true, "Member.commentsCount": true}
+	// profileFields need the member's public profile wherever the member
+	// came from but the profile (or me); the member costs one call however
+	// many of them are selected. Member.email never costs one: it is known
+	// for the signed-in member and null for everyone else. isAdmin and
+	// isModerator are not here: authors embed their roles.
+	profileFields = map[string]bool{
+		"Member.bio": true, "Member.postsCount": true, "Member.commentsCount": true,
+		"Member.largeAvatarUrl": true,
+		"Member.profileInfo": true, "Member.tags": true, "Member.messagingEnabled": true,
+		"Member.canReceiveDirectMessage": true, "Member.spacesCount": true,
+	}
 	// spaceDetailFields need the full space record.
 	spaceDetailFields = map[string]bool{"Space.url": true, "Space.isPrivate": true, "Space.isMember": true}
 )

@@ -423,6 +423,7 @@ func TestConformance(t *testing.T) {
 	// Cases run in order on one sandbox (some issue and revoke tokens), so
 	// they are not parallel.
 	cases := append(memberCases(f), writeConfCases(f)...)
+	cases = append(cases, accountConfCases(f)...)
 	for _, tc := range append(cases, authCases(f)...) {
 		doc := memberDoc
 		if strings.HasPrefix(tc.path, authPrefix) {

@@ -160,9 +160,9 @@ func (s *Sandbox) members(w http.ResponseWriter, r *http.Request, viewer int64) 
 	answer(w, page, err)
 }
 
-func (s *Sandbox) publicProfile(w http.ResponseWriter, r *http.Request, _ int64) {
+func (s *Sandbox) publicProfile(w http.ResponseWriter, r *http.Request, viewer int64) {
 	byID(w, r, "community_member_id", "community_member", func(memberID int64) (any, error) {
-		return s.store.profile(memberID)
+		return s.store.profile(viewer, memberID)
 	})
 }
 

@@ -443,14 +443,14 @@ type memberQuery struct {
 }
 
 // membersList is GET /community_members.
-func (st *store) membersList(viewer int64, q memberQuery) (circle.Page[circle.CommunityMember], error) {
+func (st *store) membersList(viewer int64, q memberQuery) (circle.Page[wireDirectoryMember], error) {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
 	var in map[int64]int64
 	if q.spaceID != "" {
 		sp, err := st.visibleSpaceLocked(q.spaceID, viewer)
 		if err != nil {
-			return circle.Page[circle.CommunityMember]{}, err
+			return circle.Page[wireDirectoryMember]{}, err
 		}
 		in = sp.members
 	}
@@ -459,6 +459,9 @@ func (st *store) membersList(viewer int64, q memberQuery) (circle.Page[circle.Co
 	for _, id := range st.memberOrder {
 		m := st.members[id]
 		if _, ok := in[id]; in != nil && !ok {
+			continue
+		}
+		if m.profile.deactivated || (m.profile.hiddenFromDirectory && m.id != viewer) {
 			continue
 		}
 		if needle != "" && !strings.Contains(strings.ToLower(m.name), needle) {
@@ -474,27 +477,27 @@ func (st *store) membersList(viewer int64, q memberQuery) (circle.Page[circle.Co
 	case "latest":
 		slices.Reverse(ms)
 	}
-	page := listPage(ms, q.page, func(m *member) circle.CommunityMember { return st.directoryEntryLocked(m.id) })
+	page := listPage(ms, q.page, func(m *member) wireDirectoryMember { return st.directoryEntryLocked(viewer, m.id) })
 	page.PageCount = len(page.Records)
 	return page, nil
 }
 
-// profile is GET /community_members/{id}/public_profile.
-func (st *store) profile(memberID int64) (circle.Profile, error) {
+// profile is GET /community_members/{id}/public_profile, as viewer sees it.
+func (st *store) profile(viewer, memberID int64) (wirePublicProfile, error) {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	if _, ok := st.members[memberID]; !ok {
-		return circle.Profile{}, notFound("community_member")
+	if m, ok := st.members[memberID]; !ok || m.profile.deactivated {
+		return wirePublicProfile{}, notFound("community_member")
 	}
-	return st.profileLocked(memberID), nil
+	return st.profileLocked(viewer, memberID), nil
 }
 
 // currentMember is GET /community_member.
-func (st *store) currentMember(viewer int64) (circle.CurrentMember, error) {
+func (st *store) currentMember(viewer int64) (wireCurrentMember, error) {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	if _, ok := st.members[viewer]; !ok { // removed since its token was checked
-		return circle.CurrentMember{}, notFound("community_member")
+	if m, ok := st.members[viewer]; !ok || m.profile.deactivated { // gone since its token was checked
+		return wireCurrentMember{}, notFound("community_member")
 	}
 	return st.currentMemberLocked(viewer), nil
 }

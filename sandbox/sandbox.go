@@ -36,7 +36,9 @@ type Sandbox struct {
 	appToken string
 	store    *store
 	// live carries state changes to the sandbox's real-time cable.
-	live    liveHub
+	live liveHub
+	// uploads holds the direct uploads and their files.
+	uploads *uploadStore
 	demoID  int64
 	handler http.Handler
 }
@@ -54,6 +56,7 @@ func New(opts Options) *Sandbox {
 	if s.appToken == "" {
 		s.appToken = randomToken()
 	}
+	s.uploads = newUploadStore(s.secret, s.now)
 	s.demoID = seed(s.store, s.now())
 	s.handler = s.routes()
 	return s
@@ -100,6 +103,8 @@ func (s *Sandbox) routes() http.Handler {
 	member(get, "/community_members/{community_member_id}/public_profile", s.publicProfile)
 	member(get, "/community_members/{community_member_id}/posts", s.memberPosts)
 	member(get, "/community_members/{community_member_id}/comments", s.memberComments)
+	s.accountRoutes(member)
+	s.uploadRoutes(member, mux)
 	for path, m := range endpoints {
 		mux.Handle(memberPrefix+path, m)
 	}

@@ -67,6 +67,7 @@ func seed(st *store, now time.Time) int64 {
 		spaceMember: map[int64][]int64{},
 	}
 	sd.members()
+	sd.seedProfiles()
 	sd.spaces()
 	posts := sd.posts()
 	sd.comments(posts)

@@ -31,6 +31,9 @@ type member struct {
 	admin     bool
 	moderator bool
 	createdAt time.Time
+	// profile is the rest of what the member says about themselves, and
+	// the state of their account (members.go).
+	profile memberProfile
 }
 
 type space struct {
@@ -323,7 +326,7 @@ func (st *store) memberByEmail(email string) (member, bool) {
 func (st *store) memberByID(id int64) (member, bool) {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	if m, ok := st.members[id]; ok {
+	if m, ok := st.members[id]; ok && !m.profile.deactivated {
 		return *m, true
 	}
 	return member{}, false
@@ -335,7 +338,7 @@ func (st *store) findMember(match func(*member) bool) (member, bool) {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
 	for _, id := range st.memberOrder {
-		if m := st.members[id]; match(m) {
+		if m := st.members[id]; !m.profile.deactivated && match(m) {
 			return *m, true
 		}
 	}

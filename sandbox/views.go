@@ -109,57 +109,6 @@ func (st *store) countsLocked(memberID int64) (posts, comments, spaces int) {
 	return posts, comments, spaces
 }
 
-// currentMemberLocked is GET /community_member for the token's owner.
-func (st *store) currentMemberLocked(memberID int64) circle.CurrentMember {
-	m := st.members[memberID]
-	posts, comments, spaces := st.countsLocked(memberID)
-	return circle.CurrentMember{
-		ID:            m.id,
-		UserID:        m.userID,
-		PublicUID:     m.publicUID,
-		Name:          m.name,
-		Email:         m.email,
-		Headline:      m.headline,
-		Bio:           m.bio,
-		AvatarURL:     cloneStr(m.avatarURL),
-		PostsCount:    posts,
-		CommentsCount: comments,
-		SpacesCount:   spaces,
-		Active:        true,
-		Roles:         roles(m),
-	}
-}
-
-// profileLocked is a member's public profile.
-func (st *store) profileLocked(memberID int64) circle.Profile {
-	m := st.members[memberID]
-	posts, comments, spaces := st.countsLocked(memberID)
-	return circle.Profile{
-		ID:             m.id,
-		Name:           m.name,
-		Headline:       m.headline,
-		Bio:            m.bio,
-		AvatarURL:      cloneStr(m.avatarURL),
-		LargeAvatarURL: cloneStr(m.avatarURL),
-		PostsCount:     posts,
-		CommentsCount:  comments,
-		SpacesCount:    spaces,
-		Roles:          roles(m),
-	}
-}
-
-// directoryEntryLocked is a record of GET /community_members.
-func (st *store) directoryEntryLocked(memberID int64) circle.CommunityMember {
-	m := st.members[memberID]
-	return circle.CommunityMember{
-		CommunityMemberID: m.id,
-		Name:              m.name,
-		Headline:          m.headline,
-		AvatarURL:         cloneStr(m.avatarURL),
-		Email:             m.email,
-	}
-}
-
 // wirePost is a post as Circle writes it. Event posts always carry
 // rsvp_status (null when the viewer has not answered) and rsvped_event,
 // which circle.Post leaves out when unset; other posts carry neither.

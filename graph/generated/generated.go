@@ -130,16 +130,25 @@ type ComplexityRoot struct {
 	}
 
 	Member struct {
-		AvatarURL     func(childComplexity int) int
-		Bio           func(childComplexity int) int
-		Comments      func(childComplexity int, first *int, after *string) int
-		CommentsCount func(childComplexity int) int
-		Headline      func(childComplexity int) int
-		ID            func(childComplexity int) int
-		IsAdmin       func(childComplexity int) int
-		Name          func(childComplexity int) int
-		Posts         func(childComplexity int, first *int, after *string) int
-		PostsCount    func(childComplexity int) int
+		AvatarURL               func(childComplexity int) int
+		Bio                     func(childComplexity int) int
+		CanReceiveDirectMessage func(childComplexity int) int
+		Comments                func(childComplexity int, first *int, after *string) int
+		CommentsCount           func(childComplexity int) int
+		Email                   func(childComplexity int) int
+		Headline                func(childComplexity int) int
+		ID                      func(childComplexity int) int
+		IsAdmin                 func(childComplexity int) int
+		IsModerator             func(childComplexity int) int
+		LargeAvatarURL          func(childComplexity int) int
+		MessagingEnabled        func(childComplexity int) int
+		Name                    func(childComplexity int) int
+		Posts                   func(childComplexity int, first *int, after *string) int
+		PostsCount              func(childComplexity int) int
+		ProfileInfo             func(childComplexity int) int
+		Spaces                  func(childComplexity int, first *int, after *string) int
+		SpacesCount             func(childComplexity int) int
+		Tags                    func(childComplexity int) int
 	}
 
 	MemberConnection struct {
@@ -152,6 +161,29 @@ type ComplexityRoot struct {
 	MemberEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	MemberProfileInfo struct {
+		FacebookURL  func(childComplexity int) int
+		InstagramURL func(childComplexity int) int
+		LinkedinURL  func(childComplexity int) int
+		Location     func(childComplexity int) int
+		TwitterURL   func(childComplexity int) int
+		Website      func(childComplexity int) int
+	}
+
+	MemberTag struct {
+		Color               func(childComplexity int) int
+		CustomEmojiDarkURL  func(childComplexity int) int
+		CustomEmojiURL      func(childComplexity int) int
+		DisplayFormat       func(childComplexity int) int
+		DisplayLocations    func(childComplexity int) int
+		Emoji               func(childComplexity int) int
+		ID                  func(childComplexity int) int
+		IsBackgroundEnabled func(childComplexity int) int
+		IsPublic            func(childComplexity int) int
+		Name                func(childComplexity int) int
+		TextColor           func(childComplexity int) int
 	}
 
 	Mutation struct {
@@ -226,7 +258,7 @@ type ComplexityRoot struct {
 		HomeFeed func(childComplexity int, first *int, after *string, sort *model.PostSort) int
 		Me       func(childComplexity int) int
 		Member   func(childComplexity int, id string) int
-		Members  func(childComplexity int, first *int, after *string, search *string, spaceID *string) int
+		Members  func(childComplexity int, first *int, after *string, search *string, spaceID *string, sort *model.MemberSort) int
 		Post     func(childComplexity int, spaceID string, id string) int
 		Space    func(childComplexity int, id *string, slug *string) int
 		Spaces   func(childComplexity int) int
@@ -241,6 +273,18 @@ type ComplexityRoot struct {
 		Posts     func(childComplexity int, first *int, after *string, sort *model.PostSort) int
 		Slug      func(childComplexity int) int
 		URL       func(childComplexity int) int
+	}
+
+	SpaceConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SpaceEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	SpacePayload struct {
@@ -274,6 +318,15 @@ type MemberResolver interface {
 	PostsCount(ctx context.Context, obj *model.Member) (*int, error)
 	CommentsCount(ctx context.Context, obj *model.Member) (*int, error)
 	IsAdmin(ctx context.Context, obj *model.Member) (bool, error)
+	IsModerator(ctx context.Context, obj *model.Member) (bool, error)
+	LargeAvatarURL(ctx context.Context, obj *model.Member) (*string, error)
+	ProfileInfo(ctx context.Context, obj *model.Member) (*model.MemberProfileInfo, error)
+	Tags(ctx context.Context, obj *model.Member) ([]*model.MemberTag, error)
+	MessagingEnabled(ctx context.Context, obj *model.Member) (*bool, error)
+	CanReceiveDirectMessage(ctx context.Context, obj *model.Member) (*bool, error)
+	SpacesCount(ctx context.Context, obj *model.Member) (*int, error)
+
+	Spaces(ctx context.Context, obj *model.Member, first *int, after *string) (*model.SpaceConnection, error)
 	Posts(ctx context.Context, obj *model.Member, first *int, after *string) (*model.PostConnection, error)
 	Comments(ctx context.Context, obj *model.Member, first *int, after *string) (*model.CommentConnection, error)
 }
@@ -307,7 +360,7 @@ type QueryResolver interface {
 	Me(ctx context.Context) (*model.Member, error)
 	Events(ctx context.Context, first *int, after *string, pastEvents *bool) (*model.PostConnection, error)
 	Member(ctx context.Context, id string) (*model.Member, error)
-	Members(ctx context.Context, first *int, after *string, search *string, spaceID *string) (*model.MemberConnection, error)
+	Members(ctx context.Context, first *int, after *string, search *string, spaceID *string, sort *model.MemberSort) (*model.MemberConnection, error)
 	Post(ctx context.Context, spaceID string, id string) (*model.Post, error)
 	HomeFeed(ctx context.Context, first *int, after *string, sort *model.PostSort) (*model.PostConnection, error)
 	Spaces(ctx context.Context) ([]*model.Space, error)
@@ -678,6 +731,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Member.Bio(childComplexity), true
+	case "Member.canReceiveDirectMessage":
+		if e.ComplexityRoot.Member.CanReceiveDirectMessage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Member.CanReceiveDirectMessage(childComplexity), true
 	case "Member.comments":
 		if e.ComplexityRoot.Member.Comments == nil {
 			break
@@ -695,6 +754,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Member.CommentsCount(childComplexity), true
+	case "Member.email":
+		if e.ComplexityRoot.Member.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Member.Email(childComplexity), true
 	case "Member.headline":
 		if e.ComplexityRoot.Member.Headline == nil {
 			break
@@ -713,6 +778,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Member.IsAdmin(childComplexity), true
+	case "Member.isModerator":
+		if e.ComplexityRoot.Member.IsModerator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Member.IsModerator(childComplexity), true
+	case "Member.largeAvatarUrl":
+		if e.ComplexityRoot.Member.LargeAvatarURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Member.LargeAvatarURL(childComplexity), true
+	case "Member.messagingEnabled":
+		if e.ComplexityRoot.Member.MessagingEnabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Member.MessagingEnabled(childComplexity), true
 	case "Member.name":
 		if e.ComplexityRoot.Member.Name == nil {
 			break
@@ -736,6 +819,35 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Member.PostsCount(childComplexity), true
+	case "Member.profileInfo":
+		if e.ComplexityRoot.Member.ProfileInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Member.ProfileInfo(childComplexity), true
+	case "Member.spaces":
+		if e.ComplexityRoot.Member.Spaces == nil {
+			break
+		}
+
+		args, err := ec.field_Member_spaces_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Member.Spaces(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Member.spacesCount":
+		if e.ComplexityRoot.Member.SpacesCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Member.SpacesCount(childComplexity), true
+	case "Member.tags":
+		if e.ComplexityRoot.Member.Tags == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Member.Tags(childComplexity), true
 
 	case "MemberConnection.edges":
 		if e.ComplexityRoot.MemberConnection.Edges == nil {
@@ -774,6 +886,110 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MemberEdge.Node(childComplexity), true
+
+	case "MemberProfileInfo.facebookUrl":
+		if e.ComplexityRoot.MemberProfileInfo.FacebookURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberProfileInfo.FacebookURL(childComplexity), true
+	case "MemberProfileInfo.instagramUrl":
+		if e.ComplexityRoot.MemberProfileInfo.InstagramURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberProfileInfo.InstagramURL(childComplexity), true
+	case "MemberProfileInfo.linkedinUrl":
+		if e.ComplexityRoot.MemberProfileInfo.LinkedinURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberProfileInfo.LinkedinURL(childComplexity), true
+	case "MemberProfileInfo.location":
+		if e.ComplexityRoot.MemberProfileInfo.Location == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberProfileInfo.Location(childComplexity), true
+	case "MemberProfileInfo.twitterUrl":
+		if e.ComplexityRoot.MemberProfileInfo.TwitterURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberProfileInfo.TwitterURL(childComplexity), true
+	case "MemberProfileInfo.website":
+		if e.ComplexityRoot.MemberProfileInfo.Website == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberProfileInfo.Website(childComplexity), true
+
+	case "MemberTag.color":
+		if e.ComplexityRoot.MemberTag.Color == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberTag.Color(childComplexity), true
+	case "MemberTag.customEmojiDarkUrl":
+		if e.ComplexityRoot.MemberTag.CustomEmojiDarkURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberTag.CustomEmojiDarkURL(childComplexity), true
+	case "MemberTag.customEmojiUrl":
+		if e.ComplexityRoot.MemberTag.CustomEmojiURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberTag.CustomEmojiURL(childComplexity), true
+	case "MemberTag.displayFormat":
+		if e.ComplexityRoot.MemberTag.DisplayFormat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberTag.DisplayFormat(childComplexity), true
+	case "MemberTag.displayLocations":
+		if e.ComplexityRoot.MemberTag.DisplayLocations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberTag.DisplayLocations(childComplexity), true
+	case "MemberTag.emoji":
+		if e.ComplexityRoot.MemberTag.Emoji == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberTag.Emoji(childComplexity), true
+	case "MemberTag.id":
+		if e.ComplexityRoot.MemberTag.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberTag.ID(childComplexity), true
+	case "MemberTag.isBackgroundEnabled":
+		if e.ComplexityRoot.MemberTag.IsBackgroundEnabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberTag.IsBackgroundEnabled(childComplexity), true
+	case "MemberTag.isPublic":
+		if e.ComplexityRoot.MemberTag.IsPublic == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberTag.IsPublic(childComplexity), true
+	case "MemberTag.name":
+		if e.ComplexityRoot.MemberTag.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberTag.Name(childComplexity), true
+	case "MemberTag.textColor":
+		if e.ComplexityRoot.MemberTag.TextColor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberTag.TextColor(childComplexity), true
 
 	case "Mutation.cancelRsvp":
 		if e.ComplexityRoot.Mutation.CancelRsvp == nil {
@@ -1225,7 +1441,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Members(childComplexity, args["first"].(*int), args["after"].(*string), args["search"].(*string), args["spaceId"].(*string)), true
+		return e.ComplexityRoot.Query.Members(childComplexity, args["first"].(*int), args["after"].(*string), args["search"].(*string), args["spaceId"].(*string), args["sort"].(*model.MemberSort)), true
 	case "Query.post":
 		if e.ComplexityRoot.Query.Post == nil {
 			break
@@ -1308,6 +1524,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Space.URL(childComplexity), true
+
+	case "SpaceConnection.edges":
+		if e.ComplexityRoot.SpaceConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceConnection.Edges(childComplexity), true
+	case "SpaceConnection.nodes":
+		if e.ComplexityRoot.SpaceConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceConnection.Nodes(childComplexity), true
+	case "SpaceConnection.pageInfo":
+		if e.ComplexityRoot.SpaceConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceConnection.PageInfo(childComplexity), true
+	case "SpaceConnection.totalCount":
+		if e.ComplexityRoot.SpaceConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceConnection.TotalCount(childComplexity), true
+
+	case "SpaceEdge.cursor":
+		if e.ComplexityRoot.SpaceEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceEdge.Cursor(childComplexity), true
+	case "SpaceEdge.node":
+		if e.ComplexityRoot.SpaceEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceEdge.Node(childComplexity), true
 
 	case "SpacePayload.space":
 		if e.ComplexityRoot.SpacePayload.Space == nil {
@@ -1680,10 +1934,104 @@ type Member {
   commentsCount: Int
   "True for community admins."
   isAdmin: Boolean!
+  "True for community moderators."
+  isModerator: Boolean!
+  "A larger rendition of the avatar, for profile pages (from the profile); null when the member has none."
+  largeAvatarUrl: String
+  "Where the member is and where else to find them (from the profile)."
+  profileInfo: MemberProfileInfo!
+  "The member's tags (e.g. \"Staff\", \"Mentor\") in Circle's order."
+  tags: [MemberTag!]!
+  "True when the member has direct messages turned on; null when Circle does not say."
+  messagingEnabled: Boolean
+  "True when the signed-in member may send this member a direct message; null when Circle does not say."
+  canReceiveDirectMessage: Boolean
+  "Number of spaces the member belongs to (from the profile)."
+  spacesCount: Int
+  """
+  The member's email address. Only ` + "`" + `me` + "`" + ` has it: for every other member it is
+  null, without a fetch, even where Circle would send it, so that no screen
+  shows one member another's address.
+  """
+  email: String
+  "Spaces the member belongs to, as far as the signed-in member may see them."
+  spaces("Page size, 0 to 100." first: Int = 20, "Cursor after which the page starts." after: String): SpaceConnection!
   "Posts the member wrote, newest first."
   posts("Page size, 0 to 100." first: Int = 20, "Cursor after which the page starts." after: String): PostConnection!
   "Comments the member wrote, newest first."
   comments("Page size, 0 to 100." first: Int = 20, "Cursor after which the page starts." after: String): CommentConnection!
+}
+
+"Where a member is and where else to find them. Blank entries are null."
+type MemberProfileInfo {
+  "Where the member lives or works, as they wrote it."
+  location: String
+  "The member's website."
+  website: String
+  "Link to the member's Twitter / X profile."
+  twitterUrl: String
+  "Link to the member's Facebook profile."
+  facebookUrl: String
+  "Link to the member's Instagram profile."
+  instagramUrl: String
+  "Link to the member's LinkedIn profile."
+  linkedinUrl: String
+}
+
+"A tag the community gives members (a badge beside their name)."
+type MemberTag {
+  "Circle's member tag id."
+  id: ID!
+  "The tag's text."
+  name: String!
+  "Background colour, e.g. \"#FF0000\"."
+  color: String
+  "Text colour, e.g. \"#FFFFFF\"."
+  textColor: String
+  "Emoji shown with (or instead of) the name."
+  emoji: String
+  "URL of a custom emoji image, for light backgrounds."
+  customEmojiUrl: String
+  "URL of a custom emoji image, for dark backgrounds."
+  customEmojiDarkUrl: String
+  "How Circle draws it, e.g. \"tag\" or \"emoji\"."
+  displayFormat: String
+  "Where Circle shows it, e.g. \"profile\", \"post_comment\", \"member_directory\"."
+  displayLocations: [String!]!
+  "True when every member may see the tag."
+  isPublic: Boolean!
+  "True when the tag is drawn with its background colour."
+  isBackgroundEnabled: Boolean!
+}
+
+"How a list of members is ordered."
+enum MemberSort {
+  "By name, A to Z."
+  ALPHABETICAL
+  "Longest-standing members first."
+  OLDEST
+  "Newest members first."
+  LATEST
+}
+
+"A page of spaces."
+type SpaceConnection {
+  "The spaces of this page with their cursors."
+  edges: [SpaceEdge!]!
+  "The spaces of this page."
+  nodes: [Space!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "Number of spaces in the whole list."
+  totalCount: Int
+}
+
+"A space and its cursor."
+type SpaceEdge {
+  "Opaque cursor of this space."
+  cursor: String!
+  "The space."
+  node: Space!
 }
 
 "A page of members."
@@ -1719,6 +2067,8 @@ extend type Query {
     search: String
     "Only members of this space."
     spaceId: ID
+    "Order of the list; Circle's default (join order) when omitted."
+    sort: MemberSort
   ): MemberConnection!
 }
 `, BuiltIn: false},
@@ -2168,6 +2518,24 @@ func (ec *executionContext) childFields_Member(ctx context.Context, field graphq
 		return ec.fieldContext_Member_commentsCount(ctx, field)
 	case "isAdmin":
 		return ec.fieldContext_Member_isAdmin(ctx, field)
+	case "isModerator":
+		return ec.fieldContext_Member_isModerator(ctx, field)
+	case "largeAvatarUrl":
+		return ec.fieldContext_Member_largeAvatarUrl(ctx, field)
+	case "profileInfo":
+		return ec.fieldContext_Member_profileInfo(ctx, field)
+	case "tags":
+		return ec.fieldContext_Member_tags(ctx, field)
+	case "messagingEnabled":
+		return ec.fieldContext_Member_messagingEnabled(ctx, field)
+	case "canReceiveDirectMessage":
+		return ec.fieldContext_Member_canReceiveDirectMessage(ctx, field)
+	case "spacesCount":
+		return ec.fieldContext_Member_spacesCount(ctx, field)
+	case "email":
+		return ec.fieldContext_Member_email(ctx, field)
+	case "spaces":
+		return ec.fieldContext_Member_spaces(ctx, field)
 	case "posts":
 		return ec.fieldContext_Member_posts(ctx, field)
 	case "comments":
@@ -2198,6 +2566,52 @@ func (ec *executionContext) childFields_MemberEdge(ctx context.Context, field gr
 		return ec.fieldContext_MemberEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MemberEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_MemberProfileInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "location":
+		return ec.fieldContext_MemberProfileInfo_location(ctx, field)
+	case "website":
+		return ec.fieldContext_MemberProfileInfo_website(ctx, field)
+	case "twitterUrl":
+		return ec.fieldContext_MemberProfileInfo_twitterUrl(ctx, field)
+	case "facebookUrl":
+		return ec.fieldContext_MemberProfileInfo_facebookUrl(ctx, field)
+	case "instagramUrl":
+		return ec.fieldContext_MemberProfileInfo_instagramUrl(ctx, field)
+	case "linkedinUrl":
+		return ec.fieldContext_MemberProfileInfo_linkedinUrl(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MemberProfileInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_MemberTag(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_MemberTag_id(ctx, field)
+	case "name":
+		return ec.fieldContext_MemberTag_name(ctx, field)
+	case "color":
+		return ec.fieldContext_MemberTag_color(ctx, field)
+	case "textColor":
+		return ec.fieldContext_MemberTag_textColor(ctx, field)
+	case "emoji":
+		return ec.fieldContext_MemberTag_emoji(ctx, field)
+	case "customEmojiUrl":
+		return ec.fieldContext_MemberTag_customEmojiUrl(ctx, field)
+	case "customEmojiDarkUrl":
+		return ec.fieldContext_MemberTag_customEmojiDarkUrl(ctx, field)
+	case "displayFormat":
+		return ec.fieldContext_MemberTag_displayFormat(ctx, field)
+	case "displayLocations":
+		return ec.fieldContext_MemberTag_displayLocations(ctx, field)
+	case "isPublic":
+		return ec.fieldContext_MemberTag_isPublic(ctx, field)
+	case "isBackgroundEnabled":
+		return ec.fieldContext_MemberTag_isBackgroundEnabled(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MemberTag", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2312,6 +2726,30 @@ func (ec *executionContext) childFields_Space(ctx context.Context, field graphql
 		return ec.fieldContext_Space_posts(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Space", field.Name)
+}
+
+func (ec *executionContext) childFields_SpaceConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SpaceConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_SpaceConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SpaceConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SpaceConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SpaceConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SpaceEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_SpaceEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_SpaceEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SpaceEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_SpacePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2517,6 +2955,28 @@ func (ec *executionContext) field_Member_comments_args(ctx context.Context, rawA
 }
 
 func (ec *executionContext) field_Member_posts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Member_spaces_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
@@ -3045,6 +3505,14 @@ func (ec *executionContext) field_Query_members_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["spaceId"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "sort",
+		func(ctx context.Context, v any) (*model.MemberSort, error) {
+			return ec.unmarshalOMemberSort2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMemberSort(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sort"] = arg4
 	return args, nil
 }
 
@@ -4748,6 +5216,252 @@ func (ec *executionContext) fieldContext_Member_isAdmin(_ context.Context, field
 	return graphql.NewScalarFieldContext("Member", field, true, true, "Boolean")
 }
 
+func (ec *executionContext) _Member_isModerator(ctx context.Context, field graphql.CollectedField, obj *model.Member) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Member_isModerator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Member().IsModerator(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Member_isModerator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Member", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Member_largeAvatarUrl(ctx context.Context, field graphql.CollectedField, obj *model.Member) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Member_largeAvatarUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Member().LargeAvatarURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Member_largeAvatarUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Member", field, true, true, "String")
+}
+
+func (ec *executionContext) _Member_profileInfo(ctx context.Context, field graphql.CollectedField, obj *model.Member) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Member_profileInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Member().ProfileInfo(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MemberProfileInfo) graphql.Marshaler {
+			return ec.marshalNMemberProfileInfo2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMemberProfileInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Member_profileInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Member",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MemberProfileInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Member_tags(ctx context.Context, field graphql.CollectedField, obj *model.Member) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Member_tags(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Member().Tags(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.MemberTag) graphql.Marshaler {
+			return ec.marshalNMemberTag2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMemberTagᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Member_tags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Member",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MemberTag(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Member_messagingEnabled(ctx context.Context, field graphql.CollectedField, obj *model.Member) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Member_messagingEnabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Member().MessagingEnabled(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Member_messagingEnabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Member", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Member_canReceiveDirectMessage(ctx context.Context, field graphql.CollectedField, obj *model.Member) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Member_canReceiveDirectMessage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Member().CanReceiveDirectMessage(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Member_canReceiveDirectMessage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Member", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Member_spacesCount(ctx context.Context, field graphql.CollectedField, obj *model.Member) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Member_spacesCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Member().SpacesCount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Member_spacesCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Member", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Member_email(ctx context.Context, field graphql.CollectedField, obj *model.Member) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Member_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Member_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Member", field, true, false, "String")
+}
+
+func (ec *executionContext) _Member_spaces(ctx context.Context, field graphql.CollectedField, obj *model.Member) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Member_spaces(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Member().Spaces(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SpaceConnection) graphql.Marshaler {
+			return ec.marshalNSpaceConnection2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Member_spaces(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Member",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpaceConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Member_spaces_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Member_posts(ctx context.Context, field graphql.CollectedField, obj *model.Member) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5008,6 +5722,397 @@ func (ec *executionContext) fieldContext_MemberEdge_node(_ context.Context, fiel
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _MemberProfileInfo_location(ctx context.Context, field graphql.CollectedField, obj *model.MemberProfileInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberProfileInfo_location(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Location, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MemberProfileInfo_location(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberProfileInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _MemberProfileInfo_website(ctx context.Context, field graphql.CollectedField, obj *model.MemberProfileInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberProfileInfo_website(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Website, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MemberProfileInfo_website(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberProfileInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _MemberProfileInfo_twitterUrl(ctx context.Context, field graphql.CollectedField, obj *model.MemberProfileInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberProfileInfo_twitterUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TwitterURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MemberProfileInfo_twitterUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberProfileInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _MemberProfileInfo_facebookUrl(ctx context.Context, field graphql.CollectedField, obj *model.MemberProfileInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberProfileInfo_facebookUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FacebookURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MemberProfileInfo_facebookUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberProfileInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _MemberProfileInfo_instagramUrl(ctx context.Context, field graphql.CollectedField, obj *model.MemberProfileInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberProfileInfo_instagramUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InstagramURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MemberProfileInfo_instagramUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberProfileInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _MemberProfileInfo_linkedinUrl(ctx context.Context, field graphql.CollectedField, obj *model.MemberProfileInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberProfileInfo_linkedinUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LinkedinURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MemberProfileInfo_linkedinUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberProfileInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _MemberTag_id(ctx context.Context, field graphql.CollectedField, obj *model.MemberTag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberTag_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemberTag_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberTag", field, false, false, "ID")
+}
+
+func (ec *executionContext) _MemberTag_name(ctx context.Context, field graphql.CollectedField, obj *model.MemberTag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberTag_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemberTag_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberTag", field, false, false, "String")
+}
+
+func (ec *executionContext) _MemberTag_color(ctx context.Context, field graphql.CollectedField, obj *model.MemberTag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberTag_color(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Color, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MemberTag_color(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberTag", field, false, false, "String")
+}
+
+func (ec *executionContext) _MemberTag_textColor(ctx context.Context, field graphql.CollectedField, obj *model.MemberTag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberTag_textColor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TextColor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MemberTag_textColor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberTag", field, false, false, "String")
+}
+
+func (ec *executionContext) _MemberTag_emoji(ctx context.Context, field graphql.CollectedField, obj *model.MemberTag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberTag_emoji(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Emoji, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MemberTag_emoji(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberTag", field, false, false, "String")
+}
+
+func (ec *executionContext) _MemberTag_customEmojiUrl(ctx context.Context, field graphql.CollectedField, obj *model.MemberTag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberTag_customEmojiUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomEmojiURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MemberTag_customEmojiUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberTag", field, false, false, "String")
+}
+
+func (ec *executionContext) _MemberTag_customEmojiDarkUrl(ctx context.Context, field graphql.CollectedField, obj *model.MemberTag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberTag_customEmojiDarkUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomEmojiDarkURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MemberTag_customEmojiDarkUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberTag", field, false, false, "String")
+}
+
+func (ec *executionContext) _MemberTag_displayFormat(ctx context.Context, field graphql.CollectedField, obj *model.MemberTag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberTag_displayFormat(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DisplayFormat, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MemberTag_displayFormat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberTag", field, false, false, "String")
+}
+
+func (ec *executionContext) _MemberTag_displayLocations(ctx context.Context, field graphql.CollectedField, obj *model.MemberTag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberTag_displayLocations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DisplayLocations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemberTag_displayLocations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberTag", field, false, false, "String")
+}
+
+func (ec *executionContext) _MemberTag_isPublic(ctx context.Context, field graphql.CollectedField, obj *model.MemberTag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberTag_isPublic(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsPublic, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemberTag_isPublic(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberTag", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _MemberTag_isBackgroundEnabled(ctx context.Context, field graphql.CollectedField, obj *model.MemberTag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberTag_isBackgroundEnabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsBackgroundEnabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemberTag_isBackgroundEnabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberTag", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Mutation_signIn(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -6768,7 +7873,7 @@ func (ec *executionContext) _Query_members(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Members(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["search"].(*string), fc.Args["spaceId"].(*string))
+			return ec.Resolvers.Query().Members(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["search"].(*string), fc.Args["spaceId"].(*string), fc.Args["sort"].(*model.MemberSort))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.MemberConnection) graphql.Marshaler {
@@ -7243,6 +8348,180 @@ func (ec *executionContext) fieldContext_Space_posts(ctx context.Context, field 
 	if fc.Args, err = ec.field_Space_posts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SpaceConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SpaceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SpaceEdge) graphql.Marshaler {
+			return ec.marshalNSpaceEdge2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpaceConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpaceEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SpaceConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.SpaceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Space) graphql.Marshaler {
+			return ec.marshalNSpace2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpaceConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Space(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SpaceConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.SpaceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpaceConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SpaceConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.SpaceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpaceConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SpaceEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.SpaceEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpaceEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _SpaceEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.SpaceEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Space) graphql.Marshaler {
+			return ec.marshalNSpace2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpace(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpaceEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Space(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -9280,6 +10559,59 @@ func (ec *executionContext) _Member(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Member_isAdmin(ctx, field, obj)
 				})
+		case "isModerator":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Member_isModerator(ctx, field, obj)
+				})
+		case "largeAvatarUrl":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Member_largeAvatarUrl(ctx, field, obj)
+				})
+		case "profileInfo":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Member_profileInfo(ctx, field, obj)
+				})
+		case "tags":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Member_tags(ctx, field, obj)
+				})
+		case "messagingEnabled":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Member_messagingEnabled(ctx, field, obj)
+				})
+		case "canReceiveDirectMessage":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Member_canReceiveDirectMessage(ctx, field, obj)
+				})
+		case "spacesCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Member_spacesCount(ctx, field, obj)
+				})
+		case "email":
+			out.Values[i] = ec._Member_email(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "spaces":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Member_spaces(ctx, field, obj)
+				})
 		case "posts":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -9375,6 +10707,147 @@ func (ec *executionContext) _MemberEdge(ctx context.Context, sel ast.SelectionSe
 			}
 		case "node":
 			out.Values[i] = ec._MemberEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var memberProfileInfoImplementors = []string{"MemberProfileInfo"}
+
+func (ec *executionContext) _MemberProfileInfo(ctx context.Context, sel ast.SelectionSet, obj *model.MemberProfileInfo) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, memberProfileInfoImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MemberProfileInfo")
+		case "location":
+			out.Values[i] = ec._MemberProfileInfo_location(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "website":
+			out.Values[i] = ec._MemberProfileInfo_website(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "twitterUrl":
+			out.Values[i] = ec._MemberProfileInfo_twitterUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "facebookUrl":
+			out.Values[i] = ec._MemberProfileInfo_facebookUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "instagramUrl":
+			out.Values[i] = ec._MemberProfileInfo_instagramUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "linkedinUrl":
+			out.Values[i] = ec._MemberProfileInfo_linkedinUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var memberTagImplementors = []string{"MemberTag"}
+
+func (ec *executionContext) _MemberTag(ctx context.Context, sel ast.SelectionSet, obj *model.MemberTag) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, memberTagImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MemberTag")
+		case "id":
+			out.Values[i] = ec._MemberTag_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._MemberTag_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "color":
+			out.Values[i] = ec._MemberTag_color(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "textColor":
+			out.Values[i] = ec._MemberTag_textColor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "emoji":
+			out.Values[i] = ec._MemberTag_emoji(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "customEmojiUrl":
+			out.Values[i] = ec._MemberTag_customEmojiUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "customEmojiDarkUrl":
+			out.Values[i] = ec._MemberTag_customEmojiDarkUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "displayFormat":
+			out.Values[i] = ec._MemberTag_displayFormat(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "displayLocations":
+			out.Values[i] = ec._MemberTag_displayLocations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "isPublic":
+			out.Values[i] = ec._MemberTag_isPublic(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "isBackgroundEnabled":
+			out.Values[i] = ec._MemberTag_isBackgroundEnabled(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -10009,6 +11482,92 @@ func (ec *executionContext) _Space(ctx context.Context, sel ast.SelectionSet, ob
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Space_posts(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var spaceConnectionImplementors = []string{"SpaceConnection"}
+
+func (ec *executionContext) _SpaceConnection(ctx context.Context, sel ast.SelectionSet, obj *model.SpaceConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, spaceConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SpaceConnection")
+		case "edges":
+			out.Values[i] = ec._SpaceConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._SpaceConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._SpaceConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._SpaceConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var spaceEdgeImplementors = []string{"SpaceEdge"}
+
+func (ec *executionContext) _SpaceEdge(ctx context.Context, sel ast.SelectionSet, obj *model.SpaceEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, spaceEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SpaceEdge")
+		case "cursor":
+			out.Values[i] = ec._SpaceEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._SpaceEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -10743,6 +12302,38 @@ func (ec *executionContext) unmarshalNMemberIdentityInput2githubᚗcomᚋcircle�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNMemberProfileInfo2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMemberProfileInfo(ctx context.Context, sel ast.SelectionSet, v *model.MemberProfileInfo) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MemberProfileInfo!")
+		return graphql.Null
+	}
+	return ec._MemberProfileInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMemberTag2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMemberTagᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.MemberTag) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMemberTag2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMemberTag(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMemberTag2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMemberTag(ctx context.Context, sel ast.SelectionSet, v *model.MemberTag) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MemberTag!")
+		return graphql.Null
+	}
+	return ec._MemberTag(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PageInfo!")
@@ -10849,6 +12440,38 @@ func (ec *executionContext) marshalNSpace2ᚖgithubᚗcomᚋcircleᚑgatewayᚋg
 	return ec._Space(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNSpaceConnection2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceConnection(ctx context.Context, sel ast.SelectionSet, v *model.SpaceConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SpaceConnection!")
+		return graphql.Null
+	}
+	return ec._SpaceConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSpaceEdge2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SpaceEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSpaceEdge2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSpaceEdge2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceEdge(ctx context.Context, sel ast.SelectionSet, v *model.SpaceEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SpaceEdge!")
+		return graphql.Null
+	}
+	return ec._SpaceEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSpacePayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpacePayload(ctx context.Context, sel ast.SelectionSet, v *model.SpacePayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SpacePayload!")
@@ -10869,6 +12492,35 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNUserError2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐUserErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
@@ -11172,6 +12824,22 @@ func (ec *executionContext) marshalOMember2ᚖgithubᚗcomᚋcircleᚑgatewayᚋ
 		return graphql.Null
 	}
 	return ec._Member(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOMemberSort2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMemberSort(ctx context.Context, v any) (*model.MemberSort, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.MemberSort)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMemberSort2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMemberSort(ctx context.Context, sel ast.SelectionSet, v *model.MemberSort) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOPost2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPost(ctx context.Context, sel ast.SelectionSet, v *model.Post) graphql.Marshaler {

@@ -333,14 +333,24 @@ func known[T any](v T) optional[T] { return optional[T]{v: v, ok: true} }
 // and counts only with the profile. Resolvers answer from what is known and
 // load the public profile for the rest.
 type Member struct {
-	id            int64
-	name          string
-	headline      optional[*string]
-	avatarURL     optional[*string]
-	isAdmin       optional[bool]
-	bio           optional[*string]
-	postsCount    optional[*int]
-	commentsCount optional[*int]
+	id               int64
+	name             string
+	headline         optional[*string]
+	avatarURL        optional[*string]
+	largeAvatarURL   optional[*string]
+	isAdmin          optional[bool]
+	isModerator      optional[bool]
+	bio              optional[*string]
+	postsCount       optional[*int]
+	commentsCount    optional[*int]
+	spacesCount      optional[*int]
+	profileInfo      optional[*MemberProfileInfo]
+	tags             optional[[]*MemberTag]
+	messagingEnabled optional[*bool]
+	canReceiveDM     optional[*bool]
+	// email is set only for the signed-in member, from GET
+	// /community_member: other members' addresses are never shown.
+	email *string
 }
 
 // MemberFromAuthor builds a member from an embedded author
@@ -352,28 +362,54 @@ func MemberFromAuthor(a circle.Author) *Member {
 	m.avatarURL = known(a.AvatarURL)
 	if a.Roles != nil {
 		m.isAdmin = known(a.Roles.Admin)
+		m.isModerator = known(a.Roles.Moderator)
+	}
+	if a.MemberTags != nil {
+		m.tags = known(memberTags(a.MemberTags))
 	}
 	return m
 }
 
-// MemberFromProfile builds a fully known member from a public profile.
+// MemberFromProfile builds a fully known member from a public profile
+// (all but email, which only the signed-in member has).
 func MemberFromProfile(p *circle.Profile) *Member {
 	m := &Member{id: p.ID, name: p.Name}
 	m.headline = known(nonEmpty(p.Headline))
 	m.avatarURL = known(p.AvatarURL)
+	m.largeAvatarURL = known(p.LargeAvatarURL)
 	m.isAdmin = known(p.Roles.Admin)
+	m.isModerator = known(p.Roles.Moderator)
 	m.bio = known(nonEmpty(p.Bio))
 	m.postsCount = known(&p.PostsCount)
 	m.commentsCount = known(&p.CommentsCount)
+	m.spacesCount = known(&p.SpacesCount)
+	m.profileInfo = known(profileInfo(p.ProfileInfo))
+	m.tags = known(memberTags(p.MemberTags))
+	m.messagingEnabled = known(p.MessagingEnabled)
+	m.canReceiveDM = known(p.CanReceiveDM)
 	return m
 }
 
-// MemberFromCurrent builds a fully known member from GET /community_member.
+// MemberFromCurrent builds the signed-in member from GET /community_member:
+// everything but canReceiveDirectMessage (a question about another member,
+// answered by the profile) is known, email included.
 func MemberFromCurrent(c *circle.CurrentMember) *Member {
-	return MemberFromProfile(&circle.Profile{
-		ID: c.ID, Name: c.Name, Headline: c.Headline, Bio: c.Bio, AvatarURL: c.AvatarURL,
-		PostsCount: c.PostsCount, CommentsCount: c.CommentsCount, Roles: c.Roles,
-	})
+	m := &Member{id: c.ID, name: c.Name}
+	m.headline = known(nonEmpty(c.Headline))
+	m.avatarURL = known(c.AvatarURL)
+	m.largeAvatarURL = known(c.LargeAvatarURL)
+	m.isAdmin = known(c.Roles.Admin)
+	m.isModerator = known(c.Roles.Moderator)
+	m.bio = known(nonEmpty(c.Bio))
+	m.postsCount = known(&c.PostsCount)
+	m.commentsCount = known(&c.CommentsCount)
+	m.spacesCount = known(&c.SpacesCount)
+	m.profileInfo = known(profileInfo(c.ProfileInfo))
+	m.tags = known(memberTags(c.MemberTags))
+	enabled := c.Features.MessagingEnabled
+	m.messagingEnabled = known(&enabled)
+	m.email = nonEmpty(c.Email)
+	return m
 }
 
 // MemberFromDirectory builds a member from a member-directory record.
@@ -381,7 +417,63 @@ func MemberFromDirectory(c *circle.CommunityMember) *Member {
 	m := &Member{id: c.CommunityMemberID, name: c.Name}
 	m.headline = known(nonEmpty(c.Headline))
 	m.avatarURL = known(c.AvatarURL)
+	if c.MemberTags != nil {
+		m.tags = known(memberTags(c.MemberTags))
+	}
+	if c.MessagingEnabled != nil {
+		m.messagingEnabled = known(c.MessagingEnabled)
+	}
+	if c.CanReceiveDM != nil {
+		m.canReceiveDM = known(c.CanReceiveDM)
+	}
 	return m
+}
+
+// memberTags maps Circle's member_tags, keeping their order.
+func memberTags(in []circle.MemberTag) []*MemberTag {
+	out := make([]*MemberTag, len(in))
+	for i, t := range in {
+		locations := t.DisplayLocations
+		if locations == nil {
+			locations = []string{}
+		}
+		out[i] = &MemberTag{
+			ID:                  FormatID(t.ID),
+			Name:                t.Name,
+			Color:               nonEmpty(t.Color),
+			TextColor:           nonEmpty(t.TextColor),
+			Emoji:               nonEmpty(t.Emoji),
+			CustomEmojiURL:      nonEmpty(t.CustomEmojiURL),
+			CustomEmojiDarkURL:  nonEmpty(t.CustomEmojiDarkURL),
+			DisplayFormat:       nonEmpty(t.DisplayFormat),
+			DisplayLocations:    locations,
+			IsPublic:            t.IsPublic,
+			IsBackgroundEnabled: t.IsBackgroundEnabled,
+		}
+	}
+	return out
+}
+
+// profileInfo maps Circle's profile_info; blank entries ("" or null) are
+// null, and a missing profile_info is all null.
+func profileInfo(p *circle.ProfileInfo) *MemberProfileInfo {
+	if p == nil {
+		return &MemberProfileInfo{}
+	}
+	blank := func(s *string) *string {
+		if s == nil {
+			return nil
+		}
+		return nonEmpty(strings.TrimSpace(*s))
+	}
+	return &MemberProfileInfo{
+		Location:     blank(p.Location),
+		Website:      blank(p.Website),
+		TwitterURL:   blank(p.TwitterURL),
+		FacebookURL:  blank(p.FacebookURL),
+		InstagramURL: blank(p.InstagramURL),
+		LinkedinURL:  blank(p.LinkedinURL),
+	}
 }
 
 // CircleID is the community member id, the key for loads.
@@ -404,6 +496,39 @@ func (m *Member) KnownAvatarURL() (*string, bool) { return m.avatarURL.v, m.avat
 
 // KnownIsAdmin returns the admin flag if known.
 func (m *Member) KnownIsAdmin() (bool, bool) { return m.isAdmin.v, m.isAdmin.ok }
+
+// KnownIsModerator returns the moderator flag if known.
+func (m *Member) KnownIsModerator() (bool, bool) { return m.isModerator.v, m.isModerator.ok }
+
+// KnownLargeAvatarURL returns the large avatar URL if known.
+func (m *Member) KnownLargeAvatarURL() (*string, bool) {
+	return m.largeAvatarURL.v, m.largeAvatarURL.ok
+}
+
+// KnownSpacesCount returns the space count if known.
+func (m *Member) KnownSpacesCount() (*int, bool) { return m.spacesCount.v, m.spacesCount.ok }
+
+// KnownProfileInfo returns the profile info if known.
+func (m *Member) KnownProfileInfo() (*MemberProfileInfo, bool) {
+	return m.profileInfo.v, m.profileInfo.ok
+}
+
+// KnownTags returns the member's tags if known.
+func (m *Member) KnownTags() ([]*MemberTag, bool) { return m.tags.v, m.tags.ok }
+
+// KnownMessagingEnabled returns the messaging flag if known.
+func (m *Member) KnownMessagingEnabled() (*bool, bool) {
+	return m.messagingEnabled.v, m.messagingEnabled.ok
+}
+
+// KnownCanReceiveDM returns whether the signed-in member may message this
+// one, if known.
+func (m *Member) KnownCanReceiveDM() (*bool, bool) { return m.canReceiveDM.v, m.canReceiveDM.ok }
+
+// Email is the member's address when the member is the signed-in one (read
+// from GET /community_member), else nil: never loaded, never another
+// member's.
+func (m *Member) Email() *string { return m.email }
 
 // KnownBio returns the bio if known.
 func (m *Member) KnownBio() (*string, bool) { return m.bio.v, m.bio.ok }

@@ -154,6 +154,48 @@ type MemberIdentityInput struct {
 	Email *string `json:"email,omitempty"`
 }
 
+// Where a member is and where else to find them. Blank entries are null.
+type MemberProfileInfo struct {
+	// Where the member lives or works, as they wrote it.
+	Location *string `json:"location,omitempty"`
+	// The member's website.
+	Website *string `json:"website,omitempty"`
+	// Link to the member's Twitter / X profile.
+	TwitterURL *string `json:"twitterUrl,omitempty"`
+	// Link to the member's Facebook profile.
+	FacebookURL *string `json:"facebookUrl,omitempty"`
+	// Link to the member's Instagram profile.
+	InstagramURL *string `json:"instagramUrl,omitempty"`
+	// Link to the member's LinkedIn profile.
+	LinkedinURL *string `json:"linkedinUrl,omitempty"`
+}
+
+// A tag the community gives members (a badge beside their name).
+type MemberTag struct {
+	// Circle's member tag id.
+	ID string `json:"id"`
+	// The tag's text.
+	Name string `json:"name"`
+	// Background colour, e.g. "#FF0000".
+	Color *string `json:"color,omitempty"`
+	// Text colour, e.g. "#FFFFFF".
+	TextColor *string `json:"textColor,omitempty"`
+	// Emoji shown with (or instead of) the name.
+	Emoji *string `json:"emoji,omitempty"`
+	// URL of a custom emoji image, for light backgrounds.
+	CustomEmojiURL *string `json:"customEmojiUrl,omitempty"`
+	// URL of a custom emoji image, for dark backgrounds.
+	CustomEmojiDarkURL *string `json:"customEmojiDarkUrl,omitempty"`
+	// How Circle draws it, e.g. "tag" or "emoji".
+	DisplayFormat *string `json:"displayFormat,omitempty"`
+	// Where Circle shows it, e.g. "profile", "post_comment", "member_directory".
+	DisplayLocations []string `json:"displayLocations"`
+	// True when every member may see the tag.
+	IsPublic bool `json:"isPublic"`
+	// True when the tag is drawn with its background colour.
+	IsBackgroundEnabled bool `json:"isBackgroundEnabled"`
+}
+
 // Changes, on behalf of the signed-in member (Member API writes) or issuing
 // and revoking member tokens (Auth API). The gateway's Circle app token never
 // leaves the server.
@@ -205,6 +247,26 @@ type PostPayload struct {
 // `Authorization: Bearer <Circle member access token>`; without a valid one it
 // answers UNAUTHENTICATED and Circle is not called.
 type Query struct {
+}
+
+// A page of spaces.
+type SpaceConnection struct {
+	// The spaces of this page with their cursors.
+	Edges []*SpaceEdge `json:"edges"`
+	// The spaces of this page.
+	Nodes []*Space `json:"nodes"`
+	// Where this page sits in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Number of spaces in the whole list.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+// A space and its cursor.
+type SpaceEdge struct {
+	// Opaque cursor of this space.
+	Cursor string `json:"cursor"`
+	// The space.
+	Node *Space `json:"node"`
 }
 
 // Result of a space membership mutation.
@@ -279,6 +341,67 @@ func (e *CommentSort) UnmarshalJSON(b []byte) error {
 }
 
 func (e CommentSort) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How a list of members is ordered.
+type MemberSort string
+
+const (
+	// By name, A to Z.
+	MemberSortAlphabetical MemberSort = "ALPHABETICAL"
+	// Longest-standing members first.
+	MemberSortOldest MemberSort = "OLDEST"
+	// Newest members first.
+	MemberSortLatest MemberSort = "LATEST"
+)
+
+var AllMemberSort = []MemberSort{
+	MemberSortAlphabetical,
+	MemberSortOldest,
+	MemberSortLatest,
+}
+
+func (e MemberSort) IsValid() bool {
+	switch e {
+	case MemberSortAlphabetical, MemberSortOldest, MemberSortLatest:
+		return true
+	}
+	return false
+}
+
+func (e MemberSort) String() string {
+	return string(e)
+}
+
+func (e *MemberSort) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = MemberSort(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid MemberSort", str)
+	}
+	return nil
+}
+
+func (e MemberSort) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *MemberSort) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e MemberSort) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
