@@ -265,3 +265,19 @@ func TestMemberSpaces(t *testing.T) {
 		t.Fatalf("first: 101: %+v", r.Errors)
 	}
 }
+
+// members(search:) is bounded in characters, not bytes, and checked before
+// any call.
+func TestMemberSearchLengthInCharacters(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t, testenv.Options{})
+	tok := env.DemoToken(t)
+	q := `query($s: String) { members(first: 1, search: $s) { totalCount } }`
+	mustNoErrors(t, env.Do(t, tok, q, map[string]any{"s": strings.Repeat("é", 200)}))
+	env.Upstream.Reset()
+	r := env.Do(t, tok, q, map[string]any{"s": strings.Repeat("é", 201)})
+	if len(r.Errors) != 1 || r.Errors[0].Code() != "BAD_USER_INPUT" {
+		t.Fatalf("201 characters: %+v", r.Errors)
+	}
+	mustCalls(t, env)
+}

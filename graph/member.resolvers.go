@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"unicode/utf8"
 
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/graph/generated"
@@ -117,8 +118,8 @@ func (r *queryResolver) Members(ctx context.Context, first *int, after *string, 
 			return nil, err
 		}
 	}
-	if search != nil && len(*search) > 200 {
-		return nil, badInput("search must be at most 200 characters")
+	if search != nil && utf8.RuneCountInString(*search) > maxSearchChars {
+		return nil, badInput("search must be at most %d characters", maxSearchChars)
 	}
 	order, err := memberSort(sort)
 	if err != nil {

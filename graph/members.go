@@ -12,6 +12,10 @@ import (
 	"github.com/circle-gateway/gateway/relay"
 )
 
+// maxSearchChars bounds members(search:), in characters (not bytes: a
+// name in another script is as long as one in ASCII).
+const maxSearchChars = 200
+
 // memberSort maps MemberSort to Circle's sort values; nil leaves Circle's
 // default order.
 func memberSort(s *model.MemberSort) (string, error) {
