@@ -245,7 +245,7 @@ var (
 	profileFields = map[string]bool{
 		"Member.bio": true, "Member.postsCount": true, "Member.commentsCount": true,
 		"Member.largeAvatarUrl": true,
-		"Member.profileInfo": true, "Member.tags": true, "Member.messagingEnabled": true,
+		"Member.profileInfo":    true, "Member.tags": true, "Member.messagingEnabled": true,
 		"Member.canReceiveDirectMessage": true, "Member.spacesCount": true,
 	}
 	// spaceDetailFields need the full space record.

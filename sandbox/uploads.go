@@ -96,21 +96,21 @@ const (
 
 // wireDirectUpload is POST /direct_uploads' answer (direct_upload_response).
 type wireDirectUpload struct {
-	ID                int64             `json:"id"`
-	Key               string            `json:"key"`
-	Filename          string            `json:"filename"`
-	ContentType       string            `json:"content_type"`
-	Metadata          map[string]any    `json:"metadata"`
-	ByteSize          int64             `json:"byte_size"`
-	Checksum          string            `json:"checksum"`
-	CreatedAt         string            `json:"created_at"`
-	CommunityID       int64             `json:"community_id"`
-	CommunityMemberID int64             `json:"community_member_id"`
-	ServiceName       string            `json:"service_name"`
-	SignedID          string            `json:"signed_id"`
-	AttachableSGID    string            `json:"attachable_sgid"`
-	DirectUpload      wireUploadTarget  `json:"direct_upload"`
-	URL               string            `json:"url"`
+	ID                int64            `json:"id"`
+	Key               string           `json:"key"`
+	Filename          string           `json:"filename"`
+	ContentType       string           `json:"content_type"`
+	Metadata          map[string]any   `json:"metadata"`
+	ByteSize          int64            `json:"byte_size"`
+	Checksum          string           `json:"checksum"`
+	CreatedAt         string           `json:"created_at"`
+	CommunityID       int64            `json:"community_id"`
+	CommunityMemberID int64            `json:"community_member_id"`
+	ServiceName       string           `json:"service_name"`
+	SignedID          string           `json:"signed_id"`
+	AttachableSGID    string           `json:"attachable_sgid"`
+	DirectUpload      wireUploadTarget `json:"direct_upload"`
+	URL               string           `json:"url"`
 }
 
 // wireUploadTarget is where and how to PUT the file.
