@@ -31,6 +31,7 @@ import (
 	"github.com/circle-gateway/gateway/observe"
 	"github.com/circle-gateway/gateway/persisted"
 	"github.com/circle-gateway/gateway/sandbox"
+	"github.com/circle-gateway/gateway/tracing"
 	"github.com/circle-gateway/gateway/transport"
 )
 
@@ -88,8 +89,23 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 	}
 
 	obs := observe.New(log, transport.RequestID)
+	tracer, err := tracing.New(ctx, cfg.OTLPEndpoint, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// Spans of the last requests, drained above, still go out.
+		flushCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := tracer.Shutdown(flushCtx); err != nil {
+			log.Warn("tracing: spans not sent at shutdown", "err", err)
+		}
+	}()
 	clientOpts := []circle.Option{circle.WithTimeout(cfg.UpstreamTimeout), circle.WithAppToken(appToken), circle.WithObserver(obs.Upstream),
 		circle.WithCoalescing(cfg.UpstreamCoalescing)}
+	if tracer != nil {
+		clientOpts = append(clientOpts, circle.WithTracer(tracer))
+	}
 	limiter, err := circle.ParseRateLimit(cfg.CircleRateLimit, circle.DefaultMaxLimiterWait)
 	if err != nil {
 		return err
@@ -127,6 +143,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 		Loaders:            loaders.Config{MaxInFlight: cfg.UpstreamConcurrency},
 		APQCache:           apqCache,
 		Observer:           obs,
+		Tracer:             tracer,
 
 		PersistedOperations: persistedOps,
 	})

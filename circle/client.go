@@ -54,6 +54,18 @@ type Call struct {
 	Shared bool
 }
 
+// Tracer records upstream calls as trace spans (package tracing implements
+// it with OpenTelemetry). It never sees a token or a body.
+type Tracer interface {
+	// StartCall begins the span of one attempt of a call about to be sent
+	// and writes the trace context into its headers; the returned func
+	// ends the span with the answer's status (0: none arrived).
+	StartCall(ctx context.Context, method, endpoint string, attempt int, header http.Header) (end func(status int, err error))
+	// SharedCall records a GET that joined an identical call of the same
+	// member in flight and sent nothing (see WithCoalescing).
+	SharedCall(ctx context.Context, method, endpoint string, err error)
+}
+
 // Limiter paces upstream calls (a client-side rate limit). Wait blocks until a
 // call may go or returns an error when it cannot within ctx.
 type Limiter interface {
@@ -71,6 +83,7 @@ type Client struct {
 	appToken   string
 	limiter    Limiter
 	observe    func(context.Context, Call)
+	tracer     Tracer
 	backoff    func(attempt int) time.Duration
 	flights    *flights // nil when coalescing is off
 }
@@ -98,6 +111,10 @@ func WithLimiter(l Limiter) Option { return func(c *Client) { c.limiter = l } }
 // WithObserver receives every finished upstream exchange (metrics, logs),
 // with the context of the operation that made it.
 func WithObserver(f func(context.Context, Call)) Option { return func(c *Client) { c.observe = f } }
+
+// WithTracer records every upstream call attempt as a span and sends the
+// trace context to Circle (nil: no tracing).
+func WithTracer(t Tracer) Option { return func(c *Client) { c.tracer = t } }
 
 // WithCoalescing turns on or off the sharing of identical Member API GETs
 // that one member token has in flight at the same time (on by default):
@@ -284,6 +301,10 @@ func (c *Client) once(ctx context.Context, r request, payload []byte, attempt in
 	}
 	if r.token != "" {
 		req.Header.Set("Authorization", "Bearer "+r.token)
+	}
+	if c.tracer != nil {
+		end := c.tracer.StartCall(ctx, r.method, r.endpoint, attempt, req.Header)
+		defer func() { end(status, err) }()
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

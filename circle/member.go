@@ -93,6 +93,9 @@ func (m *MemberAPI) Fetch(ctx context.Context, r GetRequest) (*Response, error) 
 	if shared && m.c.observe != nil {
 		m.c.observe(ctx, Call{Method: http.MethodGet, Endpoint: r.Endpoint, Shared: true, Err: err})
 	}
+	if shared && m.c.tracer != nil {
+		m.c.tracer.SharedCall(ctx, http.MethodGet, r.Endpoint, err)
+	}
 	return resp, err
 }
 

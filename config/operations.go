@@ -27,13 +27,18 @@ type Operations struct {
 	// default none: in memory).
 	RedisURL string
 	// UpstreamConcurrency bounds concurrent upstream calls of one operation
-	// (UPSTREAM_CONCURRENCY, default 16).
+	// (UPSTREAM_CONCURRENCY, default 32).
 	UpstreamConcurrency int
 	// UpstreamCoalescing lets operations of one member token that overlap
 	// in time share identical GETs in flight (UPSTREAM_COALESCING, default
 	// true). Nothing outlives the call, so no staleness is added; "false"
 	// makes every operation send its own calls.
 	UpstreamCoalescing bool
+	// OTLPEndpoint, when set, is the OpenTelemetry collector traces go to,
+	// over OTLP/HTTP with protobuf (OTEL_EXPORTER_OTLP_ENDPOINT, e.g.
+	// http://collector:4318, whose /v1/traces receives them; a URL with a
+	// path is used as it is; default none: tracing off).
+	OTLPEndpoint string
 }
 
 func (o *Operations) load(getenv func(string) string) []error {
@@ -59,5 +64,11 @@ func (o *Operations) load(getenv func(string) string) []error {
 	}
 	o.UpstreamConcurrency = intSetting(getenv, "UPSTREAM_CONCURRENCY", loaders.DefaultMaxInFlight, 1, 256, &errs)
 	o.UpstreamCoalescing = boolSetting(getenv, "UPSTREAM_COALESCING", true, &errs)
+	if v, ok := lookup(getenv, "OTEL_EXPORTER_OTLP_ENDPOINT"); ok {
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL of an OTLP/HTTP collector, like http://collector:4318"))
+		}
+		o.OTLPEndpoint = v
+	}
 	return errs
 }

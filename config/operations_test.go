@@ -14,19 +14,19 @@ func TestOperationsSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Limits.MaxDepth != 15 || c.Limits.MaxAliases != 30 || c.Limits.MaxRootFields != 20 || c.Limits.MaxComplexity != 200 ||
-		c.CircleRateLimit != "2000/5m" || c.RedisURL != "" || c.UpstreamConcurrency != 32 || !c.UpstreamCoalescing {
+		c.CircleRateLimit != "2000/5m" || c.RedisURL != "" || c.UpstreamConcurrency != 32 || !c.UpstreamCoalescing || c.OTLPEndpoint != "" {
 		t.Fatalf("defaults: %+v", c.Operations)
 	}
 	c, err = Load(env(map[string]string{
 		"MAX_QUERY_DEPTH": "8", "MAX_ALIASES": "5", "MAX_ROOT_FIELDS": "3", "MAX_QUERY_COMPLEXITY": "50",
 		"CIRCLE_RATE_LIMIT": "off", "REDIS_URL": "redis://cache:6379/1", "UPSTREAM_CONCURRENCY": "24",
-		"UPSTREAM_COALESCING": "false",
+		"UPSTREAM_COALESCING": "false", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Limits.MaxDepth != 8 || c.Limits.MaxAliases != 5 || c.Limits.MaxRootFields != 3 || c.Limits.MaxComplexity != 50 ||
-		c.CircleRateLimit != "off" || c.RedisURL != "redis://cache:6379/1" || c.UpstreamConcurrency != 24 || c.UpstreamCoalescing {
+		c.CircleRateLimit != "off" || c.RedisURL != "redis://cache:6379/1" || c.UpstreamConcurrency != 24 || c.UpstreamCoalescing || c.OTLPEndpoint != "http://collector:4318" {
 		t.Fatalf("set: %+v", c.Operations)
 	}
 }
@@ -36,11 +36,12 @@ func TestOperationsSettingsRefused(t *testing.T) {
 	_, err := Load(env(map[string]string{
 		"MAX_QUERY_DEPTH": "0", "MAX_QUERY_COMPLEXITY": "lots", "CIRCLE_RATE_LIMIT": "fast",
 		"REDIS_URL": "http://cache", "UPSTREAM_CONCURRENCY": "1000", "UPSTREAM_COALESCING": "sometimes",
+		"OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318",
 	}))
 	if err == nil {
 		t.Fatal("accepted")
 	}
-	for _, name := range []string{"MAX_QUERY_DEPTH", "MAX_QUERY_COMPLEXITY", "CIRCLE_RATE_LIMIT", "REDIS_URL", "UPSTREAM_CONCURRENCY", "UPSTREAM_COALESCING"} {
+	for _, name := range []string{"MAX_QUERY_DEPTH", "MAX_QUERY_COMPLEXITY", "CIRCLE_RATE_LIMIT", "REDIS_URL", "UPSTREAM_CONCURRENCY", "UPSTREAM_COALESCING", "OTEL_EXPORTER_OTLP_ENDPOINT"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not name %s:\n%v", name, err)
 		}

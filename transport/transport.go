@@ -40,6 +40,7 @@ import (
 	"github.com/circle-gateway/gateway/limits"
 	"github.com/circle-gateway/gateway/loaders"
 	"github.com/circle-gateway/gateway/observe"
+	"github.com/circle-gateway/gateway/tracing"
 )
 
 // Options configure the HTTP surface.
@@ -82,6 +83,9 @@ type Options struct {
 	APQCache graphql.Cache[string]
 	// Observer records metrics and logs (default: one logging to Log).
 	Observer *observe.Observer
+	// Tracer, when set, records OpenTelemetry spans of every operation
+	// (nil: tracing off).
+	Tracer *tracing.Tracer
 
 	// aroundFields lets this package's tests inject faults (a panicking
 	// field) into the real server.
@@ -132,7 +136,7 @@ func New(o Options) (http.Handler, error) {
 	gql := newGraphQLServer(schema, o)
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", withCORS(o.CORSAllowedOrigins, o.Observer.Middleware(guard(o.MaxBodyBytes, gql))))
+	mux.Handle("/graphql", withCORS(o.CORSAllowedOrigins, o.Tracer.Middleware(o.Observer.Middleware(guard(o.MaxBodyBytes, gql)))))
 	mux.Handle("GET /metrics", o.Observer.MetricsHandler())
 	mux.Handle("GET /readyz", &readiness{lastAnswer: o.Observer.LastUpstreamAnswer, probe: o.Client.Probe})
 	introspected, err := schemaJSON(schema)
@@ -182,6 +186,9 @@ func newGraphQLServer(schema graphql.ExecutableSchema, o Options) *handler.Serve
 	srv.Use(o.Limits)
 	srv.Use(newOverlapCheck())
 	srv.AroundResponses(o.Observer.AroundResponses)
+	if o.Tracer != nil {
+		srv.AroundResponses(o.Tracer.AroundResponses)
+	}
 	presentError := graph.ErrorPresenter(o.Log, RequestID)
 	srv.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {
 		graph.NotePostLookupError(ctx)
