@@ -256,8 +256,10 @@ var (
 // them whole, and communities rarely have more visible spaces.
 const unboundedListSize = 20
 
-// cost estimates the upstream calls of set: a connection costs one call
-// plus `first` times its items' cost; a plain list of objects costs one call
+// cost estimates the upstream calls of set: a connection costs the pages
+// relay will fetch for its window (one, or two when `after` does not line
+// up with any page size that holds the window) plus `first` times its
+// items' cost; a plain list of objects costs one call
 // plus unboundedListSize times its items' cost; fields that need a fetch
 // cost one.
 func (m *meter) cost(set ast.SelectionSet) int {
@@ -279,7 +281,8 @@ func (m *meter) cost(set ast.SelectionSet) int {
 			case spaceDetailFields[key]:
 				detail = true
 			case isConnection(s):
-				total = addCapped(total, 1+mul(m.first(s), m.connectionItemCost(s.SelectionSet)))
+				w := m.window(s)
+				total = addCapped(total, len(w.Plan())+mul(w.Limit, m.connectionItemCost(s.SelectionSet)))
 			case s.Definition.Type.Elem != nil && len(s.SelectionSet) > 0:
 				total = addCapped(total, 1+mul(unboundedListSize, m.cost(s.SelectionSet)))
 			default:
@@ -344,16 +347,18 @@ func (m *meter) edgeNodeCost(set ast.SelectionSet) int {
 	return total
 }
 
-// first is how many items a connection field asks for (argument,
-// variable or relay's default). An invalid value refuses the operation
-// before its cost matters (checkConnectionArguments); it is counted as the
-// largest window meanwhile.
-func (m *meter) first(f *ast.Field) int {
+// window is the slice of the list a connection field asks for (`first`
+// and `after` from the document, its variables or relay's defaults), whose
+// Plan is exactly what the resolver will fetch. An invalid value refuses
+// the operation before its cost matters (checkConnectionArguments); it is
+// counted meanwhile as the costliest window, the largest one straddling
+// two pages.
+func (m *meter) window(f *ast.Field) relay.Window {
 	w, err := relay.WindowFromArguments(f.ArgumentMap(m.oc.Variables))
 	if err != nil {
-		return relay.MaxFirst
+		return relay.Window{Offset: 1, Limit: relay.MaxFirst}
 	}
-	return w.Limit
+	return w
 }
 
 // capCost keeps sums far from overflow on hostile documents.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/circle-gateway/gateway/graph/generated"
 	"github.com/circle-gateway/gateway/limits"
+	"github.com/circle-gateway/gateway/relay"
 )
 
 // prepare runs query through gqlgen's own executor with l installed, as
@@ -61,11 +62,16 @@ func TestCost(t *testing.T) {
 		{"a fragment counts where it is spread", `query { a: homeFeed(first: 2) { nodes { ...C } } b: homeFeed(first: 3) { nodes { ...C } } } fragment C on Post { comments(first: 1) { totalCount } }`, (1 + 2*1) + (1 + 3*1)},
 		{"an inline fragment on the edge", `{ homeFeed(first: 5) { edges { ... on PostEdge { node { author { bio } } } } } }`, 1 + 5},
 		{"introspection is free", `{ __schema { types { name fields { name } } } }`, 0},
+		{"an after that lines up with first costs one page", `{ homeFeed(first: 20) { nodes { comments(first: 60, after: "` + relay.EncodeCursor(59) + `") { totalCount } } } }`, 1 + 20*1},
+		{"an after that fits one larger page costs one page", `{ homeFeed(first: 20) { nodes { comments(first: 10, after: "` + relay.EncodeCursor(4) + `") { totalCount } } } }`, 1 + 20*1},
+		{"an after that straddles two pages costs two", `{ homeFeed(first: 20) { nodes { comments(first: 60, after: "` + relay.EncodeCursor(49) + `") { totalCount } } } }`, 1 + 20*2},
+		{"a window that one page of three holds", `{ homeFeed(first: 2, after: "` + relay.EncodeCursor(0) + `") { nodes { author { bio } } } }`, 1 + 2},
+		{"a straddling after from a variable", `query($c: String) { homeFeed(first: 3) { nodes { comments(first: 60, after: $c) { nodes { parent { id } } } } } }`, 1 + 3*(2+60)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			oc, errs := prepare(t, limits.Limits{}, tt.query, nil)
+			oc, errs := prepare(t, limits.Limits{MaxComplexity: 1000}, tt.query, map[string]any{"c": relay.EncodeCursor(49)})
 			if len(errs) > 0 {
 				t.Fatalf("refused: %v", errs)
 			}
