@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/circle-gateway/gateway/internal/testenv"
-	"github.com/circle-gateway/gateway/limits"
 	"github.com/circle-gateway/gateway/transport"
 )
 
@@ -77,7 +76,7 @@ func TestQueryLimits(t *testing.T) {
 				mustNoErrors(t, r)
 				return
 			}
-			if len(r.Errors) != 1 || r.Errors[0].Code() != limits.Code {
+			if len(r.Errors) != 1 || r.Errors[0].Code() != transport.CodeComplexityLimitExceeded {
 				t.Fatalf("errors %+v", r.Errors)
 			}
 			if n := len(env.Upstream.Calls()); n != 0 {
@@ -131,14 +130,14 @@ func TestHostileDocuments(t *testing.T) {
 	}{
 		{"fragment cycle", `{ me { ...A } } fragment A on Member { ...B } fragment B on Member { ...A }`, []string{"GRAPHQL_VALIDATION_FAILED"}},
 		{"fragment bomb", bomb.String(), nil},
-		{"token flood", "{ " + strings.Repeat("me { id } ", 5000) + "}", []string{limits.Code}},
-		{"deep nesting", strings.Repeat("{ me ", 2000) + strings.Repeat("}", 2000), []string{limits.Code, "GRAPHQL_PARSE_FAILED"}},
+		{"token flood", "{ " + strings.Repeat("me { id } ", 5000) + "}", []string{transport.CodeComplexityLimitExceeded}},
+		{"deep nesting", strings.Repeat("{ me ", 2000) + strings.Repeat("}", 2000), []string{transport.CodeComplexityLimitExceeded, "GRAPHQL_PARSE_FAILED"}},
 		// Under the token limit, but quadratic to validate naively: every
 		// pair of same-named fields is compared (and, with different
 		// arguments, reported).
-		{"1400 conflicting root fields", "{ " + conflicting(1400) + "}", []string{limits.Code}},
-		{"3000 root fields", "{ " + strings.Repeat("me { id } ", 3000) + "}", []string{limits.Code}},
-		{"5000 repeated fields", "{ homeFeed(first: 1) { nodes { " + strings.Repeat("title ", 5000) + "} } }", []string{limits.Code}},
+		{"1400 conflicting root fields", "{ " + conflicting(1400) + "}", []string{transport.CodeComplexityLimitExceeded}},
+		{"3000 root fields", "{ " + strings.Repeat("me { id } ", 3000) + "}", []string{transport.CodeComplexityLimitExceeded}},
+		{"5000 repeated fields", "{ homeFeed(first: 1) { nodes { " + strings.Repeat("title ", 5000) + "} } }", []string{transport.CodeComplexityLimitExceeded}},
 		{"a few conflicting fields", "{ " + conflicting(3) + "}", []string{"GRAPHQL_VALIDATION_FAILED"}},
 	}
 	for _, tt := range tests {

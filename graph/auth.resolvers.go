@@ -20,7 +20,7 @@ func (r *mutationResolver) SignIn(ctx context.Context, idToken string) (*model.A
 		return nil, err
 	}
 	if r.IDTokens == nil {
-		return nil, fmt.Errorf("%w: signIn is not configured: the gateway needs one of ID_TOKEN_HS256_SECRET, ID_TOKEN_PUBLIC_KEY_FILE or ID_TOKEN_JWKS_URL to verify identity tokens", ErrForbidden)
+		return nil, forbidden("signIn is not configured: the gateway needs one of ID_TOKEN_HS256_SECRET, ID_TOKEN_PUBLIC_KEY_FILE or ID_TOKEN_JWKS_URL to verify identity tokens")
 	}
 	who, err := r.IDTokens.Verify(ctx, idToken)
 	if err != nil {
@@ -39,10 +39,10 @@ func (r *mutationResolver) CreateMemberToken(ctx context.Context, identity model
 		return nil, err
 	}
 	if r.ServiceKey == "" {
-		return nil, fmt.Errorf("%w: createMemberToken is not configured: the gateway needs GATEWAY_SERVICE_KEY", ErrForbidden)
+		return nil, forbidden("createMemberToken is not configured: the gateway needs GATEWAY_SERVICE_KEY")
 	}
 	if !serviceKeyMatches(ctx, r.ServiceKey) {
-		return nil, fmt.Errorf("%w: createMemberToken needs the gateway's service key in the X-Service-Key header", ErrForbidden)
+		return nil, forbidden("createMemberToken needs the gateway's service key in the X-Service-Key header")
 	}
 	id, err := memberIdentity(identity)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -104,26 +103,12 @@ func writeFailed(err error, paths fieldPaths) ([]*model.UserError, error) {
 func reread[T any](ctx context.Context, what string, load func() (T, error)) T {
 	v, err := load()
 	if err != nil {
-		graphql.AddError(ctx, &rereadError{what: what, err: err})
+		graphql.AddError(ctx, &RereadError{What: what, Err: err})
 		var zero T
 		return zero
 	}
 	return v
 }
-
-// rereadError is a re-read that failed after its write went through. The
-// error presenter gives it the code of its cause and a message saying the
-// change was made, so that the client does not repeat the write.
-type rereadError struct {
-	what string
-	err  error
-}
-
-func (e *rereadError) Error() string {
-	return fmt.Sprintf("%s changed, but re-reading it failed: %v", e.what, e.err)
-}
-
-func (e *rereadError) Unwrap() error { return e.err }
 
 // rereadPost loads a post after a write, past the operation's old reads.
 func rereadPost(ctx context.Context, l *loaders.Loaders, key loaders.PostKey) *model.Post {

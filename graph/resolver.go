@@ -1,6 +1,7 @@
 // Package graph is the GraphQL layer: the resolvers (one *.resolvers.go per
-// schema/*.graphqls file, run by gqlgen's executor in graph/generated) and the one
-// place errors become GraphQL error codes (errors.go). Resolvers never build
+// schema/*.graphqls file, run by gqlgen's executor in graph/generated) and
+// the typed errors they make (errors.go), which the error presenter of
+// package transport turns into GraphQL error codes. Resolvers never build
 // URLs: they read through package loaders, which call package circle, with
 // the helpers of load.go (the loaders prologue written once), after checking
 // their id arguments (arguments.go); mutations.go holds what the writes

@@ -66,7 +66,23 @@ const (
 // ErrInvalid wraps every refusal of an identity token. Its messages say only
 // why (expired, wrong issuer, …), never the token or a claim value, so they
 // may be shown to clients.
+// Every refusal is an *InvalidError.
 var ErrInvalid = errors.New("invalid identity token")
+
+// InvalidError is a refused identity token. Reason says why ("it has
+// expired"), never quoting the token or a claim value.
+type InvalidError struct {
+	Reason string
+}
+
+func (e *InvalidError) Error() string { return ErrInvalid.Error() + ": " + e.Reason }
+
+// Is makes every InvalidError match ErrInvalid.
+func (e *InvalidError) Is(target error) bool { return target == ErrInvalid }
+
+func invalid(format string, args ...any) error {
+	return &InvalidError{Reason: fmt.Sprintf(format, args...)}
+}
 
 // Config says how identity tokens are verified. Exactly one of HS256Secret,
 // PublicKeyPEM and JWKSURL must be set.
@@ -368,33 +384,33 @@ type claims struct {
 // ErrInvalid. Oversized tokens are refused before anything is decoded.
 func (v *Verifier) Verify(ctx context.Context, token string) (Identity, error) {
 	if token == "" {
-		return Identity{}, fmt.Errorf("%w: it is empty", ErrInvalid)
+		return Identity{}, invalid("it is empty")
 	}
 	if len(token) > MaxTokenBytes {
-		return Identity{}, fmt.Errorf("%w: it is larger than %d bytes", ErrInvalid, MaxTokenBytes)
+		return Identity{}, invalid("it is larger than %d bytes", MaxTokenBytes)
 	}
 	if i := strings.IndexByte(token, '.'); i < 0 || i > MaxHeaderBytes {
-		return Identity{}, fmt.Errorf("%w: it is not a JWT or its header is too large", ErrInvalid)
+		return Identity{}, invalid("it is not a JWT or its header is too large")
 	}
 	if strings.Count(token, ".") != 2 {
-		return Identity{}, fmt.Errorf("%w: it is not a signed JWT", ErrInvalid)
+		return Identity{}, invalid("it is not a signed JWT")
 	}
 	var c claims
 	if _, err := v.parser.ParseWithClaims(token, &c, v.keyfunc(ctx)); err != nil {
-		return Identity{}, fmt.Errorf("%w: %s", ErrInvalid, reason(err))
+		return Identity{}, invalid("%s", reason(err))
 	}
 	switch v.claim {
 	case ClaimEmail:
 		if strings.TrimSpace(c.Email) == "" {
-			return Identity{}, fmt.Errorf("%w: it has no email claim", ErrInvalid)
+			return Identity{}, invalid("it has no email claim")
 		}
 		if isFalse(c.EmailVerified) {
-			return Identity{}, fmt.Errorf("%w: its email is not verified (email_verified is false)", ErrInvalid)
+			return Identity{}, invalid("its email is not verified (email_verified is false)")
 		}
 		return Identity{Email: strings.TrimSpace(c.Email)}, nil
 	default:
 		if strings.TrimSpace(c.Subject) == "" {
-			return Identity{}, fmt.Errorf("%w: it has no sub claim", ErrInvalid)
+			return Identity{}, invalid("it has no sub claim")
 		}
 		return Identity{SSOUserID: c.Subject}, nil
 	}

@@ -7,7 +7,9 @@
 // The checks run as a gqlgen handler extension after parsing and
 // validation, walking the operation with its fragments expanded. Every
 // fragment is measured once and cycles are cut, so hostile documents cost
-// linear time. All refusals carry gqlgen's COMPLEXITY_LIMIT_EXCEEDED code.
+// linear time. Before that, the document's tokens and nesting are counted
+// (tokens.go). Every refusal wraps ErrOverLimit, which the error presenter
+// reports as COMPLEXITY_LIMIT_EXCEEDED.
 //
 // The same extension validates every connection's `first` and `after`
 // (arguments.go) before the operation runs, so that a nested field that
@@ -21,16 +23,11 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/circle-gateway/gateway/relay"
 )
-
-// Code is the error code of every refusal: gqlgen's own complexity code,
-// which docs/contract.md §5 uses for all query limits.
-const Code = "COMPLEXITY_LIMIT_EXCEEDED"
 
 // Defaults of docs/contract.md §1.
 const (
@@ -49,10 +46,13 @@ type Limits struct {
 	MaxAliases    int
 	MaxRootFields int
 	MaxComplexity int
+	// MaxTokens bounds the tokens of a document (tokens.go).
+	MaxTokens int
 }
 
 var _ interface {
 	graphql.HandlerExtension
+	graphql.OperationParameterMutator
 	graphql.OperationContextMutator
 } = Limits{}
 
@@ -74,6 +74,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxComplexity <= 0 {
 		l.MaxComplexity = DefaultMaxComplexity
+	}
+	if l.MaxTokens <= 0 {
+		l.MaxTokens = DefaultMaxTokens
 	}
 	return l
 }
@@ -107,15 +110,14 @@ func (l Limits) MutateOperationContext(_ context.Context, oc *graphql.OperationC
 	return nil
 }
 
-// ErrOverLimit marks every refusal of an operation for its size or cost.
+// ErrOverLimit marks every refusal of an operation for its size or cost
+// (COMPLEXITY_LIMIT_EXCEEDED, docs/contract.md §5).
 var ErrOverLimit = errors.New("query limit exceeded")
 
 // refuse is the refusal of an over-limit operation: its message says which
 // limit and by how much, and it wraps ErrOverLimit.
 func refuse(format string, args ...any) *gqlerror.Error {
-	err := &gqlerror.Error{Message: fmt.Sprintf(format, args...), Err: ErrOverLimit}
-	errcode.Set(err, Code)
-	return err
+	return &gqlerror.Error{Message: fmt.Sprintf(format, args...), Err: ErrOverLimit}
 }
 
 // maxFields caps the field selections written in a document (operations
@@ -376,5 +378,5 @@ func mul(a, b int) int {
 // String describes the limits, for logs.
 func (l Limits) String() string {
 	l = l.withDefaults()
-	return fmt.Sprintf("depth %d, aliases %d, root fields %d, complexity %d", l.MaxDepth, l.MaxAliases, l.MaxRootFields, l.MaxComplexity)
+	return fmt.Sprintf("depth %d, aliases %d, root fields %d, complexity %d, tokens %d", l.MaxDepth, l.MaxAliases, l.MaxRootFields, l.MaxComplexity, l.MaxTokens)
 }

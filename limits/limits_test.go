@@ -27,18 +27,6 @@ func prepare(t *testing.T, l limits.Limits, query string, vars map[string]any) (
 	return exec.CreateOperationContext(ctx, &graphql.RawParams{Query: query, Variables: vars})
 }
 
-// refusedWith returns the one error of errs, failing unless it carries code.
-func refusedWith(t *testing.T, errs gqlerror.List, code string) *gqlerror.Error {
-	t.Helper()
-	if len(errs) != 1 {
-		t.Fatalf("errors = %v, want one refusal", errs)
-	}
-	if got, _ := errs[0].Extensions["code"].(string); got != code {
-		t.Fatalf("code = %q (%v), want %q", got, errs[0], code)
-	}
-	return errs[0]
-}
-
 // The estimated cost of each query, as recorded in gqlgen's stats, counts
 // the upstream calls it could make.
 func TestCost(t *testing.T) {
@@ -120,6 +108,11 @@ func TestLimits(t *testing.T) {
 		{"complexity over the default", limits.Limits{}, `{ homeFeed(first: 100) { nodes { author { bio } comments(first: 1) { totalCount } } } }`, true},
 		{"complexity over a set limit", limits.Limits{MaxComplexity: 20}, `{ homeFeed(first: 20) { nodes { author { bio } } } }`, true},
 		{"more than 1000 fields", limits.Limits{}, `{ me { ` + strings.Repeat("id ", 1001) + `} }`, true},
+		{"tokens at a set limit", limits.Limits{MaxTokens: 7}, `{ me { id name } }`, false},
+		{"tokens over a set limit", limits.Limits{MaxTokens: 6}, `{ me { id name } }`, true},
+		{"comments count as tokens", limits.Limits{MaxTokens: 7}, "# hello\n{ me { id name } }", true},
+		{"tokens over the default", limits.Limits{MaxRootFields: 10000, MaxAliases: 10000}, `{ ` + strings.Repeat("me { id } ", 3751) + `}`, true},
+		{"nesting over the parser's limit", limits.Limits{MaxTokens: 1 << 20}, strings.Repeat("{ me ", 1001) + strings.Repeat("}", 1001), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -131,11 +124,32 @@ func TestLimits(t *testing.T) {
 				}
 				return
 			}
-			err := refusedWith(t, errs, limits.Code)
-			if !errors.Is(err, limits.ErrOverLimit) {
-				t.Fatalf("refusal %v does not wrap limits.ErrOverLimit", err)
+			if len(errs) != 1 || !errors.Is(errs[0], limits.ErrOverLimit) {
+				t.Fatalf("errors = %v, want one refusal wrapping limits.ErrOverLimit", errs)
 			}
 		})
+	}
+}
+
+// Nesting is measured as the parser measures it (selection sets, list and
+// object values), so a document the parser would refuse for its nesting
+// is an over-limit refusal instead, and one it accepts is left to it.
+func TestNesting(t *testing.T) {
+	t.Parallel()
+	lim := limits.Limits{MaxTokens: 1 << 20}
+	at := strings.Repeat("{ me ", 999) + "{ id }" + strings.Repeat(" }", 999) // 1000 levels
+	_, errs := prepare(t, lim, at, nil)
+	if len(errs) == 0 || errors.Is(errs, limits.ErrOverLimit) {
+		t.Fatalf("at the parser's limit: errors = %v, want validation's, not a limit's", errs)
+	}
+	for name, q := range map[string]string{
+		"selection sets": strings.Repeat("{ me ", 1001) + strings.Repeat("}", 1001),
+		"list values":    `{ post(spaceId: ` + strings.Repeat("[", 1001) + strings.Repeat("]", 1001) + `, id: "1") { id } }`,
+	} {
+		_, errs := prepare(t, lim, q, nil)
+		if len(errs) != 1 || !errors.Is(errs[0], limits.ErrOverLimit) {
+			t.Errorf("%s over the parser's limit: errors = %v, want one wrapping ErrOverLimit", name, errs)
+		}
 	}
 }
 

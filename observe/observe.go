@@ -207,6 +207,18 @@ func (o *Observer) AroundResponses(ctx context.Context, next graphql.ResponseHan
 	return resp
 }
 
+// NoteErrorCodes adds codes to the errors of the request in ctx, for the
+// answers written outside GraphQL (a request refused before it runs).
+func NoteErrorCodes(ctx context.Context, codes ...string) {
+	s, ok := ctx.Value(statsKey{}).(*requestStats)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.codes = append(s.codes, codes...)
+}
+
 func (o *Observer) finish(ctx context.Context, s *requestStats, status int, d time.Duration) {
 	s.mu.Lock()
 	name, opType, codes := o.label(s.name), s.opType, slices.Clone(s.codes)

@@ -6,22 +6,16 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
-// CodeNotAllowed is extensions.code of an operation refused because it is
-// not in the manifest while only persisted operations may run. gqlgen
-// answers it with HTTP 422, like a document that does not parse.
-const CodeNotAllowed = "PERSISTED_QUERY_NOT_ALLOWED"
-
-func init() {
-	// Registered once, before any request: gqlgen reads this map unlocked.
-	errcode.RegisterErrorType(CodeNotAllowed, errcode.KindProtocol)
-}
+// ErrNotAllowed marks an operation refused because it is not in the
+// manifest while only persisted operations may run; the error presenter
+// gives it PERSISTED_QUERY_NOT_ALLOWED (HTTP 422).
+var ErrNotAllowed = errors.New("operation not in the manifest")
 
 // Extension is the gqlgen handler extension that serves a manifest. Add it
-// with (*handler.Server).Use before extension.AutomaticPersistedQuery, so
+// with (*handler.Server).Use before the Automatic Persisted Queries extension, so
 // that a hash in the manifest is answered from it and the APQ cache is
 // consulted only for the others.
 type Extension struct {
@@ -89,6 +83,7 @@ func quoteHash(hash string) string {
 	return hash
 }
 
+// notAllowed refuses an operation with msg, which says what to send instead.
 func notAllowed(msg string) *gqlerror.Error {
-	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": CodeNotAllowed}}
+	return &gqlerror.Error{Message: msg, Err: ErrNotAllowed}
 }

@@ -15,14 +15,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"runtime/debug"
 	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	gqltransport "github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -167,37 +165,48 @@ func New(o Options) (http.Handler, error) {
 // newGraphQLServer builds gqlgen's server explicitly (never
 // NewDefaultServer): POST and GET only, a parsed-query cache, APQ, the error
 // presenter and panic recovery, and the per-operation auth and loaders.
-func newGraphQLServer(schema graphql.ExecutableSchema, o Options) *handler.Server {
+func newGraphQLServer(schema graphql.ExecutableSchema, o Options) http.Handler {
 	srv := handler.New(schema)
-	srv.AddTransport(gqltransport.GET{})
-	srv.AddTransport(gqltransport.POST{})
+	// The first transport whose Supports takes a request serves it, so
+	// streaming transports (SSE, WebSocket) go before GET and POST; a
+	// request none takes is refused by servedBy.
+	transports := []graphql.Transport{getTransport{}, postTransport{}}
+	for _, t := range transports {
+		srv.AddTransport(t)
+	}
 	srv.SetQueryCache(sizedcache.New(1000, maxParsedBytes, maxParsedBytes/4, func(query string, _ *ast.QueryDocument) int { return parsedBytesPerQueryByte * len(query) }))
-	srv.SetParserTokenLimit(o.MaxTokens)
+	srv.SetParserTokenLimit(o.MaxTokens) // limits refuses longer documents first, with its own code
 	if o.Introspection {
 		srv.Use(extension.Introspection{})
 	} else {
 		srv.SetDisableSuggestion(true)
 	}
 	srv.SetValidationRulesFn(func() *rules.Rules { return validationRules(o.Introspection) })
+	// The extensions that refuse operations, in order; coded gives their
+	// refusals their code as they are made (errors.go).
 	if o.PersistedOperations != nil {
-		srv.Use(o.PersistedOperations)
+		srv.Use(coded{o.PersistedOperations})
 	}
-	srv.Use(extension.AutomaticPersistedQuery{Cache: o.APQCache})
-	srv.Use(o.Limits)
-	srv.Use(newOverlapCheck())
+	srv.Use(coded{apq.Extension{Cache: o.APQCache}})
+	lim := o.Limits
+	lim.MaxTokens = o.MaxTokens
+	srv.Use(coded{lim})
+	srv.Use(coded{newOverlapCheck()})
+	if !o.Introspection {
+		// Not coded: a refused introspection keeps HTTP 200, as when
+		// gqlgen's executor refused the field itself.
+		srv.Use(introspectionOff{})
+	}
 	srv.AroundResponses(o.Observer.AroundResponses)
 	if o.Tracer != nil {
 		srv.AroundResponses(o.Tracer.AroundResponses)
 	}
-	presentError := graph.ErrorPresenter(o.Log, RequestID)
+	presentError := ErrorPresenter(o.Log, RequestID)
 	srv.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {
 		graph.NotePostLookupError(ctx)
 		return presentError(ctx, err)
 	})
-	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
-		o.Log.ErrorContext(ctx, "panic in resolver", "panic", fmt.Sprint(p), "request_id", RequestID(ctx), "stack", string(debug.Stack()))
-		return &gqlerror.Error{Message: "internal server error", Extensions: map[string]any{"code": graph.CodeInternal, "requestId": RequestID(ctx)}}
-	})
+	srv.SetRecoverFunc(recoverFunc(o.Log))
 	if o.aroundFields != nil {
 		srv.AroundFields(o.aroundFields)
 	}
@@ -221,7 +230,22 @@ func newGraphQLServer(schema graphql.ExecutableSchema, o Options) *handler.Serve
 		}
 		return next(loaders.NewContext(ctx, l, err))
 	})
-	return srv
+	return servedBy(transports, srv)
+}
+
+// servedBy refuses a request none of transports takes (BAD_REQUEST through
+// the error table) instead of letting gqlgen answer it with a bare
+// "transport not supported".
+func servedBy(transports []graphql.Transport, srv http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, t := range transports {
+			if t.Supports(r) {
+				srv.ServeHTTP(w, r)
+				return
+			}
+		}
+		writeRefusal(w, r, &RequestError{Status: http.StatusBadRequest, Malformed: true, Message: "transport not supported"})
+	})
 }
 
 // withCORS applies the CORS policy of docs/contract.md §1 through rs/cors.

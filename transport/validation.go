@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -64,8 +63,8 @@ func (c *overlapCheck) Validate(schema graphql.ExecutableSchema) error {
 	return nil
 }
 
-// MutateOperationContext refuses an operation whose fields cannot be merged,
-// with gqlgen's validation code.
+// MutateOperationContext refuses an operation whose fields cannot be merged
+// (GRAPHQL_VALIDATION_FAILED, given by the error table like the rest).
 func (c *overlapCheck) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	sum := sha256.Sum256([]byte(oc.RawQuery))
 	key := string(sum[:])
@@ -81,8 +80,65 @@ func (c *overlapCheck) MutateOperationContext(ctx context.Context, oc *graphql.O
 	var verdict *gqlerror.Error
 	if errs := validator.ValidateWithRules(c.schema.Schema(), doc, rules.NewRules(rules.OverlappingFieldsCanBeMergedRule)); len(errs) > 0 {
 		verdict = errs[0]
-		errcode.Set(verdict, errcode.ValidationFailed)
+		verdict.Err = errFieldsCannotMerge
 	}
 	c.seen.Add(ctx, key, verdict)
 	return verdict
+}
+
+// introspectionOff refuses, with introspection disabled, an operation that
+// selects __schema or __type, before it runs (GRAPHQL_VALIDATION_FAILED,
+// with the field's path and position). gqlgen's executor would refuse the
+// field itself while running it, with an error known only by its text.
+type introspectionOff struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = introspectionOff{}
+
+// ExtensionName names the extension for gqlgen.
+func (introspectionOff) ExtensionName() string { return "IntrospectionOff" }
+
+// Validate accepts any schema.
+func (introspectionOff) Validate(graphql.ExecutableSchema) error { return nil }
+
+// MutateOperationContext refuses the first introspection root field.
+func (introspectionOff) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if !oc.DisableIntrospection {
+		return nil
+	}
+	seen := map[string]bool{}
+	var find func(ast.SelectionSet) *ast.Field
+	find = func(set ast.SelectionSet) *ast.Field {
+		for _, sel := range set {
+			var f *ast.Field
+			switch s := sel.(type) {
+			case *ast.Field:
+				if s.Name == "__schema" || s.Name == "__type" {
+					f = s
+				}
+			case *ast.InlineFragment:
+				f = find(s.SelectionSet)
+			case *ast.FragmentSpread:
+				if !seen[s.Name] {
+					seen[s.Name] = true
+					if def := oc.Doc.Fragments.ForName(s.Name); def != nil {
+						f = find(def.SelectionSet)
+					}
+				}
+			}
+			if f != nil {
+				return f
+			}
+		}
+		return nil
+	}
+	f := find(oc.Operation.SelectionSet)
+	if f == nil {
+		return nil
+	}
+	err := gqlerror.WrapPos(f.Position, errIntrospectionDisabled)
+	err.Path = ast.Path{ast.PathName(f.Alias)}
+	return err
 }
