@@ -41,8 +41,8 @@ func TestComplexityChargesThePagesFetched(t *testing.T) {
 
 			below := testenv.New(t, testenv.Options{Transport: transport.Options{Limits: limits.Limits{MaxComplexity: tt.calls - 1}}})
 			r = below.Do(t, below.DemoToken(t), tt.query, nil)
-			if len(r.Errors) != 1 || r.Errors[0].Code() != limits.Code {
-				t.Fatalf("with a limit of %d calls: errors %+v, want one %s", tt.calls-1, r.Errors, limits.Code)
+			if len(r.Errors) != 1 || r.Errors[0].Code() != transport.CodeComplexityLimitExceeded {
+				t.Fatalf("with a limit of %d calls: errors %+v, want one %s", tt.calls-1, r.Errors, transport.CodeComplexityLimitExceeded)
 			}
 			if n := len(below.Upstream.Calls()); n != 0 {
 				t.Fatalf("a refused query made %d upstream calls", n)
