@@ -94,10 +94,6 @@ var allowedPending = map[string]string{
 	"DELETE /bookmarks/{id}":                                         "11",
 	"GET /spaces/{space_id}/bookmarks":                               "11",
 	// Members, profile, account, uploads and the small domains (issue 11).
-	"PUT /profile":                          "11",
-	"PUT /signup/profile":                   "11",
-	"DELETE /community_member/deactivate":   "11",
-	"POST /direct_uploads":                  "11",
 	"POST /cookies":                         "11",
 	"DELETE /cookies":                       "11",
 	"POST /flagged_contents":                "11",

@@ -583,3 +583,20 @@ func (s *Sandbox) accountRoutes(member func(method, path string, h memberHandler
 	member(http.MethodDelete, "/community_member/deactivate", s.deactivateMember)
 	member(http.MethodGet, "/community_members/{community_member_id}/spaces", s.memberSpacesList)
 }
+
+// IsAdmin reports whether a member is an admin, for tests that need one, or
+// someone who is not (admins may not deactivate their membership).
+func (s *Sandbox) IsAdmin(memberID int64) bool {
+	s.store.mu.RLock()
+	defer s.store.mu.RUnlock()
+	return s.store.isAdminLocked(memberID)
+}
+
+// SignupConfirmed reports whether a member has confirmed their signup
+// profile (PUT /signup/profile answers 409 once they have).
+func (s *Sandbox) SignupConfirmed(memberID int64) bool {
+	s.store.mu.RLock()
+	defer s.store.mu.RUnlock()
+	m, ok := s.store.members[memberID]
+	return ok && m.profile.confirmed
+}

@@ -89,8 +89,30 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	DeactivateAccountPayload struct {
+		DeactivatedMemberID func(childComplexity int) int
+		UserErrors          func(childComplexity int) int
+	}
+
 	DeletePayload struct {
 		DeletedID  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	DirectUpload struct {
+		AttachableSgid func(childComplexity int) int
+		ByteSize       func(childComplexity int) int
+		Checksum       func(childComplexity int) int
+		ContentType    func(childComplexity int) int
+		Filename       func(childComplexity int) int
+		SignedID       func(childComplexity int) int
+		URL            func(childComplexity int) int
+		UploadHeaders  func(childComplexity int) int
+		UploadURL      func(childComplexity int) int
+	}
+
+	DirectUploadPayload struct {
+		Upload     func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
 
@@ -127,6 +149,11 @@ type ComplexityRoot struct {
 	EventRsvpPayload struct {
 		Post       func(childComplexity int) int
 		UserErrors func(childComplexity int) int
+	}
+
+	HttpHeader struct {
+		Name  func(childComplexity int) int
+		Value func(childComplexity int) int
 	}
 
 	Member struct {
@@ -187,24 +214,28 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CancelRsvp         func(childComplexity int, spaceID string, eventID string) int
-		CreateComment      func(childComplexity int, input model.CreateCommentInput) int
-		CreateMemberToken  func(childComplexity int, identity model.MemberIdentityInput) int
-		CreatePost         func(childComplexity int, input model.CreatePostInput) int
-		DeleteComment      func(childComplexity int, postID string, id string) int
-		DeletePost         func(childComplexity int, spaceID string, id string) int
-		JoinSpace          func(childComplexity int, id string) int
-		LeaveSpace         func(childComplexity int, id string) int
-		LikeComment        func(childComplexity int, postID string, commentID string) int
-		LikePost           func(childComplexity int, spaceID string, postID string) int
-		RefreshAccessToken func(childComplexity int, refreshToken string) int
-		ReplyToComment     func(childComplexity int, postID string, commentID string, body string) int
-		RevokeAccessToken  func(childComplexity int, accessToken *string) int
-		RevokeRefreshToken func(childComplexity int, refreshToken string) int
-		RsvpEvent          func(childComplexity int, spaceID string, eventID string) int
-		SignIn             func(childComplexity int, idToken string) int
-		UnlikeComment      func(childComplexity int, postID string, commentID string) int
-		UnlikePost         func(childComplexity int, spaceID string, postID string) int
+		CancelRsvp           func(childComplexity int, spaceID string, eventID string) int
+		ConfirmSignupProfile func(childComplexity int, input model.UpdateProfileInput) int
+		CreateComment        func(childComplexity int, input model.CreateCommentInput) int
+		CreateDirectUpload   func(childComplexity int, input model.CreateDirectUploadInput) int
+		CreateMemberToken    func(childComplexity int, identity model.MemberIdentityInput) int
+		CreatePost           func(childComplexity int, input model.CreatePostInput) int
+		DeactivateAccount    func(childComplexity int, confirmMemberID string) int
+		DeleteComment        func(childComplexity int, postID string, id string) int
+		DeletePost           func(childComplexity int, spaceID string, id string) int
+		JoinSpace            func(childComplexity int, id string) int
+		LeaveSpace           func(childComplexity int, id string) int
+		LikeComment          func(childComplexity int, postID string, commentID string) int
+		LikePost             func(childComplexity int, spaceID string, postID string) int
+		RefreshAccessToken   func(childComplexity int, refreshToken string) int
+		ReplyToComment       func(childComplexity int, postID string, commentID string, body string) int
+		RevokeAccessToken    func(childComplexity int, accessToken *string) int
+		RevokeRefreshToken   func(childComplexity int, refreshToken string) int
+		RsvpEvent            func(childComplexity int, spaceID string, eventID string) int
+		SignIn               func(childComplexity int, idToken string) int
+		UnlikeComment        func(childComplexity int, postID string, commentID string) int
+		UnlikePost           func(childComplexity int, spaceID string, postID string) int
+		UpdateProfile        func(childComplexity int, input model.UpdateProfileInput) int
 	}
 
 	PageInfo struct {
@@ -250,6 +281,12 @@ type ComplexityRoot struct {
 
 	PostPayload struct {
 		Post       func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	ProfilePayload struct {
+		Member     func(childComplexity int) int
+		Message    func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
 
@@ -336,6 +373,9 @@ type MutationResolver interface {
 	RefreshAccessToken(ctx context.Context, refreshToken string) (*model.AccessTokenPayload, error)
 	RevokeAccessToken(ctx context.Context, accessToken *string) (bool, error)
 	RevokeRefreshToken(ctx context.Context, refreshToken string) (bool, error)
+	UpdateProfile(ctx context.Context, input model.UpdateProfileInput) (*model.ProfilePayload, error)
+	ConfirmSignupProfile(ctx context.Context, input model.UpdateProfileInput) (*model.ProfilePayload, error)
+	DeactivateAccount(ctx context.Context, confirmMemberID string) (*model.DeactivateAccountPayload, error)
 	CreateComment(ctx context.Context, input model.CreateCommentInput) (*model.CommentPayload, error)
 	ReplyToComment(ctx context.Context, postID string, commentID string, body string) (*model.CommentPayload, error)
 	DeleteComment(ctx context.Context, postID string, id string) (*model.DeletePayload, error)
@@ -349,6 +389,7 @@ type MutationResolver interface {
 	UnlikePost(ctx context.Context, spaceID string, postID string) (*model.PostPayload, error)
 	JoinSpace(ctx context.Context, id string) (*model.SpacePayload, error)
 	LeaveSpace(ctx context.Context, id string) (*model.SpacePayload, error)
+	CreateDirectUpload(ctx context.Context, input model.CreateDirectUploadInput) (*model.DirectUploadPayload, error)
 }
 type PostResolver interface {
 	Author(ctx context.Context, obj *model.Post) (*model.Member, error)
@@ -576,6 +617,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CommentPayload.UserErrors(childComplexity), true
 
+	case "DeactivateAccountPayload.deactivatedMemberId":
+		if e.ComplexityRoot.DeactivateAccountPayload.DeactivatedMemberID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeactivateAccountPayload.DeactivatedMemberID(childComplexity), true
+	case "DeactivateAccountPayload.userErrors":
+		if e.ComplexityRoot.DeactivateAccountPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeactivateAccountPayload.UserErrors(childComplexity), true
+
 	case "DeletePayload.deletedId":
 		if e.ComplexityRoot.DeletePayload.DeletedID == nil {
 			break
@@ -588,6 +642,74 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DeletePayload.UserErrors(childComplexity), true
+
+	case "DirectUpload.attachableSgid":
+		if e.ComplexityRoot.DirectUpload.AttachableSgid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectUpload.AttachableSgid(childComplexity), true
+	case "DirectUpload.byteSize":
+		if e.ComplexityRoot.DirectUpload.ByteSize == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectUpload.ByteSize(childComplexity), true
+	case "DirectUpload.checksum":
+		if e.ComplexityRoot.DirectUpload.Checksum == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectUpload.Checksum(childComplexity), true
+	case "DirectUpload.contentType":
+		if e.ComplexityRoot.DirectUpload.ContentType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectUpload.ContentType(childComplexity), true
+	case "DirectUpload.filename":
+		if e.ComplexityRoot.DirectUpload.Filename == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectUpload.Filename(childComplexity), true
+	case "DirectUpload.signedId":
+		if e.ComplexityRoot.DirectUpload.SignedID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectUpload.SignedID(childComplexity), true
+	case "DirectUpload.url":
+		if e.ComplexityRoot.DirectUpload.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectUpload.URL(childComplexity), true
+	case "DirectUpload.uploadHeaders":
+		if e.ComplexityRoot.DirectUpload.UploadHeaders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectUpload.UploadHeaders(childComplexity), true
+	case "DirectUpload.uploadUrl":
+		if e.ComplexityRoot.DirectUpload.UploadURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectUpload.UploadURL(childComplexity), true
+
+	case "DirectUploadPayload.upload":
+		if e.ComplexityRoot.DirectUploadPayload.Upload == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectUploadPayload.Upload(childComplexity), true
+	case "DirectUploadPayload.userErrors":
+		if e.ComplexityRoot.DirectUploadPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectUploadPayload.UserErrors(childComplexity), true
 
 	case "Event.attendees":
 		if e.ComplexityRoot.Event.Attendees == nil {
@@ -718,6 +840,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EventRsvpPayload.UserErrors(childComplexity), true
+
+	case "HttpHeader.name":
+		if e.ComplexityRoot.HttpHeader.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HttpHeader.Name(childComplexity), true
+	case "HttpHeader.value":
+		if e.ComplexityRoot.HttpHeader.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HttpHeader.Value(childComplexity), true
 
 	case "Member.avatarUrl":
 		if e.ComplexityRoot.Member.AvatarURL == nil {
@@ -1002,6 +1137,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CancelRsvp(childComplexity, args["spaceId"].(string), args["eventId"].(string)), true
+	case "Mutation.confirmSignupProfile":
+		if e.ComplexityRoot.Mutation.ConfirmSignupProfile == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_confirmSignupProfile_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConfirmSignupProfile(childComplexity, args["input"].(model.UpdateProfileInput)), true
 	case "Mutation.createComment":
 		if e.ComplexityRoot.Mutation.CreateComment == nil {
 			break
@@ -1013,6 +1159,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateComment(childComplexity, args["input"].(model.CreateCommentInput)), true
+	case "Mutation.createDirectUpload":
+		if e.ComplexityRoot.Mutation.CreateDirectUpload == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createDirectUpload_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateDirectUpload(childComplexity, args["input"].(model.CreateDirectUploadInput)), true
 	case "Mutation.createMemberToken":
 		if e.ComplexityRoot.Mutation.CreateMemberToken == nil {
 			break
@@ -1035,6 +1192,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreatePost(childComplexity, args["input"].(model.CreatePostInput)), true
+	case "Mutation.deactivateAccount":
+		if e.ComplexityRoot.Mutation.DeactivateAccount == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deactivateAccount_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeactivateAccount(childComplexity, args["confirmMemberId"].(string)), true
 	case "Mutation.deleteComment":
 		if e.ComplexityRoot.Mutation.DeleteComment == nil {
 			break
@@ -1189,6 +1357,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UnlikePost(childComplexity, args["spaceId"].(string), args["postId"].(string)), true
+	case "Mutation.updateProfile":
+		if e.ComplexityRoot.Mutation.UpdateProfile == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateProfile_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateProfile(childComplexity, args["input"].(model.UpdateProfileInput)), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1390,6 +1569,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PostPayload.UserErrors(childComplexity), true
+
+	case "ProfilePayload.member":
+		if e.ComplexityRoot.ProfilePayload.Member == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfilePayload.Member(childComplexity), true
+	case "ProfilePayload.message":
+		if e.ComplexityRoot.ProfilePayload.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfilePayload.Message(childComplexity), true
+	case "ProfilePayload.userErrors":
+		if e.ComplexityRoot.ProfilePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfilePayload.UserErrors(childComplexity), true
 
 	case "Query.events":
 		if e.ComplexityRoot.Query.Events == nil {
@@ -1599,8 +1797,12 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("CreateCommentInput", ec.unmarshalInputCreateCommentInput),
+			graphql.NewInputUnmarshaler("CreateDirectUploadInput", ec.unmarshalInputCreateDirectUploadInput),
 			graphql.NewInputUnmarshaler("CreatePostInput", ec.unmarshalInputCreatePostInput),
 			graphql.NewInputUnmarshaler("MemberIdentityInput", ec.unmarshalInputMemberIdentityInput),
+			graphql.NewInputUnmarshaler("ProfileFieldAnswerInput", ec.unmarshalInputProfileFieldAnswerInput),
+			graphql.NewInputUnmarshaler("ProfileFieldChoiceInput", ec.unmarshalInputProfileFieldChoiceInput),
+			graphql.NewInputUnmarshaler("UpdateProfileInput", ec.unmarshalInputUpdateProfileInput),
 		)
 	}
 	first := true
@@ -1677,6 +1879,94 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../../schema/account.graphqls", Input: `# The signed-in member's own account: profile, signup profile, deactivation.
+
+"""
+Changes to the signed-in member's profile. Every field is optional; the ones
+left out keep their value. Lengths are counted in characters.
+"""
+input UpdateProfileInput {
+  "Display name, 1 to 255 characters (surrounding spaces are dropped)."
+  name: String
+  "Short line under the name, e.g. a job title; at most 255 characters, empty clears it."
+  headline: String
+  """
+  The new avatar: the signedId of a direct upload of an image
+  (createDirectUpload, then PUT the file to its uploadUrl first).
+  """
+  avatarSignedId: String
+  "Time zone, as Circle names them (e.g. \"Europe/Lisbon\" or \"Pacific Time (US & Canada)\"); at most 100 characters."
+  timeZone: String
+  "Let other members send direct messages."
+  messagingEnabled: Boolean
+  "List the member in the member directory."
+  visibleInMemberDirectory: Boolean
+  "Show the member's email address on their profile."
+  makeEmailPublic: Boolean
+  "Answers to the community's profile fields; at most 100."
+  profileFields: [ProfileFieldAnswerInput!]
+}
+
+"The signed-in member's answer to one of the community's profile fields."
+input ProfileFieldAnswerInput {
+  "The profile field (Circle's profile_field_id)."
+  profileFieldId: ID!
+  "The member's existing answer to change, when there is one (Circle's community_member_profile_field id)."
+  answerId: ID
+  "The answer of a text field; at most 10000 characters."
+  text: String
+  "The answer of a long-text field; at most 10000 characters."
+  textarea: String
+  "Choices to pick or drop, for choice fields; at most 100."
+  choices: [ProfileFieldChoiceInput!]
+}
+
+"One choice of a choice field, picked or dropped."
+input ProfileFieldChoiceInput {
+  "The choice (Circle's profile_field_choice_id)."
+  choiceId: ID!
+  "The member's existing pick of this choice (Circle's community_member_choice id), when there is one."
+  pickId: ID
+  "True drops the pick instead of making it."
+  remove: Boolean = false
+}
+
+"Result of a profile change: the signed-in member as Circle now has them."
+type ProfilePayload {
+  "The signed-in member, re-read after the change; null when the change failed."
+  member: Member
+  "Circle's confirmation, e.g. \"Profile updated!\"; null when the change failed."
+  message: String
+  "Problems with the input; empty on success."
+  userErrors: [UserError!]!
+}
+
+"Result of deactivateAccount."
+type DeactivateAccountPayload {
+  "The member whose membership ended; null when nothing changed."
+  deactivatedMemberId: ID
+  "Problems with the input; empty on success."
+  userErrors: [UserError!]!
+}
+
+extend type Mutation {
+  "Change the signed-in member's profile (name, headline, avatar, time zone, preferences, profile fields)."
+  updateProfile(input: UpdateProfileInput!): ProfilePayload!
+  """
+  Fill in and confirm the profile of a member who has just joined (Circle's
+  signup profile step). It runs once: a second time is a userError.
+  """
+  confirmSignupProfile(input: UpdateProfileInput!): ProfilePayload!
+  """
+  End the signed-in member's own membership of the community. It cannot be
+  undone through the API, and the member's tokens stop working. To make it
+  hard to trigger by accident, confirmMemberId must be the signed-in
+  member's own id (` + "`" + `me { id }` + "`" + `); anything else is BAD_USER_INPUT and Circle
+  is not called. Circle refuses it (FORBIDDEN) for admins and the owner.
+  """
+  deactivateAccount("The signed-in member's own id, as a confirmation." confirmMemberId: ID!): DeactivateAccountPayload!
+}
+`, BuiltIn: false},
 	{Name: "../../schema/auth.graphqls", Input: `"Member tokens issued by the Circle Auth API. The access token goes in ` + "`" + `Authorization: Bearer …` + "`" + ` on every member operation."
 type AuthPayload {
   "Circle member access token (a JWT, valid about an hour)."
@@ -2319,6 +2609,84 @@ extend type Mutation {
   leaveSpace("The space." id: ID!): SpacePayload!
 }
 `, BuiltIn: false},
+	{Name: "../../schema/upload.graphqls", Input: `# Direct uploads: files go from the client straight to Circle's storage;
+# the gateway only asks Circle where to put them.
+
+"""
+A file the signed-in member is about to upload. Its bytes never pass
+through the gateway: createDirectUpload answers with where to PUT them.
+Accepted types and sizes (Circle documents none; these are the gateway's):
+images (image/jpeg, image/png, image/gif, image/webp, image/heic,
+image/heif, image/avif) up to 25 MiB; videos (video/mp4, video/quicktime,
+video/webm, video/x-m4v) up to 2 GiB less a byte; audio (audio/mpeg,
+audio/mp4, audio/aac, audio/wav, audio/x-wav, audio/ogg, audio/webm) up to
+500 MiB; documents (application/pdf, text/plain, text/csv, application/zip,
+Word, Excel and PowerPoint files, OpenDocument text, spreadsheets and
+presentations) up to 100 MiB.
+"""
+input CreateDirectUploadInput {
+  "The file's name, as the member sees it (e.g. \"avatar.png\"); 1 to 255 characters, no path."
+  filename: String!
+  "The file's MIME type, e.g. \"image/png\"; one of the accepted types. PUT the file with this Content-Type."
+  contentType: String!
+  "The file's size in bytes, at least 1 and at most the limit of its kind."
+  byteSize: Int!
+  "The Base64 of the file's MD5 digest (24 characters), which the storage checks the upload against."
+  checksum: String!
+}
+
+"An HTTP header to send."
+type HttpHeader {
+  "Header name, e.g. \"Content-Type\"."
+  name: String!
+  "Header value."
+  value: String!
+}
+
+"""
+A file Circle is ready to receive: PUT the file's bytes to uploadUrl with
+uploadHeaders (the URL is signed and expires after a few minutes), then pass
+signedId where a file is taken (updateProfile's avatarSignedId, a post's
+cover image).
+"""
+type DirectUpload {
+  "Names the file once it is uploaded; pass it to the mutation that uses the file."
+  signedId: String!
+  "Where to PUT the file's bytes (signed, short-lived; no Authorization header)."
+  uploadUrl: String!
+  "Headers the PUT must carry, exactly as given."
+  uploadHeaders: [HttpHeader!]!
+  "The file's name."
+  filename: String!
+  "The file's MIME type."
+  contentType: String!
+  "The file's size in bytes."
+  byteSize: Int!
+  "Base64 of the file's MD5 digest."
+  checksum: String!
+  "Where the file is served once uploaded; null when Circle does not say."
+  url: String
+  "Identifies the file for rich-text (TipTap) attachments; null when Circle does not say."
+  attachableSgid: String
+}
+
+"Result of createDirectUpload."
+type DirectUploadPayload {
+  "Where and how to upload the file; null when it was refused."
+  upload: DirectUpload
+  "Problems with the input (a type or size that is not accepted, …); empty on success."
+  userErrors: [UserError!]!
+}
+
+extend type Mutation {
+  """
+  Get a signed URL to upload a file to Circle directly. The type and size
+  are checked before Circle is asked (see CreateDirectUploadInput); the file
+  itself never reaches the gateway.
+  """
+  createDirectUpload(input: CreateDirectUploadInput!): DirectUploadPayload!
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -2420,6 +2788,16 @@ func (ec *executionContext) childFields_CommentPayload(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type CommentPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_DeactivateAccountPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deactivatedMemberId":
+		return ec.fieldContext_DeactivateAccountPayload_deactivatedMemberId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeactivateAccountPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeactivateAccountPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_DeletePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "deletedId":
@@ -2428,6 +2806,40 @@ func (ec *executionContext) childFields_DeletePayload(ctx context.Context, field
 		return ec.fieldContext_DeletePayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeletePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DirectUpload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "signedId":
+		return ec.fieldContext_DirectUpload_signedId(ctx, field)
+	case "uploadUrl":
+		return ec.fieldContext_DirectUpload_uploadUrl(ctx, field)
+	case "uploadHeaders":
+		return ec.fieldContext_DirectUpload_uploadHeaders(ctx, field)
+	case "filename":
+		return ec.fieldContext_DirectUpload_filename(ctx, field)
+	case "contentType":
+		return ec.fieldContext_DirectUpload_contentType(ctx, field)
+	case "byteSize":
+		return ec.fieldContext_DirectUpload_byteSize(ctx, field)
+	case "checksum":
+		return ec.fieldContext_DirectUpload_checksum(ctx, field)
+	case "url":
+		return ec.fieldContext_DirectUpload_url(ctx, field)
+	case "attachableSgid":
+		return ec.fieldContext_DirectUpload_attachableSgid(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DirectUpload", field.Name)
+}
+
+func (ec *executionContext) childFields_DirectUploadPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "upload":
+		return ec.fieldContext_DirectUploadPayload_upload(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DirectUploadPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DirectUploadPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Event(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2498,6 +2910,16 @@ func (ec *executionContext) childFields_EventRsvpPayload(ctx context.Context, fi
 		return ec.fieldContext_EventRsvpPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EventRsvpPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_HttpHeader(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_HttpHeader_name(ctx, field)
+	case "value":
+		return ec.fieldContext_HttpHeader_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HttpHeader", field.Name)
 }
 
 func (ec *executionContext) childFields_Member(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2704,6 +3126,18 @@ func (ec *executionContext) childFields_PostPayload(ctx context.Context, field g
 		return ec.fieldContext_PostPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PostPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ProfilePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "member":
+		return ec.fieldContext_ProfilePayload_member(ctx, field)
+	case "message":
+		return ec.fieldContext_ProfilePayload_message(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ProfilePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProfilePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Space(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3020,12 +3454,40 @@ func (ec *executionContext) field_Mutation_cancelRsvp_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_confirmSignupProfile_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateProfileInput, error) {
+			return ec.unmarshalNUpdateProfileInput2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐUpdateProfileInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createComment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CreateCommentInput, error) {
 			return ec.unmarshalNCreateCommentInput2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCreateCommentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createDirectUpload_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateDirectUploadInput, error) {
+			return ec.unmarshalNCreateDirectUploadInput2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCreateDirectUploadInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3059,6 +3521,20 @@ func (ec *executionContext) field_Mutation_createPost_args(ctx context.Context, 
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deactivateAccount_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "confirmMemberId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["confirmMemberId"] = arg0
 	return args, nil
 }
 
@@ -3327,6 +3803,20 @@ func (ec *executionContext) field_Mutation_unlikePost_args(ctx context.Context, 
 		return nil, err
 	}
 	args["postId"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateProfile_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateProfileInput, error) {
+			return ec.unmarshalNUpdateProfileInput2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐUpdateProfileInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -4433,6 +4923,61 @@ func (ec *executionContext) fieldContext_CommentPayload_userErrors(_ context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _DeactivateAccountPayload_deactivatedMemberId(ctx context.Context, field graphql.CollectedField, obj *model.DeactivateAccountPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeactivateAccountPayload_deactivatedMemberId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeactivatedMemberID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeactivateAccountPayload_deactivatedMemberId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeactivateAccountPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DeactivateAccountPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.DeactivateAccountPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeactivateAccountPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeactivateAccountPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeactivateAccountPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DeletePayload_deletedId(ctx context.Context, field graphql.CollectedField, obj *model.DeletePayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4478,6 +5023,286 @@ func (ec *executionContext) _DeletePayload_userErrors(ctx context.Context, field
 func (ec *executionContext) fieldContext_DeletePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "DeletePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DirectUpload_signedId(ctx context.Context, field graphql.CollectedField, obj *model.DirectUpload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectUpload_signedId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SignedID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectUpload_signedId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectUpload", field, false, false, "String")
+}
+
+func (ec *executionContext) _DirectUpload_uploadUrl(ctx context.Context, field graphql.CollectedField, obj *model.DirectUpload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectUpload_uploadUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UploadURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectUpload_uploadUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectUpload", field, false, false, "String")
+}
+
+func (ec *executionContext) _DirectUpload_uploadHeaders(ctx context.Context, field graphql.CollectedField, obj *model.DirectUpload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectUpload_uploadHeaders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UploadHeaders, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.HTTPHeader) graphql.Marshaler {
+			return ec.marshalNHttpHeader2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐHTTPHeaderᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectUpload_uploadHeaders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DirectUpload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HttpHeader(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DirectUpload_filename(ctx context.Context, field graphql.CollectedField, obj *model.DirectUpload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectUpload_filename(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Filename, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectUpload_filename(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectUpload", field, false, false, "String")
+}
+
+func (ec *executionContext) _DirectUpload_contentType(ctx context.Context, field graphql.CollectedField, obj *model.DirectUpload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectUpload_contentType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContentType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectUpload_contentType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectUpload", field, false, false, "String")
+}
+
+func (ec *executionContext) _DirectUpload_byteSize(ctx context.Context, field graphql.CollectedField, obj *model.DirectUpload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectUpload_byteSize(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByteSize, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectUpload_byteSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectUpload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DirectUpload_checksum(ctx context.Context, field graphql.CollectedField, obj *model.DirectUpload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectUpload_checksum(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Checksum, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectUpload_checksum(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectUpload", field, false, false, "String")
+}
+
+func (ec *executionContext) _DirectUpload_url(ctx context.Context, field graphql.CollectedField, obj *model.DirectUpload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectUpload_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DirectUpload_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectUpload", field, false, false, "String")
+}
+
+func (ec *executionContext) _DirectUpload_attachableSgid(ctx context.Context, field graphql.CollectedField, obj *model.DirectUpload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectUpload_attachableSgid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AttachableSgid, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DirectUpload_attachableSgid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectUpload", field, false, false, "String")
+}
+
+func (ec *executionContext) _DirectUploadPayload_upload(ctx context.Context, field graphql.CollectedField, obj *model.DirectUploadPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectUploadPayload_upload(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Upload, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DirectUpload) graphql.Marshaler {
+			return ec.marshalODirectUpload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐDirectUpload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DirectUploadPayload_upload(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DirectUploadPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DirectUpload(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DirectUploadPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.DirectUploadPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectUploadPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectUploadPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DirectUploadPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -5030,6 +5855,52 @@ func (ec *executionContext) fieldContext_EventRsvpPayload_userErrors(_ context.C
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _HttpHeader_name(ctx context.Context, field graphql.CollectedField, obj *model.HTTPHeader) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HttpHeader_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HttpHeader_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HttpHeader", field, false, false, "String")
+}
+
+func (ec *executionContext) _HttpHeader_value(ctx context.Context, field graphql.CollectedField, obj *model.HTTPHeader) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HttpHeader_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HttpHeader_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HttpHeader", field, false, false, "String")
 }
 
 func (ec *executionContext) _Member_id(ctx context.Context, field graphql.CollectedField, obj *model.Member) (ret graphql.Marshaler) {
@@ -6335,6 +7206,138 @@ func (ec *executionContext) fieldContext_Mutation_revokeRefreshToken(ctx context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_updateProfile(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateProfile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateProfile(ctx, fc.Args["input"].(model.UpdateProfileInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProfilePayload) graphql.Marshaler {
+			return ec.marshalNProfilePayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfilePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateProfile(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProfilePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateProfile_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_confirmSignupProfile(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_confirmSignupProfile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ConfirmSignupProfile(ctx, fc.Args["input"].(model.UpdateProfileInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProfilePayload) graphql.Marshaler {
+			return ec.marshalNProfilePayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfilePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_confirmSignupProfile(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProfilePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_confirmSignupProfile_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deactivateAccount(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deactivateAccount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeactivateAccount(ctx, fc.Args["confirmMemberId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeactivateAccountPayload) graphql.Marshaler {
+			return ec.marshalNDeactivateAccountPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐDeactivateAccountPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deactivateAccount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeactivateAccountPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deactivateAccount_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createComment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6901,6 +7904,50 @@ func (ec *executionContext) fieldContext_Mutation_leaveSpace(ctx context.Context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_leaveSpace_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createDirectUpload(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createDirectUpload(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateDirectUpload(ctx, fc.Args["input"].(model.CreateDirectUploadInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DirectUploadPayload) graphql.Marshaler {
+			return ec.marshalNDirectUploadPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐDirectUploadPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createDirectUpload(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DirectUploadPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createDirectUpload_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -7733,6 +8780,93 @@ func (ec *executionContext) _PostPayload_userErrors(ctx context.Context, field g
 func (ec *executionContext) fieldContext_PostPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "PostPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProfilePayload_member(ctx context.Context, field graphql.CollectedField, obj *model.ProfilePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfilePayload_member(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Member, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Member) graphql.Marshaler {
+			return ec.marshalOMember2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMember(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProfilePayload_member(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProfilePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Member(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProfilePayload_message(ctx context.Context, field graphql.CollectedField, obj *model.ProfilePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfilePayload_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProfilePayload_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfilePayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProfilePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ProfilePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfilePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfilePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProfilePayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -9765,6 +10899,69 @@ func UnmarshalCreateCommentInput(ctx context.Context, raw any) (model.CreateComm
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateDirectUploadInput(ctx context.Context, obj any) (model.CreateDirectUploadInput, error) {
+	var it model.CreateDirectUploadInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"filename", "contentType", "byteSize", "checksum"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "filename":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filename"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Filename = data
+		case "contentType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contentType"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContentType = data
+		case "byteSize":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("byteSize"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ByteSize = data
+		case "checksum":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("checksum"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Checksum = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateDirectUploadInput unmarshals raw into the CreateDirectUploadInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateDirectUploadInput(ctx context.Context, raw any) (model.CreateDirectUploadInput, error) {
+	var out model.CreateDirectUploadInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateDirectUploadInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreatePostInput(ctx context.Context, obj any) (model.CreatePostInput, error) {
 	var it model.CreatePostInput
 	if obj == nil {
@@ -9895,6 +11092,227 @@ func (ec *executionContext) unmarshalInputMemberIdentityInput(ctx context.Contex
 func UnmarshalMemberIdentityInput(ctx context.Context, raw any) (model.MemberIdentityInput, error) {
 	var out model.MemberIdentityInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "MemberIdentityInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputProfileFieldAnswerInput(ctx context.Context, obj any) (model.ProfileFieldAnswerInput, error) {
+	var it model.ProfileFieldAnswerInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"profileFieldId", "answerId", "text", "textarea", "choices"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "profileFieldId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("profileFieldId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProfileFieldID = data
+		case "answerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("answerId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AnswerID = data
+		case "text":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Text = data
+		case "textarea":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("textarea"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Textarea = data
+		case "choices":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("choices"))
+			data, err := ec.unmarshalOProfileFieldChoiceInput2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfileFieldChoiceInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Choices = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalProfileFieldAnswerInput unmarshals raw into the ProfileFieldAnswerInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalProfileFieldAnswerInput(ctx context.Context, raw any) (model.ProfileFieldAnswerInput, error) {
+	var out model.ProfileFieldAnswerInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProfileFieldAnswerInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputProfileFieldChoiceInput(ctx context.Context, obj any) (model.ProfileFieldChoiceInput, error) {
+	var it model.ProfileFieldChoiceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["remove"]; !present {
+		asMap["remove"] = false
+	}
+
+	fieldsInOrder := [...]string{"choiceId", "pickId", "remove"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "choiceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("choiceId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChoiceID = data
+		case "pickId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pickId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PickID = data
+		case "remove":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("remove"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Remove = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalProfileFieldChoiceInput unmarshals raw into the ProfileFieldChoiceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalProfileFieldChoiceInput(ctx context.Context, raw any) (model.ProfileFieldChoiceInput, error) {
+	var out model.ProfileFieldChoiceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProfileFieldChoiceInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateProfileInput(ctx context.Context, obj any) (model.UpdateProfileInput, error) {
+	var it model.UpdateProfileInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "headline", "avatarSignedId", "timeZone", "messagingEnabled", "visibleInMemberDirectory", "makeEmailPublic", "profileFields"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "headline":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("headline"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Headline = data
+		case "avatarSignedId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("avatarSignedId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AvatarSignedID = data
+		case "timeZone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timeZone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TimeZone = data
+		case "messagingEnabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("messagingEnabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MessagingEnabled = data
+		case "visibleInMemberDirectory":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visibleInMemberDirectory"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VisibleInMemberDirectory = data
+		case "makeEmailPublic":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("makeEmailPublic"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MakeEmailPublic = data
+		case "profileFields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("profileFields"))
+			data, err := ec.unmarshalOProfileFieldAnswerInput2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfileFieldAnswerInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProfileFields = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateProfileInput unmarshals raw into the UpdateProfileInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateProfileInput(ctx context.Context, raw any) (model.UpdateProfileInput, error) {
+	var out model.UpdateProfileInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateProfileInput", raw, &out)
 	return out, err
 }
 
@@ -10223,6 +11641,44 @@ func (ec *executionContext) _CommentPayload(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var deactivateAccountPayloadImplementors = []string{"DeactivateAccountPayload"}
+
+func (ec *executionContext) _DeactivateAccountPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeactivateAccountPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deactivateAccountPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeactivateAccountPayload")
+		case "deactivatedMemberId":
+			out.Values[i] = ec._DeactivateAccountPayload_deactivatedMemberId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._DeactivateAccountPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var deletePayloadImplementors = []string{"DeletePayload"}
 
 func (ec *executionContext) _DeletePayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeletePayload) graphql.Marshaler {
@@ -10241,6 +11697,117 @@ func (ec *executionContext) _DeletePayload(ctx context.Context, sel ast.Selectio
 			}
 		case "userErrors":
 			out.Values[i] = ec._DeletePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var directUploadImplementors = []string{"DirectUpload"}
+
+func (ec *executionContext) _DirectUpload(ctx context.Context, sel ast.SelectionSet, obj *model.DirectUpload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, directUploadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DirectUpload")
+		case "signedId":
+			out.Values[i] = ec._DirectUpload_signedId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uploadUrl":
+			out.Values[i] = ec._DirectUpload_uploadUrl(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uploadHeaders":
+			out.Values[i] = ec._DirectUpload_uploadHeaders(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "filename":
+			out.Values[i] = ec._DirectUpload_filename(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contentType":
+			out.Values[i] = ec._DirectUpload_contentType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byteSize":
+			out.Values[i] = ec._DirectUpload_byteSize(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "checksum":
+			out.Values[i] = ec._DirectUpload_checksum(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._DirectUpload_url(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "attachableSgid":
+			out.Values[i] = ec._DirectUpload_attachableSgid(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var directUploadPayloadImplementors = []string{"DirectUploadPayload"}
+
+func (ec *executionContext) _DirectUploadPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DirectUploadPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, directUploadPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DirectUploadPayload")
+		case "upload":
+			out.Values[i] = ec._DirectUploadPayload_upload(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._DirectUploadPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -10482,6 +12049,44 @@ func (ec *executionContext) _EventRsvpPayload(ctx context.Context, sel ast.Selec
 			}
 		case "userErrors":
 			out.Values[i] = ec._EventRsvpPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var httpHeaderImplementors = []string{"HttpHeader"}
+
+func (ec *executionContext) _HttpHeader(ctx context.Context, sel ast.SelectionSet, obj *model.HTTPHeader) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, httpHeaderImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HttpHeader")
+		case "name":
+			out.Values[i] = ec._HttpHeader_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._HttpHeader_value(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -10922,6 +12527,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "updateProfile":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateProfile(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confirmSignupProfile":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_confirmSignupProfile(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deactivateAccount":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deactivateAccount(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createComment":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createComment(ctx, field)
@@ -11009,6 +12635,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "leaveSpace":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_leaveSpace(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createDirectUpload":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createDirectUpload(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -11309,6 +12942,49 @@ func (ec *executionContext) _PostPayload(ctx context.Context, sel ast.SelectionS
 			}
 		case "userErrors":
 			out.Values[i] = ec._PostPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var profilePayloadImplementors = []string{"ProfilePayload"}
+
+func (ec *executionContext) _ProfilePayload(ctx context.Context, sel ast.SelectionSet, obj *model.ProfilePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, profilePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProfilePayload")
+		case "member":
+			out.Values[i] = ec._ProfilePayload_member(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._ProfilePayload_message(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ProfilePayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -12122,6 +13798,11 @@ func (ec *executionContext) unmarshalNCreateCommentInput2githubᚗcomᚋcircle�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNCreateDirectUploadInput2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCreateDirectUploadInput(ctx context.Context, v any) (model.CreateDirectUploadInput, error) {
+	res, err := ec.unmarshalInputCreateDirectUploadInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreatePostInput2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCreatePostInput(ctx context.Context, v any) (model.CreatePostInput, error) {
 	res, err := ec.unmarshalInputCreatePostInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -12141,12 +13822,28 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 	return res
 }
 
+func (ec *executionContext) marshalNDeactivateAccountPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐDeactivateAccountPayload(ctx context.Context, sel ast.SelectionSet, v *model.DeactivateAccountPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeactivateAccountPayload!")
+		return graphql.Null
+	}
+	return ec._DeactivateAccountPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNDeletePayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐDeletePayload(ctx context.Context, sel ast.SelectionSet, v *model.DeletePayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DeletePayload!")
 		return graphql.Null
 	}
 	return ec._DeletePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDirectUploadPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐDirectUploadPayload(ctx context.Context, sel ast.SelectionSet, v *model.DirectUploadPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DirectUploadPayload!")
+		return graphql.Null
+	}
+	return ec._DirectUploadPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNEventAttendee2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐEventAttendeeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EventAttendee) graphql.Marshaler {
@@ -12211,6 +13908,30 @@ func (ec *executionContext) marshalNEventRsvpPayload2ᚖgithubᚗcomᚋcircleᚑ
 		return graphql.Null
 	}
 	return ec._EventRsvpPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNHttpHeader2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐHTTPHeaderᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.HTTPHeader) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNHttpHeader2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐHTTPHeader(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNHttpHeader2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐHTTPHeader(ctx context.Context, sel ast.SelectionSet, v *model.HTTPHeader) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "HttpHeader!")
+		return graphql.Null
+	}
+	return ec._HttpHeader(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
@@ -12416,6 +14137,24 @@ func (ec *executionContext) marshalNPostType2githubᚗcomᚋcircleᚑgatewayᚋg
 	return v
 }
 
+func (ec *executionContext) unmarshalNProfileFieldAnswerInput2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfileFieldAnswerInput(ctx context.Context, v any) (*model.ProfileFieldAnswerInput, error) {
+	res, err := ec.unmarshalInputProfileFieldAnswerInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNProfileFieldChoiceInput2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfileFieldChoiceInput(ctx context.Context, v any) (*model.ProfileFieldChoiceInput, error) {
+	res, err := ec.unmarshalInputProfileFieldChoiceInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNProfilePayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfilePayload(ctx context.Context, sel ast.SelectionSet, v *model.ProfilePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProfilePayload!")
+		return graphql.Null
+	}
+	return ec._ProfilePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSpace2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Space) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -12521,6 +14260,11 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNUpdateProfileInput2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐUpdateProfileInput(ctx context.Context, v any) (model.UpdateProfileInput, error) {
+	res, err := ec.unmarshalInputUpdateProfileInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNUserError2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐUserErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
@@ -12760,6 +14504,13 @@ func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context,
 	return res
 }
 
+func (ec *executionContext) marshalODirectUpload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐDirectUpload(ctx context.Context, sel ast.SelectionSet, v *model.DirectUpload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DirectUpload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOEvent2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐEvent(ctx context.Context, sel ast.SelectionSet, v *model.Event) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -12863,6 +14614,40 @@ func (ec *executionContext) marshalOPostSort2ᚖgithubᚗcomᚋcircleᚑgateway�
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOProfileFieldAnswerInput2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfileFieldAnswerInputᚄ(ctx context.Context, v any) ([]*model.ProfileFieldAnswerInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ProfileFieldAnswerInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNProfileFieldAnswerInput2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfileFieldAnswerInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOProfileFieldChoiceInput2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfileFieldChoiceInputᚄ(ctx context.Context, v any) ([]*model.ProfileFieldChoiceInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ProfileFieldChoiceInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNProfileFieldChoiceInput2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfileFieldChoiceInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalORsvpStatus2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐRsvpStatus(ctx context.Context, v any) (*model.RsvpStatus, error) {

@@ -412,6 +412,15 @@ func MemberFromCurrent(c *circle.CurrentMember) *Member {
 	return m
 }
 
+// MemberFromUpdate builds the signed-in member from Circle's answer to a
+// profile write, which carries only these fields; the rest load on demand.
+func MemberFromUpdate(id int64, name, headline string, avatarURL *string) *Member {
+	m := &Member{id: id, name: name}
+	m.headline = known(nonEmpty(headline))
+	m.avatarURL = known(avatarURL)
+	return m
+}
+
 // MemberFromDirectory builds a member from a member-directory record.
 func MemberFromDirectory(c *circle.CommunityMember) *Member {
 	m := &Member{id: c.CommunityMemberID, name: c.Name}

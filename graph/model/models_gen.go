@@ -72,6 +72,27 @@ type CreateCommentInput struct {
 	TiptapBody JSON `json:"tiptapBody,omitempty"`
 }
 
+// A file the signed-in member is about to upload. Its bytes never pass
+// through the gateway: createDirectUpload answers with where to PUT them.
+// Accepted types and sizes (Circle documents none; these are the gateway's):
+// images (image/jpeg, image/png, image/gif, image/webp, image/heic,
+// image/heif, image/avif) up to 25 MiB; videos (video/mp4, video/quicktime,
+// video/webm, video/x-m4v) up to 2 GiB less a byte; audio (audio/mpeg,
+// audio/mp4, audio/aac, audio/wav, audio/x-wav, audio/ogg, audio/webm) up to
+// 500 MiB; documents (application/pdf, text/plain, text/csv, application/zip,
+// Word, Excel and PowerPoint files, OpenDocument text, spreadsheets and
+// presentations) up to 100 MiB.
+type CreateDirectUploadInput struct {
+	// The file's name, as the member sees it (e.g. "avatar.png"); 1 to 255 characters, no path.
+	Filename string `json:"filename"`
+	// The file's MIME type, e.g. "image/png"; one of the accepted types. PUT the file with this Content-Type.
+	ContentType string `json:"contentType"`
+	// The file's size in bytes, at least 1 and at most the limit of its kind.
+	ByteSize int `json:"byteSize"`
+	// The Base64 of the file's MD5 digest (24 characters), which the storage checks the upload against.
+	Checksum string `json:"checksum"`
+}
+
 // A new post.
 type CreatePostInput struct {
 	// The space to post in.
@@ -88,11 +109,52 @@ type CreatePostInput struct {
 	IsLikingEnabled *bool `json:"isLikingEnabled,omitempty"`
 }
 
+// Result of deactivateAccount.
+type DeactivateAccountPayload struct {
+	// The member whose membership ended; null when nothing changed.
+	DeactivatedMemberID *string `json:"deactivatedMemberId,omitempty"`
+	// Problems with the input; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // Result of a delete.
 type DeletePayload struct {
 	// Id of the deleted object; null when nothing was deleted.
 	DeletedID *string `json:"deletedId,omitempty"`
 	// Problems with the input; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A file Circle is ready to receive: PUT the file's bytes to uploadUrl with
+// uploadHeaders (the URL is signed and expires after a few minutes), then pass
+// signedId where a file is taken (updateProfile's avatarSignedId, a post's
+// cover image).
+type DirectUpload struct {
+	// Names the file once it is uploaded; pass it to the mutation that uses the file.
+	SignedID string `json:"signedId"`
+	// Where to PUT the file's bytes (signed, short-lived; no Authorization header).
+	UploadURL string `json:"uploadUrl"`
+	// Headers the PUT must carry, exactly as given.
+	UploadHeaders []*HTTPHeader `json:"uploadHeaders"`
+	// The file's name.
+	Filename string `json:"filename"`
+	// The file's MIME type.
+	ContentType string `json:"contentType"`
+	// The file's size in bytes.
+	ByteSize int `json:"byteSize"`
+	// Base64 of the file's MD5 digest.
+	Checksum string `json:"checksum"`
+	// Where the file is served once uploaded; null when Circle does not say.
+	URL *string `json:"url,omitempty"`
+	// Identifies the file for rich-text (TipTap) attachments; null when Circle does not say.
+	AttachableSgid *string `json:"attachableSgid,omitempty"`
+}
+
+// Result of createDirectUpload.
+type DirectUploadPayload struct {
+	// Where and how to upload the file; null when it was refused.
+	Upload *DirectUpload `json:"upload,omitempty"`
+	// Problems with the input (a type or size that is not accepted, …); empty on success.
 	UserErrors []*UserError `json:"userErrors"`
 }
 
@@ -122,6 +184,14 @@ type EventRsvpPayload struct {
 	Post *Post `json:"post,omitempty"`
 	// Problems with the input; empty on success.
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+// An HTTP header to send.
+type HTTPHeader struct {
+	// Header name, e.g. "Content-Type".
+	Name string `json:"name"`
+	// Header value.
+	Value string `json:"value"`
 }
 
 // A page of members.
@@ -243,6 +313,40 @@ type PostPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// The signed-in member's answer to one of the community's profile fields.
+type ProfileFieldAnswerInput struct {
+	// The profile field (Circle's profile_field_id).
+	ProfileFieldID string `json:"profileFieldId"`
+	// The member's existing answer to change, when there is one (Circle's community_member_profile_field id).
+	AnswerID *string `json:"answerId,omitempty"`
+	// The answer of a text field; at most 10000 characters.
+	Text *string `json:"text,omitempty"`
+	// The answer of a long-text field; at most 10000 characters.
+	Textarea *string `json:"textarea,omitempty"`
+	// Choices to pick or drop, for choice fields; at most 100.
+	Choices []*ProfileFieldChoiceInput `json:"choices,omitempty"`
+}
+
+// One choice of a choice field, picked or dropped.
+type ProfileFieldChoiceInput struct {
+	// The choice (Circle's profile_field_choice_id).
+	ChoiceID string `json:"choiceId"`
+	// The member's existing pick of this choice (Circle's community_member_choice id), when there is one.
+	PickID *string `json:"pickId,omitempty"`
+	// True drops the pick instead of making it.
+	Remove *bool `json:"remove,omitempty"`
+}
+
+// Result of a profile change: the signed-in member as Circle now has them.
+type ProfilePayload struct {
+	// The signed-in member, re-read after the change; null when the change failed.
+	Member *Member `json:"member,omitempty"`
+	// Circle's confirmation, e.g. "Profile updated!"; null when the change failed.
+	Message *string `json:"message,omitempty"`
+	// Problems with the input; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // Read access to the community, as the signed-in member. Every field needs
 // `Authorization: Bearer <Circle member access token>`; without a valid one it
 // answers UNAUTHENTICATED and Circle is not called.
@@ -275,6 +379,28 @@ type SpacePayload struct {
 	Space *Space `json:"space,omitempty"`
 	// Problems with the input; empty on success.
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Changes to the signed-in member's profile. Every field is optional; the ones
+// left out keep their value. Lengths are counted in characters.
+type UpdateProfileInput struct {
+	// Display name, 1 to 255 characters (surrounding spaces are dropped).
+	Name *string `json:"name,omitempty"`
+	// Short line under the name, e.g. a job title; at most 255 characters, empty clears it.
+	Headline *string `json:"headline,omitempty"`
+	// The new avatar: the signedId of a direct upload of an image
+	// (createDirectUpload, then PUT the file to its uploadUrl first).
+	AvatarSignedID *string `json:"avatarSignedId,omitempty"`
+	// Time zone, as Circle names them (e.g. "Europe/Lisbon" or "Pacific Time (US & Canada)"); at most 100 characters.
+	TimeZone *string `json:"timeZone,omitempty"`
+	// Let other members send direct messages.
+	MessagingEnabled *bool `json:"messagingEnabled,omitempty"`
+	// List the member in the member directory.
+	VisibleInMemberDirectory *bool `json:"visibleInMemberDirectory,omitempty"`
+	// Show the member's email address on their profile.
+	MakeEmailPublic *bool `json:"makeEmailPublic,omitempty"`
+	// Answers to the community's profile fields; at most 100.
+	ProfileFields []*ProfileFieldAnswerInput `json:"profileFields,omitempty"`
 }
 
 // A validation problem with the input, reported to the user (upstream 422s land here).
