@@ -10,7 +10,6 @@ import (
 	"errors"
 
 	"github.com/circle-gateway/gateway/circle"
-
 	"github.com/circle-gateway/gateway/graph/model"
 )
 
