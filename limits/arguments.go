@@ -60,11 +60,25 @@ func (c *argumentCheck) field(f *ast.Field) *gqlerror.Error {
 		return nil // introspection: answered from the schema
 	}
 	if isConnection(f) {
-		if _, err := relay.WindowFromArguments(f.ArgumentMap(c.oc.Variables)); err != nil {
+		check := relay.WindowFromArguments
+		if backward(f) {
+			check = func(args map[string]any) (relay.Window, error) {
+				_, err := relay.BackWindowFromArguments(args)
+				return relay.Window{}, err
+			}
+		}
+		if _, err := check(f.ArgumentMap(c.oc.Variables)); err != nil {
 			return gqlerror.WrapPos(f.Position, err)
 		}
 	}
 	return c.selections(f.SelectionSet)
+}
+
+// backward reports whether a connection pages backwards, by `last` and
+// `before` (a room's messages, over Circle's id window), rather than by
+// `first` and `after`.
+func backward(f *ast.Field) bool {
+	return f.Definition.Arguments.ForName("last") != nil && f.Definition.Arguments.ForName("first") == nil
 }
 
 // isConnection reports whether f returns a Relay connection, whose `first`

@@ -156,18 +156,21 @@ func countFields(doc *ast.QueryDocument) (fields, aliases int) {
 // meter measures an operation with fragments expanded, caching each
 // fragment's measures and cutting cycles.
 type meter struct {
-	oc        *graphql.OperationContext
-	depths    map[string]int
-	costs     map[string]int
-	items     map[string]int
-	edgeNodes map[string]int
-	roots     map[string]int
-	visiting  map[string]bool
-	fragments ast.FragmentDefinitionList
+	oc     *graphql.OperationContext
+	depths map[string]int
+	costs  map[string]int
+	// embeddedCosts caches fragment costs measured on the members of an
+	// embedded list, whose bio comes with them (see embeddedLists).
+	embeddedCosts map[string]int
+	items         map[string]int
+	edgeNodes     map[string]int
+	roots         map[string]int
+	visiting      map[string]bool
+	fragments     ast.FragmentDefinitionList
 }
 
 func newMeter(oc *graphql.OperationContext) *meter {
-	return &meter{oc: oc, depths: map[string]int{}, costs: map[string]int{}, items: map[string]int{}, edgeNodes: map[string]int{}, roots: map[string]int{}, visiting: map[string]bool{}, fragments: oc.Doc.Fragments}
+	return &meter{oc: oc, depths: map[string]int{}, costs: map[string]int{}, embeddedCosts: map[string]int{}, items: map[string]int{}, edgeNodes: map[string]int{}, roots: map[string]int{}, visiting: map[string]bool{}, fragments: oc.Doc.Fragments}
 }
 
 // fragment runs measure on a named fragment's selection set once; a cycle
@@ -238,7 +241,13 @@ var (
 	fetchingFields = map[string]bool{
 		"Query.me": true, "Query.space": true, "Query.post": true, "Query.member": true,
 		"Comment.post": true, "Comment.parent": true,
+		"Query.newNotificationsCount": true, "Query.chatRoom": true, "Notification.post": true,
 	}
+	// embeddedLists are plain lists Circle sends inside their parent: they
+	// cost nothing themselves, only what their items' fields fetch. Their
+	// members (chat room participants) come with their bio, so of the
+	// profile fields only the others need the profile.
+	embeddedLists = map[string]bool{"ChatRoom.participants": true}
 	// profileFields need the member's public profile wherever the member
 	// came from but the profile (or me); the member costs one call however
 	// many of them are selected. Member.email never costs one: it is known
@@ -264,7 +273,11 @@ const unboundedListSize = 20
 // items' cost; a plain list of objects costs one call
 // plus unboundedListSize times its items' cost; fields that need a fetch
 // cost one.
-func (m *meter) cost(set ast.SelectionSet) int {
+func (m *meter) cost(set ast.SelectionSet) int { return m.costOf(set, false) }
+
+// costOf is cost for a selection set on the items of an embedded list
+// (embeddedMembers): there the member's bio is known without a profile.
+func (m *meter) costOf(set ast.SelectionSet, embeddedMembers bool) int {
 	total := 0
 	profile, detail := false, false
 	for _, sel := range set {
@@ -279,12 +292,14 @@ func (m *meter) cost(set ast.SelectionSet) int {
 			key := s.ObjectDefinition.Name + "." + s.Name
 			switch {
 			case profileFields[key]:
-				profile = true
+				profile = profile || !(embeddedMembers && key == "Member.bio")
 			case spaceDetailFields[key]:
 				detail = true
 			case isConnection(s):
-				w := m.window(s)
-				total = addCapped(total, len(w.Plan())+mul(w.Limit, m.connectionItemCost(s.SelectionSet)))
+				calls, items := m.pages(s)
+				total = addCapped(total, calls+mul(items, m.connectionItemCost(s.SelectionSet)))
+			case embeddedLists[key]:
+				total = addCapped(total, mul(unboundedListSize, m.costOf(s.SelectionSet, true)))
 			case s.Definition.Type.Elem != nil && len(s.SelectionSet) > 0:
 				total = addCapped(total, 1+mul(unboundedListSize, m.cost(s.SelectionSet)))
 			default:
@@ -294,9 +309,13 @@ func (m *meter) cost(set ast.SelectionSet) int {
 				total = addCapped(total, m.cost(s.SelectionSet))
 			}
 		case *ast.InlineFragment:
-			total = addCapped(total, m.cost(s.SelectionSet))
+			total = addCapped(total, m.costOf(s.SelectionSet, embeddedMembers))
 		case *ast.FragmentSpread:
-			total = addCapped(total, m.fragment(s.Name, m.costs, m.cost))
+			cache := m.costs
+			if embeddedMembers {
+				cache = m.embeddedCosts
+			}
+			total = addCapped(total, m.fragment(s.Name, cache, func(set ast.SelectionSet) int { return m.costOf(set, embeddedMembers) }))
 		}
 	}
 	if profile {
@@ -361,6 +380,23 @@ func (m *meter) window(f *ast.Field) relay.Window {
 		return relay.Window{Offset: 1, Limit: relay.MaxFirst}
 	}
 	return w
+}
+
+// pages is how many upstream calls a connection field costs and how many
+// items it asks for: the pages its window's Plan fetches and `first`, or,
+// for a backward connection (a room's messages, over Circle's id window),
+// one call for `last` items. Invalid arguments count as the costliest
+// window until checkConnectionArguments refuses them.
+func (m *meter) pages(f *ast.Field) (calls, items int) {
+	if backward(f) {
+		w, err := relay.BackWindowFromArguments(f.ArgumentMap(m.oc.Variables))
+		if err != nil {
+			return 1, relay.MaxFirst
+		}
+		return 1, w.Last
+	}
+	w := m.window(f)
+	return len(w.Plan()), w.Limit
 }
 
 // capCost keeps sums far from overflow on hostile documents.
