@@ -424,6 +424,7 @@ func TestConformance(t *testing.T) {
 	// they are not parallel.
 	cases := append(memberCases(f), writeConfCases(f)...)
 	cases = append(cases, accountConfCases(f)...)
+	cases = append(cases, liveConfCases(f)...)
 	for _, tc := range append(cases, authCases(f)...) {
 		doc := memberDoc
 		if strings.HasPrefix(tc.path, authPrefix) {

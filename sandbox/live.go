@@ -30,6 +30,31 @@ const (
 	eventResetNotificationCount  = "resetNewNotificationCount"
 )
 
+// Circle's event names on the chat channels (its "Websockets (Beta)"
+// page). The sandbox publishes:
+//   - newMessage: every new message (replies included) on the room's
+//     stream, chatRoomStream; each new top-level message also on every
+//     participant's memberChatStream; each reply also on the
+//     memberThreadsStream of every member in its thread;
+//   - updatedMessage, deletedMessage: on the room's stream, and for a reply
+//     also on its thread members' threads streams;
+//   - chatRoomCreated: on each participant's memberChatStream, with the
+//     room as that participant sees it;
+//   - chatRoomRead: on the reader's memberChatStream.
+//
+// newMessage and updatedMessage carry the message as the message endpoints
+// render it plus chat_room_kind, creation_uuid, lesson_id and
+// chat_thread_replies_count (Circle's JSONMessage); deletedMessage carries
+// {"id": …, "parent_message": … or null}; chatRoomRead
+// {"chat_room_uuid": …}.
+const (
+	eventNewMessage      = "newMessage"
+	eventUpdatedMessage  = "updatedMessage"
+	eventDeletedMessage  = "deletedMessage"
+	eventChatRoomCreated = "chatRoomCreated"
+	eventChatRoomRead    = "chatRoomRead"
+)
+
 // notificationStream is the NotificationChannel queue of one member:
 // "notification-channel-#{community_member_id}".
 func notificationStream(memberID int64) string {
@@ -46,6 +71,13 @@ func memberChatStream(memberID int64) string {
 // hears: "chat-room-#{chat_room.id}-channel".
 func chatRoomStream(roomID int64) string {
 	return "chat-room-" + strconv.FormatInt(roomID, 10) + "-channel"
+}
+
+// memberThreadsStream is the Chats::CommunityMemberThreadsChannel queue of
+// one member, for the threads that member is in:
+// "chat-community-member-#{community_member_id}-threads-channel".
+func memberThreadsStream(memberID int64) string {
+	return "chat-community-member-" + strconv.FormatInt(memberID, 10) + "-threads-channel"
 }
 
 // liveSubscriberBuffer is how many events a subscriber may fall behind by;

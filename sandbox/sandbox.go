@@ -39,8 +39,12 @@ type Sandbox struct {
 	live liveHub
 	// uploads holds the direct uploads and their files.
 	uploads *uploadStore
-	demoID  int64
-	handler http.Handler
+	// notifications and chat are those domains' state (notifications.go,
+	// chat.go), each behind its own lock.
+	notifications *notificationState
+	chat          *chatState
+	demoID        int64
+	handler       http.Handler
 }
 
 // New builds a sandbox holding the demo community. The data is the same on
@@ -58,6 +62,8 @@ func New(opts Options) *Sandbox {
 	}
 	s.uploads = newUploadStore(s.secret, s.now)
 	s.demoID = seed(s.store, s.now())
+	s.notifications, s.chat = newNotificationState(s.now()), newChatState()
+	seedLive(s, s.now())
 	s.handler = s.routes()
 	return s
 }
@@ -105,6 +111,8 @@ func (s *Sandbox) routes() http.Handler {
 	member(get, "/community_members/{community_member_id}/comments", s.memberComments)
 	s.accountRoutes(member)
 	s.uploadRoutes(member, mux)
+	s.notificationRoutes(member)
+	s.chatRoutes(member)
 	for path, m := range endpoints {
 		mux.Handle(memberPrefix+path, m)
 	}

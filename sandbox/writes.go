@@ -108,13 +108,21 @@ func (s *Sandbox) deletePost(w http.ResponseWriter, r *http.Request, viewer int6
 
 func (s *Sandbox) createComment(w http.ResponseWriter, r *http.Request, viewer int64) {
 	s.writeComment(w, r, "post_id", "post", func(postID int64, d draft) (circle.Comment, error) {
-		return s.store.createComment(viewer, postID, d, s.now())
+		c, err := s.store.createComment(viewer, postID, d, s.now())
+		if err == nil {
+			s.notifyComment(viewer, c.ID, s.now())
+		}
+		return c, err
 	})
 }
 
 func (s *Sandbox) createReply(w http.ResponseWriter, r *http.Request, viewer int64) {
 	s.writeComment(w, r, "comment_id", "comment", func(commentID int64, d draft) (circle.Comment, error) {
-		return s.store.createReply(viewer, commentID, d, s.now())
+		c, err := s.store.createReply(viewer, commentID, d, s.now())
+		if err == nil {
+			s.notifyComment(viewer, c.ID, s.now())
+		}
+		return c, err
 	})
 }
 
