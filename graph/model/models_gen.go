@@ -34,6 +34,64 @@ type AuthPayload struct {
 	CommunityID string `json:"communityId"`
 }
 
+// A page of a room's messages, oldest first. Its pageInfo.startCursor, passed
+// as `before`, gives the page before it (hasPreviousPage says whether there is
+// one); each page costs one upstream call.
+type ChatMessageConnection struct {
+	// The messages of this page with their cursors, oldest first.
+	Edges []*ChatMessageEdge `json:"edges"`
+	// The messages of this page, oldest first.
+	Nodes []*ChatMessage `json:"nodes"`
+	// Where this page sits in the room's history.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Number of messages in the room.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+// A message and its cursor.
+type ChatMessageEdge struct {
+	// Opaque cursor of this message; pass it as `before` for the messages before it.
+	Cursor string `json:"cursor"`
+	// The message.
+	Node *ChatMessage `json:"node"`
+}
+
+// Result of a message mutation.
+type ChatMessagePayload struct {
+	// The message as Circle now has it; null when the change failed, or when Circle queued a new message without storing it yet (it then arrives on chatMessageReceived).
+	Message *ChatMessage `json:"message,omitempty"`
+	// Problems with the input; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A page of chat rooms, most recent activity first.
+type ChatRoomConnection struct {
+	// The rooms of this page with their cursors.
+	Edges []*ChatRoomEdge `json:"edges"`
+	// The rooms of this page.
+	Nodes []*ChatRoom `json:"nodes"`
+	// Where this page sits in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Number of rooms the member is in.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+// A chat room and its cursor.
+type ChatRoomEdge struct {
+	// Opaque cursor of this room; pass it as `after` to continue after it.
+	Cursor string `json:"cursor"`
+	// The room.
+	Node *ChatRoom `json:"node"`
+}
+
+// Result of a room mutation: the room as Circle now has it.
+type ChatRoomPayload struct {
+	// The room after the change; null when the change failed.
+	ChatRoom *ChatRoom `json:"chatRoom,omitempty"`
+	// Problems with the input; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // A page of comments.
 type CommentConnection struct {
 	// The comments of this page with their cursors.
@@ -272,6 +330,34 @@ type MemberTag struct {
 type Mutation struct {
 }
 
+// A page of notifications, newest first.
+type NotificationConnection struct {
+	// The notifications of this page with their cursors.
+	Edges []*NotificationEdge `json:"edges"`
+	// The notifications of this page.
+	Nodes []*Notification `json:"nodes"`
+	// Where this page sits in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Number of notifications in the whole list.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+// A notification and its cursor.
+type NotificationEdge struct {
+	// Opaque cursor of this notification; pass it as `after` to continue after it.
+	Cursor string `json:"cursor"`
+	// The notification.
+	Node *Notification `json:"node"`
+}
+
+// Result of a notification mutation: the notification as Circle now has it.
+type NotificationPayload struct {
+	// The notification after the change; null when the change failed.
+	Notification *Notification `json:"notification,omitempty"`
+	// Problems with the input; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // Where a page of a connection sits in the whole list. Cursors are opaque:
 // pass endCursor as `after` to get the next page.
 type PageInfo struct {
@@ -409,6 +495,64 @@ type UserError struct {
 	Field []string `json:"field,omitempty"`
 	// What is wrong, in words for the user.
 	Message string `json:"message"`
+}
+
+// What kind of room a chat room is.
+type ChatRoomKind string
+
+const (
+	// A one-to-one conversation.
+	ChatRoomKindDirect ChatRoomKind = "DIRECT"
+	// A room with several members.
+	ChatRoomKindGroupChat ChatRoomKind = "GROUP_CHAT"
+)
+
+var AllChatRoomKind = []ChatRoomKind{
+	ChatRoomKindDirect,
+	ChatRoomKindGroupChat,
+}
+
+func (e ChatRoomKind) IsValid() bool {
+	switch e {
+	case ChatRoomKindDirect, ChatRoomKindGroupChat:
+		return true
+	}
+	return false
+}
+
+func (e ChatRoomKind) String() string {
+	return string(e)
+}
+
+func (e *ChatRoomKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ChatRoomKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ChatRoomKind", str)
+	}
+	return nil
+}
+
+func (e ChatRoomKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ChatRoomKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ChatRoomKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // How comments are ordered.
