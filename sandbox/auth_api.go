@@ -4,8 +4,6 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"strings"
-
-	"github.com/circle-gateway/gateway/circle"
 )
 
 // The Auth API (/api/v1/headless/…): token issuance, refresh and
@@ -69,7 +67,7 @@ func (s *Sandbox) authToken(w http.ResponseWriter, _ *http.Request, body map[str
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, tok)
+	writeJSON(w, http.StatusOK, tok.wire())
 }
 
 // idValue reads an id sent as a JSON number or as a numeric string.
@@ -135,7 +133,7 @@ func (s *Sandbox) refreshAccessToken(w http.ResponseWriter, _ *http.Request, bod
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, circle.RefreshedAccessToken{AccessToken: access, AccessTokenExpiresAt: ts(exp)})
+	writeJSON(w, http.StatusOK, wireRefreshedToken{AccessToken: access, AccessTokenExpiresAt: ts(exp)})
 }
 
 // revokeAccessToken is POST /api/v1/headless/access_token/revoke. A token

@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/circle-gateway/gateway/circle"
 )
 
 // The Member API's reads: which records an endpoint lists for a viewer, in
@@ -19,13 +17,13 @@ type pageParams struct{ page, perPage int }
 
 // listPage cuts one page out of items and renders only that page. A page past
 // the end is empty; Count is always the total.
-func listPage[T, R any](items []T, pp pageParams, render func(T) R) circle.Page[R] {
+func listPage[T, R any](items []T, pp pageParams, render func(T) R) wirePage[R] {
 	start := len(items)
 	if pp.page-1 <= len(items)/pp.perPage { // also keeps huge pages from overflowing
 		start = min((pp.page-1)*pp.perPage, len(items))
 	}
 	end := min(start+pp.perPage, len(items))
-	out := circle.Page[R]{
+	out := wirePage[R]{
 		Page:        pp.page,
 		PerPage:     pp.perPage,
 		HasNextPage: end < len(items),
@@ -64,7 +62,7 @@ func (q postQuery) sortName() string {
 }
 
 // renderPostsLocked renders one page of posts for viewer.
-func (st *store) renderPostsLocked(ps []*post, q postQuery, viewer int64) circle.Page[wirePost] {
+func (st *store) renderPostsLocked(ps []*post, q postQuery, viewer int64) wirePage[wirePost] {
 	page := listPage(ps, q.page, func(p *post) wirePost { return st.postLocked(p, viewer) })
 	page.Sort = q.sortName()
 	return page
@@ -155,10 +153,10 @@ func (st *store) visibleSpaceLocked(ref string, viewer int64) (*space, error) {
 }
 
 // spacesFor is GET /spaces: every space viewer can see, in id order.
-func (st *store) spacesFor(viewer int64) []circle.Space {
+func (st *store) spacesFor(viewer int64) []wireSpace {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	out := []circle.Space{}
+	out := []wireSpace{}
 	for _, id := range st.spaceOrder {
 		if sp := st.spaces[id]; st.canSeeLocked(sp, viewer) {
 			out = append(out, st.spaceLocked(sp, viewer))
@@ -169,12 +167,12 @@ func (st *store) spacesFor(viewer int64) []circle.Space {
 
 // space is GET /spaces/{id}. Unlike the posts endpoints, it takes only a
 // numeric id, as Circle documents it.
-func (st *store) space(viewer, id int64) (circle.Space, error) {
+func (st *store) space(viewer, id int64) (wireSpace, error) {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
 	sp, ok := st.spaces[id]
 	if !ok || !st.canSeeLocked(sp, viewer) {
-		return circle.Space{}, notFound("space")
+		return wireSpace{}, notFound("space")
 	}
 	return st.spaceLocked(sp, viewer), nil
 }
@@ -186,19 +184,19 @@ func (st *store) space(viewer, id int64) (circle.Space, error) {
 // first) unless past_events=true, which includes past events too (latest
 // start first); an explicit sort other than latest overrides either order.
 // In other spaces, pinned posts come first under the default sort.
-func (st *store) spacePosts(viewer int64, ref string, q postQuery, now time.Time) (circle.Page[wirePost], error) {
+func (st *store) spacePosts(viewer int64, ref string, q postQuery, now time.Time) (wirePage[wirePost], error) {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
 	sp, err := st.visibleSpaceLocked(ref, viewer)
 	if err != nil {
-		return circle.Page[wirePost]{}, err
+		return wirePage[wirePost]{}, err
 	}
 	wanted := map[int64]bool{}
 	for _, id := range q.postIDs {
 		wanted[id] = true
 	}
 	past := q.pastEvents != nil && *q.pastEvents
-	eventOrder := sp.spaceType == circle.PostTypeEvent && q.postIDs == nil
+	eventOrder := sp.spaceType == postTypeEvent && q.postIDs == nil
 	var ps []*post
 	for _, id := range st.postOrder {
 		p := st.posts[id]
@@ -253,7 +251,7 @@ func (st *store) post(viewer int64, spaceRef, postRef string) (wirePost, error) 
 }
 
 // home is GET /home: posts of every space viewer can see.
-func (st *store) home(viewer int64, q postQuery) circle.Page[wirePost] {
+func (st *store) home(viewer int64, q postQuery) wirePage[wirePost] {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
 	var ps []*post
@@ -275,7 +273,7 @@ type eventQuery struct {
 
 // events is GET /community_events: upcoming events (not yet ended) soonest
 // first, or with past_events=true the ended ones, latest first.
-func (st *store) events(viewer int64, q eventQuery, now time.Time) circle.Page[wirePost] {
+func (st *store) events(viewer int64, q eventQuery, now time.Time) wirePage[wirePost] {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
 	var ps []*post
@@ -298,11 +296,11 @@ func (st *store) events(viewer int64, q eventQuery, now time.Time) circle.Page[w
 
 // memberPosts is GET /community_members/{id}/posts: the member's posts that
 // viewer can see, newest first.
-func (st *store) memberPosts(viewer, memberID int64, pp pageParams) (circle.Page[wirePost], error) {
+func (st *store) memberPosts(viewer, memberID int64, pp pageParams) (wirePage[wirePost], error) {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
 	if _, ok := st.members[memberID]; !ok {
-		return circle.Page[wirePost]{}, notFound("community_member")
+		return wirePage[wirePost]{}, notFound("community_member")
 	}
 	var ps []*post
 	for _, id := range st.postOrder {
@@ -349,53 +347,53 @@ func (st *store) commentsByIDLocked(ids []int64) []*comment {
 
 // postComments is GET /posts/{post_id}/comments: top-level comments, each
 // with its replies embedded.
-func (st *store) postComments(viewer, postID int64, sort string, pp pageParams) (circle.Page[circle.Comment], error) {
+func (st *store) postComments(viewer, postID int64, sort string, pp pageParams) (wirePage[wireComment], error) {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
 	p, ok := st.visiblePostLocked(postID, viewer)
 	if !ok {
-		return circle.Page[circle.Comment]{}, notFound("post")
+		return wirePage[wireComment]{}, notFound("post")
 	}
 	cs := st.commentsByIDLocked(p.comments)
 	sortComments(cs, sort)
-	return listPage(cs, pp, func(c *comment) circle.Comment { return st.commentLocked(c, viewer, true) }), nil
+	return listPage(cs, pp, func(c *comment) wireComment { return st.commentLocked(c, viewer, true) }), nil
 }
 
 // comment is GET /posts/{post_id}/comments/{id}; the comment (or reply) must
 // belong to that post.
-func (st *store) comment(viewer, postID, commentID int64) (circle.Comment, error) {
+func (st *store) comment(viewer, postID, commentID int64) (wireComment, error) {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
 	if _, ok := st.visiblePostLocked(postID, viewer); !ok {
-		return circle.Comment{}, notFound("post")
+		return wireComment{}, notFound("post")
 	}
 	c, ok := st.comments[commentID]
 	if !ok || c.postID != postID {
-		return circle.Comment{}, notFound("comment")
+		return wireComment{}, notFound("comment")
 	}
 	return st.commentLocked(c, viewer, true), nil
 }
 
 // replies is GET /comments/{comment_id}/replies.
-func (st *store) replies(viewer, commentID int64, sort string, pp pageParams) (circle.Page[circle.Comment], error) {
+func (st *store) replies(viewer, commentID int64, sort string, pp pageParams) (wirePage[wireComment], error) {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
 	c, ok := st.visibleCommentLocked(commentID, viewer)
 	if !ok {
-		return circle.Page[circle.Comment]{}, notFound("comment")
+		return wirePage[wireComment]{}, notFound("comment")
 	}
 	cs := st.commentsByIDLocked(c.replies)
 	sortComments(cs, sort)
-	return listPage(cs, pp, func(c *comment) circle.Comment { return st.commentLocked(c, viewer, false) }), nil
+	return listPage(cs, pp, func(c *comment) wireComment { return st.commentLocked(c, viewer, false) }), nil
 }
 
 // memberComments is GET /community_members/{id}/comments: the member's
 // comments and replies on posts viewer can see, newest first.
-func (st *store) memberComments(viewer, memberID int64, pp pageParams) (circle.Page[circle.Comment], error) {
+func (st *store) memberComments(viewer, memberID int64, pp pageParams) (wirePage[wireComment], error) {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
 	if _, ok := st.members[memberID]; !ok {
-		return circle.Page[circle.Comment]{}, notFound("community_member")
+		return wirePage[wireComment]{}, notFound("community_member")
 	}
 	var cs []*comment
 	for _, c := range st.comments {
@@ -404,17 +402,17 @@ func (st *store) memberComments(viewer, memberID int64, pp pageParams) (circle.P
 		}
 	}
 	sortComments(cs, "latest")
-	return listPage(cs, pp, func(c *comment) circle.Comment { return st.commentLocked(c, viewer, false) }), nil
+	return listPage(cs, pp, func(c *comment) wireComment { return st.commentLocked(c, viewer, false) }), nil
 }
 
 // postLikes is GET /posts/{post_id}/user_likes: who liked the post, most
 // recent first.
-func (st *store) postLikes(viewer, postID int64, pp pageParams) (circle.Page[circle.Author], error) {
+func (st *store) postLikes(viewer, postID int64, pp pageParams) (wirePage[wireAuthor], error) {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
 	p, ok := st.visiblePostLocked(postID, viewer)
 	if !ok {
-		return circle.Page[circle.Author]{}, notFound("post")
+		return wirePage[wireAuthor]{}, notFound("post")
 	}
 	page := listPage(likersLocked(p.likes), pp, st.likerLocked)
 	page.PageCount = len(page.Records)
@@ -422,12 +420,12 @@ func (st *store) postLikes(viewer, postID int64, pp pageParams) (circle.Page[cir
 }
 
 // eventAttendees is GET /events/{event_id}/event_attendees, in RSVP order.
-func (st *store) eventAttendees(viewer, eventID int64, pp pageParams) (circle.Page[circle.EventAttendee], error) {
+func (st *store) eventAttendees(viewer, eventID int64, pp pageParams) (wirePage[wireAttendee], error) {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
 	p, ok := st.visiblePostLocked(eventID, viewer)
 	if !ok || p.event == nil {
-		return circle.Page[circle.EventAttendee]{}, notFound("event")
+		return wirePage[wireAttendee]{}, notFound("event")
 	}
 	page := listPage(p.event.attendees, pp, st.attendeeLocked)
 	page.PageCount = len(page.Records)
@@ -443,14 +441,14 @@ type memberQuery struct {
 }
 
 // membersList is GET /community_members.
-func (st *store) membersList(viewer int64, q memberQuery) (circle.Page[wireDirectoryMember], error) {
+func (st *store) membersList(viewer int64, q memberQuery) (wirePage[wireDirectoryMember], error) {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
 	var in map[int64]int64
 	if q.spaceID != "" {
 		sp, err := st.visibleSpaceLocked(q.spaceID, viewer)
 		if err != nil {
-			return circle.Page[wireDirectoryMember]{}, err
+			return wirePage[wireDirectoryMember]{}, err
 		}
 		in = sp.members
 	}

@@ -3,8 +3,6 @@ package sandbox
 import (
 	"net/http"
 	"time"
-
-	"github.com/circle-gateway/gateway/circle"
 )
 
 // Path prefixes of the two APIs, as on app.circle.so.
@@ -142,10 +140,10 @@ func (s *Sandbox) DemoMemberID() int64 { return s.demoID }
 // IssueToken issues tokens for a member exactly as POST
 // /api/v1/headless/auth_token does, without the HTTP round trip, so that
 // startup code and tests can get a working member token directly.
-func (s *Sandbox) IssueToken(memberID int64) (circle.AuthToken, error) {
+func (s *Sandbox) IssueToken(memberID int64) (Token, error) {
 	m, ok := s.store.memberByID(memberID)
 	if !ok {
-		return circle.AuthToken{}, errUnknownMember
+		return Token{}, errUnknownMember
 	}
 	return s.issue(m)
 }

@@ -140,7 +140,7 @@ func TestTokenLifecycle(t *testing.T) {
 	if status, _, raw := refresh(late.RefreshToken); status != http.StatusOK {
 		t.Errorf("refresh after 29 days: %d %s", status, raw)
 	}
-	h.clock.Set(late.RefreshTokenExpiresAt.Time)
+	h.clock.Set(late.RefreshTokenExpiresAt)
 	if status, _, raw := refresh(late.RefreshToken); status != http.StatusUnauthorized || errorMessage(t, raw) != msgRefreshExpired {
 		t.Errorf("refresh after a month: %d %s", status, raw)
 	}

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/circle-gateway/gateway/circle"
 )
 
 // The records the sandbox keeps. They hold only primary facts (who wrote
@@ -41,7 +39,7 @@ type space struct {
 	name      string
 	slug      string
 	emoji     *string
-	spaceType string // "basic" or "event"; posts of the space have the same post_type
+	spaceType string // "basic" or postTypeEvent; posts of the space have the same post_type
 	private   bool
 	groupID   int64
 	groupName string
@@ -428,7 +426,7 @@ func (st *store) createPost(viewer int64, spaceRef string, d postDraft, now time
 	if _, member := sp.members[viewer]; (!member || sp.adminsPostOnly) && !admin {
 		return wirePost{}, forbidden()
 	}
-	if sp.spaceType == circle.PostTypeEvent {
+	if sp.spaceType == postTypeEvent {
 		return wirePost{}, invalid(msgEventSpacePost, map[string][]string{"space_id": {"is an event space"}})
 	}
 	htmlBody, text, tiptap := d.render()
@@ -516,24 +514,24 @@ func (st *store) deletePost(viewer int64, spaceRef, postRef string) error {
 }
 
 // createComment is POST /posts/{post_id}/comments.
-func (st *store) createComment(viewer, postID int64, d draft, now time.Time) (circle.Comment, error) {
+func (st *store) createComment(viewer, postID int64, d draft, now time.Time) (wireComment, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	p, ok := st.visiblePostLocked(postID, viewer)
 	if !ok {
-		return circle.Comment{}, notFound("post")
+		return wireComment{}, notFound("post")
 	}
 	return st.addDraftLocked(viewer, p, 0, d, msgCommentFailed, now)
 }
 
 // createReply is POST /comments/{comment_id}/replies. Circle threads one
 // level deep: a reply to a reply joins its parent's thread.
-func (st *store) createReply(viewer, commentID int64, d draft, now time.Time) (circle.Comment, error) {
+func (st *store) createReply(viewer, commentID int64, d draft, now time.Time) (wireComment, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	c, ok := st.visibleCommentLocked(commentID, viewer)
 	if !ok {
-		return circle.Comment{}, notFound("comment")
+		return wireComment{}, notFound("comment")
 	}
 	if c.parentID != 0 {
 		c = st.comments[c.parentID]
@@ -543,13 +541,13 @@ func (st *store) createReply(viewer, commentID int64, d draft, now time.Time) (c
 
 // addDraftLocked validates and stores a comment (parentID 0) or reply on p
 // and renders it; failed is Circle's message for a blank body.
-func (st *store) addDraftLocked(viewer int64, p *post, parentID int64, d draft, failed string, now time.Time) (circle.Comment, error) {
+func (st *store) addDraftLocked(viewer int64, p *post, parentID int64, d draft, failed string, now time.Time) (wireComment, error) {
 	if p.commentsDisabled {
-		return circle.Comment{}, &apiError{status: http.StatusUnprocessableEntity, message: msgCommentsDisabled}
+		return wireComment{}, &apiError{status: http.StatusUnprocessableEntity, message: msgCommentsDisabled}
 	}
 	htmlBody, text, tiptap := d.render()
 	if text == "" {
-		return circle.Comment{}, &apiError{status: http.StatusBadRequest, message: failed, fields: map[string][]string{"body": {"can't be blank"}}}
+		return wireComment{}, &apiError{status: http.StatusBadRequest, message: failed, fields: map[string][]string{"body": {"can't be blank"}}}
 	}
 	id := st.addCommentLocked(comment{
 		postID: p.id, parentID: parentID, authorID: viewer,
@@ -650,12 +648,12 @@ func (st *store) unlikeCommentAs(viewer, commentID int64) error {
 
 // attend is POST /events/{event_id}/event_attendees: viewer's RSVP becomes
 // yes, unless the event has reached its RSVP limit.
-func (st *store) attend(viewer, eventID int64, now time.Time) (circle.EventAttendee, error) {
+func (st *store) attend(viewer, eventID int64, now time.Time) (wireAttendee, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	p, ok := st.visiblePostLocked(eventID, viewer)
 	if !ok || p.event == nil {
-		return circle.EventAttendee{}, notFound("event")
+		return wireAttendee{}, notFound("event")
 	}
 	ev := p.event
 	yes, mine := 0, -1
@@ -671,7 +669,7 @@ func (st *store) attend(viewer, eventID int64, now time.Time) (circle.EventAtten
 		return st.attendeeLocked(ev.attendees[mine]), nil
 	}
 	if ev.rsvpLimit != nil && yes >= *ev.rsvpLimit {
-		return circle.EventAttendee{}, &apiError{status: http.StatusUnprocessableEntity, message: msgEventFull}
+		return wireAttendee{}, &apiError{status: http.StatusUnprocessableEntity, message: msgEventFull}
 	}
 	if mine < 0 {
 		ev.attendees = append(ev.attendees, attendee{id: st.nextAttendeeID, memberID: viewer})
@@ -685,12 +683,12 @@ func (st *store) attend(viewer, eventID int64, now time.Time) (circle.EventAtten
 // unattend is DELETE /events/{event_id}/event_attendees: Circle keeps
 // viewer's attendee record with status no. Without one it is a missing
 // record.
-func (st *store) unattend(viewer, eventID int64, now time.Time) (circle.EventAttendee, error) {
+func (st *store) unattend(viewer, eventID int64, now time.Time) (wireAttendee, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	p, ok := st.visiblePostLocked(eventID, viewer)
 	if !ok || p.event == nil {
-		return circle.EventAttendee{}, notFound("event")
+		return wireAttendee{}, notFound("event")
 	}
 	for i := range p.event.attendees {
 		if a := &p.event.attendees[i]; a.memberID == viewer {
@@ -700,17 +698,17 @@ func (st *store) unattend(viewer, eventID int64, now time.Time) (circle.EventAtt
 			return st.attendeeLocked(*a), nil
 		}
 	}
-	return circle.EventAttendee{}, notFound("event_attendee")
+	return wireAttendee{}, notFound("event_attendee")
 }
 
 // joinSpace is POST /spaces/{id}/join: any space viewer can see; joining
 // twice changes nothing.
-func (st *store) joinSpace(viewer, spaceID int64) (circle.Space, error) {
+func (st *store) joinSpace(viewer, spaceID int64) (wireSpace, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	sp, ok := st.spaces[spaceID]
 	if !ok || !st.canSeeLocked(sp, viewer) {
-		return circle.Space{}, notFound("space")
+		return wireSpace{}, notFound("space")
 	}
 	if _, ok := sp.members[viewer]; !ok {
 		sp.members[viewer] = st.nextSpaceMemberID
@@ -722,12 +720,12 @@ func (st *store) joinSpace(viewer, spaceID int64) (circle.Space, error) {
 // leaveSpace is POST /spaces/{id}/leave. The answer shows the space as it
 // was seen when leaving (is_member false), even a private space viewer can
 // no longer see.
-func (st *store) leaveSpace(viewer, spaceID int64) (circle.Space, error) {
+func (st *store) leaveSpace(viewer, spaceID int64) (wireSpace, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	sp, ok := st.spaces[spaceID]
 	if !ok || !st.canSeeLocked(sp, viewer) {
-		return circle.Space{}, notFound("space")
+		return wireSpace{}, notFound("space")
 	}
 	delete(sp.members, viewer)
 	return st.spaceLocked(sp, viewer), nil

@@ -9,8 +9,6 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
-
-	"github.com/circle-gateway/gateway/circle"
 )
 
 // Token lifetimes, as Circle's: access tokens an hour, refresh tokens a
@@ -32,20 +30,43 @@ type accessClaims struct {
 // errUnknownMember is IssueToken's answer for an id that is no member.
 var errUnknownMember = errors.New("sandbox: no such community member")
 
+// Token is a member's token pair, as IssueToken and the Auth API's POST
+// auth_token issue it.
+type Token struct {
+	AccessToken           string
+	RefreshToken          string
+	AccessTokenExpiresAt  time.Time
+	RefreshTokenExpiresAt time.Time
+	CommunityMemberID     int64
+	CommunityID           int64
+}
+
+// wire is the token pair as POST auth_token answers it.
+func (t Token) wire() wireToken {
+	return wireToken{
+		AccessToken:           t.AccessToken,
+		RefreshToken:          t.RefreshToken,
+		AccessTokenExpiresAt:  wireTime(t.AccessTokenExpiresAt),
+		RefreshTokenExpiresAt: wireTime(t.RefreshTokenExpiresAt),
+		CommunityMemberID:     t.CommunityMemberID,
+		CommunityID:           t.CommunityID,
+	}
+}
+
 // issue creates a token pair for m, as POST /api/v1/headless/auth_token does.
-func (s *Sandbox) issue(m member) (circle.AuthToken, error) {
+func (s *Sandbox) issue(m member) (Token, error) {
 	access, exp, err := s.accessToken(m)
 	if err != nil {
-		return circle.AuthToken{}, err
+		return Token{}, err
 	}
 	refresh := randomToken()
 	refreshExp := refreshExpiry(s.now()).Truncate(time.Second)
 	s.store.grantRefresh(refresh, refreshGrant{memberID: m.id, expiresAt: refreshExp})
-	return circle.AuthToken{
+	return Token{
 		AccessToken:           access,
 		RefreshToken:          refresh,
-		AccessTokenExpiresAt:  ts(exp),
-		RefreshTokenExpiresAt: ts(refreshExp),
+		AccessTokenExpiresAt:  exp,
+		RefreshTokenExpiresAt: refreshExp,
 		CommunityMemberID:     m.id,
 		CommunityID:           communityID,
 	}, nil

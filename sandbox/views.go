@@ -5,12 +5,10 @@ import (
 	"encoding/json"
 	"slices"
 	"time"
-
-	"github.com/circle-gateway/gateway/circle"
 )
 
-// The sandbox's records as Circle's JSON shapes (the types of package
-// circle), seen by one member. Every function here runs under the store's
+// The sandbox's records as Circle's JSON shapes (the wire types of
+// wire.go), seen by one member. Every function here runs under the store's
 // read lock and copies what it returns, so the result can be encoded after
 // the lock is released.
 
@@ -22,7 +20,7 @@ const (
 	communityURL = "https://sandbox-community.example.com"
 )
 
-func ts(t time.Time) circle.Timestamp { return circle.Timestamp{Time: t} }
+func ts(t time.Time) wireTime { return wireTime(t) }
 
 // cloneStr copies a nullable string so that a response never aliases a record.
 func cloneStr(s *string) *string {
@@ -33,11 +31,11 @@ func cloneStr(s *string) *string {
 	return &v
 }
 
-func roles(m *member) circle.Roles { return circle.Roles{Admin: m.admin, Moderator: m.moderator} }
+func roles(m *member) wireRoles { return wireRoles{Admin: m.admin, Moderator: m.moderator} }
 
 // authorLocked is the shared_community_member embedded in posts and
 // comments: "id" is the user id, "community_member_id" the member id.
-func (st *store) authorLocked(memberID int64) circle.Author {
+func (st *store) authorLocked(memberID int64) wireAuthor {
 	a := st.likerLocked(memberID)
 	a.ID = st.members[memberID].userID
 	return a
@@ -45,10 +43,10 @@ func (st *store) authorLocked(memberID int64) circle.Author {
 
 // likerLocked is a record of a post's user_likes: a shared_community_member
 // without the user id, as in Circle's example.
-func (st *store) likerLocked(memberID int64) circle.Author {
+func (st *store) likerLocked(memberID int64) wireAuthor {
 	m := st.members[memberID]
 	r := roles(m)
-	return circle.Author{
+	return wireAuthor{
 		CommunityMemberID: m.id,
 		Name:              m.name,
 		Headline:          m.headline,
@@ -58,8 +56,8 @@ func (st *store) likerLocked(memberID int64) circle.Author {
 }
 
 // spaceLocked is a space as GET /spaces and GET /spaces/{id} show it to viewer.
-func (st *store) spaceLocked(sp *space, viewer int64) circle.Space {
-	out := circle.Space{
+func (st *store) spaceLocked(sp *space, viewer int64) wireSpace {
+	out := wireSpace{
 		ID:                  sp.id,
 		Name:                sp.name,
 		Slug:                sp.slug,
@@ -109,31 +107,13 @@ func (st *store) countsLocked(memberID int64) (posts, comments, spaces int) {
 	return posts, comments, spaces
 }
 
-// wirePost is a post as Circle writes it. Event posts always carry
-// rsvp_status (null when the viewer has not answered) and rsvped_event,
-// which circle.Post leaves out when unset; other posts carry neither.
-type wirePost circle.Post
-
-// MarshalJSON writes basic posts as circle.Post and event posts with their
-// per-viewer RSVP fields always present.
-func (p wirePost) MarshalJSON() ([]byte, error) {
-	if p.EventSettings == nil {
-		return json.Marshal(circle.Post(p))
-	}
-	return json.Marshal(struct {
-		circle.Post
-		RsvpStatus  *string `json:"rsvp_status"`
-		RsvpedEvent bool    `json:"rsvped_event"`
-	}{circle.Post(p), p.RsvpStatus, p.RsvpedEvent != nil && *p.RsvpedEvent})
-}
-
 // postLocked is a post as viewer sees it: is_liked and rsvp_status are the
 // viewer's own.
 func (st *store) postLocked(p *post, viewer int64) wirePost {
 	sp := st.spaces[p.spaceID]
 	title := p.title
 	_, liked := p.likes[viewer]
-	out := circle.Post{
+	out := wirePost{
 		ID:                   p.id,
 		PostType:             sp.spaceType,
 		SpaceType:            sp.spaceType,
@@ -143,7 +123,7 @@ func (st *store) postLocked(p *post, viewer int64) wirePost {
 		Slug:                 p.slug,
 		URL:                  communityURL + "/c/" + sp.slug + "/" + p.slug,
 		Editor:               editor(p.tiptap),
-		Body:                 &circle.PostBody{HTML: p.html},
+		Body:                 &wireBody{HTML: p.html},
 		TiptapBody:           p.tiptap,
 		BodyPlainText:        p.text,
 		IsCommentsEnabled:    !p.commentsDisabled,
@@ -154,11 +134,11 @@ func (st *store) postLocked(p *post, viewer int64) wirePost {
 		CommentCount:         st.commentCountLocked(p),
 		CreatedAt:            ts(p.createdAt),
 		UpdatedAt:            ts(p.updatedAt),
-		Space:                circle.SpaceRef{ID: sp.id, Name: sp.name, Slug: sp.slug, Emoji: cloneStr(sp.emoji)},
+		Space:                wireSpaceRef{ID: sp.id, Name: sp.name, Slug: sp.slug, Emoji: cloneStr(sp.emoji)},
 		Author:               st.authorLocked(p.authorID),
 	}
 	if ev := p.event; ev != nil {
-		settings := &circle.EventSettings{
+		settings := &wireEventSettings{
 			StartsAt:           ts(ev.startsAt),
 			EndsAt:             ts(ev.endsAt),
 			DurationInSeconds:  int(ev.endsAt.Sub(ev.startsAt).Seconds()),
@@ -176,14 +156,16 @@ func (st *store) postLocked(p *post, viewer int64) wirePost {
 			}
 			if a.memberID == viewer {
 				status := a.status
-				going := a.status == rsvpYes
-				out.RsvpStatus, out.RsvpedEvent = &status, &going
+				out.RsvpStatus, out.RsvpedEvent = &status, a.status == rsvpYes
 			}
 		}
 		out.EventSettings = settings
 	}
-	return wirePost(out)
+	return out
 }
+
+// postTypeEvent is the post_type (and space_type) of event posts.
+const postTypeEvent = "event"
 
 // rsvpYes is the RSVP status that counts towards rsvp_count.
 const rsvpYes = "yes"
@@ -198,10 +180,10 @@ func editor(tiptap json.RawMessage) string {
 // commentLocked is a comment or reply as viewer sees it. Top-level comments
 // embed their replies when withReplies is set (comment lists and the
 // single-comment answer do; reply lists do not nest).
-func (st *store) commentLocked(c *comment, viewer int64, withReplies bool) circle.Comment {
+func (st *store) commentLocked(c *comment, viewer int64, withReplies bool) wireComment {
 	p := st.posts[c.postID]
 	_, liked := c.likes[viewer]
-	out := circle.Comment{
+	out := wireComment{
 		ID:                c.id,
 		UserID:            st.members[c.authorID].userID,
 		CommunityMemberID: c.authorID,
@@ -209,7 +191,7 @@ func (st *store) commentLocked(c *comment, viewer int64, withReplies bool) circl
 		SpaceID:           p.spaceID,
 		PostName:          p.title,
 		Editor:            editor(c.tiptap),
-		Body:              &circle.PostBody{HTML: c.html},
+		Body:              &wireBody{HTML: c.html},
 		TiptapBody:        c.tiptap,
 		BodyText:          c.text,
 		UserLikesCount:    len(c.likes),
@@ -224,7 +206,7 @@ func (st *store) commentLocked(c *comment, viewer int64, withReplies bool) circl
 		out.ParentCommentID = &parent
 	}
 	if withReplies && len(c.replies) > 0 {
-		out.Replies = make([]circle.Comment, 0, len(c.replies))
+		out.Replies = make([]wireComment, 0, len(c.replies))
 		for _, id := range c.replies {
 			out.Replies = append(out.Replies, st.commentLocked(st.comments[id], viewer, false))
 		}
@@ -233,9 +215,9 @@ func (st *store) commentLocked(c *comment, viewer int64, withReplies bool) circl
 }
 
 // attendeeLocked is a record of GET /events/{event_id}/event_attendees.
-func (st *store) attendeeLocked(a attendee) circle.EventAttendee {
+func (st *store) attendeeLocked(a attendee) wireAttendee {
 	m := st.members[a.memberID]
-	return circle.EventAttendee{
+	return wireAttendee{
 		ID:                a.id,
 		CommunityMemberID: m.id,
 		ContactID:         m.id,

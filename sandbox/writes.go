@@ -3,8 +3,6 @@ package sandbox
 import (
 	"encoding/json"
 	"net/http"
-
-	"github.com/circle-gateway/gateway/circle"
 )
 
 // The Member API's writes (/api/headless/v1/…), on behalf of the member
@@ -107,7 +105,7 @@ func (s *Sandbox) deletePost(w http.ResponseWriter, r *http.Request, viewer int6
 }
 
 func (s *Sandbox) createComment(w http.ResponseWriter, r *http.Request, viewer int64) {
-	s.writeComment(w, r, "post_id", "post", func(postID int64, d draft) (circle.Comment, error) {
+	s.writeComment(w, r, "post_id", "post", func(postID int64, d draft) (wireComment, error) {
 		c, err := s.store.createComment(viewer, postID, d, s.now())
 		if err == nil {
 			s.notifyComment(viewer, c.ID, s.now())
@@ -117,7 +115,7 @@ func (s *Sandbox) createComment(w http.ResponseWriter, r *http.Request, viewer i
 }
 
 func (s *Sandbox) createReply(w http.ResponseWriter, r *http.Request, viewer int64) {
-	s.writeComment(w, r, "comment_id", "comment", func(commentID int64, d draft) (circle.Comment, error) {
+	s.writeComment(w, r, "comment_id", "comment", func(commentID int64, d draft) (wireComment, error) {
 		c, err := s.store.createReply(viewer, commentID, d, s.now())
 		if err == nil {
 			s.notifyComment(viewer, c.ID, s.now())
@@ -128,7 +126,7 @@ func (s *Sandbox) createReply(w http.ResponseWriter, r *http.Request, viewer int
 
 // writeComment reads the parent id from the path and the comment wrapper
 // from the body, then answers create's result with 201.
-func (s *Sandbox) writeComment(w http.ResponseWriter, r *http.Request, param, what string, create func(int64, draft) (circle.Comment, error)) {
+func (s *Sandbox) writeComment(w http.ResponseWriter, r *http.Request, param, what string, create func(int64, draft) (wireComment, error)) {
 	parentID, err := pathID(r, param, what)
 	if err != nil {
 		writeError(w, err)
