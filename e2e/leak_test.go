@@ -21,7 +21,11 @@ func TestHungUpstreamLeavesNoGoroutines(t *testing.T) {
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	query := `{ homeFeed(first: 5) { nodes { comments(first: 2) { nodes { id } } author { bio } space { url } } } me { id } }`
 
-	mustNoErrors(t, env.Do(t, tok, query, nil)) // warm up pools and caches
+	// Warm up the connection pools and caches, so that the baseline holds
+	// what outlives operations by design. Whether this run's calls beat
+	// the 100 ms timeout on a loaded machine does not matter here: what is
+	// asserted is the hung runs below.
+	env.Do(t, tok, query, nil)
 	http.DefaultClient.CloseIdleConnections()
 	baseline := goleak.IgnoreCurrent()
 
