@@ -163,6 +163,14 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		cp.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 		c.http = &cp
 	}
+	if c.http.Jar != nil {
+		// Never keep cookies: the client is shared by every member, so a
+		// jar would send one member's Circle session (POST /cookies sets
+		// one) with the next member's calls.
+		cp := *c.http
+		cp.Jar = nil
+		c.http = &cp
+	}
 	return c, nil
 }
 
@@ -197,6 +205,10 @@ type request struct {
 	prefix   string
 	token    string
 	body     any
+	// cookies, when set, receives the cookies of a 2xx answer: only the
+	// cookie endpoints read them, and nothing else keeps them (the client
+	// has no cookie jar, so no cookie Circle sets reaches another call).
+	cookies func([]*http.Cookie)
 }
 
 // do performs r and returns the raw response body of a 2xx answer. GETs are
@@ -320,6 +332,9 @@ func (c *Client) once(ctx context.Context, r request, payload []byte, attempt in
 		return nil, true, fmt.Errorf("circle: %s %s: response body over %d bytes", r.method, r.endpoint, c.maxBody)
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		if r.cookies != nil {
+			r.cookies(resp.Cookies())
+		}
 		return body, true, nil
 	}
 	return nil, true, decodeError(r.method+" "+r.endpoint, resp, body)

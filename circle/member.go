@@ -132,7 +132,15 @@ func identified(err error, endpoint string, id int64) error {
 // write performs a non-GET Member API call and decodes a 2xx body into out
 // (when out is non-nil and the body non-empty).
 func (m *MemberAPI) write(ctx context.Context, method, endpoint, target string, body, out any) error {
-	raw, err := m.c.do(ctx, request{method: method, endpoint: endpoint, target: target, prefix: memberPrefix, token: m.who.token, body: body})
+	return m.writeRequest(ctx, request{method: method, endpoint: endpoint, target: target, body: body}, out)
+}
+
+// writeRequest is write for a request that needs more than write's
+// arguments (the cookie endpoints read the answer's cookies).
+func (m *MemberAPI) writeRequest(ctx context.Context, r request, out any) error {
+	r.prefix, r.token = memberPrefix, m.who.token
+	method, endpoint := r.method, r.endpoint
+	raw, err := m.c.do(ctx, r)
 	if m.c.flights != nil {
 		// Whatever the outcome, later reads of this member must not join
 		// a GET that may have read the state from before the write.

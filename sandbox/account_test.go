@@ -158,6 +158,10 @@ func accountConfCases(f *confFixture) []confCase {
 			"key": "", "filename": "big.mp4", "content_type": "video/mp4", "byte_size": maxUploadBytes + 1, "checksum": md5Base64(nil)}}), 422,
 			"Validation failed: Byte size must be less than or equal to 8388608 in the sandbox"),
 		c("direct upload expired", post, "/direct_uploads", credExpired, fixed(blobRequest("image/png", testFile)), 401, msgTokenExpired),
+		c("create cookies", post, "/cookies", credMember, nil, 200, ""),
+		c("destroy cookies", del, "/cookies", credMember, nil, 200, ""),
+		c("create cookies revoked", post, "/cookies", credRevoked, nil, 401, msgTokenRevoked),
+		c("destroy cookies ghost", del, "/cookies", credGhost, nil, 401, msgNoTokenMember),
 		c("deactivate an admin", del, "/community_member/deactivate", credAdmin, nil, 403, msgCannotDeactivate),
 		c("deactivate", del, "/community_member/deactivate", credLeaver, nil, 200, ""),
 		c("deactivated member's token", get, "/community_member", credLeaver, nil, 401, msgNoTokenMember),
@@ -284,5 +288,62 @@ func TestUploadStoreIsBounded(t *testing.T) {
 	}
 	if _, _, ok := u.file(signed[len(signed)-1]); !ok {
 		t.Fatal("the newest file is gone")
+	}
+}
+
+// POST /cookies starts a web session the home page honours; DELETE
+// /cookies ends it and clears the cookie. Sessions are bounded per member.
+func TestWebSessions(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	tok := h.token(h.sb.DemoMemberID())
+	call := func(method string) *http.Response {
+		req, _ := http.NewRequest(method, h.srv.URL+memberPrefix+"/cookies", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := h.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	home := func(c *http.Cookie) int {
+		req, _ := http.NewRequest(http.MethodGet, h.srv.URL+"/", nil)
+		if c != nil {
+			req.AddCookie(c)
+		}
+		resp, err := h.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	created := call(http.MethodPost).Cookies()
+	if len(created) != 1 || created[0].Name != sessionCookieName || !created[0].HttpOnly || created[0].Value == "" {
+		t.Fatalf("POST /cookies set %v", created)
+	}
+	if got := home(created[0]); got != http.StatusOK {
+		t.Fatalf("home with the session: %d", got)
+	}
+	if got := home(nil); got != http.StatusUnauthorized {
+		t.Fatalf("home without a session: %d", got)
+	}
+	cleared := call(http.MethodDelete).Cookies()
+	if len(cleared) != 1 || cleared[0].Value != "" || cleared[0].MaxAge >= 0 {
+		t.Fatalf("DELETE /cookies set %v", cleared)
+	}
+	if got := home(created[0]); got != http.StatusUnauthorized {
+		t.Fatalf("home with an ended session: %d", got)
+	}
+	var first *http.Cookie
+	for i := 0; i <= maxSessionsPerMember; i++ {
+		c := call(http.MethodPost).Cookies()[0]
+		if first == nil {
+			first = c
+		}
+	}
+	if got := home(first); got != http.StatusUnauthorized {
+		t.Fatalf("the oldest of %d sessions still signs in: %d", maxSessionsPerMember+1, got)
 	}
 }

@@ -41,8 +41,10 @@ type Sandbox struct {
 	// chat.go), each behind its own lock.
 	notifications *notificationState
 	chat          *chatState
-	demoID        int64
-	handler       http.Handler
+	// sessions holds the web sessions POST /cookies starts.
+	sessions *webSessions
+	demoID   int64
+	handler  http.Handler
 }
 
 // New builds a sandbox holding the demo community. The data is the same on
@@ -59,6 +61,7 @@ func New(opts Options) *Sandbox {
 		s.appToken = randomToken()
 	}
 	s.uploads = newUploadStore(s.secret, s.now)
+	s.sessions = newWebSessions()
 	s.demoID = seed(s.store, s.now())
 	s.notifications, s.chat = newNotificationState(s.now()), newChatState()
 	seedLive(s, s.now())
@@ -111,6 +114,7 @@ func (s *Sandbox) routes() http.Handler {
 	s.uploadRoutes(member, mux)
 	s.notificationRoutes(member)
 	s.chatRoutes(member)
+	s.sessionRoutes(member, mux)
 	for path, m := range endpoints {
 		mux.Handle(memberPrefix+path, m)
 	}

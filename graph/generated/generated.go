@@ -113,6 +113,24 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	CircleSessionCookie struct {
+		Domain    func(childComplexity int) int
+		ExpiresAt func(childComplexity int) int
+		HTTPOnly  func(childComplexity int) int
+		HostOnly  func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Path      func(childComplexity int) int
+		SameSite  func(childComplexity int) int
+		Secure    func(childComplexity int) int
+		Value     func(childComplexity int) int
+	}
+
+	CircleSessionPayload struct {
+		Cookies    func(childComplexity int) int
+		Message    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	Comment struct {
 		Author       func(childComplexity int) int
 		BodyHTML     func(childComplexity int) int
@@ -274,6 +292,7 @@ type ComplexityRoot struct {
 		CancelRsvp                 func(childComplexity int, spaceID string, eventID string) int
 		ConfirmSignupProfile       func(childComplexity int, input model.UpdateProfileInput) int
 		CreateChatRoom             func(childComplexity int, memberIds []string) int
+		CreateCircleSession        func(childComplexity int) int
 		CreateComment              func(childComplexity int, input model.CreateCommentInput) int
 		CreateDirectUpload         func(childComplexity int, input model.CreateDirectUploadInput) int
 		CreateMemberToken          func(childComplexity int, identity model.MemberIdentityInput) int
@@ -283,6 +302,7 @@ type ComplexityRoot struct {
 		DeleteComment              func(childComplexity int, postID string, id string) int
 		DeletePost                 func(childComplexity int, spaceID string, id string) int
 		EditChatMessage            func(childComplexity int, chatRoomUUID string, id string, body string) int
+		EndCircleSession           func(childComplexity int) int
 		JoinSpace                  func(childComplexity int, id string) int
 		LeaveSpace                 func(childComplexity int, id string) int
 		LikeComment                func(childComplexity int, postID string, commentID string) int
@@ -496,6 +516,8 @@ type MutationResolver interface {
 	DeletePost(ctx context.Context, spaceID string, id string) (*model.DeletePayload, error)
 	LikePost(ctx context.Context, spaceID string, postID string) (*model.PostPayload, error)
 	UnlikePost(ctx context.Context, spaceID string, postID string) (*model.PostPayload, error)
+	CreateCircleSession(ctx context.Context) (*model.CircleSessionPayload, error)
+	EndCircleSession(ctx context.Context) (*model.CircleSessionPayload, error)
 	JoinSpace(ctx context.Context, id string) (*model.SpacePayload, error)
 	LeaveSpace(ctx context.Context, id string) (*model.SpacePayload, error)
 	CreateDirectUpload(ctx context.Context, input model.CreateDirectUploadInput) (*model.DirectUploadPayload, error)
@@ -796,6 +818,80 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ChatRoomPayload.UserErrors(childComplexity), true
+
+	case "CircleSessionCookie.domain":
+		if e.ComplexityRoot.CircleSessionCookie.Domain == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CircleSessionCookie.Domain(childComplexity), true
+	case "CircleSessionCookie.expiresAt":
+		if e.ComplexityRoot.CircleSessionCookie.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CircleSessionCookie.ExpiresAt(childComplexity), true
+	case "CircleSessionCookie.httpOnly":
+		if e.ComplexityRoot.CircleSessionCookie.HTTPOnly == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CircleSessionCookie.HTTPOnly(childComplexity), true
+	case "CircleSessionCookie.hostOnly":
+		if e.ComplexityRoot.CircleSessionCookie.HostOnly == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CircleSessionCookie.HostOnly(childComplexity), true
+	case "CircleSessionCookie.name":
+		if e.ComplexityRoot.CircleSessionCookie.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CircleSessionCookie.Name(childComplexity), true
+	case "CircleSessionCookie.path":
+		if e.ComplexityRoot.CircleSessionCookie.Path == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CircleSessionCookie.Path(childComplexity), true
+	case "CircleSessionCookie.sameSite":
+		if e.ComplexityRoot.CircleSessionCookie.SameSite == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CircleSessionCookie.SameSite(childComplexity), true
+	case "CircleSessionCookie.secure":
+		if e.ComplexityRoot.CircleSessionCookie.Secure == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CircleSessionCookie.Secure(childComplexity), true
+	case "CircleSessionCookie.value":
+		if e.ComplexityRoot.CircleSessionCookie.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CircleSessionCookie.Value(childComplexity), true
+
+	case "CircleSessionPayload.cookies":
+		if e.ComplexityRoot.CircleSessionPayload.Cookies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CircleSessionPayload.Cookies(childComplexity), true
+	case "CircleSessionPayload.message":
+		if e.ComplexityRoot.CircleSessionPayload.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CircleSessionPayload.Message(childComplexity), true
+	case "CircleSessionPayload.userErrors":
+		if e.ComplexityRoot.CircleSessionPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CircleSessionPayload.UserErrors(childComplexity), true
 
 	case "Comment.author":
 		if e.ComplexityRoot.Comment.Author == nil {
@@ -1474,6 +1570,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateChatRoom(childComplexity, args["memberIds"].([]string)), true
+	case "Mutation.createCircleSession":
+		if e.ComplexityRoot.Mutation.CreateCircleSession == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCircleSession(childComplexity), true
 	case "Mutation.createComment":
 		if e.ComplexityRoot.Mutation.CreateComment == nil {
 			break
@@ -1573,6 +1675,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EditChatMessage(childComplexity, args["chatRoomUuid"].(string), args["id"].(string), args["body"].(string)), true
+	case "Mutation.endCircleSession":
+		if e.ComplexityRoot.Mutation.EndCircleSession == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.EndCircleSession(childComplexity), true
 	case "Mutation.joinSpace":
 		if e.ComplexityRoot.Mutation.JoinSpace == nil {
 			break
@@ -3333,6 +3441,64 @@ type DeletePayload {
   userErrors: [UserError!]!
 }
 `, BuiltIn: false},
+	{Name: "../../schema/session.graphqls", Input: `# Handing the signed-in member to Circle's own web pages (Circle's cookies
+# endpoints), for apps that show those pages in a native webview.
+
+"""
+A cookie of the member's session on Circle's own web pages, to put in a
+native webview's cookie store (WKHTTPCookieStore, Android CookieManager)
+exactly as given. It is a credential: keep it out of logs and storage, and
+never hand it to page scripts.
+"""
+type CircleSessionCookie {
+  "Cookie name."
+  name: String!
+  "Cookie value; empty for a cookie being cleared."
+  value: String!
+  "The domain the cookie is for: its Domain attribute, or the host the gateway reaches Circle at (CIRCLE_API_URL) when it names none."
+  domain: String!
+  "True when Circle named no Domain: the cookie is for exactly that host, not its subdomains."
+  hostOnly: Boolean!
+  "Cookie path (\"/\" when Circle named none)."
+  path: String!
+  "When the cookie expires; null for a cookie that lasts as long as the webview's session. A time in the past clears the cookie."
+  expiresAt: DateTime
+  "Send only over HTTPS."
+  secure: Boolean!
+  "Hide from page scripts: the webview must keep it HttpOnly."
+  httpOnly: Boolean!
+  "Circle's SameSite attribute (\"Lax\", \"Strict\" or \"None\"); null when it named none."
+  sameSite: String
+}
+
+"Result of createCircleSession and endCircleSession."
+type CircleSessionPayload {
+  """
+  The cookies Circle set (createCircleSession) or cleared (endCircleSession):
+  apply every one to the webview's cookie store before loading Circle's pages.
+  """
+  cookies: [CircleSessionCookie!]!
+  "Circle's message, e.g. \"Cookies generated\"; null when the change failed."
+  message: String
+  "Problems; empty on success."
+  userErrors: [UserError!]!
+}
+
+extend type Mutation {
+  """
+  Start a session on Circle's own web pages for the signed-in member, so
+  that a native webview showing the community needs no second sign-in. The
+  cookies come back in the payload, never as the gateway's own Set-Cookie:
+  they are Circle's, for Circle's host. For native apps only: a request a
+  browser sends (it carries an Origin header) is refused with FORBIDDEN
+  before Circle is called, since a page cannot use another site's cookies
+  and its scripts must never hold them.
+  """
+  createCircleSession: CircleSessionPayload!
+  "End the signed-in member's session on Circle's web pages; the payload lists the cookies to clear."
+  endCircleSession: CircleSessionPayload!
+}
+`, BuiltIn: false},
 	{Name: "../../schema/space.graphqls", Input: `"""
 A space: a place in the community where posts (or events, in an event space)
 live. Fields the member cannot see are never returned: a space the member may
@@ -3607,6 +3773,42 @@ func (ec *executionContext) childFields_ChatRoomPayload(ctx context.Context, fie
 		return ec.fieldContext_ChatRoomPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ChatRoomPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CircleSessionCookie(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_CircleSessionCookie_name(ctx, field)
+	case "value":
+		return ec.fieldContext_CircleSessionCookie_value(ctx, field)
+	case "domain":
+		return ec.fieldContext_CircleSessionCookie_domain(ctx, field)
+	case "hostOnly":
+		return ec.fieldContext_CircleSessionCookie_hostOnly(ctx, field)
+	case "path":
+		return ec.fieldContext_CircleSessionCookie_path(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_CircleSessionCookie_expiresAt(ctx, field)
+	case "secure":
+		return ec.fieldContext_CircleSessionCookie_secure(ctx, field)
+	case "httpOnly":
+		return ec.fieldContext_CircleSessionCookie_httpOnly(ctx, field)
+	case "sameSite":
+		return ec.fieldContext_CircleSessionCookie_sameSite(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CircleSessionCookie", field.Name)
+}
+
+func (ec *executionContext) childFields_CircleSessionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cookies":
+		return ec.fieldContext_CircleSessionPayload_cookies(ctx, field)
+	case "message":
+		return ec.fieldContext_CircleSessionPayload_message(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CircleSessionPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CircleSessionPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Comment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6345,6 +6547,300 @@ func (ec *executionContext) _ChatRoomPayload_userErrors(ctx context.Context, fie
 func (ec *executionContext) fieldContext_ChatRoomPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "ChatRoomPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CircleSessionCookie_name(ctx context.Context, field graphql.CollectedField, obj *model.CircleSessionCookie) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CircleSessionCookie_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CircleSessionCookie_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CircleSessionCookie", field, false, false, "String")
+}
+
+func (ec *executionContext) _CircleSessionCookie_value(ctx context.Context, field graphql.CollectedField, obj *model.CircleSessionCookie) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CircleSessionCookie_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CircleSessionCookie_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CircleSessionCookie", field, false, false, "String")
+}
+
+func (ec *executionContext) _CircleSessionCookie_domain(ctx context.Context, field graphql.CollectedField, obj *model.CircleSessionCookie) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CircleSessionCookie_domain(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Domain, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CircleSessionCookie_domain(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CircleSessionCookie", field, false, false, "String")
+}
+
+func (ec *executionContext) _CircleSessionCookie_hostOnly(ctx context.Context, field graphql.CollectedField, obj *model.CircleSessionCookie) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CircleSessionCookie_hostOnly(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HostOnly, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CircleSessionCookie_hostOnly(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CircleSessionCookie", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CircleSessionCookie_path(ctx context.Context, field graphql.CollectedField, obj *model.CircleSessionCookie) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CircleSessionCookie_path(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Path, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CircleSessionCookie_path(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CircleSessionCookie", field, false, false, "String")
+}
+
+func (ec *executionContext) _CircleSessionCookie_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.CircleSessionCookie) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CircleSessionCookie_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CircleSessionCookie_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CircleSessionCookie", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _CircleSessionCookie_secure(ctx context.Context, field graphql.CollectedField, obj *model.CircleSessionCookie) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CircleSessionCookie_secure(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Secure, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CircleSessionCookie_secure(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CircleSessionCookie", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CircleSessionCookie_httpOnly(ctx context.Context, field graphql.CollectedField, obj *model.CircleSessionCookie) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CircleSessionCookie_httpOnly(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HTTPOnly, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CircleSessionCookie_httpOnly(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CircleSessionCookie", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CircleSessionCookie_sameSite(ctx context.Context, field graphql.CollectedField, obj *model.CircleSessionCookie) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CircleSessionCookie_sameSite(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SameSite, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CircleSessionCookie_sameSite(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CircleSessionCookie", field, false, false, "String")
+}
+
+func (ec *executionContext) _CircleSessionPayload_cookies(ctx context.Context, field graphql.CollectedField, obj *model.CircleSessionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CircleSessionPayload_cookies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cookies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CircleSessionCookie) graphql.Marshaler {
+			return ec.marshalNCircleSessionCookie2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCircleSessionCookieᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CircleSessionPayload_cookies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CircleSessionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CircleSessionCookie(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CircleSessionPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.CircleSessionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CircleSessionPayload_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CircleSessionPayload_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CircleSessionPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _CircleSessionPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CircleSessionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CircleSessionPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CircleSessionPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CircleSessionPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -10154,6 +10650,70 @@ func (ec *executionContext) fieldContext_Mutation_unlikePost(ctx context.Context
 	if fc.Args, err = ec.field_Mutation_unlikePost_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createCircleSession(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createCircleSession(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().CreateCircleSession(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CircleSessionPayload) graphql.Marshaler {
+			return ec.marshalNCircleSessionPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCircleSessionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createCircleSession(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CircleSessionPayload(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_endCircleSession(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_endCircleSession(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().EndCircleSession(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CircleSessionPayload) graphql.Marshaler {
+			return ec.marshalNCircleSessionPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCircleSessionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_endCircleSession(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CircleSessionPayload(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -14745,6 +15305,122 @@ func (ec *executionContext) _ChatRoomPayload(ctx context.Context, sel ast.Select
 	return out
 }
 
+var circleSessionCookieImplementors = []string{"CircleSessionCookie"}
+
+func (ec *executionContext) _CircleSessionCookie(ctx context.Context, sel ast.SelectionSet, obj *model.CircleSessionCookie) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, circleSessionCookieImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CircleSessionCookie")
+		case "name":
+			out.Values[i] = ec._CircleSessionCookie_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._CircleSessionCookie_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "domain":
+			out.Values[i] = ec._CircleSessionCookie_domain(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hostOnly":
+			out.Values[i] = ec._CircleSessionCookie_hostOnly(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "path":
+			out.Values[i] = ec._CircleSessionCookie_path(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._CircleSessionCookie_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "secure":
+			out.Values[i] = ec._CircleSessionCookie_secure(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "httpOnly":
+			out.Values[i] = ec._CircleSessionCookie_httpOnly(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sameSite":
+			out.Values[i] = ec._CircleSessionCookie_sameSite(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var circleSessionPayloadImplementors = []string{"CircleSessionPayload"}
+
+func (ec *executionContext) _CircleSessionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CircleSessionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, circleSessionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CircleSessionPayload")
+		case "cookies":
+			out.Values[i] = ec._CircleSessionPayload_cookies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._CircleSessionPayload_message(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CircleSessionPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var commentImplementors = []string{"Comment"}
 
 func (ec *executionContext) _Comment(ctx context.Context, sel ast.SelectionSet, obj *model.Comment) graphql.Marshaler {
@@ -16002,6 +16678,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "unlikePost":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_unlikePost(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createCircleSession":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createCircleSession(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endCircleSession":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_endCircleSession(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -17468,6 +18158,38 @@ func (ec *executionContext) marshalNChatRoomPayload2ᚖgithubᚗcomᚋcircleᚑg
 		return graphql.Null
 	}
 	return ec._ChatRoomPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCircleSessionCookie2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCircleSessionCookieᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CircleSessionCookie) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCircleSessionCookie2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCircleSessionCookie(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCircleSessionCookie2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCircleSessionCookie(ctx context.Context, sel ast.SelectionSet, v *model.CircleSessionCookie) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CircleSessionCookie!")
+		return graphql.Null
+	}
+	return ec._CircleSessionCookie(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCircleSessionPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCircleSessionPayload(ctx context.Context, sel ast.SelectionSet, v *model.CircleSessionPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CircleSessionPayload!")
+		return graphql.Null
+	}
+	return ec._CircleSessionPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNComment2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCommentᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Comment) graphql.Marshaler {

@@ -92,6 +92,42 @@ type ChatRoomPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// A cookie of the member's session on Circle's own web pages, to put in a
+// native webview's cookie store (WKHTTPCookieStore, Android CookieManager)
+// exactly as given. It is a credential: keep it out of logs and storage, and
+// never hand it to page scripts.
+type CircleSessionCookie struct {
+	// Cookie name.
+	Name string `json:"name"`
+	// Cookie value; empty for a cookie being cleared.
+	Value string `json:"value"`
+	// The domain the cookie is for: its Domain attribute, or the host the gateway reaches Circle at (CIRCLE_API_URL) when it names none.
+	Domain string `json:"domain"`
+	// True when Circle named no Domain: the cookie is for exactly that host, not its subdomains.
+	HostOnly bool `json:"hostOnly"`
+	// Cookie path ("/" when Circle named none).
+	Path string `json:"path"`
+	// When the cookie expires; null for a cookie that lasts as long as the webview's session. A time in the past clears the cookie.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// Send only over HTTPS.
+	Secure bool `json:"secure"`
+	// Hide from page scripts: the webview must keep it HttpOnly.
+	HTTPOnly bool `json:"httpOnly"`
+	// Circle's SameSite attribute ("Lax", "Strict" or "None"); null when it named none.
+	SameSite *string `json:"sameSite,omitempty"`
+}
+
+// Result of createCircleSession and endCircleSession.
+type CircleSessionPayload struct {
+	// The cookies Circle set (createCircleSession) or cleared (endCircleSession):
+	// apply every one to the webview's cookie store before loading Circle's pages.
+	Cookies []*CircleSessionCookie `json:"cookies"`
+	// Circle's message, e.g. "Cookies generated"; null when the change failed.
+	Message *string `json:"message,omitempty"`
+	// Problems; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // A page of comments.
 type CommentConnection struct {
 	// The comments of this page with their cursors.
