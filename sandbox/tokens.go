@@ -147,3 +147,55 @@ func randomBytes(n int) []byte {
 	_, _ = rand.Read(b)
 	return b
 }
+
+// The store's side of tokens: refresh grants and revoked access tokens.
+
+// grantRefresh stores a new refresh token.
+func (st *store) grantRefresh(token string, g refreshGrant) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.refresh[token] = g
+}
+
+// lookupRefresh returns what a refresh token stands for.
+func (st *store) lookupRefresh(token string) (refreshGrant, bool) {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	g, ok := st.refresh[token]
+	return g, ok
+}
+
+// dropRefresh deletes a refresh token and reports whether it existed.
+func (st *store) dropRefresh(token string) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	_, ok := st.refresh[token]
+	delete(st.refresh, token)
+	return ok
+}
+
+// revoke marks an access token (by jti) as revoked and reports false when it
+// already was. Entries of tokens that have expired anyway are dropped, so the
+// set stays as small as the number of live revoked tokens.
+func (st *store) revoke(jti string, expiresAt, now time.Time) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if _, ok := st.revoked[jti]; ok {
+		return false
+	}
+	for k, exp := range st.revoked {
+		if now.After(exp) {
+			delete(st.revoked, k)
+		}
+	}
+	st.revoked[jti] = expiresAt
+	return true
+}
+
+// isRevoked reports whether the access token with this jti was revoked.
+func (st *store) isRevoked(jti string) bool {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	_, ok := st.revoked[jti]
+	return ok
+}
