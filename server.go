@@ -28,6 +28,7 @@ import (
 	"github.com/circle-gateway/gateway/config"
 	"github.com/circle-gateway/gateway/idtoken"
 	"github.com/circle-gateway/gateway/loaders"
+	"github.com/circle-gateway/gateway/memcap"
 	"github.com/circle-gateway/gateway/observe"
 	"github.com/circle-gateway/gateway/persisted"
 	"github.com/circle-gateway/gateway/sandbox"
@@ -143,6 +144,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 		Loaders:            loaders.Config{MaxInFlight: cfg.UpstreamConcurrency},
 		APQCache:           apqCache,
 		Observer:           obs,
+		Memory:             memcap.NewPool(cfg.Memory),
 		Tracer:             tracer,
 
 		PersistedOperations: persistedOps,

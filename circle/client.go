@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/circle-gateway/gateway/memcap"
 )
 
 // Path prefixes of the two APIs under the same base URL.
@@ -229,6 +231,9 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 		if err == nil {
 			return body, nil
 		}
+		if unreadable(err) {
+			return nil, err
+		}
 		if errors.Is(err, errNotSent) {
 			// The client-side limiter refused or the caller gave up while
 			// queuing: nothing to retry. The limiter's wait is bounded by
@@ -271,6 +276,10 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 // once makes a single attempt. sent reports whether the request may have
 // reached Circle (its headers were written).
 func (c *Client) once(ctx context.Context, r request, payload []byte, attempt int) (body []byte, sent bool, err error) {
+	acct := accountFor(ctx, r)
+	if err := acct.ReadExhausted(); err != nil {
+		return nil, false, fmt.Errorf("circle: %s %s: %w", r.method, r.endpoint, err)
+	}
 	if c.limiter != nil {
 		if err := c.limiter.Wait(ctx); err != nil {
 			return nil, false, fmt.Errorf("circle: %s %s: %w: %w", r.method, r.endpoint, errNotSent, err)
@@ -324,12 +333,15 @@ func (c *Client) once(ctx context.Context, r request, payload []byte, attempt in
 	}
 	defer resp.Body.Close()
 	status = resp.StatusCode
-	body, err = readBody(resp, c.maxBody)
+	body, err = c.readBody(acct, r.method+" "+r.endpoint, resp)
+	if errors.Is(err, memcap.ErrOverCap) {
+		return nil, true, fmt.Errorf("circle: %s %s: %w", r.method, r.endpoint, err)
+	}
+	if unreadable(err) {
+		return nil, true, err
+	}
 	if err != nil {
 		return nil, true, fmt.Errorf("circle: %s %s: read body: %w: %v", r.method, r.endpoint, ErrUnavailable, transportCause(ctx, err))
-	}
-	if int64(len(body)) > c.maxBody {
-		return nil, true, fmt.Errorf("circle: %s %s: response body over %d bytes", r.method, r.endpoint, c.maxBody)
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		if r.cookies != nil {
@@ -338,19 +350,6 @@ func (c *Client) once(ctx context.Context, r request, payload []byte, attempt in
 		return body, true, nil
 	}
 	return nil, true, decodeError(r.method+" "+r.endpoint, resp, body)
-}
-
-// readBody reads at most max+1 bytes of the body into a buffer sized from
-// Content-Length when Circle sends one, so a 40 KB page is read without
-// the repeated growth (and 2-3× the garbage) of io.ReadAll.
-func readBody(resp *http.Response, max int64) ([]byte, error) {
-	limited := io.LimitReader(resp.Body, max+1)
-	if n := resp.ContentLength; n > 0 && n <= max {
-		buf := bytes.NewBuffer(make([]byte, 0, n+1))
-		_, err := buf.ReadFrom(limited)
-		return buf.Bytes(), err
-	}
-	return io.ReadAll(limited)
 }
 
 // transportCause names why a call failed without echoing the URL (which is

@@ -254,7 +254,8 @@ func TestBodyLimit(t *testing.T) {
 	c, calls := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "["+strings.Repeat(" ", DefaultMaxBody+10)+"]")
 	})
-	if _, err := c.Member("t").Spaces(context.Background()); err == nil || !strings.Contains(err.Error(), "over") {
+	var tooLarge *BodyTooLargeError
+	if _, err := c.Member("t").Spaces(context.Background()); !errors.As(err, &tooLarge) {
 		t.Fatalf("err = %v", err)
 	}
 	// An oversized answer is no connection failure: asking again would only

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/circle-gateway/gateway/idtoken"
+	"github.com/circle-gateway/gateway/memcap"
 )
 
 // DefaultCircleURL is Circle's production host; both APIs live under it.
@@ -88,6 +89,9 @@ type Config struct {
 	PersistedOperationsOnly bool
 	// Operations are the production settings (operations.go).
 	Operations
+	// Memory caps what operations read from Circle and write, each and
+	// together (memory.go).
+	Memory memcap.Limits
 
 	// Warnings are settings that work but are unwise (a short secret, an
 	// issuer without a key); they are logged at start, never refused, and
@@ -137,6 +141,7 @@ func Load(getenv func(string) string) (Config, error) {
 	errs = append(errs, c.loadIDToken(getenv)...)
 
 	errs = append(errs, c.Operations.load(getenv)...)
+	errs = append(errs, c.loadMemory(getenv)...)
 
 	c.PersistedOperationsFile, _ = lookup(getenv, "PERSISTED_OPERATIONS_FILE")
 	if c.PersistedOperationsFile != "" {

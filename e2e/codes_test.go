@@ -13,6 +13,7 @@ import (
 
 	"github.com/circle-gateway/gateway/internal/testenv"
 	"github.com/circle-gateway/gateway/internal/testjwt"
+	"github.com/circle-gateway/gateway/memcap"
 	"github.com/circle-gateway/gateway/persisted"
 	"github.com/circle-gateway/gateway/transport"
 )
@@ -34,6 +35,7 @@ func TestEveryErrorCodeHasAPath(t *testing.T) {
 		return env
 	}
 	circleMessage := func(m string) string { return `{"success":false,"message":"` + m + `"}` }
+	tooLarge, _ := memEnv(t, memcap.Limits{MaxResponseBytes: 64 << 10}, 100<<10)
 
 	tests := []struct {
 		code   string
@@ -62,6 +64,8 @@ func TestEveryErrorCodeHasAPath(t *testing.T) {
 			graphqlPost(testjwt.Member(t, 101), `{ spaces { id } }`, nil, nil), 200},
 		{transport.CodeUpstreamUnavailable, "circle.Error 500", faulty("/spaces", 500, `{}`),
 			graphqlPost(tokenOf, `{ spaces { id } }`, nil, nil), 200},
+		{transport.CodeResponseTooLarge, "memcap.Error: an answer past MAX_RESPONSE_BYTES", tooLarge,
+			graphqlPost(tokenOf, feedWithCommentText, nil, nil), 200},
 		{transport.CodeComplexityLimitExceeded, "limits.ErrOverLimit: too many aliases", plain,
 			graphqlPost(tok, "{ "+aliases(31)+"}", nil, nil), 200},
 		{transport.CodeComplexityLimitExceeded, "limits.ErrOverLimit: too many tokens, before parsing", plain,

@@ -21,6 +21,7 @@ import (
 	"github.com/circle-gateway/gateway/graph"
 	"github.com/circle-gateway/gateway/idtoken"
 	"github.com/circle-gateway/gateway/limits"
+	"github.com/circle-gateway/gateway/memcap"
 	"github.com/circle-gateway/gateway/observe"
 	"github.com/circle-gateway/gateway/persisted"
 	"github.com/circle-gateway/gateway/relay"
@@ -59,6 +60,11 @@ const (
 	// extensions; a broken persisted-query extension): the client's
 	// mistake, refused before any upstream call.
 	CodeBadRequest = "BAD_REQUEST"
+	// CodeResponseTooLarge is an operation that read more from Circle, or
+	// would write a larger answer, than one operation may
+	// (MAX_UPSTREAM_BYTES_PER_OPERATION, MAX_RESPONSE_BYTES; package
+	// memcap): the message names the cap.
+	CodeResponseTooLarge = "RESPONSE_TOO_LARGE"
 )
 
 // HTTPCode is the code of a request refused before GraphQL runs with HTTP
@@ -119,6 +125,8 @@ func classify(err error, msg string) (p presented, ok bool) {
 		argument  *relay.ArgumentError
 		idToken   *idtoken.InvalidError
 		apqExt    *apq.ExtensionError
+		overCap   *memcap.Error
+		tooLarge  *circle.BodyTooLargeError
 	)
 	switch {
 	case errors.As(err, &request):
@@ -160,6 +168,16 @@ func classify(err error, msg string) (p presented, ok bool) {
 		return presented{code: CodeForbidden, message: msg}, true
 	case errors.Is(err, circle.ErrNoAppToken):
 		return presented{code: CodeForbidden, message: circle.ErrNoAppToken.Error()}, true
+
+	// The memory caps: the operation's own (the caller can ask for less),
+	// the process's (the caller can try again shortly), one answer's.
+	case errors.As(err, &overCap):
+		if overCap.Scope == memcap.ScopeProcess {
+			return presented{code: CodeUpstreamUnavailable, message: overCap.Error()}, true
+		}
+		return presented{code: CodeResponseTooLarge, message: overCap.Error()}, true
+	case errors.As(err, &tooLarge):
+		return presented{code: CodeUpstreamUnavailable, message: "Circle's answer was larger than " + memcap.Size(tooLarge.Limit) + ", the most one upstream call may read"}, true
 
 	// Circle.
 	case errors.As(err, &upstream):

@@ -37,6 +37,7 @@ import (
 	"github.com/circle-gateway/gateway/internal/sizedcache"
 	"github.com/circle-gateway/gateway/limits"
 	"github.com/circle-gateway/gateway/loaders"
+	"github.com/circle-gateway/gateway/memcap"
 	"github.com/circle-gateway/gateway/observe"
 	"github.com/circle-gateway/gateway/tracing"
 )
@@ -81,6 +82,9 @@ type Options struct {
 	APQCache graphql.Cache[string]
 	// Observer records metrics and logs (default: one logging to Log).
 	Observer *observe.Observer
+	// Memory caps what operations read from Circle and write, each and
+	// together (default: memcap.DefaultLimits()).
+	Memory *memcap.Pool
 	// Tracer, when set, records OpenTelemetry spans of every operation
 	// (nil: tracing off).
 	Tracer *tracing.Tracer
@@ -124,6 +128,13 @@ func New(o Options) (http.Handler, error) {
 	if o.Observer == nil {
 		o.Observer = observe.New(o.Log, RequestID)
 	}
+	if o.Memory == nil {
+		o.Memory = memcap.NewPool(memcap.DefaultLimits())
+	}
+	rel := newReleaser()
+	if err := o.Observer.Register(memoryMetrics(o.Memory, rel)...); err != nil {
+		return nil, fmt.Errorf("transport: %w", err)
+	}
 	schema := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{
 		Log:        o.Log,
 		Client:     o.Client,
@@ -134,7 +145,7 @@ func New(o Options) (http.Handler, error) {
 	gql := newGraphQLServer(schema, o)
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", withCORS(o.CORSAllowedOrigins, o.Tracer.Middleware(o.Observer.Middleware(guard(o.MaxBodyBytes, gql)))))
+	mux.Handle("/graphql", withCORS(o.CORSAllowedOrigins, o.Tracer.Middleware(o.Observer.Middleware(guard(o.MaxBodyBytes, withMemory(o.Memory, rel, gql))))))
 	mux.Handle("GET /metrics", o.Observer.MetricsHandler())
 	mux.Handle("GET /readyz", &readiness{lastAnswer: o.Observer.LastUpstreamAnswer, probe: o.Client.Probe})
 	introspected, err := schemaJSON(schema)
@@ -192,6 +203,7 @@ func newGraphQLServer(schema graphql.ExecutableSchema, o Options) http.Handler {
 	lim.MaxTokens = o.MaxTokens
 	srv.Use(coded{lim})
 	srv.Use(coded{newOverlapCheck()})
+	srv.Use(memcap.Extension{})
 	if !o.Introspection {
 		// Not coded: a refused introspection keeps HTTP 200, as when
 		// gqlgen's executor refused the field itself.
