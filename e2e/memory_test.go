@@ -129,7 +129,9 @@ func TestUpstreamReadCap(t *testing.T) {
 func TestResponseCapNeverDropsAWrite(t *testing.T) {
 	t.Parallel()
 	env, tok := memEnv(t, memcap.Limits{MaxResponseBytes: 64 << 10}, 100<<10)
-	var feed struct{ HomeFeed struct{ Nodes []struct{ ID string } } }
+	var feed struct {
+		HomeFeed struct{ Nodes []struct{ ID string } }
+	}
 	env.Do(t, tok, `{ homeFeed(first: 1) { nodes { id } } }`, nil).Decode(t, &feed)
 	post := feed.HomeFeed.Nodes[0].ID
 	env.Upstream.Reset()

@@ -84,7 +84,9 @@ func TestHostileLargeAnswers(t *testing.T) {
 		attackers["Bearer "+tok] = true
 		tokens = append(tokens, tok)
 	}
-	g := startGateway(t, bin, d)
+	// Timeouts longer than the upstream holds lists, so that no call is
+	// retried and the calls counted are the operations' own.
+	g := startGateway(t, bin, d, "UPSTREAM_TIMEOUT=2m", "REQUEST_TIMEOUT=3m")
 	before, err := g.Memory()
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +112,7 @@ func TestHostileLargeAnswers(t *testing.T) {
 			select {
 			case <-release:
 			case <-r.Context().Done():
-			case <-time.After(time.Minute):
+			case <-time.After(90 * time.Second):
 			}
 		}
 		return http.StatusOK, `{"page":1,"per_page":1,"has_next_page":false,"count":1,"records":[{"id":9` + m[1] + `,"post_id":` + m[1] + `,"body_text":"` + text + `","author":{"id":5001,"community_member_id":101,"name":"A"}}]}`, true

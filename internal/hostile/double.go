@@ -55,4 +55,3 @@ func (d *Double) Token(memberID int64) (string, error) {
 // Members are member ids of the sandbox's demo community, the demo member
 // first.
 func (d *Double) Members() []int64 { return d.Sandbox.MemberIDs() }
-
