@@ -311,18 +311,19 @@ type SpaceNotificationDetail struct {
 	UnreadNotificationsCount int   `json:"unread_notifications_count"`
 }
 
-// SpaceNotificationDetails returns the unread counts of the given spaces in
-// one call: GET /space_notification_details?space_ids=1,2,3. Spaces the
+// SpaceNotificationDetails returns the unread counts of the given spaces,
+// or of every space the member can see when spaceIDs is empty, in one
+// call: GET /space_notification_details[?space_ids=1,2,3]. Spaces the
 // member cannot see are absent from the answer.
 func (m *MemberAPI) SpaceNotificationDetails(ctx context.Context, spaceIDs []int64) ([]SpaceNotificationDetail, error) {
-	if len(spaceIDs) == 0 {
-		return nil, nil
-	}
-	parts := make([]string, len(spaceIDs))
-	for i, v := range spaceIDs {
-		parts[i] = id(v)
+	var q url.Values
+	if len(spaceIDs) > 0 {
+		parts := make([]string, len(spaceIDs))
+		for i, v := range spaceIDs {
+			parts[i] = id(v)
+		}
+		q = url.Values{"space_ids": {strings.Join(parts, ",")}}
 	}
 	var out []SpaceNotificationDetail
-	q := url.Values{"space_ids": {strings.Join(parts, ",")}}
 	return out, m.get(ctx, "/space_notification_details", "/space_notification_details", q, &out)
 }

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -342,4 +344,83 @@ func checkMessageWindows(ctx context.Context, uuid string) error {
 		}
 	}
 	return nil
+}
+
+// participantFields blames updateChatParticipant's arguments.
+var participantFields = fieldPaths{"admin": {"isRoomAdmin"}, "archived": {"archived"}, "muted": {"muted"}}
+
+// participantConnection builds a page of a room's participants.
+func participantConnection(_ context.Context, res relay.Result[circle.ChatParticipant]) *model.ChatParticipantConnection {
+	c := &model.ChatParticipantConnection{}
+	c.Edges, c.Nodes, c.PageInfo, c.TotalCount = connection(res, model.ChatParticipantFrom,
+		func(cursor string, n *model.ChatParticipant) *model.ChatParticipantEdge {
+			return &model.ChatParticipantEdge{Cursor: cursor, Node: n}
+		})
+	return c
+}
+
+// threadConnection builds a page of threads.
+func threadConnection(_ context.Context, res relay.Result[circle.ChatThread]) *model.ChatThreadConnection {
+	c := &model.ChatThreadConnection{}
+	c.Edges, c.Nodes, c.PageInfo, c.TotalCount = connection(res, model.ChatThreadFrom,
+		func(cursor string, n *model.ChatThread) *model.ChatThreadEdge {
+			return &model.ChatThreadEdge{Cursor: cursor, Node: n}
+		})
+	return c
+}
+
+// reactions turns a message's reactions into their model, reactedByMe
+// from the signed-in member's id.
+func reactions(ctx context.Context, rs []circle.ChatReaction) []*model.ChatReaction {
+	me, _ := auth.FromContext(ctx)
+	out := make([]*model.ChatReaction, len(rs))
+	for i, r := range rs {
+		ids := make([]string, len(r.CommunityMemberIDs))
+		for j, id := range r.CommunityMemberIDs {
+			ids[j] = model.FormatID(id)
+		}
+		out[i] = &model.ChatReaction{Emoji: r.Emoji, Count: r.Count, MemberIds: ids, ReactedByMe: me.MemberID != 0 && slices.Contains(r.CommunityMemberIDs, me.MemberID)}
+	}
+	return out
+}
+
+// checkEmoji refuses a reaction's emoji that is blank, over maxEmojiBytes
+// or holds control characters.
+func checkEmoji(emoji string) (string, error) {
+	e := strings.TrimSpace(emoji)
+	switch {
+	case e == "":
+		return "", badInput("emoji must not be empty")
+	case len(e) > maxEmojiBytes:
+		return "", badInput("emoji is %d bytes; at most %d are allowed", len(e), maxEmojiBytes)
+	case strings.IndexFunc(e, unicode.IsControl) >= 0:
+		return "", badInput("emoji must not hold control characters")
+	}
+	return e, nil
+}
+
+// reactionWrite adds or removes the member's emoji on a message (do is
+// MemberAPI.AddReaction or a wrapper of RemoveReaction) and re-reads the
+// message, so that its reactions are current.
+func reactionWrite(ctx context.Context, chatRoomUUID, messageID, emoji string, do func(*circle.MemberAPI, context.Context, int64, string) (*circle.Reaction, error)) (*model.ChatMessagePayload, error) {
+	uuid, err := parseRoomUUID("chatRoomUuid", chatRoomUUID)
+	if err != nil {
+		return nil, err
+	}
+	id, err := parseID("messageId", messageID)
+	if err != nil {
+		return nil, err
+	}
+	if emoji, err = checkEmoji(emoji); err != nil {
+		return nil, err
+	}
+	l, _, err := write(ctx, func(api *circle.MemberAPI) (*circle.Reaction, error) { return do(api, ctx, id, emoji) })
+	if problems, err := writeFailed(err, fieldPaths{"emoji": {"emoji"}}); problems != nil || err != nil {
+		return &model.ChatMessagePayload{UserErrors: problems}, err
+	}
+	m := reread(ctx, "the chat message", func() (*circle.ChatMessage, error) { return l.API.ChatMessage(ctx, uuid, id) })
+	if m == nil {
+		return &model.ChatMessagePayload{UserErrors: noUserErrors()}, nil
+	}
+	return &model.ChatMessagePayload{Message: model.ChatMessageFrom(m), UserErrors: noUserErrors()}, nil
 }

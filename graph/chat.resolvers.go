@@ -13,9 +13,36 @@ import (
 	"github.com/circle-gateway/gateway/graph/model"
 )
 
+// Thread is the resolver for the thread field.
+func (r *chatMessageResolver) Thread(ctx context.Context, obj *model.ChatMessage) (*model.ChatThread, error) {
+	id := obj.ThreadID()
+	if id == 0 {
+		return nil, nil
+	}
+	if selectsOnlyID(ctx, "ChatThread") {
+		// The message already names its thread.
+		return model.ChatThreadFrom(&circle.ChatThread{ID: id}), nil
+	}
+	return call(ctx, func(api *circle.MemberAPI, ctx context.Context) (*circle.ChatThread, error) {
+		return api.ChatThread(ctx, id)
+	}, model.ChatThreadFrom)
+}
+
+// Reactions is the resolver for the reactions field.
+func (r *chatMessageResolver) Reactions(ctx context.Context, obj *model.ChatMessage) ([]*model.ChatReaction, error) {
+	return reactions(ctx, obj.Circle().Reactions), nil
+}
+
 // Messages is the resolver for the messages field.
 func (r *chatRoomResolver) Messages(ctx context.Context, obj *model.ChatRoom, last *int, before *string) (*model.ChatMessageConnection, error) {
 	return messagesPage(ctx, obj.UUID(), last, before)
+}
+
+// AllParticipants is the resolver for the allParticipants field.
+func (r *chatRoomResolver) AllParticipants(ctx context.Context, obj *model.ChatRoom, first *int, after *string) (*model.ChatParticipantConnection, error) {
+	return list(ctx, first, after, participantConnection, func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[circle.ChatParticipant], error) {
+		return api.ChatParticipants(ctx, obj.UUID(), p)
+	})
 }
 
 // CreateChatRoom is the resolver for the createChatRoom field.
@@ -143,6 +170,40 @@ func (r *mutationResolver) MarkChatRoomRead(ctx context.Context, chatRoomUUID st
 	return roomPayload(ctx, l, uuid, nil), nil
 }
 
+// UpdateChatParticipant is the resolver for the updateChatParticipant field.
+func (r *mutationResolver) UpdateChatParticipant(ctx context.Context, chatRoomUUID string, participantID string, muted *bool, archived *bool, isRoomAdmin *bool) (*model.ChatRoomPayload, error) {
+	uuid, err := parseRoomUUID("chatRoomUuid", chatRoomUUID)
+	if err != nil {
+		return nil, err
+	}
+	id, err := parseID("participantId", participantID)
+	if err != nil {
+		return nil, err
+	}
+	if muted == nil && archived == nil && isRoomAdmin == nil {
+		return nil, badInput("give at least one of muted, archived and isRoomAdmin")
+	}
+	l, room, err := write(ctx, func(api *circle.MemberAPI) (*circle.ChatRoom, error) {
+		return api.UpdateChatParticipant(ctx, uuid, id, circle.ParticipantUpdate{Admin: isRoomAdmin, Archived: archived, Muted: muted})
+	})
+	if problems, err := writeFailed(err, participantFields); problems != nil || err != nil {
+		return &model.ChatRoomPayload{UserErrors: problems}, err
+	}
+	return roomPayload(ctx, l, uuid, room), nil
+}
+
+// AddChatReaction is the resolver for the addChatReaction field.
+func (r *mutationResolver) AddChatReaction(ctx context.Context, chatRoomUUID string, messageID string, emoji string) (*model.ChatMessagePayload, error) {
+	return reactionWrite(ctx, chatRoomUUID, messageID, emoji, (*circle.MemberAPI).AddReaction)
+}
+
+// RemoveChatReaction is the resolver for the removeChatReaction field.
+func (r *mutationResolver) RemoveChatReaction(ctx context.Context, chatRoomUUID string, messageID string, emoji string) (*model.ChatMessagePayload, error) {
+	return reactionWrite(ctx, chatRoomUUID, messageID, emoji, func(api *circle.MemberAPI, ctx context.Context, id int64, emoji string) (*circle.Reaction, error) {
+		return nil, api.RemoveReaction(ctx, id, emoji)
+	})
+}
+
 // ChatRooms is the resolver for the chatRooms field.
 func (r *queryResolver) ChatRooms(ctx context.Context, first *int, after *string) (*model.ChatRoomConnection, error) {
 	return list(ctx, first, after, chatRoomConnection, func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[circle.ChatRoom], error) {
@@ -164,7 +225,67 @@ func (r *queryResolver) ChatRoom(ctx context.Context, uuid string) (*model.ChatR
 	}, model.ChatRoomFrom)
 }
 
+// ChatMessage is the resolver for the chatMessage field.
+func (r *queryResolver) ChatMessage(ctx context.Context, chatRoomUUID string, id string) (*model.ChatMessage, error) {
+	uuid, err := parseRoomUUID("chatRoomUuid", chatRoomUUID)
+	if err != nil {
+		return nil, err
+	}
+	messageID, err := parseID("id", id)
+	if err != nil {
+		return nil, err
+	}
+	return call(ctx, func(api *circle.MemberAPI, ctx context.Context) (*circle.ChatMessage, error) {
+		return api.ChatMessage(ctx, uuid, messageID)
+	}, model.ChatMessageFrom)
+}
+
+// UnreadChatRoomUuids is the resolver for the unreadChatRoomUuids field.
+func (r *queryResolver) UnreadChatRoomUuids(ctx context.Context) ([]string, error) {
+	return call(ctx, (*circle.MemberAPI).UnreadChatRooms, func(uuids []string) []string {
+		if uuids == nil {
+			return []string{}
+		}
+		return uuids
+	})
+}
+
+// ChatThreads is the resolver for the chatThreads field.
+func (r *queryResolver) ChatThreads(ctx context.Context, first *int, after *string) (*model.ChatThreadConnection, error) {
+	return list(ctx, first, after, threadConnection, func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[circle.ChatThread], error) {
+		return api.ChatThreads(ctx, p)
+	})
+}
+
+// ChatThread is the resolver for the chatThread field.
+func (r *queryResolver) ChatThread(ctx context.Context, id string) (*model.ChatThread, error) {
+	threadID, err := parseID("id", id)
+	if err != nil {
+		return nil, err
+	}
+	return call(ctx, func(api *circle.MemberAPI, ctx context.Context) (*circle.ChatThread, error) {
+		return api.ChatThread(ctx, threadID)
+	}, model.ChatThreadFrom)
+}
+
+// UnreadChatThreadIds is the resolver for the unreadChatThreadIds field.
+func (r *queryResolver) UnreadChatThreadIds(ctx context.Context) ([]string, error) {
+	return call(ctx, (*circle.MemberAPI).UnreadChatThreads, func(ids []int64) []string {
+		out := make([]string, len(ids))
+		for i, id := range ids {
+			out[i] = model.FormatID(id)
+		}
+		return out
+	})
+}
+
+// ChatMessage returns generated.ChatMessageResolver implementation.
+func (r *Resolver) ChatMessage() generated.ChatMessageResolver { return &chatMessageResolver{r} }
+
 // ChatRoom returns generated.ChatRoomResolver implementation.
 func (r *Resolver) ChatRoom() generated.ChatRoomResolver { return &chatRoomResolver{r} }
 
-type chatRoomResolver struct{ *Resolver }
+type (
+	chatMessageResolver struct{ *Resolver }
+	chatRoomResolver    struct{ *Resolver }
+)

@@ -27,23 +27,6 @@ import (
 // commit (the test fails on a stale entry), so the list only shrinks; at
 // the end of issues 10 and 11 it is empty.
 var allowedPending = map[string]string{
-	// Notifications (issue 10).
-	"GET /notification_preferences/{medium}":                                     "10",
-	"PUT /notification_preferences/{medium}":                                     "10",
-	"GET /notification_preferences/space_members/{id}":                           "10",
-	"PUT /notification_preferences/{notification_preference_medium}/spaces":      "10",
-	"PUT /notification_preferences/{notification_preference_medium}/spaces/{id}": "10",
-	"POST /notifications/{id}/archive":                                           "10",
-	"DELETE /notifications/{id}":                                                 "10",
-	"GET /space_notification_details":                                            "11",
-	// Chat (issue 10).
-	"GET /messages/{chat_room_uuid}/chat_room_participants":      "10",
-	"PUT /messages/{chat_room_uuid}/chat_room_participants/{id}": "10",
-	"GET /messages/unread_chat_rooms":                            "10",
-	"GET /chat_threads":                                          "10",
-	"GET /chat_threads/unread_chat_threads":                      "10",
-	"POST /reactions":                                            "10",
-	"DELETE /reactions":                                          "10",
 	// Search, courses, community links, page profile fields (issue 11).
 	"GET /advanced_search":                                    "11",
 	"GET /search":                                             "11",

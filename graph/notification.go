@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"strings"
 
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/graph/model"
@@ -38,4 +39,120 @@ func notificationWrite(ctx context.Context, id string, do func(*circle.MemberAPI
 		p.Notification = model.NotificationFrom(n)
 	}
 	return p, nil
+}
+
+// The notification enums as Circle names their values.
+
+// mediumName is Circle's name of a medium.
+func mediumName(m model.NotificationMedium) string {
+	if m == model.NotificationMediumPush {
+		return circle.MediumPush
+	}
+	return circle.MediumInApp
+}
+
+// choiceName is Circle's name of a space choice.
+func choiceName(c model.SpaceNotificationChoice) string {
+	switch c {
+	case model.SpaceNotificationChoiceNever:
+		return circle.SpaceChoiceNever
+	case model.SpaceNotificationChoiceMentions:
+		return circle.SpaceChoiceMention
+	default:
+		return circle.SpaceChoiceAll
+	}
+}
+
+// parseChoice maps Circle's space choice; one this API does not know is nil.
+func parseChoice(s string) *model.SpaceNotificationChoice {
+	var c model.SpaceNotificationChoice
+	switch s {
+	case circle.SpaceChoiceAll:
+		c = model.SpaceNotificationChoiceAll
+	case circle.SpaceChoiceMention:
+		c = model.SpaceNotificationChoiceMentions
+	case circle.SpaceChoiceNever:
+		c = model.SpaceNotificationChoiceNever
+	default:
+		return nil
+	}
+	return &c
+}
+
+// preferenceTypeName is Circle's name of a kind of notification
+// (POST_COMMENT → post_comment).
+func preferenceTypeName(t model.NotificationPreferenceType) string {
+	return strings.ToLower(string(t))
+}
+
+// statusName is Circle's status filter; ALL (the default) is not sent.
+func statusName(s *model.NotificationStatus) string {
+	if s == nil {
+		return ""
+	}
+	switch *s {
+	case model.NotificationStatusRead:
+		return circle.NotificationStatusRead
+	case model.NotificationStatusUnread:
+		return circle.NotificationStatusUnread
+	default:
+		return ""
+	}
+}
+
+// preferencesModel builds a medium's settings.
+func preferencesModel(medium model.NotificationMedium, p *circle.NotificationPreferences) *model.NotificationPreferences {
+	out := &model.NotificationPreferences{
+		Medium: medium,
+		Types:  make([]*model.NotificationPreference, len(p.Types)),
+		Spaces: make([]*model.SpaceNotificationPreference, len(p.Spaces)),
+	}
+	for i, t := range p.Types {
+		out.Types[i] = &model.NotificationPreference{Type: string(t.Type), Name: t.Name, Enabled: t.Enabled}
+	}
+	for i, sp := range p.Spaces {
+		out.Spaces[i] = &model.SpaceNotificationPreference{
+			SpaceID: model.FormatID(sp.SpaceID), SpaceName: sp.SpaceName, Choice: parseChoice(sp.Choice), IsChatSpace: sp.IsChatSpace,
+		}
+	}
+	return out
+}
+
+// spacePreferenceFields blames updateSpaceNotificationPreference's
+// arguments for Circle's validation failures.
+var spacePreferenceFields = fieldPaths{"choice": {"choice"}}
+
+// preferencesWrite changes a medium's settings (do is one of MemberAPI's
+// preference updates, which Circle answers with only {success, message})
+// and re-reads them for the payload.
+func preferencesWrite(ctx context.Context, medium model.NotificationMedium, do func(*circle.MemberAPI) error) (*model.NotificationPreferencesPayload, error) {
+	l, _, err := write(ctx, func(api *circle.MemberAPI) (struct{}, error) { return struct{}{}, do(api) })
+	if problems, err := writeFailed(err, fieldPaths{"type": {"type"}, "enabled": {"enabled"}, "choice": {"choice"}}); problems != nil || err != nil {
+		return &model.NotificationPreferencesPayload{UserErrors: problems}, err
+	}
+	p := reread(ctx, "the notification settings", func() (*circle.NotificationPreferences, error) {
+		return l.API.NotificationPreferences(ctx, mediumName(medium))
+	})
+	if p == nil {
+		return &model.NotificationPreferencesPayload{UserErrors: noUserErrors()}, nil
+	}
+	return &model.NotificationPreferencesPayload{Preferences: preferencesModel(medium, p), UserErrors: noUserErrors()}, nil
+}
+
+// spaceDetail is a space's unread counts. Every space of the operation
+// reads them from one GET /space_notification_details for all the spaces
+// the member can see (deduplicated like every GET), so the cost does not
+// depend on how the spaces' fields are scheduled; a space absent from the
+// answer has no counts (nil).
+func spaceDetail(ctx context.Context, spaceID int64) (*circle.SpaceNotificationDetail, error) {
+	return call(ctx, func(api *circle.MemberAPI, ctx context.Context) ([]circle.SpaceNotificationDetail, error) {
+		return api.SpaceNotificationDetails(ctx, nil)
+	}, func(all []circle.SpaceNotificationDetail) *circle.SpaceNotificationDetail {
+		for i := range all {
+			if all[i].ID == spaceID {
+				return &all[i]
+			}
+		}
+		return nil
+	})
 }

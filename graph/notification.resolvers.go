@@ -14,6 +14,65 @@ import (
 	"github.com/circle-gateway/gateway/loaders"
 )
 
+// ArchiveNotification is the resolver for the archiveNotification field.
+func (r *mutationResolver) ArchiveNotification(ctx context.Context, id string) (*model.NotificationPayload, error) {
+	return notificationWrite(ctx, id, (*circle.MemberAPI).ArchiveNotification)
+}
+
+// DeleteNotification is the resolver for the deleteNotification field.
+func (r *mutationResolver) DeleteNotification(ctx context.Context, id string) (*model.DeletePayload, error) {
+	notificationID, err := parseID("id", id)
+	if err != nil {
+		return nil, err
+	}
+	_, _, err = write(ctx, func(api *circle.MemberAPI) (*circle.Notification, error) {
+		return api.DeleteNotification(ctx, notificationID)
+	})
+	if problems, err := writeFailed(err, nil); problems != nil || err != nil {
+		return &model.DeletePayload{UserErrors: problems}, err
+	}
+	deleted := model.FormatID(notificationID)
+	return &model.DeletePayload{DeletedID: &deleted, UserErrors: noUserErrors()}, nil
+}
+
+// UpdateNotificationPreference is the resolver for the updateNotificationPreference field.
+func (r *mutationResolver) UpdateNotificationPreference(ctx context.Context, medium model.NotificationMedium, typeArg model.NotificationPreferenceType, enabled bool) (*model.NotificationPreferencesPayload, error) {
+	return preferencesWrite(ctx, medium, func(api *circle.MemberAPI) error {
+		return api.UpdateNotificationPreference(ctx, mediumName(medium), preferenceTypeName(typeArg), enabled)
+	})
+}
+
+// UpdateSpaceNotificationPreference is the resolver for the updateSpaceNotificationPreference field.
+func (r *mutationResolver) UpdateSpaceNotificationPreference(ctx context.Context, spaceID string, medium model.NotificationMedium, choice model.SpaceNotificationChoice) (*model.SpaceNotificationPreferencesPayload, error) {
+	id, err := parseID("spaceId", spaceID)
+	if err != nil {
+		return nil, err
+	}
+	space, err := get(ctx, spaces, id)
+	if err != nil {
+		return nil, err
+	}
+	if space.SpaceMemberID == nil {
+		return &model.SpaceNotificationPreferencesPayload{UserErrors: []*model.UserError{{Field: []string{"spaceId"}, Message: "you are not a member of this space: join it first"}}}, nil
+	}
+	_, _, err = write(ctx, func(api *circle.MemberAPI) (struct{}, error) {
+		return struct{}{}, api.UpdateSpacePreference(ctx, mediumName(medium), *space.SpaceMemberID, choiceName(choice))
+	})
+	if problems, err := writeFailed(err, spacePreferenceFields); problems != nil || err != nil {
+		return &model.SpaceNotificationPreferencesPayload{UserErrors: problems}, err
+	}
+	// The space record is unchanged by the write; its notificationPreferences
+	// are read after it, the operation's reads being forgotten.
+	return &model.SpaceNotificationPreferencesPayload{Space: model.SpaceFrom(space), UserErrors: noUserErrors()}, nil
+}
+
+// UpdateAllSpacesNotificationPreference is the resolver for the updateAllSpacesNotificationPreference field.
+func (r *mutationResolver) UpdateAllSpacesNotificationPreference(ctx context.Context, medium model.NotificationMedium, choice model.SpaceNotificationChoice) (*model.NotificationPreferencesPayload, error) {
+	return preferencesWrite(ctx, medium, func(api *circle.MemberAPI) error {
+		return api.UpdateAllSpacesPreference(ctx, mediumName(medium), choiceName(choice))
+	})
+}
+
 // MarkNotificationRead is the resolver for the markNotificationRead field.
 func (r *mutationResolver) MarkNotificationRead(ctx context.Context, id string) (*model.NotificationPayload, error) {
 	return notificationWrite(ctx, id, (*circle.MemberAPI).MarkNotificationRead)
@@ -50,16 +109,56 @@ func (r *notificationResolver) Post(ctx context.Context, obj *model.Notification
 }
 
 // Notifications is the resolver for the notifications field.
-func (r *queryResolver) Notifications(ctx context.Context, first *int, after *string) (*model.NotificationConnection, error) {
+func (r *queryResolver) Notifications(ctx context.Context, first *int, after *string, status *model.NotificationStatus) (*model.NotificationConnection, error) {
 	return list(ctx, first, after, notificationConnection, func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[circle.Notification], error) {
 		p.Sort = circle.NotificationSortLatest
-		return api.Notifications(ctx, p, "")
+		return api.Notifications(ctx, p, statusName(status))
 	})
 }
 
 // NewNotificationsCount is the resolver for the newNotificationsCount field.
 func (r *queryResolver) NewNotificationsCount(ctx context.Context) (int, error) {
 	return call(ctx, (*circle.MemberAPI).NewNotificationsCount, func(c *circle.NotificationCounts) int { return c.NewNotificationsCount })
+}
+
+// NotificationPreferences is the resolver for the notificationPreferences field.
+func (r *queryResolver) NotificationPreferences(ctx context.Context, medium model.NotificationMedium) (*model.NotificationPreferences, error) {
+	return call(ctx, func(api *circle.MemberAPI, ctx context.Context) (*circle.NotificationPreferences, error) {
+		return api.NotificationPreferences(ctx, mediumName(medium))
+	}, func(p *circle.NotificationPreferences) *model.NotificationPreferences {
+		return preferencesModel(medium, p)
+	})
+}
+
+// NotificationPreferences is the resolver for the notificationPreferences field.
+func (r *spaceResolver) NotificationPreferences(ctx context.Context, obj *model.Space) (*model.SpaceNotificationSettings, error) {
+	full, err := fullSpace(ctx, obj)
+	if err != nil || full.SpaceMemberID == nil {
+		return nil, err
+	}
+	return call(ctx, func(api *circle.MemberAPI, ctx context.Context) (*circle.SpaceMemberPreferences, error) {
+		return api.SpaceMemberPreferences(ctx, *full.SpaceMemberID)
+	}, func(p *circle.SpaceMemberPreferences) *model.SpaceNotificationSettings {
+		return &model.SpaceNotificationSettings{InApp: parseChoice(p.InApp), Push: parseChoice(p.Push)}
+	})
+}
+
+// UnreadContentCount is the resolver for the unreadContentCount field.
+func (r *spaceResolver) UnreadContentCount(ctx context.Context, obj *model.Space) (*int, error) {
+	d, err := spaceDetail(ctx, obj.CircleID())
+	if err != nil || d == nil {
+		return nil, err
+	}
+	return &d.UnreadContentCount, nil
+}
+
+// UnreadNotificationsCount is the resolver for the unreadNotificationsCount field.
+func (r *spaceResolver) UnreadNotificationsCount(ctx context.Context, obj *model.Space) (*int, error) {
+	d, err := spaceDetail(ctx, obj.CircleID())
+	if err != nil || d == nil {
+		return nil, err
+	}
+	return &d.UnreadNotificationsCount, nil
 }
 
 // Notification returns generated.NotificationResolver implementation.

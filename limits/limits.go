@@ -102,7 +102,7 @@ func (l Limits) MutateOperationContext(_ context.Context, oc *graphql.OperationC
 	if err := checkConnectionArguments(oc); err != nil {
 		return err
 	}
-	cost := m.cost(oc.Operation.SelectionSet)
+	cost := addCapped(m.cost(oc.Operation.SelectionSet), len(m.perOperation))
 	oc.Stats.SetExtension("complexity", cost)
 	if cost > l.MaxComplexity {
 		return refuse("the operation could cost about %d upstream calls; at most %d are allowed — ask for fewer items (`first`) or fewer nested lists", cost, l.MaxComplexity)
@@ -162,15 +162,18 @@ type meter struct {
 	// embeddedCosts caches fragment costs measured on the members of an
 	// embedded list, whose bio comes with them (see embeddedLists).
 	embeddedCosts map[string]int
-	items         map[string]int
-	edgeNodes     map[string]int
-	roots         map[string]int
-	visiting      map[string]bool
-	fragments     ast.FragmentDefinitionList
+	// perOperation holds the calls of perOperationFields the operation
+	// selects somewhere: each costs one call however often it is selected.
+	perOperation map[string]bool
+	items        map[string]int
+	edgeNodes    map[string]int
+	roots        map[string]int
+	visiting     map[string]bool
+	fragments    ast.FragmentDefinitionList
 }
 
 func newMeter(oc *graphql.OperationContext) *meter {
-	return &meter{oc: oc, depths: map[string]int{}, costs: map[string]int{}, embeddedCosts: map[string]int{}, items: map[string]int{}, edgeNodes: map[string]int{}, roots: map[string]int{}, visiting: map[string]bool{}, fragments: oc.Doc.Fragments}
+	return &meter{oc: oc, depths: map[string]int{}, costs: map[string]int{}, embeddedCosts: map[string]int{}, perOperation: map[string]bool{}, items: map[string]int{}, edgeNodes: map[string]int{}, roots: map[string]int{}, visiting: map[string]bool{}, fragments: oc.Doc.Fragments}
 }
 
 // fragment runs measure on a named fragment's selection set once; a cycle
@@ -241,13 +244,30 @@ var (
 	fetchingFields = map[string]bool{
 		"Query.me": true, "Query.space": true, "Query.post": true, "Query.member": true,
 		"Comment.post": true, "Comment.parent": true,
-		"Query.newNotificationsCount": true, "Query.chatRoom": true, "Notification.post": true,
+		"Query.newNotificationsCount": true, "Query.chatRoom": true, "Query.chatMessage": true, "Query.chatThread": true,
+		"Query.unreadChatRoomUuids": true, "Query.unreadChatThreadIds": true, "Query.notificationPreferences": true,
+		"Notification.post": true, "ChatMessage.thread": true, "Space.notificationPreferences": true,
 	}
 	// embeddedLists are plain lists Circle sends inside their parent: they
-	// cost nothing themselves, only what their items' fields fetch. Their
-	// members (chat room participants) come with their bio, so of the
-	// profile fields only the others need the profile.
-	embeddedLists = map[string]bool{"ChatRoom.participants": true}
+	// cost nothing themselves, only what their items' fields fetch. The
+	// value is true when the list's members come with their bio (chat room
+	// participants), so that of the profile fields only the others need
+	// the profile.
+	embeddedLists = map[string]bool{
+		"ChatRoom.participants": true, "ChatThread.participants": false, "ChatThread.replies": false,
+		"ChatMessage.reactions": false, "NotificationPreferences.types": false, "NotificationPreferences.spaces": false,
+	}
+	// membersWithBio are member fields whose member comes with its bio.
+	membersWithBio = map[string]bool{"ChatParticipant.member": true}
+	// perOperationFields cost one call per operation, named by the value,
+	// however many times they are selected: every space's unread counts
+	// come from one GET /space_notification_details.
+	perOperationFields = map[string]string{
+		"Space.unreadContentCount": "/space_notification_details", "Space.unreadNotificationsCount": "/space_notification_details",
+	}
+	// spaceRecordFields need the full space record besides their own call
+	// (the space member id of Space.notificationPreferences).
+	spaceRecordFields = map[string]bool{"Space.notificationPreferences": true}
 	// profileFields need the member's public profile wherever the member
 	// came from but the profile (or me); the member costs one call however
 	// many of them are selected. Member.email never costs one: it is known
@@ -298,15 +318,18 @@ func (m *meter) costOf(set ast.SelectionSet, embeddedMembers bool) int {
 			case isConnection(s):
 				calls, items := m.pages(s)
 				total = addCapped(total, calls+mul(items, m.connectionItemCost(s.SelectionSet)))
-			case embeddedLists[key]:
-				total = addCapped(total, mul(unboundedListSize, m.costOf(s.SelectionSet, true)))
+			case perOperationFields[key] != "":
+				m.perOperation[perOperationFields[key]] = true
+			case hasKey(embeddedLists, key):
+				total = addCapped(total, mul(unboundedListSize, m.costOf(s.SelectionSet, embeddedLists[key])))
 			case s.Definition.Type.Elem != nil && len(s.SelectionSet) > 0:
 				total = addCapped(total, 1+mul(unboundedListSize, m.cost(s.SelectionSet)))
 			default:
 				if fetchingFields[key] {
 					total = addCapped(total, 1)
 				}
-				total = addCapped(total, m.cost(s.SelectionSet))
+				detail = detail || spaceRecordFields[key]
+				total = addCapped(total, m.costOf(s.SelectionSet, membersWithBio[key]))
 			}
 		case *ast.InlineFragment:
 			total = addCapped(total, m.costOf(s.SelectionSet, embeddedMembers))
@@ -397,6 +420,11 @@ func (m *meter) pages(f *ast.Field) (calls, items int) {
 	}
 	w := m.window(f)
 	return len(w.Plan()), w.Limit
+}
+
+func hasKey[V any](m map[string]V, k string) bool {
+	_, ok := m[k]
+	return ok
 }
 
 // capCost keeps sums far from overflow on hostile documents.

@@ -29,6 +29,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	ChatMessage() ChatMessageResolver
 	ChatRoom() ChatRoomResolver
 	Comment() CommentResolver
 	Event() EventResolver
@@ -64,9 +65,13 @@ type ComplexityRoot struct {
 		CreatedAt       func(childComplexity int) int
 		EditedAt        func(childComplexity int) int
 		ID              func(childComplexity int) int
+		LastReplyAt     func(childComplexity int) int
 		ParentMessageID func(childComplexity int) int
+		Reactions       func(childComplexity int) int
+		RepliesCount    func(childComplexity int) int
 		RichTextBody    func(childComplexity int) int
 		Sender          func(childComplexity int) int
+		Thread          func(childComplexity int) int
 	}
 
 	ChatMessageConnection struct {
@@ -86,14 +91,48 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	ChatParticipant struct {
+		ID           func(childComplexity int) int
+		IsArchived   func(childComplexity int) int
+		IsMuted      func(childComplexity int) int
+		IsRoomAdmin  func(childComplexity int) int
+		LastSeenText func(childComplexity int) int
+		Member       func(childComplexity int) int
+		Status       func(childComplexity int) int
+	}
+
+	ChatParticipantConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ChatParticipantEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ChatReaction struct {
+		Count       func(childComplexity int) int
+		Emoji       func(childComplexity int) int
+		MemberIds   func(childComplexity int) int
+		ReactedByMe func(childComplexity int) int
+	}
+
 	ChatRoom struct {
-		Kind                func(childComplexity int) int
-		Messages            func(childComplexity int, last *int, before *string) int
-		Name                func(childComplexity int) int
-		Participants        func(childComplexity int) int
-		ParticipantsCount   func(childComplexity int) int
-		UUID                func(childComplexity int) int
-		UnreadMessagesCount func(childComplexity int) int
+		AllParticipants      func(childComplexity int, first *int, after *string) int
+		CurrentParticipant   func(childComplexity int) int
+		Description          func(childComplexity int) int
+		FirstUnreadMessageID func(childComplexity int) int
+		Kind                 func(childComplexity int) int
+		LastMessage          func(childComplexity int) int
+		Messages             func(childComplexity int, last *int, before *string) int
+		Name                 func(childComplexity int) int
+		Participants         func(childComplexity int) int
+		ParticipantsCount    func(childComplexity int) int
+		UUID                 func(childComplexity int) int
+		UnreadMessagesCount  func(childComplexity int) int
 	}
 
 	ChatRoomConnection struct {
@@ -111,6 +150,27 @@ type ComplexityRoot struct {
 	ChatRoomPayload struct {
 		ChatRoom   func(childComplexity int) int
 		UserErrors func(childComplexity int) int
+	}
+
+	ChatThread struct {
+		ChatRoomKind  func(childComplexity int) int
+		ChatRoomName  func(childComplexity int) int
+		ID            func(childComplexity int) int
+		ParentMessage func(childComplexity int) int
+		Participants  func(childComplexity int) int
+		Replies       func(childComplexity int) int
+	}
+
+	ChatThreadConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ChatThreadEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	CircleSessionCookie struct {
@@ -289,42 +349,51 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CancelRsvp                 func(childComplexity int, spaceID string, eventID string) int
-		ConfirmSignupProfile       func(childComplexity int, input model.UpdateProfileInput) int
-		CreateChatRoom             func(childComplexity int, memberIds []string) int
-		CreateCircleSession        func(childComplexity int) int
-		CreateComment              func(childComplexity int, input model.CreateCommentInput) int
-		CreateDirectUpload         func(childComplexity int, input model.CreateDirectUploadInput) int
-		CreateMemberToken          func(childComplexity int, identity model.MemberIdentityInput) int
-		CreatePost                 func(childComplexity int, input model.CreatePostInput) int
-		DeactivateAccount          func(childComplexity int, confirmMemberID string) int
-		DeleteChatMessage          func(childComplexity int, chatRoomUUID string, id string) int
-		DeleteComment              func(childComplexity int, postID string, id string) int
-		DeletePost                 func(childComplexity int, spaceID string, id string) int
-		EditChatMessage            func(childComplexity int, chatRoomUUID string, id string, body string) int
-		EndCircleSession           func(childComplexity int) int
-		JoinSpace                  func(childComplexity int, id string) int
-		LeaveSpace                 func(childComplexity int, id string) int
-		LikeComment                func(childComplexity int, postID string, commentID string) int
-		LikePost                   func(childComplexity int, spaceID string, postID string) int
-		MarkAllNotificationsRead   func(childComplexity int) int
-		MarkChatRoomRead           func(childComplexity int, chatRoomUUID string) int
-		MarkNotificationRead       func(childComplexity int, id string) int
-		RefreshAccessToken         func(childComplexity int, refreshToken string) int
-		ReplyToComment             func(childComplexity int, postID string, commentID string, body string) int
-		ResetNewNotificationsCount func(childComplexity int) int
-		RevokeAccessToken          func(childComplexity int, accessToken *string) int
-		RevokeRefreshToken         func(childComplexity int, refreshToken string) int
-		RsvpEvent                  func(childComplexity int, spaceID string, eventID string) int
-		SendChatMessage            func(childComplexity int, chatRoomUUID string, body *string, richTextBody model.JSON, parentMessageID *string) int
-		SignIn                     func(childComplexity int, idToken string) int
-		UnlikeComment              func(childComplexity int, postID string, commentID string) int
-		UnlikePost                 func(childComplexity int, spaceID string, postID string) int
-		UpdateProfile              func(childComplexity int, input model.UpdateProfileInput) int
+		AddChatReaction                       func(childComplexity int, chatRoomUUID string, messageID string, emoji string) int
+		ArchiveNotification                   func(childComplexity int, id string) int
+		CancelRsvp                            func(childComplexity int, spaceID string, eventID string) int
+		ConfirmSignupProfile                  func(childComplexity int, input model.UpdateProfileInput) int
+		CreateChatRoom                        func(childComplexity int, memberIds []string) int
+		CreateCircleSession                   func(childComplexity int) int
+		CreateComment                         func(childComplexity int, input model.CreateCommentInput) int
+		CreateDirectUpload                    func(childComplexity int, input model.CreateDirectUploadInput) int
+		CreateMemberToken                     func(childComplexity int, identity model.MemberIdentityInput) int
+		CreatePost                            func(childComplexity int, input model.CreatePostInput) int
+		DeactivateAccount                     func(childComplexity int, confirmMemberID string) int
+		DeleteChatMessage                     func(childComplexity int, chatRoomUUID string, id string) int
+		DeleteComment                         func(childComplexity int, postID string, id string) int
+		DeleteNotification                    func(childComplexity int, id string) int
+		DeletePost                            func(childComplexity int, spaceID string, id string) int
+		EditChatMessage                       func(childComplexity int, chatRoomUUID string, id string, body string) int
+		EndCircleSession                      func(childComplexity int) int
+		JoinSpace                             func(childComplexity int, id string) int
+		LeaveSpace                            func(childComplexity int, id string) int
+		LikeComment                           func(childComplexity int, postID string, commentID string) int
+		LikePost                              func(childComplexity int, spaceID string, postID string) int
+		MarkAllNotificationsRead              func(childComplexity int) int
+		MarkChatRoomRead                      func(childComplexity int, chatRoomUUID string) int
+		MarkNotificationRead                  func(childComplexity int, id string) int
+		RefreshAccessToken                    func(childComplexity int, refreshToken string) int
+		RemoveChatReaction                    func(childComplexity int, chatRoomUUID string, messageID string, emoji string) int
+		ReplyToComment                        func(childComplexity int, postID string, commentID string, body string) int
+		ResetNewNotificationsCount            func(childComplexity int) int
+		RevokeAccessToken                     func(childComplexity int, accessToken *string) int
+		RevokeRefreshToken                    func(childComplexity int, refreshToken string) int
+		RsvpEvent                             func(childComplexity int, spaceID string, eventID string) int
+		SendChatMessage                       func(childComplexity int, chatRoomUUID string, body *string, richTextBody model.JSON, parentMessageID *string) int
+		SignIn                                func(childComplexity int, idToken string) int
+		UnlikeComment                         func(childComplexity int, postID string, commentID string) int
+		UnlikePost                            func(childComplexity int, spaceID string, postID string) int
+		UpdateAllSpacesNotificationPreference func(childComplexity int, medium model.NotificationMedium, choice model.SpaceNotificationChoice) int
+		UpdateChatParticipant                 func(childComplexity int, chatRoomUUID string, participantID string, muted *bool, archived *bool, isRoomAdmin *bool) int
+		UpdateNotificationPreference          func(childComplexity int, medium model.NotificationMedium, typeArg model.NotificationPreferenceType, enabled bool) int
+		UpdateProfile                         func(childComplexity int, input model.UpdateProfileInput) int
+		UpdateSpaceNotificationPreference     func(childComplexity int, spaceID string, medium model.NotificationMedium, choice model.SpaceNotificationChoice) int
 	}
 
 	Notification struct {
 		Action         func(childComplexity int) int
+		ActorAvatarURL func(childComplexity int) int
 		ActorName      func(childComplexity int) int
 		CreatedAt      func(childComplexity int) int
 		ID             func(childComplexity int) int
@@ -350,6 +419,23 @@ type ComplexityRoot struct {
 	NotificationPayload struct {
 		Notification func(childComplexity int) int
 		UserErrors   func(childComplexity int) int
+	}
+
+	NotificationPreference struct {
+		Enabled func(childComplexity int) int
+		Name    func(childComplexity int) int
+		Type    func(childComplexity int) int
+	}
+
+	NotificationPreferences struct {
+		Medium func(childComplexity int) int
+		Spaces func(childComplexity int) int
+		Types  func(childComplexity int) int
+	}
+
+	NotificationPreferencesPayload struct {
+		Preferences func(childComplexity int) int
+		UserErrors  func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -405,29 +491,38 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		ChatRoom              func(childComplexity int, uuid string) int
-		ChatRooms             func(childComplexity int, first *int, after *string) int
-		Events                func(childComplexity int, first *int, after *string, pastEvents *bool) int
-		HomeFeed              func(childComplexity int, first *int, after *string, sort *model.PostSort) int
-		Me                    func(childComplexity int) int
-		Member                func(childComplexity int, id string) int
-		Members               func(childComplexity int, first *int, after *string, search *string, spaceID *string, sort *model.MemberSort) int
-		NewNotificationsCount func(childComplexity int) int
-		Notifications         func(childComplexity int, first *int, after *string) int
-		Post                  func(childComplexity int, spaceID string, id string) int
-		Space                 func(childComplexity int, id *string, slug *string) int
-		Spaces                func(childComplexity int) int
+		ChatMessage             func(childComplexity int, chatRoomUUID string, id string) int
+		ChatRoom                func(childComplexity int, uuid string) int
+		ChatRooms               func(childComplexity int, first *int, after *string) int
+		ChatThread              func(childComplexity int, id string) int
+		ChatThreads             func(childComplexity int, first *int, after *string) int
+		Events                  func(childComplexity int, first *int, after *string, pastEvents *bool) int
+		HomeFeed                func(childComplexity int, first *int, after *string, sort *model.PostSort) int
+		Me                      func(childComplexity int) int
+		Member                  func(childComplexity int, id string) int
+		Members                 func(childComplexity int, first *int, after *string, search *string, spaceID *string, sort *model.MemberSort) int
+		NewNotificationsCount   func(childComplexity int) int
+		NotificationPreferences func(childComplexity int, medium model.NotificationMedium) int
+		Notifications           func(childComplexity int, first *int, after *string, status *model.NotificationStatus) int
+		Post                    func(childComplexity int, spaceID string, id string) int
+		Space                   func(childComplexity int, id *string, slug *string) int
+		Spaces                  func(childComplexity int) int
+		UnreadChatRoomUuids     func(childComplexity int) int
+		UnreadChatThreadIds     func(childComplexity int) int
 	}
 
 	Space struct {
-		Emoji     func(childComplexity int) int
-		ID        func(childComplexity int) int
-		IsMember  func(childComplexity int) int
-		IsPrivate func(childComplexity int) int
-		Name      func(childComplexity int) int
-		Posts     func(childComplexity int, first *int, after *string, sort *model.PostSort) int
-		Slug      func(childComplexity int) int
-		URL       func(childComplexity int) int
+		Emoji                    func(childComplexity int) int
+		ID                       func(childComplexity int) int
+		IsMember                 func(childComplexity int) int
+		IsPrivate                func(childComplexity int) int
+		Name                     func(childComplexity int) int
+		NotificationPreferences  func(childComplexity int) int
+		Posts                    func(childComplexity int, first *int, after *string, sort *model.PostSort) int
+		Slug                     func(childComplexity int) int
+		URL                      func(childComplexity int) int
+		UnreadContentCount       func(childComplexity int) int
+		UnreadNotificationsCount func(childComplexity int) int
 	}
 
 	SpaceConnection struct {
@@ -440,6 +535,23 @@ type ComplexityRoot struct {
 	SpaceEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	SpaceNotificationPreference struct {
+		Choice      func(childComplexity int) int
+		IsChatSpace func(childComplexity int) int
+		SpaceID     func(childComplexity int) int
+		SpaceName   func(childComplexity int) int
+	}
+
+	SpaceNotificationPreferencesPayload struct {
+		Space      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	SpaceNotificationSettings struct {
+		InApp func(childComplexity int) int
+		Push  func(childComplexity int) int
 	}
 
 	SpacePayload struct {
@@ -457,8 +569,14 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type ChatMessageResolver interface {
+	Thread(ctx context.Context, obj *model.ChatMessage) (*model.ChatThread, error)
+	Reactions(ctx context.Context, obj *model.ChatMessage) ([]*model.ChatReaction, error)
+}
 type ChatRoomResolver interface {
 	Messages(ctx context.Context, obj *model.ChatRoom, last *int, before *string) (*model.ChatMessageConnection, error)
+
+	AllParticipants(ctx context.Context, obj *model.ChatRoom, first *int, after *string) (*model.ChatParticipantConnection, error)
 }
 type CommentResolver interface {
 	Author(ctx context.Context, obj *model.Comment) (*model.Member, error)
@@ -502,6 +620,9 @@ type MutationResolver interface {
 	EditChatMessage(ctx context.Context, chatRoomUUID string, id string, body string) (*model.ChatMessagePayload, error)
 	DeleteChatMessage(ctx context.Context, chatRoomUUID string, id string) (*model.DeletePayload, error)
 	MarkChatRoomRead(ctx context.Context, chatRoomUUID string) (*model.ChatRoomPayload, error)
+	UpdateChatParticipant(ctx context.Context, chatRoomUUID string, participantID string, muted *bool, archived *bool, isRoomAdmin *bool) (*model.ChatRoomPayload, error)
+	AddChatReaction(ctx context.Context, chatRoomUUID string, messageID string, emoji string) (*model.ChatMessagePayload, error)
+	RemoveChatReaction(ctx context.Context, chatRoomUUID string, messageID string, emoji string) (*model.ChatMessagePayload, error)
 	CreateComment(ctx context.Context, input model.CreateCommentInput) (*model.CommentPayload, error)
 	ReplyToComment(ctx context.Context, postID string, commentID string, body string) (*model.CommentPayload, error)
 	DeleteComment(ctx context.Context, postID string, id string) (*model.DeletePayload, error)
@@ -509,6 +630,11 @@ type MutationResolver interface {
 	UnlikeComment(ctx context.Context, postID string, commentID string) (*model.CommentPayload, error)
 	RsvpEvent(ctx context.Context, spaceID string, eventID string) (*model.EventRsvpPayload, error)
 	CancelRsvp(ctx context.Context, spaceID string, eventID string) (*model.EventRsvpPayload, error)
+	ArchiveNotification(ctx context.Context, id string) (*model.NotificationPayload, error)
+	DeleteNotification(ctx context.Context, id string) (*model.DeletePayload, error)
+	UpdateNotificationPreference(ctx context.Context, medium model.NotificationMedium, typeArg model.NotificationPreferenceType, enabled bool) (*model.NotificationPreferencesPayload, error)
+	UpdateSpaceNotificationPreference(ctx context.Context, spaceID string, medium model.NotificationMedium, choice model.SpaceNotificationChoice) (*model.SpaceNotificationPreferencesPayload, error)
+	UpdateAllSpacesNotificationPreference(ctx context.Context, medium model.NotificationMedium, choice model.SpaceNotificationChoice) (*model.NotificationPreferencesPayload, error)
 	MarkNotificationRead(ctx context.Context, id string) (*model.NotificationPayload, error)
 	MarkAllNotificationsRead(ctx context.Context) (*model.DeletePayload, error)
 	ResetNewNotificationsCount(ctx context.Context) (int, error)
@@ -535,11 +661,17 @@ type QueryResolver interface {
 	Me(ctx context.Context) (*model.Member, error)
 	ChatRooms(ctx context.Context, first *int, after *string) (*model.ChatRoomConnection, error)
 	ChatRoom(ctx context.Context, uuid string) (*model.ChatRoom, error)
+	ChatMessage(ctx context.Context, chatRoomUUID string, id string) (*model.ChatMessage, error)
+	UnreadChatRoomUuids(ctx context.Context) ([]string, error)
+	ChatThreads(ctx context.Context, first *int, after *string) (*model.ChatThreadConnection, error)
+	ChatThread(ctx context.Context, id string) (*model.ChatThread, error)
+	UnreadChatThreadIds(ctx context.Context) ([]string, error)
 	Events(ctx context.Context, first *int, after *string, pastEvents *bool) (*model.PostConnection, error)
 	Member(ctx context.Context, id string) (*model.Member, error)
 	Members(ctx context.Context, first *int, after *string, search *string, spaceID *string, sort *model.MemberSort) (*model.MemberConnection, error)
-	Notifications(ctx context.Context, first *int, after *string) (*model.NotificationConnection, error)
+	Notifications(ctx context.Context, first *int, after *string, status *model.NotificationStatus) (*model.NotificationConnection, error)
 	NewNotificationsCount(ctx context.Context) (int, error)
+	NotificationPreferences(ctx context.Context, medium model.NotificationMedium) (*model.NotificationPreferences, error)
 	Post(ctx context.Context, spaceID string, id string) (*model.Post, error)
 	HomeFeed(ctx context.Context, first *int, after *string, sort *model.PostSort) (*model.PostConnection, error)
 	Spaces(ctx context.Context) ([]*model.Space, error)
@@ -550,6 +682,9 @@ type SpaceResolver interface {
 	IsPrivate(ctx context.Context, obj *model.Space) (bool, error)
 	IsMember(ctx context.Context, obj *model.Space) (bool, error)
 	Posts(ctx context.Context, obj *model.Space, first *int, after *string, sort *model.PostSort) (*model.PostConnection, error)
+	NotificationPreferences(ctx context.Context, obj *model.Space) (*model.SpaceNotificationSettings, error)
+	UnreadContentCount(ctx context.Context, obj *model.Space) (*int, error)
+	UnreadNotificationsCount(ctx context.Context, obj *model.Space) (*int, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -650,12 +785,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ChatMessage.ID(childComplexity), true
+	case "ChatMessage.lastReplyAt":
+		if e.ComplexityRoot.ChatMessage.LastReplyAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatMessage.LastReplyAt(childComplexity), true
 	case "ChatMessage.parentMessageId":
 		if e.ComplexityRoot.ChatMessage.ParentMessageID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ChatMessage.ParentMessageID(childComplexity), true
+	case "ChatMessage.reactions":
+		if e.ComplexityRoot.ChatMessage.Reactions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatMessage.Reactions(childComplexity), true
+	case "ChatMessage.repliesCount":
+		if e.ComplexityRoot.ChatMessage.RepliesCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatMessage.RepliesCount(childComplexity), true
 	case "ChatMessage.richTextBody":
 		if e.ComplexityRoot.ChatMessage.RichTextBody == nil {
 			break
@@ -668,6 +821,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ChatMessage.Sender(childComplexity), true
+	case "ChatMessage.thread":
+		if e.ComplexityRoot.ChatMessage.Thread == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatMessage.Thread(childComplexity), true
 
 	case "ChatMessageConnection.edges":
 		if e.ComplexityRoot.ChatMessageConnection.Edges == nil {
@@ -720,12 +879,153 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ChatMessagePayload.UserErrors(childComplexity), true
 
+	case "ChatParticipant.id":
+		if e.ComplexityRoot.ChatParticipant.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatParticipant.ID(childComplexity), true
+	case "ChatParticipant.isArchived":
+		if e.ComplexityRoot.ChatParticipant.IsArchived == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatParticipant.IsArchived(childComplexity), true
+	case "ChatParticipant.isMuted":
+		if e.ComplexityRoot.ChatParticipant.IsMuted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatParticipant.IsMuted(childComplexity), true
+	case "ChatParticipant.isRoomAdmin":
+		if e.ComplexityRoot.ChatParticipant.IsRoomAdmin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatParticipant.IsRoomAdmin(childComplexity), true
+	case "ChatParticipant.lastSeenText":
+		if e.ComplexityRoot.ChatParticipant.LastSeenText == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatParticipant.LastSeenText(childComplexity), true
+	case "ChatParticipant.member":
+		if e.ComplexityRoot.ChatParticipant.Member == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatParticipant.Member(childComplexity), true
+	case "ChatParticipant.status":
+		if e.ComplexityRoot.ChatParticipant.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatParticipant.Status(childComplexity), true
+
+	case "ChatParticipantConnection.edges":
+		if e.ComplexityRoot.ChatParticipantConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatParticipantConnection.Edges(childComplexity), true
+	case "ChatParticipantConnection.nodes":
+		if e.ComplexityRoot.ChatParticipantConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatParticipantConnection.Nodes(childComplexity), true
+	case "ChatParticipantConnection.pageInfo":
+		if e.ComplexityRoot.ChatParticipantConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatParticipantConnection.PageInfo(childComplexity), true
+	case "ChatParticipantConnection.totalCount":
+		if e.ComplexityRoot.ChatParticipantConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatParticipantConnection.TotalCount(childComplexity), true
+
+	case "ChatParticipantEdge.cursor":
+		if e.ComplexityRoot.ChatParticipantEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatParticipantEdge.Cursor(childComplexity), true
+	case "ChatParticipantEdge.node":
+		if e.ComplexityRoot.ChatParticipantEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatParticipantEdge.Node(childComplexity), true
+
+	case "ChatReaction.count":
+		if e.ComplexityRoot.ChatReaction.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatReaction.Count(childComplexity), true
+	case "ChatReaction.emoji":
+		if e.ComplexityRoot.ChatReaction.Emoji == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatReaction.Emoji(childComplexity), true
+	case "ChatReaction.memberIds":
+		if e.ComplexityRoot.ChatReaction.MemberIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatReaction.MemberIds(childComplexity), true
+	case "ChatReaction.reactedByMe":
+		if e.ComplexityRoot.ChatReaction.ReactedByMe == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatReaction.ReactedByMe(childComplexity), true
+
+	case "ChatRoom.allParticipants":
+		if e.ComplexityRoot.ChatRoom.AllParticipants == nil {
+			break
+		}
+
+		args, err := ec.field_ChatRoom_allParticipants_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.ChatRoom.AllParticipants(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "ChatRoom.currentParticipant":
+		if e.ComplexityRoot.ChatRoom.CurrentParticipant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatRoom.CurrentParticipant(childComplexity), true
+	case "ChatRoom.description":
+		if e.ComplexityRoot.ChatRoom.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatRoom.Description(childComplexity), true
+	case "ChatRoom.firstUnreadMessageId":
+		if e.ComplexityRoot.ChatRoom.FirstUnreadMessageID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatRoom.FirstUnreadMessageID(childComplexity), true
 	case "ChatRoom.kind":
 		if e.ComplexityRoot.ChatRoom.Kind == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ChatRoom.Kind(childComplexity), true
+	case "ChatRoom.lastMessage":
+		if e.ComplexityRoot.ChatRoom.LastMessage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatRoom.LastMessage(childComplexity), true
 	case "ChatRoom.messages":
 		if e.ComplexityRoot.ChatRoom.Messages == nil {
 			break
@@ -818,6 +1118,81 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ChatRoomPayload.UserErrors(childComplexity), true
+
+	case "ChatThread.chatRoomKind":
+		if e.ComplexityRoot.ChatThread.ChatRoomKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatThread.ChatRoomKind(childComplexity), true
+	case "ChatThread.chatRoomName":
+		if e.ComplexityRoot.ChatThread.ChatRoomName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatThread.ChatRoomName(childComplexity), true
+	case "ChatThread.id":
+		if e.ComplexityRoot.ChatThread.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatThread.ID(childComplexity), true
+	case "ChatThread.parentMessage":
+		if e.ComplexityRoot.ChatThread.ParentMessage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatThread.ParentMessage(childComplexity), true
+	case "ChatThread.participants":
+		if e.ComplexityRoot.ChatThread.Participants == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatThread.Participants(childComplexity), true
+	case "ChatThread.replies":
+		if e.ComplexityRoot.ChatThread.Replies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatThread.Replies(childComplexity), true
+
+	case "ChatThreadConnection.edges":
+		if e.ComplexityRoot.ChatThreadConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatThreadConnection.Edges(childComplexity), true
+	case "ChatThreadConnection.nodes":
+		if e.ComplexityRoot.ChatThreadConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatThreadConnection.Nodes(childComplexity), true
+	case "ChatThreadConnection.pageInfo":
+		if e.ComplexityRoot.ChatThreadConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatThreadConnection.PageInfo(childComplexity), true
+	case "ChatThreadConnection.totalCount":
+		if e.ComplexityRoot.ChatThreadConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatThreadConnection.TotalCount(childComplexity), true
+
+	case "ChatThreadEdge.cursor":
+		if e.ComplexityRoot.ChatThreadEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatThreadEdge.Cursor(childComplexity), true
+	case "ChatThreadEdge.node":
+		if e.ComplexityRoot.ChatThreadEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatThreadEdge.Node(childComplexity), true
 
 	case "CircleSessionCookie.domain":
 		if e.ComplexityRoot.CircleSessionCookie.Domain == nil {
@@ -1537,6 +1912,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MemberTag.TextColor(childComplexity), true
 
+	case "Mutation.addChatReaction":
+		if e.ComplexityRoot.Mutation.AddChatReaction == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addChatReaction_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddChatReaction(childComplexity, args["chatRoomUuid"].(string), args["messageId"].(string), args["emoji"].(string)), true
+	case "Mutation.archiveNotification":
+		if e.ComplexityRoot.Mutation.ArchiveNotification == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archiveNotification_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchiveNotification(childComplexity, args["id"].(string)), true
 	case "Mutation.cancelRsvp":
 		if e.ComplexityRoot.Mutation.CancelRsvp == nil {
 			break
@@ -1653,6 +2050,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteComment(childComplexity, args["postId"].(string), args["id"].(string)), true
+	case "Mutation.deleteNotification":
+		if e.ComplexityRoot.Mutation.DeleteNotification == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteNotification_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteNotification(childComplexity, args["id"].(string)), true
 	case "Mutation.deletePost":
 		if e.ComplexityRoot.Mutation.DeletePost == nil {
 			break
@@ -1764,6 +2172,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RefreshAccessToken(childComplexity, args["refreshToken"].(string)), true
+	case "Mutation.removeChatReaction":
+		if e.ComplexityRoot.Mutation.RemoveChatReaction == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeChatReaction_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveChatReaction(childComplexity, args["chatRoomUuid"].(string), args["messageId"].(string), args["emoji"].(string)), true
 	case "Mutation.replyToComment":
 		if e.ComplexityRoot.Mutation.ReplyToComment == nil {
 			break
@@ -1858,6 +2277,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UnlikePost(childComplexity, args["spaceId"].(string), args["postId"].(string)), true
+	case "Mutation.updateAllSpacesNotificationPreference":
+		if e.ComplexityRoot.Mutation.UpdateAllSpacesNotificationPreference == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateAllSpacesNotificationPreference_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateAllSpacesNotificationPreference(childComplexity, args["medium"].(model.NotificationMedium), args["choice"].(model.SpaceNotificationChoice)), true
+	case "Mutation.updateChatParticipant":
+		if e.ComplexityRoot.Mutation.UpdateChatParticipant == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateChatParticipant_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateChatParticipant(childComplexity, args["chatRoomUuid"].(string), args["participantId"].(string), args["muted"].(*bool), args["archived"].(*bool), args["isRoomAdmin"].(*bool)), true
+	case "Mutation.updateNotificationPreference":
+		if e.ComplexityRoot.Mutation.UpdateNotificationPreference == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateNotificationPreference_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateNotificationPreference(childComplexity, args["medium"].(model.NotificationMedium), args["type"].(model.NotificationPreferenceType), args["enabled"].(bool)), true
 	case "Mutation.updateProfile":
 		if e.ComplexityRoot.Mutation.UpdateProfile == nil {
 			break
@@ -1869,6 +2321,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateProfile(childComplexity, args["input"].(model.UpdateProfileInput)), true
+	case "Mutation.updateSpaceNotificationPreference":
+		if e.ComplexityRoot.Mutation.UpdateSpaceNotificationPreference == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateSpaceNotificationPreference_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateSpaceNotificationPreference(childComplexity, args["spaceId"].(string), args["medium"].(model.NotificationMedium), args["choice"].(model.SpaceNotificationChoice)), true
 
 	case "Notification.action":
 		if e.ComplexityRoot.Notification.Action == nil {
@@ -1876,6 +2339,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Notification.Action(childComplexity), true
+	case "Notification.actorAvatarUrl":
+		if e.ComplexityRoot.Notification.ActorAvatarURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.ActorAvatarURL(childComplexity), true
 	case "Notification.actorName":
 		if e.ComplexityRoot.Notification.ActorName == nil {
 			break
@@ -1975,6 +2444,57 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NotificationPayload.UserErrors(childComplexity), true
+
+	case "NotificationPreference.enabled":
+		if e.ComplexityRoot.NotificationPreference.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationPreference.Enabled(childComplexity), true
+	case "NotificationPreference.name":
+		if e.ComplexityRoot.NotificationPreference.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationPreference.Name(childComplexity), true
+	case "NotificationPreference.type":
+		if e.ComplexityRoot.NotificationPreference.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationPreference.Type(childComplexity), true
+
+	case "NotificationPreferences.medium":
+		if e.ComplexityRoot.NotificationPreferences.Medium == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationPreferences.Medium(childComplexity), true
+	case "NotificationPreferences.spaces":
+		if e.ComplexityRoot.NotificationPreferences.Spaces == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationPreferences.Spaces(childComplexity), true
+	case "NotificationPreferences.types":
+		if e.ComplexityRoot.NotificationPreferences.Types == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationPreferences.Types(childComplexity), true
+
+	case "NotificationPreferencesPayload.preferences":
+		if e.ComplexityRoot.NotificationPreferencesPayload.Preferences == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationPreferencesPayload.Preferences(childComplexity), true
+	case "NotificationPreferencesPayload.userErrors":
+		if e.ComplexityRoot.NotificationPreferencesPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationPreferencesPayload.UserErrors(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -2196,6 +2716,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProfilePayload.UserErrors(childComplexity), true
 
+	case "Query.chatMessage":
+		if e.ComplexityRoot.Query.ChatMessage == nil {
+			break
+		}
+
+		args, err := ec.field_Query_chatMessage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ChatMessage(childComplexity, args["chatRoomUuid"].(string), args["id"].(string)), true
 	case "Query.chatRoom":
 		if e.ComplexityRoot.Query.ChatRoom == nil {
 			break
@@ -2218,6 +2749,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ChatRooms(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.chatThread":
+		if e.ComplexityRoot.Query.ChatThread == nil {
+			break
+		}
+
+		args, err := ec.field_Query_chatThread_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ChatThread(childComplexity, args["id"].(string)), true
+	case "Query.chatThreads":
+		if e.ComplexityRoot.Query.ChatThreads == nil {
+			break
+		}
+
+		args, err := ec.field_Query_chatThreads_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ChatThreads(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.events":
 		if e.ComplexityRoot.Query.Events == nil {
 			break
@@ -2275,6 +2828,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.NewNotificationsCount(childComplexity), true
+	case "Query.notificationPreferences":
+		if e.ComplexityRoot.Query.NotificationPreferences == nil {
+			break
+		}
+
+		args, err := ec.field_Query_notificationPreferences_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.NotificationPreferences(childComplexity, args["medium"].(model.NotificationMedium)), true
 	case "Query.notifications":
 		if e.ComplexityRoot.Query.Notifications == nil {
 			break
@@ -2285,7 +2849,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Notifications(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Notifications(childComplexity, args["first"].(*int), args["after"].(*string), args["status"].(*model.NotificationStatus)), true
 	case "Query.post":
 		if e.ComplexityRoot.Query.Post == nil {
 			break
@@ -2314,6 +2878,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Spaces(childComplexity), true
+	case "Query.unreadChatRoomUuids":
+		if e.ComplexityRoot.Query.UnreadChatRoomUuids == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.UnreadChatRoomUuids(childComplexity), true
+	case "Query.unreadChatThreadIds":
+		if e.ComplexityRoot.Query.UnreadChatThreadIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.UnreadChatThreadIds(childComplexity), true
 
 	case "Space.emoji":
 		if e.ComplexityRoot.Space.Emoji == nil {
@@ -2345,6 +2921,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Space.Name(childComplexity), true
+	case "Space.notificationPreferences":
+		if e.ComplexityRoot.Space.NotificationPreferences == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Space.NotificationPreferences(childComplexity), true
 	case "Space.posts":
 		if e.ComplexityRoot.Space.Posts == nil {
 			break
@@ -2368,6 +2950,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Space.URL(childComplexity), true
+	case "Space.unreadContentCount":
+		if e.ComplexityRoot.Space.UnreadContentCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Space.UnreadContentCount(childComplexity), true
+	case "Space.unreadNotificationsCount":
+		if e.ComplexityRoot.Space.UnreadNotificationsCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Space.UnreadNotificationsCount(childComplexity), true
 
 	case "SpaceConnection.edges":
 		if e.ComplexityRoot.SpaceConnection.Edges == nil {
@@ -2406,6 +3000,57 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SpaceEdge.Node(childComplexity), true
+
+	case "SpaceNotificationPreference.choice":
+		if e.ComplexityRoot.SpaceNotificationPreference.Choice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceNotificationPreference.Choice(childComplexity), true
+	case "SpaceNotificationPreference.isChatSpace":
+		if e.ComplexityRoot.SpaceNotificationPreference.IsChatSpace == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceNotificationPreference.IsChatSpace(childComplexity), true
+	case "SpaceNotificationPreference.spaceId":
+		if e.ComplexityRoot.SpaceNotificationPreference.SpaceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceNotificationPreference.SpaceID(childComplexity), true
+	case "SpaceNotificationPreference.spaceName":
+		if e.ComplexityRoot.SpaceNotificationPreference.SpaceName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceNotificationPreference.SpaceName(childComplexity), true
+
+	case "SpaceNotificationPreferencesPayload.space":
+		if e.ComplexityRoot.SpaceNotificationPreferencesPayload.Space == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceNotificationPreferencesPayload.Space(childComplexity), true
+	case "SpaceNotificationPreferencesPayload.userErrors":
+		if e.ComplexityRoot.SpaceNotificationPreferencesPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceNotificationPreferencesPayload.UserErrors(childComplexity), true
+
+	case "SpaceNotificationSettings.inApp":
+		if e.ComplexityRoot.SpaceNotificationSettings.InApp == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceNotificationSettings.InApp(childComplexity), true
+	case "SpaceNotificationSettings.push":
+		if e.ComplexityRoot.SpaceNotificationSettings.Push == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceNotificationSettings.Push(childComplexity), true
 
 	case "SpacePayload.space":
 		if e.ComplexityRoot.SpacePayload.Space == nil {
@@ -2701,6 +3346,59 @@ type ChatRoom {
     "Cursor (a previous page's startCursor) before which the page ends."
     before: String
   ): ChatMessageConnection!
+  "The room's description; null when it has none."
+  description: String
+  "The newest message, as Circle sends it with the room (no call)."
+  lastMessage: ChatMessage
+  "The oldest message the member has not read; null when they read everything."
+  firstUnreadMessageId: ID
+  "The signed-in member's own participation: muted, archived, room admin."
+  currentParticipant: ChatParticipant
+  "Every participant, the member included, a page at a time (one call per page)."
+  allParticipants(
+    "Page size, 0 to 100."
+    first: Int = 20
+    "Cursor after which the page starts."
+    after: String
+  ): ChatParticipantConnection!
+}
+
+"A member's participation in a chat room. Its member comes with it (name, headline, bio, avatar, admin flag)."
+type ChatParticipant {
+  "Circle's participant id (not the member id); updateChatParticipant takes it."
+  id: ID!
+  "The member."
+  member: Member!
+  "True for the room's admins, who may change other participants."
+  isRoomAdmin: Boolean!
+  "True when the member muted the room."
+  isMuted: Boolean!
+  "True when the member archived the room."
+  isArchived: Boolean!
+  "Circle's presence, e.g. online or offline; null when not sent."
+  status: String
+  "Circle's words for when the member was last seen; null when not sent."
+  lastSeenText: String
+}
+
+"A page of a room's participants."
+type ChatParticipantConnection {
+  "The participants of this page with their cursors."
+  edges: [ChatParticipantEdge!]!
+  "The participants of this page."
+  nodes: [ChatParticipant!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "Number of participants."
+  totalCount: Int
+}
+
+"A participant and its cursor."
+type ChatParticipantEdge {
+  "Opaque cursor of this participant; pass it as ` + "`" + `after` + "`" + ` to continue after it."
+  cursor: String!
+  "The participant."
+  node: ChatParticipant!
 }
 
 "A page of chat rooms, most recent activity first."
@@ -2744,6 +3442,62 @@ type ChatMessage {
   editedAt: DateTime
   "The message this one replies to in a thread; null for a top-level message."
   parentMessageId: ID
+  "Replies in the thread this message starts."
+  repliesCount: Int!
+  "When the last reply came; null without replies."
+  lastReplyAt: DateTime
+  "The thread the message starts or belongs to; null when none. Costs one call when more than its id is selected."
+  thread: ChatThread
+  "Emoji reactions, in the order first used."
+  reactions: [ChatReaction!]!
+}
+
+"One emoji on a message and who used it."
+type ChatReaction {
+  "The emoji, as Circle names it (e.g. heart, thumbsup) or the character."
+  emoji: String!
+  "How many members used it."
+  count: Int!
+  "Community member ids of those members."
+  memberIds: [ID!]!
+  "True when the signed-in member is one of them."
+  reactedByMe: Boolean!
+}
+
+"A message with its replies."
+type ChatThread {
+  "Circle's thread id."
+  id: ID!
+  "The message the thread answers."
+  parentMessage: ChatMessage!
+  "The replies, oldest first."
+  replies: [ChatMessage!]!
+  "The room's name, as the member sees it."
+  chatRoomName: String!
+  "The room's kind."
+  chatRoomKind: ChatRoomKind!
+  "Members who replied (Circle's preview: name and avatar come with it)."
+  participants: [Member!]!
+}
+
+"A page of threads, most recent reply first."
+type ChatThreadConnection {
+  "The threads of this page with their cursors."
+  edges: [ChatThreadEdge!]!
+  "The threads of this page."
+  nodes: [ChatThread!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "Number of threads the member is in."
+  totalCount: Int
+}
+
+"A thread and its cursor."
+type ChatThreadEdge {
+  "Opaque cursor of this thread; pass it as ` + "`" + `after` + "`" + ` to continue after it."
+  cursor: String!
+  "The thread."
+  node: ChatThread!
 }
 
 """
@@ -2780,6 +3534,21 @@ extend type Query {
   ): ChatRoomConnection!
   "One chat room by its uuid. Null when it does not exist or the member is not in it."
   chatRoom("The room's uuid." uuid: ID!): ChatRoom
+  "One message of a room (a reply included). Null when it does not exist there."
+  chatMessage("The room." chatRoomUuid: ID!, "The message." id: ID!): ChatMessage
+  "Uuids of the member's rooms with unread messages (one call; match them against chatRooms)."
+  unreadChatRoomUuids: [ID!]!
+  "The threads the member takes part in, most recent reply first."
+  chatThreads(
+    "Page size, 0 to 100."
+    first: Int = 20
+    "Cursor after which the page starts."
+    after: String
+  ): ChatThreadConnection!
+  "One thread by id. Null when it does not exist or is in a room the member is not in."
+  chatThread("The thread." id: ID!): ChatThread
+  "Ids of the member's threads with unread replies."
+  unreadChatThreadIds: [ID!]!
 }
 
 "Result of a message mutation."
@@ -2823,6 +3592,27 @@ extend type Mutation {
   deleteChatMessage("The room." chatRoomUuid: ID!, "The message." id: ID!): DeletePayload!
   "Mark every message of a room read; the payload's room is re-read (unreadMessagesCount 0)."
   markChatRoomRead("The room." chatRoomUuid: ID!): ChatRoomPayload!
+  """
+  Mute or archive a room for yourself (your participant id is
+  currentParticipant.id), or, as a room admin, change another participant or
+  who is admin. Give at least one of muted, archived, isRoomAdmin.
+  """
+  updateChatParticipant(
+    "The room."
+    chatRoomUuid: ID!
+    "The participant (ChatParticipant.id, not a member id)."
+    participantId: ID!
+    "Mute or unmute the room for that participant."
+    muted: Boolean
+    "Archive or unarchive the room for that participant."
+    archived: Boolean
+    "Make the participant a room admin or not (room admins only)."
+    isRoomAdmin: Boolean
+  ): ChatRoomPayload!
+  "React to a message with an emoji; the payload's message is re-read."
+  addChatReaction("The room." chatRoomUuid: ID!, "The message." messageId: ID!, "The emoji, as a name (heart) or character; 1 to 64 bytes." emoji: String!): ChatMessagePayload!
+  "Take your reaction back; the payload's message is re-read."
+  removeChatReaction("The room." chatRoomUuid: ID!, "The message." messageId: ID!, "The emoji." emoji: String!): ChatMessagePayload!
 }
 `, BuiltIn: false},
 	{Name: "../../schema/comment.graphqls", Input: `"How comments are ordered."
@@ -3196,6 +3986,18 @@ type Notification {
   post: Post
   "Link to the object in Circle's web app."
   url: String
+  "Avatar of who caused it; null when Circle has none."
+  actorAvatarUrl: String
+}
+
+"Which notifications a list holds."
+enum NotificationStatus {
+  "Read and unread."
+  ALL
+  "Only those the member read."
+  READ
+  "Only those the member has not read yet."
+  UNREAD
 }
 
 "A page of notifications, newest first."
@@ -3225,9 +4027,98 @@ extend type Query {
     first: Int = 20
     "Cursor after which the page starts."
     after: String
+    "Read, unread or both."
+    status: NotificationStatus = ALL
   ): NotificationConnection!
   "How many notifications arrived since the member last reset the count."
   newNotificationsCount: Int!
+  "The signed-in member's notification settings for one medium: a switch per kind of notification, and a choice per space."
+  notificationPreferences("The medium." medium: NotificationMedium! = IN_APP): NotificationPreferences!
+}
+
+"Where notifications reach the member."
+enum NotificationMedium {
+  "In the app (the notification bell)."
+  IN_APP
+  "On the member's phone (Circle's push and mobile settings are one)."
+  PUSH
+}
+
+"Which of a space's activity notifies the member."
+enum SpaceNotificationChoice {
+  "Every new post and comment."
+  ALL
+  "Only mentions of the member."
+  MENTIONS
+  "Nothing."
+  NEVER
+}
+
+"A kind of notification the member can switch on or off per medium."
+enum NotificationPreferenceType {
+  "Comments on the member's posts."
+  POST_COMMENT
+  "Replies to the member's comments."
+  COMMENT_REPLY
+  "Mentions of the member."
+  MENTION
+  "Direct messages."
+  DIRECT_MESSAGES
+  "Likes on the member's posts."
+  POST_LIKE
+  "Likes on the member's comments."
+  COMMENT_LIKE
+  "New content in the member's courses."
+  NEW_COURSE_CONTENT
+}
+
+"One kind of notification and whether the member gets it."
+type NotificationPreference {
+  "Circle's name of the kind, e.g. post_comment, mention, live (the kinds of NotificationPreferenceType, and any others Circle lists)."
+  type: String!
+  "The kind in words, e.g. \"Comments on my posts\"."
+  name: String!
+  "True when the member gets these notifications on this medium."
+  enabled: Boolean!
+}
+
+"The member's notification choice for one of their spaces on one medium."
+type SpaceNotificationPreference {
+  "The space's id."
+  spaceId: ID!
+  "The space's name."
+  spaceName: String!
+  "What notifies the member; null when Circle sends a choice this API does not know."
+  choice: SpaceNotificationChoice
+  "True for a chat space."
+  isChatSpace: Boolean!
+}
+
+"The member's notification settings for one medium."
+type NotificationPreferences {
+  "The medium these settings are for."
+  medium: NotificationMedium!
+  "A switch per kind of notification, in Circle's order."
+  types: [NotificationPreference!]!
+  "A choice per space the member belongs to."
+  spaces: [SpaceNotificationPreference!]!
+}
+
+"The member's notification choice for one space, per medium."
+type SpaceNotificationSettings {
+  "In the app; null when Circle sends a choice this API does not know."
+  inApp: SpaceNotificationChoice
+  "On the phone; null likewise."
+  push: SpaceNotificationChoice
+}
+
+extend type Space {
+  "The signed-in member's notification choices for this space; null when they do not belong to it. Costs one call per space (plus the operation's one GET /spaces)."
+  notificationPreferences: SpaceNotificationSettings
+  "Posts in the space the member has not seen yet; null when Circle gives no count. Every space of an operation shares one call."
+  unreadContentCount: Int
+  "The member's unread notifications about the space; null when Circle gives no count. Shares that one call."
+  unreadNotificationsCount: Int
 }
 
 "Result of a notification mutation: the notification as Circle now has it."
@@ -3238,7 +4129,33 @@ type NotificationPayload {
   userErrors: [UserError!]!
 }
 
+"Result of a notification settings mutation: the medium's settings, re-read."
+type NotificationPreferencesPayload {
+  "The settings after the change; null when the change failed."
+  preferences: NotificationPreferences
+  "Problems with the input; empty on success."
+  userErrors: [UserError!]!
+}
+
+"Result of a space notification mutation: the space, its notificationPreferences re-read."
+type SpaceNotificationPreferencesPayload {
+  "The space after the change; null when the change failed."
+  space: Space
+  "Problems with the input; empty on success."
+  userErrors: [UserError!]!
+}
+
 extend type Mutation {
+  "Archive one notification: it leaves the inbox."
+  archiveNotification("The notification." id: ID!): NotificationPayload!
+  "Delete one notification."
+  deleteNotification("The notification." id: ID!): DeletePayload!
+  "Switch one kind of notification on or off for a medium; the payload's settings are re-read."
+  updateNotificationPreference("The medium." medium: NotificationMedium!, "The kind of notification." type: NotificationPreferenceType!, "On or off." enabled: Boolean!): NotificationPreferencesPayload!
+  "Set what in one of the member's spaces notifies them on a medium; the payload's space is re-read."
+  updateSpaceNotificationPreference("The space; the member must belong to it." spaceId: ID!, "The medium." medium: NotificationMedium!, "What notifies the member." choice: SpaceNotificationChoice!): SpaceNotificationPreferencesPayload!
+  "Set one choice for every space of the member on a medium; the payload's settings are re-read."
+  updateAllSpacesNotificationPreference("The medium." medium: NotificationMedium!, "What notifies the member." choice: SpaceNotificationChoice!): NotificationPreferencesPayload!
   "Mark one notification read."
   markNotificationRead("The notification." id: ID!): NotificationPayload!
   "Mark every notification of the signed-in member read. deletedId stays null: nothing is deleted."
@@ -3683,6 +4600,14 @@ func (ec *executionContext) childFields_ChatMessage(ctx context.Context, field g
 		return ec.fieldContext_ChatMessage_editedAt(ctx, field)
 	case "parentMessageId":
 		return ec.fieldContext_ChatMessage_parentMessageId(ctx, field)
+	case "repliesCount":
+		return ec.fieldContext_ChatMessage_repliesCount(ctx, field)
+	case "lastReplyAt":
+		return ec.fieldContext_ChatMessage_lastReplyAt(ctx, field)
+	case "thread":
+		return ec.fieldContext_ChatMessage_thread(ctx, field)
+	case "reactions":
+		return ec.fieldContext_ChatMessage_reactions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ChatMessage", field.Name)
 }
@@ -3721,6 +4646,64 @@ func (ec *executionContext) childFields_ChatMessagePayload(ctx context.Context, 
 	return nil, fmt.Errorf("no field named %q was found under type ChatMessagePayload", field.Name)
 }
 
+func (ec *executionContext) childFields_ChatParticipant(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ChatParticipant_id(ctx, field)
+	case "member":
+		return ec.fieldContext_ChatParticipant_member(ctx, field)
+	case "isRoomAdmin":
+		return ec.fieldContext_ChatParticipant_isRoomAdmin(ctx, field)
+	case "isMuted":
+		return ec.fieldContext_ChatParticipant_isMuted(ctx, field)
+	case "isArchived":
+		return ec.fieldContext_ChatParticipant_isArchived(ctx, field)
+	case "status":
+		return ec.fieldContext_ChatParticipant_status(ctx, field)
+	case "lastSeenText":
+		return ec.fieldContext_ChatParticipant_lastSeenText(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChatParticipant", field.Name)
+}
+
+func (ec *executionContext) childFields_ChatParticipantConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ChatParticipantConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ChatParticipantConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ChatParticipantConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ChatParticipantConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChatParticipantConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ChatParticipantEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ChatParticipantEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ChatParticipantEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChatParticipantEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ChatReaction(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "emoji":
+		return ec.fieldContext_ChatReaction_emoji(ctx, field)
+	case "count":
+		return ec.fieldContext_ChatReaction_count(ctx, field)
+	case "memberIds":
+		return ec.fieldContext_ChatReaction_memberIds(ctx, field)
+	case "reactedByMe":
+		return ec.fieldContext_ChatReaction_reactedByMe(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChatReaction", field.Name)
+}
+
 func (ec *executionContext) childFields_ChatRoom(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "uuid":
@@ -3737,6 +4720,16 @@ func (ec *executionContext) childFields_ChatRoom(ctx context.Context, field grap
 		return ec.fieldContext_ChatRoom_participants(ctx, field)
 	case "messages":
 		return ec.fieldContext_ChatRoom_messages(ctx, field)
+	case "description":
+		return ec.fieldContext_ChatRoom_description(ctx, field)
+	case "lastMessage":
+		return ec.fieldContext_ChatRoom_lastMessage(ctx, field)
+	case "firstUnreadMessageId":
+		return ec.fieldContext_ChatRoom_firstUnreadMessageId(ctx, field)
+	case "currentParticipant":
+		return ec.fieldContext_ChatRoom_currentParticipant(ctx, field)
+	case "allParticipants":
+		return ec.fieldContext_ChatRoom_allParticipants(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ChatRoom", field.Name)
 }
@@ -3773,6 +4766,48 @@ func (ec *executionContext) childFields_ChatRoomPayload(ctx context.Context, fie
 		return ec.fieldContext_ChatRoomPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ChatRoomPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ChatThread(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ChatThread_id(ctx, field)
+	case "parentMessage":
+		return ec.fieldContext_ChatThread_parentMessage(ctx, field)
+	case "replies":
+		return ec.fieldContext_ChatThread_replies(ctx, field)
+	case "chatRoomName":
+		return ec.fieldContext_ChatThread_chatRoomName(ctx, field)
+	case "chatRoomKind":
+		return ec.fieldContext_ChatThread_chatRoomKind(ctx, field)
+	case "participants":
+		return ec.fieldContext_ChatThread_participants(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChatThread", field.Name)
+}
+
+func (ec *executionContext) childFields_ChatThreadConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ChatThreadConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ChatThreadConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ChatThreadConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ChatThreadConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChatThreadConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ChatThreadEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ChatThreadEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ChatThreadEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChatThreadEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_CircleSessionCookie(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4145,6 +5180,8 @@ func (ec *executionContext) childFields_Notification(ctx context.Context, field 
 		return ec.fieldContext_Notification_post(ctx, field)
 	case "url":
 		return ec.fieldContext_Notification_url(ctx, field)
+	case "actorAvatarUrl":
+		return ec.fieldContext_Notification_actorAvatarUrl(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Notification", field.Name)
 }
@@ -4181,6 +5218,40 @@ func (ec *executionContext) childFields_NotificationPayload(ctx context.Context,
 		return ec.fieldContext_NotificationPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type NotificationPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationPreference(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "type":
+		return ec.fieldContext_NotificationPreference_type(ctx, field)
+	case "name":
+		return ec.fieldContext_NotificationPreference_name(ctx, field)
+	case "enabled":
+		return ec.fieldContext_NotificationPreference_enabled(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationPreference", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationPreferences(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "medium":
+		return ec.fieldContext_NotificationPreferences_medium(ctx, field)
+	case "types":
+		return ec.fieldContext_NotificationPreferences_types(ctx, field)
+	case "spaces":
+		return ec.fieldContext_NotificationPreferences_spaces(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationPreferences", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationPreferencesPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "preferences":
+		return ec.fieldContext_NotificationPreferencesPayload_preferences(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_NotificationPreferencesPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationPreferencesPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4305,6 +5376,12 @@ func (ec *executionContext) childFields_Space(ctx context.Context, field graphql
 		return ec.fieldContext_Space_isMember(ctx, field)
 	case "posts":
 		return ec.fieldContext_Space_posts(ctx, field)
+	case "notificationPreferences":
+		return ec.fieldContext_Space_notificationPreferences(ctx, field)
+	case "unreadContentCount":
+		return ec.fieldContext_Space_unreadContentCount(ctx, field)
+	case "unreadNotificationsCount":
+		return ec.fieldContext_Space_unreadNotificationsCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Space", field.Name)
 }
@@ -4331,6 +5408,40 @@ func (ec *executionContext) childFields_SpaceEdge(ctx context.Context, field gra
 		return ec.fieldContext_SpaceEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SpaceEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SpaceNotificationPreference(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "spaceId":
+		return ec.fieldContext_SpaceNotificationPreference_spaceId(ctx, field)
+	case "spaceName":
+		return ec.fieldContext_SpaceNotificationPreference_spaceName(ctx, field)
+	case "choice":
+		return ec.fieldContext_SpaceNotificationPreference_choice(ctx, field)
+	case "isChatSpace":
+		return ec.fieldContext_SpaceNotificationPreference_isChatSpace(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SpaceNotificationPreference", field.Name)
+}
+
+func (ec *executionContext) childFields_SpaceNotificationPreferencesPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "space":
+		return ec.fieldContext_SpaceNotificationPreferencesPayload_space(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SpaceNotificationPreferencesPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SpaceNotificationPreferencesPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SpaceNotificationSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "inApp":
+		return ec.fieldContext_SpaceNotificationSettings_inApp(ctx, field)
+	case "push":
+		return ec.fieldContext_SpaceNotificationSettings_push(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SpaceNotificationSettings", field.Name)
 }
 
 func (ec *executionContext) childFields_SpacePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4469,6 +5580,28 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_ChatRoom_allParticipants_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_ChatRoom_messages_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4598,6 +5731,50 @@ func (ec *executionContext) field_Member_spaces_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_addChatReaction_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "chatRoomUuid",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["chatRoomUuid"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "messageId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["messageId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "emoji",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["emoji"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_archiveNotification_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -4765,6 +5942,20 @@ func (ec *executionContext) field_Mutation_deleteComment_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteNotification_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deletePost_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4928,6 +6119,36 @@ func (ec *executionContext) field_Mutation_refreshAccessToken_args(ctx context.C
 		return nil, err
 	}
 	args["refreshToken"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_removeChatReaction_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "chatRoomUuid",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["chatRoomUuid"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "messageId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["messageId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "emoji",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["emoji"] = arg2
 	return args, nil
 }
 
@@ -5107,6 +6328,104 @@ func (ec *executionContext) field_Mutation_unlikePost_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateAllSpacesNotificationPreference_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "medium",
+		func(ctx context.Context, v any) (model.NotificationMedium, error) {
+			return ec.unmarshalNNotificationMedium2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐNotificationMedium(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["medium"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "choice",
+		func(ctx context.Context, v any) (model.SpaceNotificationChoice, error) {
+			return ec.unmarshalNSpaceNotificationChoice2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceNotificationChoice(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["choice"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateChatParticipant_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "chatRoomUuid",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["chatRoomUuid"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "participantId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["participantId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "muted",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["muted"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "archived",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["archived"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "isRoomAdmin",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["isRoomAdmin"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateNotificationPreference_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "medium",
+		func(ctx context.Context, v any) (model.NotificationMedium, error) {
+			return ec.unmarshalNNotificationMedium2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐNotificationMedium(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["medium"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "type",
+		func(ctx context.Context, v any) (model.NotificationPreferenceType, error) {
+			return ec.unmarshalNNotificationPreferenceType2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐNotificationPreferenceType(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["type"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "enabled",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["enabled"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateProfile_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5118,6 +6437,36 @@ func (ec *executionContext) field_Mutation_updateProfile_args(ctx context.Contex
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateSpaceNotificationPreference_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "spaceId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["spaceId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "medium",
+		func(ctx context.Context, v any) (model.NotificationMedium, error) {
+			return ec.unmarshalNNotificationMedium2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐNotificationMedium(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["medium"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "choice",
+		func(ctx context.Context, v any) (model.SpaceNotificationChoice, error) {
+			return ec.unmarshalNSpaceNotificationChoice2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceNotificationChoice(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["choice"] = arg2
 	return args, nil
 }
 
@@ -5187,6 +6536,28 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_chatMessage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "chatRoomUuid",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["chatRoomUuid"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_chatRoom_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5202,6 +6573,42 @@ func (ec *executionContext) field_Query_chatRoom_args(ctx context.Context, rawAr
 }
 
 func (ec *executionContext) field_Query_chatRooms_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_chatThread_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_chatThreads_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
@@ -5343,6 +6750,20 @@ func (ec *executionContext) field_Query_members_args(ctx context.Context, rawArg
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_notificationPreferences_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "medium",
+		func(ctx context.Context, v any) (model.NotificationMedium, error) {
+			return ec.unmarshalNNotificationMedium2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐNotificationMedium(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["medium"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_notifications_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5362,6 +6783,14 @@ func (ec *executionContext) field_Query_notifications_args(ctx context.Context, 
 		return nil, err
 	}
 	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (*model.NotificationStatus, error) {
+			return ec.unmarshalONotificationStatus2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐNotificationStatus(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg2
 	return args, nil
 }
 
@@ -5890,6 +7319,116 @@ func (ec *executionContext) fieldContext_ChatMessage_parentMessageId(_ context.C
 	return graphql.NewScalarFieldContext("ChatMessage", field, true, false, "ID")
 }
 
+func (ec *executionContext) _ChatMessage_repliesCount(ctx context.Context, field graphql.CollectedField, obj *model.ChatMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatMessage_repliesCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RepliesCount(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatMessage_repliesCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatMessage", field, true, false, "Int")
+}
+
+func (ec *executionContext) _ChatMessage_lastReplyAt(ctx context.Context, field graphql.CollectedField, obj *model.ChatMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatMessage_lastReplyAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastReplyAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChatMessage_lastReplyAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatMessage", field, true, false, "DateTime")
+}
+
+func (ec *executionContext) _ChatMessage_thread(ctx context.Context, field graphql.CollectedField, obj *model.ChatMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatMessage_thread(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ChatMessage().Thread(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChatThread) graphql.Marshaler {
+			return ec.marshalOChatThread2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatThread(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChatMessage_thread(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChatMessage",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChatThread(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChatMessage_reactions(ctx context.Context, field graphql.CollectedField, obj *model.ChatMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatMessage_reactions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ChatMessage().Reactions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ChatReaction) graphql.Marshaler {
+			return ec.marshalNChatReaction2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatReactionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatMessage_reactions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChatMessage",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChatReaction(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ChatMessageConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ChatMessageConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6128,6 +7667,442 @@ func (ec *executionContext) fieldContext_ChatMessagePayload_userErrors(_ context
 	return fc, nil
 }
 
+func (ec *executionContext) _ChatParticipant_id(ctx context.Context, field graphql.CollectedField, obj *model.ChatParticipant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatParticipant_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatParticipant_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatParticipant", field, true, false, "ID")
+}
+
+func (ec *executionContext) _ChatParticipant_member(ctx context.Context, field graphql.CollectedField, obj *model.ChatParticipant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatParticipant_member(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Member(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Member) graphql.Marshaler {
+			return ec.marshalNMember2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMember(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatParticipant_member(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChatParticipant",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Member(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChatParticipant_isRoomAdmin(ctx context.Context, field graphql.CollectedField, obj *model.ChatParticipant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatParticipant_isRoomAdmin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsRoomAdmin(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatParticipant_isRoomAdmin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatParticipant", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _ChatParticipant_isMuted(ctx context.Context, field graphql.CollectedField, obj *model.ChatParticipant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatParticipant_isMuted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsMuted(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatParticipant_isMuted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatParticipant", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _ChatParticipant_isArchived(ctx context.Context, field graphql.CollectedField, obj *model.ChatParticipant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatParticipant_isArchived(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsArchived(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatParticipant_isArchived(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatParticipant", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _ChatParticipant_status(ctx context.Context, field graphql.CollectedField, obj *model.ChatParticipant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatParticipant_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChatParticipant_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatParticipant", field, true, false, "String")
+}
+
+func (ec *executionContext) _ChatParticipant_lastSeenText(ctx context.Context, field graphql.CollectedField, obj *model.ChatParticipant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatParticipant_lastSeenText(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSeenText(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChatParticipant_lastSeenText(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatParticipant", field, true, false, "String")
+}
+
+func (ec *executionContext) _ChatParticipantConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ChatParticipantConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatParticipantConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ChatParticipantEdge) graphql.Marshaler {
+			return ec.marshalNChatParticipantEdge2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatParticipantEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatParticipantConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChatParticipantConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChatParticipantEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChatParticipantConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.ChatParticipantConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatParticipantConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ChatParticipant) graphql.Marshaler {
+			return ec.marshalNChatParticipant2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatParticipantᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatParticipantConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChatParticipantConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChatParticipant(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChatParticipantConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ChatParticipantConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatParticipantConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatParticipantConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChatParticipantConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChatParticipantConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ChatParticipantConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatParticipantConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChatParticipantConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatParticipantConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ChatParticipantEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ChatParticipantEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatParticipantEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatParticipantEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatParticipantEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChatParticipantEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ChatParticipantEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatParticipantEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChatParticipant) graphql.Marshaler {
+			return ec.marshalNChatParticipant2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatParticipant(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatParticipantEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChatParticipantEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChatParticipant(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChatReaction_emoji(ctx context.Context, field graphql.CollectedField, obj *model.ChatReaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatReaction_emoji(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Emoji, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatReaction_emoji(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatReaction", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChatReaction_count(ctx context.Context, field graphql.CollectedField, obj *model.ChatReaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatReaction_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatReaction_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatReaction", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ChatReaction_memberIds(ctx context.Context, field graphql.CollectedField, obj *model.ChatReaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatReaction_memberIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MemberIds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatReaction_memberIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatReaction", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ChatReaction_reactedByMe(ctx context.Context, field graphql.CollectedField, obj *model.ChatReaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatReaction_reactedByMe(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReactedByMe, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatReaction_reactedByMe(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatReaction", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _ChatRoom_uuid(ctx context.Context, field graphql.CollectedField, obj *model.ChatRoom) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6313,6 +8288,160 @@ func (ec *executionContext) fieldContext_ChatRoom_messages(ctx context.Context, 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_ChatRoom_messages_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChatRoom_description(ctx context.Context, field graphql.CollectedField, obj *model.ChatRoom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatRoom_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChatRoom_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatRoom", field, true, false, "String")
+}
+
+func (ec *executionContext) _ChatRoom_lastMessage(ctx context.Context, field graphql.CollectedField, obj *model.ChatRoom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatRoom_lastMessage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastMessage(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChatMessage) graphql.Marshaler {
+			return ec.marshalOChatMessage2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatMessage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChatRoom_lastMessage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChatRoom",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChatMessage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChatRoom_firstUnreadMessageId(ctx context.Context, field graphql.CollectedField, obj *model.ChatRoom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatRoom_firstUnreadMessageId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstUnreadMessageID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChatRoom_firstUnreadMessageId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatRoom", field, true, false, "ID")
+}
+
+func (ec *executionContext) _ChatRoom_currentParticipant(ctx context.Context, field graphql.CollectedField, obj *model.ChatRoom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatRoom_currentParticipant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CurrentParticipant(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChatParticipant) graphql.Marshaler {
+			return ec.marshalOChatParticipant2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatParticipant(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChatRoom_currentParticipant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChatRoom",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChatParticipant(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChatRoom_allParticipants(ctx context.Context, field graphql.CollectedField, obj *model.ChatRoom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatRoom_allParticipants(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.ChatRoom().AllParticipants(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChatParticipantConnection) graphql.Marshaler {
+			return ec.marshalNChatParticipantConnection2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatParticipantConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatRoom_allParticipants(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChatRoom",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChatParticipantConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_ChatRoom_allParticipants_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -6552,6 +8681,345 @@ func (ec *executionContext) fieldContext_ChatRoomPayload_userErrors(_ context.Co
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChatThread_id(ctx context.Context, field graphql.CollectedField, obj *model.ChatThread) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatThread_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatThread_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatThread", field, true, false, "ID")
+}
+
+func (ec *executionContext) _ChatThread_parentMessage(ctx context.Context, field graphql.CollectedField, obj *model.ChatThread) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatThread_parentMessage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ParentMessage(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChatMessage) graphql.Marshaler {
+			return ec.marshalNChatMessage2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatThread_parentMessage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChatThread",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChatMessage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChatThread_replies(ctx context.Context, field graphql.CollectedField, obj *model.ChatThread) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatThread_replies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Replies(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ChatMessage) graphql.Marshaler {
+			return ec.marshalNChatMessage2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatMessageᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatThread_replies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChatThread",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChatMessage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChatThread_chatRoomName(ctx context.Context, field graphql.CollectedField, obj *model.ChatThread) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatThread_chatRoomName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChatRoomName(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatThread_chatRoomName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatThread", field, true, false, "String")
+}
+
+func (ec *executionContext) _ChatThread_chatRoomKind(ctx context.Context, field graphql.CollectedField, obj *model.ChatThread) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatThread_chatRoomKind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChatRoomKind(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ChatRoomKind) graphql.Marshaler {
+			return ec.marshalNChatRoomKind2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatRoomKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatThread_chatRoomKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatThread", field, true, false, "ChatRoomKind")
+}
+
+func (ec *executionContext) _ChatThread_participants(ctx context.Context, field graphql.CollectedField, obj *model.ChatThread) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatThread_participants(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Participants(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Member) graphql.Marshaler {
+			return ec.marshalNMember2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMemberᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatThread_participants(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChatThread",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Member(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChatThreadConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ChatThreadConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatThreadConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ChatThreadEdge) graphql.Marshaler {
+			return ec.marshalNChatThreadEdge2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatThreadEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatThreadConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChatThreadConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChatThreadEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChatThreadConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.ChatThreadConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatThreadConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ChatThread) graphql.Marshaler {
+			return ec.marshalNChatThread2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatThreadᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatThreadConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChatThreadConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChatThread(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChatThreadConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ChatThreadConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatThreadConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatThreadConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChatThreadConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChatThreadConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ChatThreadConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatThreadConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChatThreadConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatThreadConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ChatThreadEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ChatThreadEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatThreadEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatThreadEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatThreadEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChatThreadEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ChatThreadEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatThreadEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChatThread) graphql.Marshaler {
+			return ec.marshalNChatThread2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatThread(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatThreadEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChatThreadEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChatThread(ctx, field)
 		},
 	}
 	return fc, nil
@@ -10071,6 +12539,138 @@ func (ec *executionContext) fieldContext_Mutation_markChatRoomRead(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_updateChatParticipant(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateChatParticipant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateChatParticipant(ctx, fc.Args["chatRoomUuid"].(string), fc.Args["participantId"].(string), fc.Args["muted"].(*bool), fc.Args["archived"].(*bool), fc.Args["isRoomAdmin"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChatRoomPayload) graphql.Marshaler {
+			return ec.marshalNChatRoomPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatRoomPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateChatParticipant(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChatRoomPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateChatParticipant_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addChatReaction(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addChatReaction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddChatReaction(ctx, fc.Args["chatRoomUuid"].(string), fc.Args["messageId"].(string), fc.Args["emoji"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChatMessagePayload) graphql.Marshaler {
+			return ec.marshalNChatMessagePayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatMessagePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addChatReaction(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChatMessagePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addChatReaction_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeChatReaction(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeChatReaction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveChatReaction(ctx, fc.Args["chatRoomUuid"].(string), fc.Args["messageId"].(string), fc.Args["emoji"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChatMessagePayload) graphql.Marshaler {
+			return ec.marshalNChatMessagePayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatMessagePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeChatReaction(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChatMessagePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeChatReaction_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createComment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10373,6 +12973,226 @@ func (ec *executionContext) fieldContext_Mutation_cancelRsvp(ctx context.Context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_cancelRsvp_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archiveNotification(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archiveNotification(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchiveNotification(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NotificationPayload) graphql.Marshaler {
+			return ec.marshalNNotificationPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐNotificationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archiveNotification(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archiveNotification_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteNotification(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteNotification(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteNotification(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeletePayload) graphql.Marshaler {
+			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐDeletePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteNotification(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeletePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteNotification_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateNotificationPreference(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateNotificationPreference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateNotificationPreference(ctx, fc.Args["medium"].(model.NotificationMedium), fc.Args["type"].(model.NotificationPreferenceType), fc.Args["enabled"].(bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NotificationPreferencesPayload) graphql.Marshaler {
+			return ec.marshalNNotificationPreferencesPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐNotificationPreferencesPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateNotificationPreference(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationPreferencesPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateNotificationPreference_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateSpaceNotificationPreference(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateSpaceNotificationPreference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateSpaceNotificationPreference(ctx, fc.Args["spaceId"].(string), fc.Args["medium"].(model.NotificationMedium), fc.Args["choice"].(model.SpaceNotificationChoice))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SpaceNotificationPreferencesPayload) graphql.Marshaler {
+			return ec.marshalNSpaceNotificationPreferencesPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceNotificationPreferencesPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateSpaceNotificationPreference(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpaceNotificationPreferencesPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateSpaceNotificationPreference_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateAllSpacesNotificationPreference(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateAllSpacesNotificationPreference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateAllSpacesNotificationPreference(ctx, fc.Args["medium"].(model.NotificationMedium), fc.Args["choice"].(model.SpaceNotificationChoice))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NotificationPreferencesPayload) graphql.Marshaler {
+			return ec.marshalNNotificationPreferencesPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐNotificationPreferencesPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateAllSpacesNotificationPreference(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationPreferencesPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateAllSpacesNotificationPreference_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -11066,6 +13886,29 @@ func (ec *executionContext) fieldContext_Notification_url(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Notification", field, true, false, "String")
 }
 
+func (ec *executionContext) _Notification_actorAvatarUrl(ctx context.Context, field graphql.CollectedField, obj *model.Notification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Notification_actorAvatarUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActorAvatarURL(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Notification_actorAvatarUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Notification", field, true, false, "String")
+}
+
 func (ec *executionContext) _NotificationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.NotificationConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11294,6 +14137,226 @@ func (ec *executionContext) _NotificationPayload_userErrors(ctx context.Context,
 func (ec *executionContext) fieldContext_NotificationPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "NotificationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NotificationPreference_type(ctx context.Context, field graphql.CollectedField, obj *model.NotificationPreference) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationPreference_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationPreference_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationPreference", field, false, false, "String")
+}
+
+func (ec *executionContext) _NotificationPreference_name(ctx context.Context, field graphql.CollectedField, obj *model.NotificationPreference) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationPreference_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationPreference_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationPreference", field, false, false, "String")
+}
+
+func (ec *executionContext) _NotificationPreference_enabled(ctx context.Context, field graphql.CollectedField, obj *model.NotificationPreference) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationPreference_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationPreference_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationPreference", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _NotificationPreferences_medium(ctx context.Context, field graphql.CollectedField, obj *model.NotificationPreferences) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationPreferences_medium(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Medium, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.NotificationMedium) graphql.Marshaler {
+			return ec.marshalNNotificationMedium2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐNotificationMedium(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationPreferences_medium(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationPreferences", field, false, false, "NotificationMedium")
+}
+
+func (ec *executionContext) _NotificationPreferences_types(ctx context.Context, field graphql.CollectedField, obj *model.NotificationPreferences) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationPreferences_types(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Types, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.NotificationPreference) graphql.Marshaler {
+			return ec.marshalNNotificationPreference2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐNotificationPreferenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationPreferences_types(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NotificationPreferences",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationPreference(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NotificationPreferences_spaces(ctx context.Context, field graphql.CollectedField, obj *model.NotificationPreferences) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationPreferences_spaces(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Spaces, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SpaceNotificationPreference) graphql.Marshaler {
+			return ec.marshalNSpaceNotificationPreference2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceNotificationPreferenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationPreferences_spaces(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NotificationPreferences",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpaceNotificationPreference(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NotificationPreferencesPayload_preferences(ctx context.Context, field graphql.CollectedField, obj *model.NotificationPreferencesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationPreferencesPayload_preferences(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Preferences, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NotificationPreferences) graphql.Marshaler {
+			return ec.marshalONotificationPreferences2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐNotificationPreferences(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationPreferencesPayload_preferences(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NotificationPreferencesPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationPreferences(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NotificationPreferencesPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.NotificationPreferencesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationPreferencesPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationPreferencesPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NotificationPreferencesPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -12347,6 +15410,184 @@ func (ec *executionContext) fieldContext_Query_chatRoom(ctx context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_chatMessage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_chatMessage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ChatMessage(ctx, fc.Args["chatRoomUuid"].(string), fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChatMessage) graphql.Marshaler {
+			return ec.marshalOChatMessage2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatMessage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_chatMessage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChatMessage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_chatMessage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_unreadChatRoomUuids(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_unreadChatRoomUuids(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().UnreadChatRoomUuids(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_unreadChatRoomUuids(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Query", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Query_chatThreads(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_chatThreads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ChatThreads(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChatThreadConnection) graphql.Marshaler {
+			return ec.marshalNChatThreadConnection2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatThreadConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_chatThreads(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChatThreadConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_chatThreads_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_chatThread(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_chatThread(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ChatThread(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChatThread) graphql.Marshaler {
+			return ec.marshalOChatThread2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatThread(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_chatThread(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChatThread(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_chatThread_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_unreadChatThreadIds(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_unreadChatThreadIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().UnreadChatThreadIds(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_unreadChatThreadIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Query", field, true, true, "ID")
+}
+
 func (ec *executionContext) _Query_events(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12489,7 +15730,7 @@ func (ec *executionContext) _Query_notifications(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Notifications(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Notifications(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["status"].(*model.NotificationStatus))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.NotificationConnection) graphql.Marshaler {
@@ -12544,6 +15785,50 @@ func (ec *executionContext) _Query_newNotificationsCount(ctx context.Context, fi
 }
 func (ec *executionContext) fieldContext_Query_newNotificationsCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Query", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Query_notificationPreferences(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_notificationPreferences(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().NotificationPreferences(ctx, fc.Args["medium"].(model.NotificationMedium))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NotificationPreferences) graphql.Marshaler {
+			return ec.marshalNNotificationPreferences2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐNotificationPreferences(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_notificationPreferences(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationPreferences(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_notificationPreferences_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Query_post(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -12991,6 +16276,84 @@ func (ec *executionContext) fieldContext_Space_posts(ctx context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Space_notificationPreferences(ctx context.Context, field graphql.CollectedField, obj *model.Space) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Space_notificationPreferences(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Space().NotificationPreferences(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SpaceNotificationSettings) graphql.Marshaler {
+			return ec.marshalOSpaceNotificationSettings2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceNotificationSettings(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Space_notificationPreferences(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Space",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpaceNotificationSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Space_unreadContentCount(ctx context.Context, field graphql.CollectedField, obj *model.Space) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Space_unreadContentCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Space().UnreadContentCount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Space_unreadContentCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Space", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Space_unreadNotificationsCount(ctx context.Context, field graphql.CollectedField, obj *model.Space) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Space_unreadNotificationsCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Space().UnreadNotificationsCount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Space_unreadNotificationsCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Space", field, true, true, "Int")
+}
+
 func (ec *executionContext) _SpaceConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SpaceConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13163,6 +16526,208 @@ func (ec *executionContext) fieldContext_SpaceEdge_node(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SpaceNotificationPreference_spaceId(ctx context.Context, field graphql.CollectedField, obj *model.SpaceNotificationPreference) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceNotificationPreference_spaceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SpaceID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceNotificationPreference_spaceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpaceNotificationPreference", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SpaceNotificationPreference_spaceName(ctx context.Context, field graphql.CollectedField, obj *model.SpaceNotificationPreference) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceNotificationPreference_spaceName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SpaceName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceNotificationPreference_spaceName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpaceNotificationPreference", field, false, false, "String")
+}
+
+func (ec *executionContext) _SpaceNotificationPreference_choice(ctx context.Context, field graphql.CollectedField, obj *model.SpaceNotificationPreference) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceNotificationPreference_choice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Choice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SpaceNotificationChoice) graphql.Marshaler {
+			return ec.marshalOSpaceNotificationChoice2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceNotificationChoice(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceNotificationPreference_choice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpaceNotificationPreference", field, false, false, "SpaceNotificationChoice")
+}
+
+func (ec *executionContext) _SpaceNotificationPreference_isChatSpace(ctx context.Context, field graphql.CollectedField, obj *model.SpaceNotificationPreference) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceNotificationPreference_isChatSpace(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsChatSpace, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceNotificationPreference_isChatSpace(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpaceNotificationPreference", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SpaceNotificationPreferencesPayload_space(ctx context.Context, field graphql.CollectedField, obj *model.SpaceNotificationPreferencesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceNotificationPreferencesPayload_space(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Space, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Space) graphql.Marshaler {
+			return ec.marshalOSpace2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpace(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceNotificationPreferencesPayload_space(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpaceNotificationPreferencesPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Space(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SpaceNotificationPreferencesPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.SpaceNotificationPreferencesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceNotificationPreferencesPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceNotificationPreferencesPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpaceNotificationPreferencesPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SpaceNotificationSettings_inApp(ctx context.Context, field graphql.CollectedField, obj *model.SpaceNotificationSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceNotificationSettings_inApp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InApp, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SpaceNotificationChoice) graphql.Marshaler {
+			return ec.marshalOSpaceNotificationChoice2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceNotificationChoice(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceNotificationSettings_inApp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpaceNotificationSettings", field, false, false, "SpaceNotificationChoice")
+}
+
+func (ec *executionContext) _SpaceNotificationSettings_push(ctx context.Context, field graphql.CollectedField, obj *model.SpaceNotificationSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceNotificationSettings_push(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Push, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SpaceNotificationChoice) graphql.Marshaler {
+			return ec.marshalOSpaceNotificationChoice2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceNotificationChoice(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceNotificationSettings_push(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpaceNotificationSettings", field, false, false, "SpaceNotificationChoice")
 }
 
 func (ec *executionContext) _SpacePayload_space(ctx context.Context, field graphql.CollectedField, obj *model.SpacePayload) (ret graphql.Marshaler) {
@@ -14939,43 +18504,65 @@ func (ec *executionContext) _ChatMessage(ctx context.Context, sel ast.SelectionS
 		case "id":
 			out.Values[i] = ec._ChatMessage_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "chatRoomUuid":
 			out.Values[i] = ec._ChatMessage_chatRoomUuid(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "body":
 			out.Values[i] = ec._ChatMessage_body(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "richTextBody":
 			out.Values[i] = ec._ChatMessage_richTextBody(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "sender":
 			out.Values[i] = ec._ChatMessage_sender(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
 			out.Values[i] = ec._ChatMessage_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "editedAt":
 			out.Values[i] = ec._ChatMessage_editedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "parentMessageId":
 			out.Values[i] = ec._ChatMessage_parentMessageId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "repliesCount":
+			out.Values[i] = ec._ChatMessage_repliesCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastReplyAt":
+			out.Values[i] = ec._ChatMessage_lastReplyAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "thread":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ChatMessage_thread(ctx, field, obj)
+				})
+		case "reactions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ChatMessage_reactions(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15117,6 +18704,203 @@ func (ec *executionContext) _ChatMessagePayload(ctx context.Context, sel ast.Sel
 	return out
 }
 
+var chatParticipantImplementors = []string{"ChatParticipant"}
+
+func (ec *executionContext) _ChatParticipant(ctx context.Context, sel ast.SelectionSet, obj *model.ChatParticipant) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, chatParticipantImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChatParticipant")
+		case "id":
+			out.Values[i] = ec._ChatParticipant_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "member":
+			out.Values[i] = ec._ChatParticipant_member(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "isRoomAdmin":
+			out.Values[i] = ec._ChatParticipant_isRoomAdmin(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "isMuted":
+			out.Values[i] = ec._ChatParticipant_isMuted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "isArchived":
+			out.Values[i] = ec._ChatParticipant_isArchived(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._ChatParticipant_status(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastSeenText":
+			out.Values[i] = ec._ChatParticipant_lastSeenText(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var chatParticipantConnectionImplementors = []string{"ChatParticipantConnection"}
+
+func (ec *executionContext) _ChatParticipantConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ChatParticipantConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, chatParticipantConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChatParticipantConnection")
+		case "edges":
+			out.Values[i] = ec._ChatParticipantConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._ChatParticipantConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ChatParticipantConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ChatParticipantConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var chatParticipantEdgeImplementors = []string{"ChatParticipantEdge"}
+
+func (ec *executionContext) _ChatParticipantEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ChatParticipantEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, chatParticipantEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChatParticipantEdge")
+		case "cursor":
+			out.Values[i] = ec._ChatParticipantEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ChatParticipantEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var chatReactionImplementors = []string{"ChatReaction"}
+
+func (ec *executionContext) _ChatReaction(ctx context.Context, sel ast.SelectionSet, obj *model.ChatReaction) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, chatReactionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChatReaction")
+		case "emoji":
+			out.Values[i] = ec._ChatReaction_emoji(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._ChatReaction_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "memberIds":
+			out.Values[i] = ec._ChatReaction_memberIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reactedByMe":
+			out.Values[i] = ec._ChatReaction_reactedByMe(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var chatRoomImplementors = []string{"ChatRoom"}
 
 func (ec *executionContext) _ChatRoom(ctx context.Context, sel ast.SelectionSet, obj *model.ChatRoom) graphql.Marshaler {
@@ -15163,6 +18947,32 @@ func (ec *executionContext) _ChatRoom(ctx context.Context, sel ast.SelectionSet,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ChatRoom_messages(ctx, field, obj)
+				})
+		case "description":
+			out.Values[i] = ec._ChatRoom_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastMessage":
+			out.Values[i] = ec._ChatRoom_lastMessage(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "firstUnreadMessageId":
+			out.Values[i] = ec._ChatRoom_firstUnreadMessageId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "currentParticipant":
+			out.Values[i] = ec._ChatRoom_currentParticipant(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "allParticipants":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ChatRoom_allParticipants(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -15285,6 +19095,150 @@ func (ec *executionContext) _ChatRoomPayload(ctx context.Context, sel ast.Select
 			}
 		case "userErrors":
 			out.Values[i] = ec._ChatRoomPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var chatThreadImplementors = []string{"ChatThread"}
+
+func (ec *executionContext) _ChatThread(ctx context.Context, sel ast.SelectionSet, obj *model.ChatThread) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, chatThreadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChatThread")
+		case "id":
+			out.Values[i] = ec._ChatThread_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "parentMessage":
+			out.Values[i] = ec._ChatThread_parentMessage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "replies":
+			out.Values[i] = ec._ChatThread_replies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "chatRoomName":
+			out.Values[i] = ec._ChatThread_chatRoomName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "chatRoomKind":
+			out.Values[i] = ec._ChatThread_chatRoomKind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "participants":
+			out.Values[i] = ec._ChatThread_participants(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var chatThreadConnectionImplementors = []string{"ChatThreadConnection"}
+
+func (ec *executionContext) _ChatThreadConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ChatThreadConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, chatThreadConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChatThreadConnection")
+		case "edges":
+			out.Values[i] = ec._ChatThreadConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._ChatThreadConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ChatThreadConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ChatThreadConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var chatThreadEdgeImplementors = []string{"ChatThreadEdge"}
+
+func (ec *executionContext) _ChatThreadEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ChatThreadEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, chatThreadEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChatThreadEdge")
+		case "cursor":
+			out.Values[i] = ec._ChatThreadEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ChatThreadEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -16584,6 +20538,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "updateChatParticipant":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateChatParticipant(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addChatReaction":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addChatReaction(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeChatReaction":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeChatReaction(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createComment":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createComment(ctx, field)
@@ -16629,6 +20604,41 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "cancelRsvp":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_cancelRsvp(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archiveNotification":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archiveNotification(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteNotification":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteNotification(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateNotificationPreference":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateNotificationPreference(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateSpaceNotificationPreference":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateSpaceNotificationPreference(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateAllSpacesNotificationPreference":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateAllSpacesNotificationPreference(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -16791,6 +20801,11 @@ func (ec *executionContext) _Notification(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "actorAvatarUrl":
+			out.Values[i] = ec._Notification_actorAvatarUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16912,6 +20927,130 @@ func (ec *executionContext) _NotificationPayload(ctx context.Context, sel ast.Se
 			}
 		case "userErrors":
 			out.Values[i] = ec._NotificationPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var notificationPreferenceImplementors = []string{"NotificationPreference"}
+
+func (ec *executionContext) _NotificationPreference(ctx context.Context, sel ast.SelectionSet, obj *model.NotificationPreference) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationPreferenceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NotificationPreference")
+		case "type":
+			out.Values[i] = ec._NotificationPreference_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._NotificationPreference_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "enabled":
+			out.Values[i] = ec._NotificationPreference_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var notificationPreferencesImplementors = []string{"NotificationPreferences"}
+
+func (ec *executionContext) _NotificationPreferences(ctx context.Context, sel ast.SelectionSet, obj *model.NotificationPreferences) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationPreferencesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NotificationPreferences")
+		case "medium":
+			out.Values[i] = ec._NotificationPreferences_medium(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "types":
+			out.Values[i] = ec._NotificationPreferences_types(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "spaces":
+			out.Values[i] = ec._NotificationPreferences_spaces(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var notificationPreferencesPayloadImplementors = []string{"NotificationPreferencesPayload"}
+
+func (ec *executionContext) _NotificationPreferencesPayload(ctx context.Context, sel ast.SelectionSet, obj *model.NotificationPreferencesPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationPreferencesPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NotificationPreferencesPayload")
+		case "preferences":
+			out.Values[i] = ec._NotificationPreferencesPayload_preferences(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._NotificationPreferencesPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -17311,6 +21450,36 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_chatRoom(ctx, field)
 				})
+		case "chatMessage":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_chatMessage(ctx, field)
+				})
+		case "unreadChatRoomUuids":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_unreadChatRoomUuids(ctx, field)
+				})
+		case "chatThreads":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_chatThreads(ctx, field)
+				})
+		case "chatThread":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_chatThread(ctx, field)
+				})
+		case "unreadChatThreadIds":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_unreadChatThreadIds(ctx, field)
+				})
 		case "events":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -17340,6 +21509,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_newNotificationsCount(ctx, field)
+				})
+		case "notificationPreferences":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_notificationPreferences(ctx, field)
 				})
 		case "post":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -17451,6 +21626,24 @@ func (ec *executionContext) _Space(ctx context.Context, sel ast.SelectionSet, ob
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Space_posts(ctx, field, obj)
 				})
+		case "notificationPreferences":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Space_notificationPreferences(ctx, field, obj)
+				})
+		case "unreadContentCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Space_unreadContentCount(ctx, field, obj)
+				})
+		case "unreadNotificationsCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Space_unreadNotificationsCount(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -17535,6 +21728,130 @@ func (ec *executionContext) _SpaceEdge(ctx context.Context, sel ast.SelectionSet
 		case "node":
 			out.Values[i] = ec._SpaceEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var spaceNotificationPreferenceImplementors = []string{"SpaceNotificationPreference"}
+
+func (ec *executionContext) _SpaceNotificationPreference(ctx context.Context, sel ast.SelectionSet, obj *model.SpaceNotificationPreference) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, spaceNotificationPreferenceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SpaceNotificationPreference")
+		case "spaceId":
+			out.Values[i] = ec._SpaceNotificationPreference_spaceId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "spaceName":
+			out.Values[i] = ec._SpaceNotificationPreference_spaceName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "choice":
+			out.Values[i] = ec._SpaceNotificationPreference_choice(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "isChatSpace":
+			out.Values[i] = ec._SpaceNotificationPreference_isChatSpace(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var spaceNotificationPreferencesPayloadImplementors = []string{"SpaceNotificationPreferencesPayload"}
+
+func (ec *executionContext) _SpaceNotificationPreferencesPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SpaceNotificationPreferencesPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, spaceNotificationPreferencesPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SpaceNotificationPreferencesPayload")
+		case "space":
+			out.Values[i] = ec._SpaceNotificationPreferencesPayload_space(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._SpaceNotificationPreferencesPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var spaceNotificationSettingsImplementors = []string{"SpaceNotificationSettings"}
+
+func (ec *executionContext) _SpaceNotificationSettings(ctx context.Context, sel ast.SelectionSet, obj *model.SpaceNotificationSettings) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, spaceNotificationSettingsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SpaceNotificationSettings")
+		case "inApp":
+			out.Values[i] = ec._SpaceNotificationSettings_inApp(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "push":
+			out.Values[i] = ec._SpaceNotificationSettings_push(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -18086,6 +22403,86 @@ func (ec *executionContext) marshalNChatMessagePayload2ᚖgithubᚗcomᚋcircle�
 	return ec._ChatMessagePayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNChatParticipant2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatParticipantᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ChatParticipant) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChatParticipant2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatParticipant(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNChatParticipant2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatParticipant(ctx context.Context, sel ast.SelectionSet, v *model.ChatParticipant) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChatParticipant!")
+		return graphql.Null
+	}
+	return ec._ChatParticipant(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNChatParticipantConnection2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatParticipantConnection(ctx context.Context, sel ast.SelectionSet, v *model.ChatParticipantConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChatParticipantConnection!")
+		return graphql.Null
+	}
+	return ec._ChatParticipantConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNChatParticipantEdge2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatParticipantEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ChatParticipantEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChatParticipantEdge2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatParticipantEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNChatParticipantEdge2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatParticipantEdge(ctx context.Context, sel ast.SelectionSet, v *model.ChatParticipantEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChatParticipantEdge!")
+		return graphql.Null
+	}
+	return ec._ChatParticipantEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNChatReaction2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatReactionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ChatReaction) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChatReaction2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatReaction(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNChatReaction2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatReaction(ctx context.Context, sel ast.SelectionSet, v *model.ChatReaction) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChatReaction!")
+		return graphql.Null
+	}
+	return ec._ChatReaction(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNChatRoom2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatRoomᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ChatRoom) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -18158,6 +22555,62 @@ func (ec *executionContext) marshalNChatRoomPayload2ᚖgithubᚗcomᚋcircleᚑg
 		return graphql.Null
 	}
 	return ec._ChatRoomPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNChatThread2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatThreadᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ChatThread) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChatThread2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatThread(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNChatThread2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatThread(ctx context.Context, sel ast.SelectionSet, v *model.ChatThread) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChatThread!")
+		return graphql.Null
+	}
+	return ec._ChatThread(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNChatThreadConnection2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatThreadConnection(ctx context.Context, sel ast.SelectionSet, v *model.ChatThreadConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChatThreadConnection!")
+		return graphql.Null
+	}
+	return ec._ChatThreadConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNChatThreadEdge2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatThreadEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ChatThreadEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChatThreadEdge2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatThreadEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNChatThreadEdge2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatThreadEdge(ctx context.Context, sel ast.SelectionSet, v *model.ChatThreadEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChatThreadEdge!")
+		return graphql.Null
+	}
+	return ec._ChatThreadEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNCircleSessionCookie2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCircleSessionCookieᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CircleSessionCookie) graphql.Marshaler {
@@ -18603,12 +23056,72 @@ func (ec *executionContext) marshalNNotificationEdge2ᚖgithubᚗcomᚋcircleᚑ
 	return ec._NotificationEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNNotificationMedium2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐNotificationMedium(ctx context.Context, v any) (model.NotificationMedium, error) {
+	var res model.NotificationMedium
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNNotificationMedium2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐNotificationMedium(ctx context.Context, sel ast.SelectionSet, v model.NotificationMedium) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNNotificationPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐNotificationPayload(ctx context.Context, sel ast.SelectionSet, v *model.NotificationPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "NotificationPayload!")
 		return graphql.Null
 	}
 	return ec._NotificationPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNotificationPreference2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐNotificationPreferenceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NotificationPreference) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNotificationPreference2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐNotificationPreference(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNotificationPreference2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐNotificationPreference(ctx context.Context, sel ast.SelectionSet, v *model.NotificationPreference) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NotificationPreference!")
+		return graphql.Null
+	}
+	return ec._NotificationPreference(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNNotificationPreferenceType2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐNotificationPreferenceType(ctx context.Context, v any) (model.NotificationPreferenceType, error) {
+	var res model.NotificationPreferenceType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNNotificationPreferenceType2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐNotificationPreferenceType(ctx context.Context, sel ast.SelectionSet, v model.NotificationPreferenceType) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNNotificationPreferences2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐNotificationPreferences(ctx context.Context, sel ast.SelectionSet, v *model.NotificationPreferences) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NotificationPreferences!")
+		return graphql.Null
+	}
+	return ec._NotificationPreferences(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNotificationPreferencesPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐNotificationPreferencesPayload(ctx context.Context, sel ast.SelectionSet, v *model.NotificationPreferencesPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NotificationPreferencesPayload!")
+		return graphql.Null
+	}
+	return ec._NotificationPreferencesPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
@@ -18765,6 +23278,48 @@ func (ec *executionContext) marshalNSpaceEdge2ᚖgithubᚗcomᚋcircleᚑgateway
 		return graphql.Null
 	}
 	return ec._SpaceEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSpaceNotificationChoice2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceNotificationChoice(ctx context.Context, v any) (model.SpaceNotificationChoice, error) {
+	var res model.SpaceNotificationChoice
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSpaceNotificationChoice2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceNotificationChoice(ctx context.Context, sel ast.SelectionSet, v model.SpaceNotificationChoice) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNSpaceNotificationPreference2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceNotificationPreferenceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SpaceNotificationPreference) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSpaceNotificationPreference2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceNotificationPreference(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSpaceNotificationPreference2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceNotificationPreference(ctx context.Context, sel ast.SelectionSet, v *model.SpaceNotificationPreference) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SpaceNotificationPreference!")
+		return graphql.Null
+	}
+	return ec._SpaceNotificationPreference(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSpaceNotificationPreferencesPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceNotificationPreferencesPayload(ctx context.Context, sel ast.SelectionSet, v *model.SpaceNotificationPreferencesPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SpaceNotificationPreferencesPayload!")
+		return graphql.Null
+	}
+	return ec._SpaceNotificationPreferencesPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNSpacePayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpacePayload(ctx context.Context, sel ast.SelectionSet, v *model.SpacePayload) graphql.Marshaler {
@@ -19026,11 +23581,25 @@ func (ec *executionContext) marshalOChatMessage2ᚖgithubᚗcomᚋcircleᚑgatew
 	return ec._ChatMessage(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOChatParticipant2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatParticipant(ctx context.Context, sel ast.SelectionSet, v *model.ChatParticipant) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ChatParticipant(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOChatRoom2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatRoom(ctx context.Context, sel ast.SelectionSet, v *model.ChatRoom) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._ChatRoom(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOChatThread2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatThread(ctx context.Context, sel ast.SelectionSet, v *model.ChatThread) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ChatThread(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOComment2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐComment(ctx context.Context, sel ast.SelectionSet, v *model.Comment) graphql.Marshaler {
@@ -19170,6 +23739,29 @@ func (ec *executionContext) marshalONotification2ᚖgithubᚗcomᚋcircleᚑgate
 	return ec._Notification(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalONotificationPreferences2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐNotificationPreferences(ctx context.Context, sel ast.SelectionSet, v *model.NotificationPreferences) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._NotificationPreferences(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalONotificationStatus2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐNotificationStatus(ctx context.Context, v any) (*model.NotificationStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.NotificationStatus)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalONotificationStatus2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐNotificationStatus(ctx context.Context, sel ast.SelectionSet, v *model.NotificationStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) marshalOPost2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPost(ctx context.Context, sel ast.SelectionSet, v *model.Post) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -19248,6 +23840,29 @@ func (ec *executionContext) marshalOSpace2ᚖgithubᚗcomᚋcircleᚑgatewayᚋg
 		return graphql.Null
 	}
 	return ec._Space(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSpaceNotificationChoice2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceNotificationChoice(ctx context.Context, v any) (*model.SpaceNotificationChoice, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.SpaceNotificationChoice)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSpaceNotificationChoice2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceNotificationChoice(ctx context.Context, sel ast.SelectionSet, v *model.SpaceNotificationChoice) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOSpaceNotificationSettings2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceNotificationSettings(ctx context.Context, sel ast.SelectionSet, v *model.SpaceNotificationSettings) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SpaceNotificationSettings(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

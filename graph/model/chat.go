@@ -49,6 +49,66 @@ func (r *ChatRoom) Participants() []*Member {
 	return out
 }
 
+// Description is the room's description, nil when empty.
+func (r *ChatRoom) Description() *string { return nonEmpty(r.r.ChatRoomDescription) }
+
+// LastMessage is the newest message Circle embeds in the room, nil when
+// none.
+func (r *ChatRoom) LastMessage() *ChatMessage {
+	if r.r.LastMessage == nil || r.r.LastMessage.ID == 0 {
+		return nil
+	}
+	return ChatMessageFrom(r.r.LastMessage)
+}
+
+// FirstUnreadMessageID is the oldest unread message, nil when none.
+func (r *ChatRoom) FirstUnreadMessageID() *string { return optionalID(r.r.FirstUnreadMessageID) }
+
+// CurrentParticipant is the signed-in member's participation, nil when
+// Circle sent none.
+func (r *ChatRoom) CurrentParticipant() *ChatParticipant {
+	if r.r.CurrentParticipant == nil || r.r.CurrentParticipant.ID == 0 {
+		return nil
+	}
+	return ChatParticipantFrom(r.r.CurrentParticipant)
+}
+
+// optionalID renders a nullable Circle id.
+func optionalID(id *int64) *string {
+	if id == nil || *id == 0 {
+		return nil
+	}
+	s := FormatID(*id)
+	return &s
+}
+
+// ChatParticipant is a member's participation in a room.
+type ChatParticipant struct{ p *circle.ChatParticipant }
+
+// ChatParticipantFrom wraps a Circle participant record.
+func ChatParticipantFrom(p *circle.ChatParticipant) *ChatParticipant { return &ChatParticipant{p: p} }
+
+// ID is the participant id.
+func (p *ChatParticipant) ID() string { return FormatID(p.p.ID) }
+
+// Member is the participant's member, with what the record carries.
+func (p *ChatParticipant) Member() *Member { return MemberFromParticipant(p.p) }
+
+// IsRoomAdmin reports the room's admin flag.
+func (p *ChatParticipant) IsRoomAdmin() bool { return p.p.Admin }
+
+// IsMuted reports whether the participant muted the room.
+func (p *ChatParticipant) IsMuted() bool { return p.p.Muted }
+
+// IsArchived reports whether the participant archived the room.
+func (p *ChatParticipant) IsArchived() bool { return p.p.Archived }
+
+// Status is Circle's presence, nil when not sent.
+func (p *ChatParticipant) Status() *string { return nonEmpty(p.p.Status) }
+
+// LastSeenText is Circle's last-seen words, nil when not sent.
+func (p *ChatParticipant) LastSeenText() *string { return nonEmpty(p.p.LastSeenText) }
+
 // ChatMessage is one message of a room.
 type ChatMessage struct{ m *circle.ChatMessage }
 
@@ -105,12 +165,62 @@ func (m *ChatMessage) CreatedAt() time.Time {
 func (m *ChatMessage) EditedAt() *time.Time { return m.m.EditedAt.Ptr() }
 
 // ParentMessageID is the message replied to, nil for a top-level message.
-func (m *ChatMessage) ParentMessageID() *string {
-	if m.m.ParentMessageID == nil || *m.m.ParentMessageID == 0 {
-		return nil
+func (m *ChatMessage) ParentMessageID() *string { return optionalID(m.m.ParentMessageID) }
+
+// RepliesCount is the number of replies in the thread the message starts.
+func (m *ChatMessage) RepliesCount() int { return m.m.RepliesCount }
+
+// LastReplyAt is when the last reply came, nil without replies.
+func (m *ChatMessage) LastReplyAt() *time.Time { return m.m.LastReplyAt.Ptr() }
+
+// ThreadID is the thread the message starts or belongs to, 0 when none.
+func (m *ChatMessage) ThreadID() int64 {
+	if m.m.ChatThreadID == nil {
+		return 0
 	}
-	s := FormatID(*m.m.ParentMessageID)
-	return &s
+	return *m.m.ChatThreadID
+}
+
+// ChatThread is a message with its replies.
+type ChatThread struct{ t *circle.ChatThread }
+
+// ChatThreadFrom wraps a Circle thread.
+func ChatThreadFrom(t *circle.ChatThread) *ChatThread { return &ChatThread{t: t} }
+
+// ID is the GraphQL id.
+func (t *ChatThread) ID() string { return FormatID(t.t.ID) }
+
+// ParentMessage is the message the thread answers.
+func (t *ChatThread) ParentMessage() *ChatMessage { return ChatMessageFrom(&t.t.ParentMessage) }
+
+// Replies are the replies, oldest first.
+func (t *ChatThread) Replies() []*ChatMessage {
+	out := make([]*ChatMessage, len(t.t.Replies))
+	for i := range t.t.Replies {
+		out[i] = ChatMessageFrom(&t.t.Replies[i])
+	}
+	return out
+}
+
+// ChatRoomName is the room's name as the member sees it.
+func (t *ChatThread) ChatRoomName() string { return t.t.ChatRoom.Name }
+
+// ChatRoomKind maps the room's kind as ChatRoom.Kind does.
+func (t *ChatThread) ChatRoomKind() ChatRoomKind {
+	return ChatRoomFrom(&circle.ChatRoom{ChatRoomKind: t.t.ChatRoom.Kind}).Kind()
+}
+
+// Participants are the members Circle previews in the thread: id, name
+// and avatar known.
+func (t *ChatThread) Participants() []*Member {
+	preview := t.t.ParentMessage.ThreadParticipantsPreview
+	out := make([]*Member, len(preview))
+	for i, p := range preview {
+		m := &Member{id: p.CommunityMemberID, name: p.Name}
+		m.avatarURL = known(p.AvatarURL)
+		out[i] = m
+	}
+	return out
 }
 
 // MemberFromChatSender builds a member from a message's embedded sender:

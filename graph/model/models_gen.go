@@ -64,6 +64,38 @@ type ChatMessagePayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// A page of a room's participants.
+type ChatParticipantConnection struct {
+	// The participants of this page with their cursors.
+	Edges []*ChatParticipantEdge `json:"edges"`
+	// The participants of this page.
+	Nodes []*ChatParticipant `json:"nodes"`
+	// Where this page sits in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Number of participants.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+// A participant and its cursor.
+type ChatParticipantEdge struct {
+	// Opaque cursor of this participant; pass it as `after` to continue after it.
+	Cursor string `json:"cursor"`
+	// The participant.
+	Node *ChatParticipant `json:"node"`
+}
+
+// One emoji on a message and who used it.
+type ChatReaction struct {
+	// The emoji, as Circle names it (e.g. heart, thumbsup) or the character.
+	Emoji string `json:"emoji"`
+	// How many members used it.
+	Count int `json:"count"`
+	// Community member ids of those members.
+	MemberIds []string `json:"memberIds"`
+	// True when the signed-in member is one of them.
+	ReactedByMe bool `json:"reactedByMe"`
+}
+
 // A page of chat rooms, most recent activity first.
 type ChatRoomConnection struct {
 	// The rooms of this page with their cursors.
@@ -90,6 +122,26 @@ type ChatRoomPayload struct {
 	ChatRoom *ChatRoom `json:"chatRoom,omitempty"`
 	// Problems with the input; empty on success.
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A page of threads, most recent reply first.
+type ChatThreadConnection struct {
+	// The threads of this page with their cursors.
+	Edges []*ChatThreadEdge `json:"edges"`
+	// The threads of this page.
+	Nodes []*ChatThread `json:"nodes"`
+	// Where this page sits in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Number of threads the member is in.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+// A thread and its cursor.
+type ChatThreadEdge struct {
+	// Opaque cursor of this thread; pass it as `after` to continue after it.
+	Cursor string `json:"cursor"`
+	// The thread.
+	Node *ChatThread `json:"node"`
 }
 
 // A cookie of the member's session on Circle's own web pages, to put in a
@@ -394,6 +446,34 @@ type NotificationPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// One kind of notification and whether the member gets it.
+type NotificationPreference struct {
+	// Circle's name of the kind, e.g. post_comment, mention, live (the kinds of NotificationPreferenceType, and any others Circle lists).
+	Type string `json:"type"`
+	// The kind in words, e.g. "Comments on my posts".
+	Name string `json:"name"`
+	// True when the member gets these notifications on this medium.
+	Enabled bool `json:"enabled"`
+}
+
+// The member's notification settings for one medium.
+type NotificationPreferences struct {
+	// The medium these settings are for.
+	Medium NotificationMedium `json:"medium"`
+	// A switch per kind of notification, in Circle's order.
+	Types []*NotificationPreference `json:"types"`
+	// A choice per space the member belongs to.
+	Spaces []*SpaceNotificationPreference `json:"spaces"`
+}
+
+// Result of a notification settings mutation: the medium's settings, re-read.
+type NotificationPreferencesPayload struct {
+	// The settings after the change; null when the change failed.
+	Preferences *NotificationPreferences `json:"preferences,omitempty"`
+	// Problems with the input; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // Where a page of a connection sits in the whole list. Cursors are opaque:
 // pass endCursor as `after` to get the next page.
 type PageInfo struct {
@@ -493,6 +573,34 @@ type SpaceEdge struct {
 	Cursor string `json:"cursor"`
 	// The space.
 	Node *Space `json:"node"`
+}
+
+// The member's notification choice for one of their spaces on one medium.
+type SpaceNotificationPreference struct {
+	// The space's id.
+	SpaceID string `json:"spaceId"`
+	// The space's name.
+	SpaceName string `json:"spaceName"`
+	// What notifies the member; null when Circle sends a choice this API does not know.
+	Choice *SpaceNotificationChoice `json:"choice,omitempty"`
+	// True for a chat space.
+	IsChatSpace bool `json:"isChatSpace"`
+}
+
+// Result of a space notification mutation: the space, its notificationPreferences re-read.
+type SpaceNotificationPreferencesPayload struct {
+	// The space after the change; null when the change failed.
+	Space *Space `json:"space,omitempty"`
+	// Problems with the input; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// The member's notification choice for one space, per medium.
+type SpaceNotificationSettings struct {
+	// In the app; null when Circle sends a choice this API does not know.
+	InApp *SpaceNotificationChoice `json:"inApp,omitempty"`
+	// On the phone; null likewise.
+	Push *SpaceNotificationChoice `json:"push,omitempty"`
 }
 
 // Result of a space membership mutation.
@@ -713,6 +821,198 @@ func (e MemberSort) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Where notifications reach the member.
+type NotificationMedium string
+
+const (
+	// In the app (the notification bell).
+	NotificationMediumInApp NotificationMedium = "IN_APP"
+	// On the member's phone (Circle's push and mobile settings are one).
+	NotificationMediumPush NotificationMedium = "PUSH"
+)
+
+var AllNotificationMedium = []NotificationMedium{
+	NotificationMediumInApp,
+	NotificationMediumPush,
+}
+
+func (e NotificationMedium) IsValid() bool {
+	switch e {
+	case NotificationMediumInApp, NotificationMediumPush:
+		return true
+	}
+	return false
+}
+
+func (e NotificationMedium) String() string {
+	return string(e)
+}
+
+func (e *NotificationMedium) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = NotificationMedium(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid NotificationMedium", str)
+	}
+	return nil
+}
+
+func (e NotificationMedium) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *NotificationMedium) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e NotificationMedium) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A kind of notification the member can switch on or off per medium.
+type NotificationPreferenceType string
+
+const (
+	// Comments on the member's posts.
+	NotificationPreferenceTypePostComment NotificationPreferenceType = "POST_COMMENT"
+	// Replies to the member's comments.
+	NotificationPreferenceTypeCommentReply NotificationPreferenceType = "COMMENT_REPLY"
+	// Mentions of the member.
+	NotificationPreferenceTypeMention NotificationPreferenceType = "MENTION"
+	// Direct messages.
+	NotificationPreferenceTypeDirectMessages NotificationPreferenceType = "DIRECT_MESSAGES"
+	// Likes on the member's posts.
+	NotificationPreferenceTypePostLike NotificationPreferenceType = "POST_LIKE"
+	// Likes on the member's comments.
+	NotificationPreferenceTypeCommentLike NotificationPreferenceType = "COMMENT_LIKE"
+	// New content in the member's courses.
+	NotificationPreferenceTypeNewCourseContent NotificationPreferenceType = "NEW_COURSE_CONTENT"
+)
+
+var AllNotificationPreferenceType = []NotificationPreferenceType{
+	NotificationPreferenceTypePostComment,
+	NotificationPreferenceTypeCommentReply,
+	NotificationPreferenceTypeMention,
+	NotificationPreferenceTypeDirectMessages,
+	NotificationPreferenceTypePostLike,
+	NotificationPreferenceTypeCommentLike,
+	NotificationPreferenceTypeNewCourseContent,
+}
+
+func (e NotificationPreferenceType) IsValid() bool {
+	switch e {
+	case NotificationPreferenceTypePostComment, NotificationPreferenceTypeCommentReply, NotificationPreferenceTypeMention, NotificationPreferenceTypeDirectMessages, NotificationPreferenceTypePostLike, NotificationPreferenceTypeCommentLike, NotificationPreferenceTypeNewCourseContent:
+		return true
+	}
+	return false
+}
+
+func (e NotificationPreferenceType) String() string {
+	return string(e)
+}
+
+func (e *NotificationPreferenceType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = NotificationPreferenceType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid NotificationPreferenceType", str)
+	}
+	return nil
+}
+
+func (e NotificationPreferenceType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *NotificationPreferenceType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e NotificationPreferenceType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Which notifications a list holds.
+type NotificationStatus string
+
+const (
+	// Read and unread.
+	NotificationStatusAll NotificationStatus = "ALL"
+	// Only those the member read.
+	NotificationStatusRead NotificationStatus = "READ"
+	// Only those the member has not read yet.
+	NotificationStatusUnread NotificationStatus = "UNREAD"
+)
+
+var AllNotificationStatus = []NotificationStatus{
+	NotificationStatusAll,
+	NotificationStatusRead,
+	NotificationStatusUnread,
+}
+
+func (e NotificationStatus) IsValid() bool {
+	switch e {
+	case NotificationStatusAll, NotificationStatusRead, NotificationStatusUnread:
+		return true
+	}
+	return false
+}
+
+func (e NotificationStatus) String() string {
+	return string(e)
+}
+
+func (e *NotificationStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = NotificationStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid NotificationStatus", str)
+	}
+	return nil
+}
+
+func (e NotificationStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *NotificationStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e NotificationStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // How a list of posts is ordered.
 type PostSort string
 
@@ -903,6 +1203,67 @@ func (e *RsvpStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e RsvpStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Which of a space's activity notifies the member.
+type SpaceNotificationChoice string
+
+const (
+	// Every new post and comment.
+	SpaceNotificationChoiceAll SpaceNotificationChoice = "ALL"
+	// Only mentions of the member.
+	SpaceNotificationChoiceMentions SpaceNotificationChoice = "MENTIONS"
+	// Nothing.
+	SpaceNotificationChoiceNever SpaceNotificationChoice = "NEVER"
+)
+
+var AllSpaceNotificationChoice = []SpaceNotificationChoice{
+	SpaceNotificationChoiceAll,
+	SpaceNotificationChoiceMentions,
+	SpaceNotificationChoiceNever,
+}
+
+func (e SpaceNotificationChoice) IsValid() bool {
+	switch e {
+	case SpaceNotificationChoiceAll, SpaceNotificationChoiceMentions, SpaceNotificationChoiceNever:
+		return true
+	}
+	return false
+}
+
+func (e SpaceNotificationChoice) String() string {
+	return string(e)
+}
+
+func (e *SpaceNotificationChoice) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SpaceNotificationChoice(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SpaceNotificationChoice", str)
+	}
+	return nil
+}
+
+func (e SpaceNotificationChoice) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SpaceNotificationChoice) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SpaceNotificationChoice) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -41,6 +41,14 @@ func (n *Notification) NotifiableType() *string { return nonEmpty(n.n.Notifiable
 // URL links to the object in Circle's web app.
 func (n *Notification) URL() *string { return nonEmpty(n.n.ActionWebURL) }
 
+// ActorAvatarURL is the actor's avatar, nil when Circle has none.
+func (n *Notification) ActorAvatarURL() *string {
+	if n.n.ActorImage == nil {
+		return nil
+	}
+	return nonEmpty(*n.n.ActorImage)
+}
+
 // PostKey names the post the notification is about (for a comment, the
 // comment's post); ok is false when it is about something else.
 func (n *Notification) PostKey() (spaceID, postID int64, ok bool) { return n.n.PostKey() }
