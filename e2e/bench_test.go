@@ -3,6 +3,7 @@ package e2e
 import (
 	"testing"
 
+	"github.com/circle-gateway/gateway/internal/refqueries"
 	"github.com/circle-gateway/gateway/internal/testenv"
 )
 
@@ -15,12 +16,12 @@ import (
 func BenchmarkReferenceQueries(b *testing.B) {
 	env := testenv.New(b, testenv.Options{})
 	tok := env.DemoToken(b)
-	for _, rq := range referenceQueries {
-		b.Run(rq.name, func(b *testing.B) {
+	for _, rq := range refqueries.All {
+		b.Run(rq.Name, func(b *testing.B) {
 			env.Upstream.Reset()
 			b.ReportAllocs()
 			for b.Loop() {
-				r := env.Do(b, tok, rq.query, nil)
+				r := env.Do(b, tok, rq.Query, nil)
 				if len(r.Errors) > 0 {
 					b.Fatalf("errors: %+v", r.Errors)
 				}

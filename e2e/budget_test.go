@@ -2,73 +2,20 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/circle-gateway/gateway/circle"
+	"github.com/circle-gateway/gateway/internal/refqueries"
 	"github.com/circle-gateway/gateway/internal/testenv"
 	"github.com/circle-gateway/gateway/loaders"
 	"github.com/circle-gateway/gateway/sandbox"
 )
-
-// The reference queries of docs/contract.md §6 with their upstream-call budgets.
-// Benchmarks reuse this table.
-var referenceQueries = []struct {
-	name  string
-	query string
-	// budget computes the allowed number of calls from the response.
-	budget func(t testing.TB, data json.RawMessage) int
-}{
-	{
-		name:   "feed",
-		query:  `{ homeFeed(first: 20) { nodes { title author { name avatarUrl } space { name } } } }`,
-		budget: func(testing.TB, json.RawMessage) int { return 1 },
-	},
-	{
-		name:   "feed+comments",
-		query:  `{ homeFeed(first: 20) { nodes { title author { name avatarUrl } space { name } comments(first: 3) { nodes { bodyText author { name } } } } } }`,
-		budget: func(t testing.TB, data json.RawMessage) int { return 1 + len(feedNodes(t, data)) },
-	},
-	{
-		name:  "feed+bio",
-		query: `{ homeFeed(first: 20) { nodes { title author { id name avatarUrl bio } space { name } } } }`,
-		budget: func(t testing.TB, data json.RawMessage) int {
-			authors := map[string]bool{}
-			for _, n := range feedNodes(t, data) {
-				authors[n.Author.ID] = true
-			}
-			return 1 + len(authors)
-		},
-	},
-	{
-		name:  "spaces+posts",
-		query: `{ spaces { name posts(first: 5) { nodes { title } } } }`,
-		budget: func(t testing.TB, data json.RawMessage) int {
-			var v struct{ Spaces []json.RawMessage }
-			if err := json.Unmarshal(data, &v); err != nil {
-				t.Fatal(err)
-			}
-			return 1 + len(v.Spaces)
-		},
-	},
-}
-
-type feedNode struct {
-	Author struct{ ID string }
-}
-
-func feedNodes(t testing.TB, data json.RawMessage) []feedNode {
-	var v struct{ HomeFeed struct{ Nodes []feedNode } }
-	if err := json.Unmarshal(data, &v); err != nil {
-		t.Fatal(err)
-	}
-	return v.HomeFeed.Nodes
-}
 
 // Each reference query, cold, costs exactly its budget — and every budget
 // is met by the sandbox's data with a full first page, so a regression in
@@ -77,22 +24,23 @@ func TestReferenceQueryBudgets(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t, testenv.Options{})
 	tok := env.DemoToken(t)
-	for _, rq := range referenceQueries {
-		t.Run(rq.name, func(t *testing.T) {
+	var runs []refqueries.Measured
+	for _, rq := range refqueries.All {
+		t.Run(rq.Name, func(t *testing.T) {
 			env.Upstream.Reset()
-			r := env.Do(t, tok, rq.query, nil)
+			r := env.Do(t, tok, rq.Query, nil)
 			mustNoErrors(t, r)
-			want := rq.budget(t, r.Data)
-			calls := env.Upstream.Calls()
-			if len(calls) != want {
-				var paths []string
-				for _, c := range calls {
-					paths = append(paths, c.Method+" "+c.Target())
-				}
-				t.Fatalf("%d upstream calls, budget %d:\n%s", len(calls), want, strings.Join(paths, "\n"))
+			want, err := rq.Calls(r.Data)
+			if err != nil {
+				t.Fatal(err)
 			}
-			t.Logf("%s: %d upstream calls", rq.name, len(calls))
-			if rq.name == "feed+comments" && want != 21 {
+			calls := env.Upstream.Calls()
+			runs = append(runs, refqueries.Measured{Query: rq, Allowed: want, Made: len(calls)})
+			if len(calls) != want {
+				t.Fatalf("%d upstream calls, budget %d:\n%s", len(calls), want, strings.Join(targets(calls), "\n"))
+			}
+			t.Logf("%s: %d upstream calls", rq.Name, len(calls))
+			if rq.Name == "feed+comments" && want != 21 {
 				t.Fatalf("the feed should have 20 posts in the sandbox, budget was %d", want)
 			}
 			for _, c := range calls {
@@ -101,6 +49,19 @@ func TestReferenceQueryBudgets(t *testing.T) {
 				}
 			}
 		})
+	}
+	// BENCHMARKS.md shows these very runs: go run ./cmd/refqueries
+	// -w BENCHMARKS.md writes the same table.
+	doc, err := os.ReadFile("../BENCHMARKS.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown, err := refqueries.Block(string(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := refqueries.Table(runs); shown != want {
+		t.Errorf("BENCHMARKS.md's reference-query table is stale; run go run ./cmd/refqueries -w BENCHMARKS.md\nit shows:\n%s\nthe runs give:\n%s", shown, want)
 	}
 }
 
@@ -125,7 +86,7 @@ func TestFeedWithCommentsRunsInParallel(t *testing.T) {
 	tok := env.DemoToken(t)
 	gate := &testenv.Gate{N: 20, Match: func(_, path string) bool { return strings.HasSuffix(path, "/comments") }}
 	env.Upstream.SetGate(gate)
-	r := env.Do(t, tok, referenceQueries[1].query, nil)
+	r := env.Do(t, tok, refqueries.ByName("feed+comments").Query, nil)
 	mustNoErrors(t, r)
 	calls := env.Upstream.Calls()
 	if len(calls) != 21 {

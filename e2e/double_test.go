@@ -24,6 +24,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/circle-gateway/gateway/internal/circledouble"
+	"github.com/circle-gateway/gateway/internal/refqueries"
 	"github.com/circle-gateway/gateway/internal/testenv"
 	"github.com/circle-gateway/gateway/internal/testjwt"
 	"github.com/circle-gateway/gateway/loaders"
@@ -1137,42 +1138,22 @@ func TestDoubleUpstreamBudgets(t *testing.T) {
 		query  string
 		budget func(t *testing.T, who int64, data json.RawMessage) int
 	}
-	feed := func(t *testing.T, data json.RawMessage) []struct{ Author struct{ ID string } } {
-		var v struct {
-			HomeFeed struct {
-				Nodes []struct{ Author struct{ ID string } }
+	// The reference queries, with their budgets, on the double's data;
+	// then queries of the double's own.
+	var rows []row
+	for _, rq := range refqueries.All {
+		rows = append(rows, row{rq.Name, rq.Query, func(t *testing.T, _ int64, data json.RawMessage) int {
+			n, err := rq.Calls(data)
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		if err := json.Unmarshal(data, &v); err != nil {
-			t.Fatal(err)
-		}
-		return v.HomeFeed.Nodes
+			if rq.Name == "feed+comments" && n != 1+20 {
+				t.Errorf("the feed has %d posts, want 20", n-1)
+			}
+			return n
+		}})
 	}
-	rows := []row{
-		{"feed", `{ homeFeed(first: 20) { nodes { title author { name avatarUrl } space { name } } } }`,
-			func(*testing.T, int64, json.RawMessage) int { return 1 }},
-		{"feed+comments", `{ homeFeed(first: 20) { nodes { title author { name avatarUrl } space { name } comments(first: 3) { nodes { bodyText author { name } } } } } }`,
-			func(t *testing.T, _ int64, data json.RawMessage) int {
-				n := len(feed(t, data))
-				if n != 20 {
-					t.Errorf("the feed has %d posts, want 20", n)
-				}
-				return 1 + n
-			}},
-		{"feed+bio", `{ homeFeed(first: 20) { nodes { title author { id name avatarUrl bio } space { name } } } }`,
-			func(t *testing.T, _ int64, data json.RawMessage) int {
-				authors := map[string]bool{}
-				for _, n := range feed(t, data) {
-					authors[n.Author.ID] = true
-				}
-				return 1 + len(authors)
-			}},
-		{"spaces+posts", `{ spaces { name posts(first: 5) { nodes { title } } } }`,
-			func(t *testing.T, _ int64, data json.RawMessage) int {
-				var v struct{ Spaces []json.RawMessage }
-				_ = json.Unmarshal(data, &v)
-				return 1 + len(v.Spaces)
-			}},
+	rows = append(rows, []row{
 		{"feed isAdmin from embedded roles", `{ homeFeed(first: 20) { nodes { author { id isAdmin headline } } } }`,
 			func(*testing.T, int64, json.RawMessage) int { return 1 }},
 		// GET /home, one GET /spaces, and GET /spaces/{id} for the one
@@ -1187,7 +1168,7 @@ func TestDoubleUpstreamBudgets(t *testing.T) {
 			func(*testing.T, int64, json.RawMessage) int { return 1 }},
 		{"same comments twice", `{ post(spaceId: "4000001", id: "55000003") { a: comments(first: 3) { totalCount } b: comments(first: 3) { nodes { id } } } }`,
 			func(*testing.T, int64, json.RawMessage) int { return 2 }},
-	}
+	}...)
 	for _, rw := range rows {
 		for _, who := range []int64{circledouble.Alice, circledouble.Bob} {
 			t.Run(fmt.Sprintf("%s/%d", rw.name, who), func(t *testing.T) {
@@ -1216,7 +1197,7 @@ func TestDoubleUpstreamBudgets(t *testing.T) {
 		gate := &testenv.Gate{N: 20, Match: func(_, path string) bool { return strings.HasSuffix(path, "/comments") }}
 		e.Upstream.SetGate(gate)
 		defer e.Upstream.SetGate(nil)
-		r := e.run(t, circledouble.Alice, rows[1].query, nil)
+		r := e.run(t, circledouble.Alice, refqueries.ByName("feed+comments").Query, nil)
 		mustOK(t, r)
 		if !gate.Opened() {
 			t.Errorf("the 20 comment lists were never in flight together (%d arrived)", gate.Arrived())

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/circle-gateway/gateway/internal/refqueries"
 	"github.com/circle-gateway/gateway/internal/testenv"
 	"github.com/circle-gateway/gateway/transport"
 )
@@ -61,12 +62,12 @@ func TestQueryLimits(t *testing.T) {
 		{"20 root fields fit", strings.Replace(aliases(20), "a0: ", "", 1), false},
 		{"GraphiQL's introspection query fits (it makes no upstream call)", transport.IntrospectionQuery, false},
 	}
-	for _, rq := range referenceQueries {
+	for _, rq := range refqueries.All {
 		tests = append(tests, struct {
 			name    string
 			query   string
 			refused bool
-		}{"reference " + rq.name, rq.query, false})
+		}{"reference " + rq.Name, rq.Query, false})
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/circle-gateway/gateway/circle"
+	"github.com/circle-gateway/gateway/internal/refqueries"
 	"github.com/circle-gateway/gateway/internal/testenv"
 )
 
@@ -32,7 +33,7 @@ func BenchmarkGatewayOverhead(b *testing.B) {
 		w.Header().Set("Content-Length", strconv.Itoa(len(page)))
 		_, _ = w.Write(page)
 	})})
-	query := referenceQueries[0].query
+	query := refqueries.ByName("feed").Query
 	b.SetBytes(int64(len(page)))
 	b.ReportAllocs()
 	for b.Loop() {

@@ -1,6 +1,7 @@
 // Command loadtest measures the gateway under load, on loopback only:
 // throughput, p50/p99 latency and the gateway's peak RSS for the reference
-// queries at several client counts, next to the same load sent straight to
+// queries (internal/refqueries, the same the budget tests run) at several
+// client counts, next to the same load sent straight to
 // the upstream's REST endpoint (the floor the gateway is compared with).
 //
 // The upstream (cmd/circle-sandbox, with a simulated latency) and the
@@ -36,15 +37,9 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-)
 
-// queries are the reference queries of docs/contract.md §6.
-var queries = []struct{ name, query string }{
-	{"feed", `{ homeFeed(first: 20) { nodes { title author { name } space { name } } } }`},
-	{"feed+comments", `{ homeFeed(first: 20) { nodes { title author { name avatarUrl } space { name } comments(first: 3) { nodes { bodyText author { name } } } } } }`},
-	{"feed+bio", `{ homeFeed(first: 20) { nodes { title author { name avatarUrl bio } space { name } } } }`},
-	{"spaces+posts", `{ spaces { name posts(first: 5) { nodes { title } } } }`},
-}
+	"github.com/circle-gateway/gateway/internal/refqueries"
+)
 
 // floorPath is the REST call behind the feed: the least any client of
 // Circle pays for the same page.
@@ -184,16 +179,17 @@ func runLatency(o options, latency time.Duration, gatewayBin, sandboxBin, dir st
 		return fmt.Errorf("gateway: %w", err)
 	}
 
+	rssOf := &peakRSS{pid: gateway.Process.Pid}
 	fmt.Printf("## Upstream latency %s, %d member token(s)\n\n", latency, o.members)
 	fmt.Println("| target | clients | requests | throughput (req/s) | p50 | p99 | errors | upstream calls/request | gateway peak RSS |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|")
 	floor := target{name: "floor: GET /home (REST, direct)", do: restCall(upURL+floorPath, tokens)}
 	targets := []target{floor}
-	for _, q := range queries {
-		if o.only != "" && !strings.Contains(q.name, o.only) {
+	for _, q := range refqueries.All {
+		if o.only != "" && !strings.Contains(q.Name, o.only) {
 			continue
 		}
-		targets = append(targets, target{name: q.name, do: graphqlCall(gwURL+"/graphql", tokens, q.query)})
+		targets = append(targets, target{name: q.Name, do: graphqlCall(gwURL+"/graphql", tokens, q.Query)})
 	}
 	// ratios[clients][query] holds gateway/floor throughput per round.
 	ratios := map[int]map[string][]float64{}
@@ -202,14 +198,14 @@ func runLatency(o options, latency time.Duration, gatewayBin, sandboxBin, dir st
 		for round := range o.rounds {
 			var floorThroughput float64
 			for _, t := range targets {
-				resetPeakRSS(gateway.Process.Pid)
+				rssOf.reset()
 				calls0 := upstreamCalls(gwURL)
 				res := measure(t.do, c, o.warmup, o.duration)
 				rss, perRequest := "—", "1 (by definition)"
 				if t.name == floor.name {
 					floorThroughput = res.throughput
 				} else {
-					rss = fmt.Sprintf("%.1f MiB", float64(peakRSS(gateway.Process.Pid))/(1<<20))
+					rss = fmt.Sprintf("%.1f MiB", float64(rssOf.read())/(1<<20))
 					perRequest = fmt.Sprintf("%.2f", float64(upstreamCalls(gwURL)-calls0)/float64(max(res.total, 1)))
 					ratios[c][t.name] = append(ratios[c][t.name], res.throughput/floorThroughput)
 				}
@@ -229,7 +225,7 @@ func runLatency(o options, latency time.Duration, gatewayBin, sandboxBin, dir st
 			fmt.Printf("- %s, %d clients: %.2f × (rounds: %.2f)\n", t.name, c, r[len(r)/2], ratios[c][t.name])
 		}
 	}
-	fmt.Printf("\nGateway peak RSS over the whole run at %s: %.1f MiB\n\n", latency, float64(lifetimePeak(gateway.Process.Pid))/(1<<20))
+	fmt.Printf("\nGateway peak RSS over the whole run at %s: %.1f MiB\n\n", latency, float64(rssOf.lifetime)/(1<<20))
 	return nil
 }
 
@@ -402,28 +398,29 @@ func freePort() int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// resetPeakRSS resets the kernel's peak-RSS mark of pid (Linux
-// /proc/<pid>/clear_refs, value 5), so the next reading covers one scenario.
-func resetPeakRSS(pid int) {
-	_ = os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0)
+// peakRSS reads a process's peak resident set size (Linux VmHWM) and
+// keeps the largest it has read: the kernel's mark is reset before each
+// scenario, so the whole run's peak is tracked here. One per gateway
+// process, used from one goroutine.
+type peakRSS struct {
+	pid      int
+	lifetime int64
 }
 
-// peakRSS is VmHWM of pid in bytes (the peak since the last reset).
-func peakRSS(pid int) int64 { return statusField(pid, "VmHWM:") }
-
-// lifetimePeak is the largest peak seen; with resets it is the last
-// scenario's, so it is tracked here.
-var lifetime struct {
-	sync.Mutex
-	peak map[int]int64
+// reset resets the kernel's peak-RSS mark (/proc/<pid>/clear_refs, value
+// 5), so the next reading covers one scenario.
+func (p *peakRSS) reset() {
+	_ = os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", p.pid), []byte("5"), 0)
 }
 
-func lifetimePeak(pid int) int64 {
-	lifetime.Lock()
-	defer lifetime.Unlock()
-	return lifetime.peak[pid]
+// read is the peak in bytes since the last reset.
+func (p *peakRSS) read() int64 {
+	v := statusField(p.pid, "VmHWM:")
+	p.lifetime = max(p.lifetime, v)
+	return v
 }
 
+// statusField reads a size field of /proc/<pid>/status in bytes.
 func statusField(pid int, field string) int64 {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
@@ -434,14 +431,7 @@ func statusField(pid int, field string) int64 {
 	for sc.Scan() {
 		if rest, ok := strings.CutPrefix(sc.Text(), field); ok {
 			kb, _ := strconv.ParseInt(strings.Fields(rest)[0], 10, 64)
-			v := kb << 10
-			lifetime.Lock()
-			if lifetime.peak == nil {
-				lifetime.peak = map[int]int64{}
-			}
-			lifetime.peak[pid] = max(lifetime.peak[pid], v)
-			lifetime.Unlock()
-			return v
+			return kb << 10
 		}
 	}
 	return 0
