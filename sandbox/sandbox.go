@@ -24,6 +24,12 @@ type Options struct {
 	// AppToken is the Headless Auth app token the Auth API accepts (what the
 	// gateway is given as CIRCLE_HEADLESS_AUTH_TOKEN). "" means a random one.
 	AppToken string
+	// CablePingInterval is how often /cable pings its clients (default 3s,
+	// as ActionCable).
+	CablePingInterval time.Duration
+	// CableOrigins are the Origin values /cable accepts, as Circle accepts
+	// only the domains whitelisted for the community; empty accepts any.
+	CableOrigins []string
 }
 
 // Sandbox is an in-memory Circle community that answers the Member API and
@@ -43,8 +49,10 @@ type Sandbox struct {
 	chat          *chatState
 	// sessions holds the web sessions POST /cookies starts.
 	sessions *webSessions
-	demoID   int64
-	handler  http.Handler
+	// cable is the real-time cable's own bookkeeping (cable.go).
+	cable   cableState
+	demoID  int64
+	handler http.Handler
 }
 
 // New builds a sandbox holding the demo community. The data is the same on
@@ -62,6 +70,10 @@ func New(opts Options) *Sandbox {
 	}
 	s.uploads = newUploadStore(s.secret, s.now)
 	s.sessions = newWebSessions()
+	s.cable = cableState{ping: opts.CablePingInterval, origins: opts.CableOrigins}
+	if s.cable.ping <= 0 {
+		s.cable.ping = defaultCablePing
+	}
 	s.demoID = seed(s.store, s.now())
 	s.notifications, s.chat = newNotificationState(s.now()), newChatState()
 	seedLive(s, s.now())
@@ -124,13 +136,15 @@ func (s *Sandbox) routes() http.Handler {
 	mux.Handle(authPrefix+"/access_token/revoke", methods{http.MethodPost: s.appOnly(s.revokeAccessToken)})
 	mux.Handle(authPrefix+"/refresh_token/revoke", methods{http.MethodPost: s.appOnly(s.revokeRefreshToken)})
 
+	mux.HandleFunc("GET /cable", s.serveCable)
 	mux.HandleFunc("/", noRoute)
 	return mux
 }
 
 // Handler serves both APIs under one base URL, as app.circle.so does: the
 // Member API under /api/headless/v1/ and the Auth API under
-// /api/v1/headless/. Point the gateway's CIRCLE_API_URL at it.
+// /api/v1/headless/, and the real-time cable at /cable. Point the gateway's
+// CIRCLE_API_URL at it (and CIRCLE_CABLE_URL at ws://…/cable).
 func (s *Sandbox) Handler() http.Handler { return s.handler }
 
 // AppToken is the app token the Auth API accepts, for configuring the

@@ -1,0 +1,261 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// The sandbox's real-time cable at /cable: an ActionCable server with
+// Circle's channels, event names and JSON shapes (Circle's "Websockets
+// (Beta)" page). A member connects with "Authorization: Bearer <member
+// access token>", verified as the Member API verifies it, and subscribes
+// channels with {"command":"subscribe","identifier":"{\"channel\":
+// \"NotificationChannel\",\"community_member_id\":101}"}. What the
+// sandbox's writes publish on its live hub then reaches the connections
+// subscribed to the event's stream, as
+// {"identifier": …, "message": {"event": "newNotification", "data": {…}}}.
+
+// defaultCablePing is how often the cable pings, as ActionCable does.
+const defaultCablePing = 3 * time.Second
+
+// ActionCable's wire vocabulary.
+const (
+	cableWelcome    = "welcome"
+	cablePing       = "ping"
+	cableConfirm    = "confirm_subscription"
+	cableReject     = "reject_subscription"
+	cableDisconnect = "disconnect"
+)
+
+// Circle's channel names.
+const (
+	channelNotifications = "NotificationChannel"
+	channelChatRoom      = "ChatRoomChannel"
+)
+
+// maxCableMessage bounds what a client may send in one message.
+const maxCableMessage = 64 << 10
+
+// cableState is the cable's bookkeeping: its settings and how many
+// connections it serves, which tests and benchmarks read to show that the
+// gateway opens one connection per member token.
+type cableState struct {
+	ping    time.Duration
+	origins []string // allowed Origin values; empty allows any
+	open    atomic.Int64
+	total   atomic.Int64
+}
+
+// cableServerMessage is what the cable sends: a control message (Type) or a
+// broadcast on a subscription (Identifier and Message).
+type cableServerMessage struct {
+	Type       string `json:"type,omitempty"`
+	Identifier string `json:"identifier,omitempty"`
+	Message    any    `json:"message,omitempty"`
+	Reason     string `json:"reason,omitempty"`
+	Reconnect  *bool  `json:"reconnect,omitempty"`
+}
+
+// cableBroadcast is Circle's payload on a subscription.
+type cableBroadcast struct {
+	Event string `json:"event"`
+	Data  any    `json:"data"`
+}
+
+// cableCommand is what a client sends.
+type cableCommand struct {
+	Command    string `json:"command"`
+	Identifier string `json:"identifier"`
+}
+
+// cableIdentifier is the decoded identifier of a subscription. Circle's
+// docs pass the member id as a number; a numeric string is accepted too.
+type cableIdentifier struct {
+	Channel  string          `json:"channel"`
+	MemberID json.RawMessage `json:"community_member_id"`
+}
+
+// CableConnections is how many cable connections are open right now, and
+// how many were accepted since the sandbox started.
+func (s *Sandbox) CableConnections() (open, total int) {
+	return int(s.cable.open.Load()), int(s.cable.total.Load())
+}
+
+// serveCable upgrades a request to the cable. A token the Member API would
+// refuse is refused as ActionCable refuses a connection: after the upgrade,
+// with a disconnect message ("unauthorized", no reconnect) and a close.
+func (s *Sandbox) serveCable(w http.ResponseWriter, r *http.Request) {
+	if len(s.cable.origins) > 0 && !slices.Contains(s.cable.origins, r.Header.Get("Origin")) {
+		writeError(w, &apiError{status: http.StatusForbidden, message: "Request origin not allowed.", details: map[string]string{"message": "Origin " + strconv.Quote(r.Header.Get("Origin")) + " is not allowed on the cable"}})
+		return
+	}
+	token, failure := s.verify(bearer(r))
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	if err != nil {
+		return
+	}
+	defer ws.CloseNow()
+	ws.SetReadLimit(maxCableMessage)
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	c := &cableConn{ws: ws, ctx: ctx, subs: map[string][]*liveSubscription{}}
+	if failure != "" {
+		no := false
+		_ = c.send(cableServerMessage{Type: cableDisconnect, Reason: "unauthorized", Reconnect: &no})
+		_ = ws.Close(websocket.StatusPolicyViolation, "unauthorized")
+		return
+	}
+	s.cable.open.Add(1)
+	s.cable.total.Add(1)
+	defer s.cable.open.Add(-1)
+	defer c.unsubscribeAll()
+
+	if err := c.send(cableServerMessage{Type: cableWelcome}); err != nil {
+		return
+	}
+	go c.pings(s.cable.ping)
+	for {
+		_, data, err := ws.Read(ctx)
+		if err != nil {
+			return
+		}
+		var cmd cableCommand
+		if json.Unmarshal(data, &cmd) != nil {
+			continue // ActionCable ignores what it cannot decode
+		}
+		switch cmd.Command {
+		case "subscribe":
+			streams, ok := s.cableStreams(cmd.Identifier, token.memberID)
+			if !ok {
+				_ = c.send(cableServerMessage{Type: cableReject, Identifier: cmd.Identifier})
+				continue
+			}
+			if c.subscribe(&s.live, cmd.Identifier, streams) {
+				_ = c.send(cableServerMessage{Type: cableConfirm, Identifier: cmd.Identifier})
+			}
+		case "unsubscribe":
+			c.unsubscribe(cmd.Identifier)
+		}
+	}
+}
+
+// cableStreams are the hub streams a subscription identifier listens to, or
+// false when the channel is unknown or names another member: a member
+// hears only their own queues.
+func (s *Sandbox) cableStreams(raw string, memberID int64) ([]string, bool) {
+	var id cableIdentifier
+	if json.Unmarshal([]byte(raw), &id) != nil {
+		return nil, false
+	}
+	var subscribed int64
+	var asString string
+	if json.Unmarshal(id.MemberID, &subscribed) != nil {
+		if json.Unmarshal(id.MemberID, &asString) != nil {
+			return nil, false
+		}
+		n, err := strconv.ParseInt(asString, 10, 64)
+		if err != nil {
+			return nil, false
+		}
+		subscribed = n
+	}
+	if subscribed != memberID {
+		return nil, false
+	}
+	switch id.Channel {
+	case channelNotifications:
+		return []string{notificationStream(memberID)}, true
+	case channelChatRoom:
+		return []string{memberChatStream(memberID)}, true
+	}
+	return nil, false
+}
+
+// cableConn is one client connection of the cable.
+type cableConn struct {
+	ws  *websocket.Conn
+	ctx context.Context
+
+	mu   sync.Mutex
+	subs map[string][]*liveSubscription // by identifier
+}
+
+func (c *cableConn) send(m cableServerMessage) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, 10*time.Second)
+	defer cancel()
+	return c.ws.Write(ctx, websocket.MessageText, b)
+}
+
+func (c *cableConn) pings(every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.ctx.Done():
+			return
+		case now := <-t.C:
+			if c.send(cableServerMessage{Type: cablePing, Message: now.Unix()}) != nil {
+				return
+			}
+		}
+	}
+}
+
+// subscribe listens to streams for identifier and forwards their events;
+// false when the identifier is subscribed already (ActionCable ignores a
+// second subscribe).
+func (c *cableConn) subscribe(hub *liveHub, identifier string, streams []string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.subs[identifier]; ok {
+		return false
+	}
+	for _, stream := range streams {
+		sub := hub.subscribe(stream)
+		c.subs[identifier] = append(c.subs[identifier], sub)
+		go c.forward(identifier, sub)
+	}
+	return true
+}
+
+func (c *cableConn) forward(identifier string, sub *liveSubscription) {
+	for e := range sub.C {
+		if c.send(cableServerMessage{Identifier: identifier, Message: cableBroadcast{Event: e.Event, Data: e.Data}}) != nil {
+			return
+		}
+	}
+}
+
+func (c *cableConn) unsubscribe(identifier string) {
+	c.mu.Lock()
+	subs := c.subs[identifier]
+	delete(c.subs, identifier)
+	c.mu.Unlock()
+	for _, sub := range subs {
+		sub.cancel()
+	}
+}
+
+func (c *cableConn) unsubscribeAll() {
+	c.mu.Lock()
+	all := c.subs
+	c.subs = map[string][]*liveSubscription{}
+	c.mu.Unlock()
+	for _, subs := range all {
+		for _, sub := range subs {
+			sub.cancel()
+		}
+	}
+}
