@@ -92,6 +92,8 @@ type Config struct {
 	// Memory caps what operations read from Circle and write, each and
 	// together (memory.go).
 	Memory memcap.Limits
+	// Live are the subscription settings (live.go).
+	Live
 
 	// Warnings are settings that work but are unwise (a short secret, an
 	// issuer without a key); they are logged at start, never refused, and
@@ -142,6 +144,7 @@ func Load(getenv func(string) string) (Config, error) {
 
 	errs = append(errs, c.Operations.load(getenv)...)
 	errs = append(errs, c.loadMemory(getenv)...)
+	errs = append(errs, c.loadLive(getenv)...)
 
 	c.PersistedOperationsFile, _ = lookup(getenv, "PERSISTED_OPERATIONS_FILE")
 	if c.PersistedOperationsFile != "" {
