@@ -129,6 +129,10 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 		return err
 	}
 	log.Info("auth mutations", "auth_api", client.HasAppToken(), "signIn", idTokens != nil, "createMemberToken", cfg.ServiceKey != "")
+	bridge, subs, err := startLive(cfg, circleURL, client, obs, log)
+	if err != nil {
+		return err
+	}
 	handler, err := transport.New(transport.Options{
 		Client:             client,
 		Log:                log,
@@ -146,6 +150,8 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 		Observer:           obs,
 		Memory:             memcap.NewPool(cfg.Memory),
 		Tracer:             tracer,
+		Subscriptions:      subs,
+		Live:               bridge,
 
 		PersistedOperations: persistedOps,
 	})
@@ -183,12 +189,17 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 	log.Info("shutting down: draining in-flight requests", "grace", shutdownGrace.String())
 	drainCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
+	// Subscriptions end (each with its complete) while the server drains
+	// the requests in flight: SSE streams are among them.
+	liveDrained := make(chan struct{})
+	go func() { drainLive(drainCtx, bridge, subs, log); close(liveDrained) }()
 	if err := srv.Shutdown(drainCtx); err != nil {
 		// What did not finish within the grace period is cut off: the
 		// process was asked to stop, and stopping is not a failure.
 		log.Warn("shutting down: closing requests that did not finish in time", "grace", shutdownGrace.String(), "err", err)
 		_ = srv.Close()
 	}
+	<-liveDrained
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
@@ -226,6 +237,7 @@ func announceSandbox(log *slog.Logger, sb *sandbox.Sandbox, cfg config.Config, g
 		log.Info("createMemberToken takes the service key set in GATEWAY_SERVICE_KEY")
 	}
 	log.Info("sample query: " + sampleQuery)
+	log.Info("sample subscription (run it in the Playground, which speaks graphql-transport-ws at ws://…/graphql): " + sampleSubscription)
 	return nil
 }
 

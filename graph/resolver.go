@@ -16,6 +16,7 @@ import (
 
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/idtoken"
+	"github.com/circle-gateway/gateway/live"
 )
 
 // Resolver is the dependency root of the GraphQL layer: everything a
@@ -38,4 +39,7 @@ type Resolver struct {
 	// Now is the clock for checking access tokens passed as arguments
 	// (default time.Now).
 	Now func() time.Time
+	// Live bridges subscriptions to Circle's real-time cable; nil makes
+	// every subscription answer UPSTREAM_UNAVAILABLE.
+	Live *live.Bridge
 }

@@ -94,6 +94,12 @@ func New(log *slog.Logger, requestID func(context.Context) string) *Observer {
 	return o
 }
 
+// Gauge registers a gauge read from f at each scrape, for state other
+// packages own (open subscriptions, cable connections).
+func (o *Observer) Gauge(name, help string, f func() float64) error {
+	return o.reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f))
+}
+
 // MetricsHandler serves /metrics.
 func (o *Observer) MetricsHandler() http.Handler {
 	return promhttp.HandlerFor(o.reg, promhttp.HandlerOpts{Registry: o.reg})

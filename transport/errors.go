@@ -21,6 +21,7 @@ import (
 	"github.com/circle-gateway/gateway/graph"
 	"github.com/circle-gateway/gateway/idtoken"
 	"github.com/circle-gateway/gateway/limits"
+	"github.com/circle-gateway/gateway/live"
 	"github.com/circle-gateway/gateway/memcap"
 	"github.com/circle-gateway/gateway/observe"
 	"github.com/circle-gateway/gateway/persisted"
@@ -65,6 +66,13 @@ const (
 	// (MAX_UPSTREAM_BYTES_PER_OPERATION, MAX_RESPONSE_BYTES; package
 	// memcap): the message names the cap.
 	CodeResponseTooLarge = "RESPONSE_TOO_LARGE"
+	// CodeSubscriptionLimitExceeded refuses a subscription beyond
+	// MAX_SUBSCRIPTIONS_PER_CONNECTION or MAX_SUBSCRIBERS, and ends one
+	// whose client fell too far behind its events.
+	CodeSubscriptionLimitExceeded = "SUBSCRIPTION_LIMIT_EXCEEDED"
+	// CodeShuttingDown refuses a subscription started while the gateway
+	// drains: subscribe again (another replica, or this one restarted).
+	CodeShuttingDown = "SHUTTING_DOWN"
 )
 
 // HTTPCode is the code of a request refused before GraphQL runs with HTTP
@@ -127,6 +135,7 @@ func classify(err error, msg string) (p presented, ok bool) {
 		apqExt    *apq.ExtensionError
 		overCap   *memcap.Error
 		tooLarge  *circle.BodyTooLargeError
+		subLimit  *subscriptionLimitError
 	)
 	switch {
 	case errors.As(err, &request):
@@ -178,6 +187,21 @@ func classify(err error, msg string) (p presented, ok bool) {
 		return presented{code: CodeResponseTooLarge, message: overCap.Error()}, true
 	case errors.As(err, &tooLarge):
 		return presented{code: CodeUpstreamUnavailable, message: "Circle's answer was larger than " + memcap.Size(tooLarge.Limit) + ", the most one upstream call may read"}, true
+	// Subscriptions (subscriptions.go, package live).
+	case errors.As(err, &subLimit):
+		return presented{code: CodeSubscriptionLimitExceeded, message: subLimit.Message}, true
+	case errors.Is(err, errShutdown):
+		return presented{code: CodeShuttingDown, message: "the gateway is shutting down: subscribe again in a moment"}, true
+	case errors.Is(err, errTokenExpired):
+		return presented{code: CodeUnauthenticated, message: "member access token expired: refresh it and subscribe again"}, true
+	case errors.Is(err, live.ErrUnauthorized):
+		return presented{code: CodeUnauthenticated, message: live.ErrUnauthorized.Error()}, true
+	case errors.Is(err, live.ErrRejected):
+		return presented{code: CodeForbidden, message: live.ErrRejected.Error()}, true
+	case errors.Is(err, live.ErrFellBehind):
+		return presented{code: CodeSubscriptionLimitExceeded, message: live.ErrFellBehind.Error() + ": read events as they come, or subscribe again"}, true
+	case errors.Is(err, live.ErrClosed):
+		return presented{code: CodeShuttingDown, message: "the gateway is shutting down: subscribe again in a moment"}, true
 
 	// Circle.
 	case errors.As(err, &upstream):

@@ -21,6 +21,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
+	gqltransport "github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -36,6 +37,7 @@ import (
 	"github.com/circle-gateway/gateway/idtoken"
 	"github.com/circle-gateway/gateway/internal/sizedcache"
 	"github.com/circle-gateway/gateway/limits"
+	"github.com/circle-gateway/gateway/live"
 	"github.com/circle-gateway/gateway/loaders"
 	"github.com/circle-gateway/gateway/memcap"
 	"github.com/circle-gateway/gateway/observe"
@@ -88,6 +90,13 @@ type Options struct {
 	// Tracer, when set, records OpenTelemetry spans of every operation
 	// (nil: tracing off).
 	Tracer *tracing.Tracer
+	// Subscriptions admits, limits and drains subscriptions (default: a
+	// registry with GATEWAY.md's limits; the server passes its own, to
+	// shut it down on SIGTERM).
+	Subscriptions *Subscriptions
+	// Live bridges subscriptions to Circle's real-time cable; nil makes
+	// every subscription answer FORBIDDEN.
+	Live *live.Bridge
 
 	// aroundFields lets this package's tests inject faults (a panicking
 	// field) into the real server.
@@ -135,17 +144,35 @@ func New(o Options) (http.Handler, error) {
 	if err := o.Observer.Register(memoryMetrics(o.Memory, rel)...); err != nil {
 		return nil, fmt.Errorf("transport: %w", err)
 	}
+	if o.Subscriptions == nil {
+		o.Subscriptions = NewSubscriptions(SubscriptionOptions{})
+	}
+	o.Subscriptions.now = o.Now
+	o.Subscriptions.present = ErrorPresenter(o.Log, RequestID)
 	schema := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{
 		Log:        o.Log,
 		Client:     o.Client,
 		ServiceKey: o.ServiceKey,
 		IDTokens:   o.IDTokens,
 		Now:        o.Now,
+		Live:       o.Live,
 	}})
 	gql := newGraphQLServer(schema, o)
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", withCORS(o.CORSAllowedOrigins, o.Tracer.Middleware(o.Observer.Middleware(guard(o.MaxBodyBytes, withMemory(o.Memory, rel, gql))))))
+	overHTTP := withCORS(o.CORSAllowedOrigins, o.Tracer.Middleware(o.Observer.Middleware(guard(o.MaxBodyBytes, withMemory(o.Memory, rel, gql)))))
+	// A WebSocket is one long connection of many operations, not a request:
+	// it skips the request guards (its Origin is checked like CORS instead,
+	// and a mutation over it is as safe as a preflighted POST) and is not
+	// logged as one operation.
+	overWebSocket := o.Subscriptions.serveWebSocket(o.CORSAllowedOrigins, gql)
+	mux.Handle("/graphql", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isWebSocketUpgrade(r) {
+			overWebSocket.ServeHTTP(w, r)
+			return
+		}
+		overHTTP.ServeHTTP(w, r)
+	}))
 	mux.Handle("GET /metrics", o.Observer.MetricsHandler())
 	mux.Handle("GET /readyz", &readiness{lastAnswer: o.Observer.LastUpstreamAnswer, probe: o.Client.Probe})
 	introspected, err := schemaJSON(schema)
@@ -174,14 +201,19 @@ func New(o Options) (http.Handler, error) {
 }
 
 // newGraphQLServer builds gqlgen's server explicitly (never
-// NewDefaultServer): POST and GET only, a parsed-query cache, APQ, the error
-// presenter and panic recovery, and the per-operation auth and loaders.
+// NewDefaultServer): WebSocket (graphql-transport-ws), SSE, GET and POST
+// only, a parsed-query cache, APQ, the error presenter and panic recovery,
+// and the per-operation auth and loaders (per event, for subscriptions).
 func newGraphQLServer(schema graphql.ExecutableSchema, o Options) http.Handler {
 	srv := handler.New(schema)
 	// The first transport whose Supports takes a request serves it, so
 	// streaming transports (SSE, WebSocket) go before GET and POST; a
 	// request none takes is refused by servedBy.
-	transports := []graphql.Transport{getTransport{}, postTransport{}}
+	transports := []graphql.Transport{
+		o.Subscriptions.websocketTransport(o.CORSAllowedOrigins),
+		gqltransport.SSE{KeepAlivePingInterval: o.Subscriptions.o.KeepAlive},
+		getTransport{}, postTransport{},
+	}
 	for _, t := range transports {
 		srv.AddTransport(t)
 	}
@@ -222,25 +254,38 @@ func newGraphQLServer(schema graphql.ExecutableSchema, o Options) http.Handler {
 	if o.aroundFields != nil {
 		srv.AroundFields(o.aroundFields)
 	}
+	srv.AroundFields(armEventDeadline)
+	srv.AroundResponses(perEvent(o))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		oc := graphql.GetOperationContext(ctx)
-		member, err := auth.ParseBearer(oc.Headers.Get("Authorization"), o.Now())
+		member, err := auth.ParseBearer(authorization(ctx, oc), o.Now())
 		ctx = auth.NewContext(ctx, member, err)
 		var l *loaders.Loaders
 		if err == nil {
-			cfg := o.Loaders
-			if cfg.OnBatch == nil {
-				cfg.OnBatch = o.Observer.Batch
-			}
-			if cfg.OnPostWaitExpired == nil {
-				cfg.OnPostWaitExpired = func() {
-					o.Log.ErrorContext(ctx, "post batch sent by its safety net: a post lookup was miscounted", "request_id", RequestID(ctx), "operation", oc.OperationName)
-				}
-			}
-			l = loaders.New(o.Client.Member(member.Token).WithMemberID(member.MemberID), cfg)
+			l = operationLoaders(ctx, o, member, oc)
 			ctx = graph.TrackPostLookups(ctx, oc, schema.Schema(), l)
 		}
-		return next(loaders.NewContext(ctx, l, err))
+		ctx = loaders.NewContext(ctx, l, err)
+		if oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
+			if err != nil {
+				return next(ctx) // the field answers UNAUTHENTICATED, nothing upstream
+			}
+			return o.Subscriptions.admit(ctx, member, next)
+		}
+		if _, bounded := ctx.Deadline(); !bounded && o.RequestTimeout > 0 {
+			// A query or mutation over a WebSocket or SSE: its connection
+			// has no deadline, the operation still gets REQUEST_TIMEOUT.
+			ctx, cancel := context.WithTimeout(ctx, o.RequestTimeout)
+			h := next(ctx)
+			return func(rctx context.Context) *graphql.Response {
+				resp := h(rctx)
+				if resp == nil {
+					cancel()
+				}
+				return resp
+			}
+		}
+		return next(ctx)
 	})
 	return servedBy(transports, srv)
 }
@@ -258,6 +303,21 @@ func servedBy(transports []graphql.Transport, srv http.Handler) http.Handler {
 		}
 		writeRefusal(w, r, &RequestError{Status: http.StatusBadRequest, Malformed: true, Message: "transport not supported"})
 	})
+}
+
+// operationLoaders are the loaders of one operation, or of one event of a
+// subscription, of member.
+func operationLoaders(ctx context.Context, o Options, member auth.Member, oc *graphql.OperationContext) *loaders.Loaders {
+	cfg := o.Loaders
+	if cfg.OnBatch == nil {
+		cfg.OnBatch = o.Observer.Batch
+	}
+	if cfg.OnPostWaitExpired == nil {
+		cfg.OnPostWaitExpired = func() {
+			o.Log.ErrorContext(ctx, "post batch sent by its safety net: a post lookup was miscounted", "request_id", RequestID(ctx), "operation", oc.OperationName)
+		}
+	}
+	return loaders.New(o.Client.Member(member.Token).WithMemberID(member.MemberID), cfg)
 }
 
 // withCORS applies the CORS policy of docs/contract.md §1 through rs/cors.
@@ -342,7 +402,9 @@ func withRequestContext(o Options, next http.Handler) http.Handler {
 		}
 		w.Header().Set("X-Request-Id", id)
 		ctx := context.WithValue(r.Context(), requestIDKey{}, id)
-		if o.RequestTimeout > 0 {
+		// A subscription stream lives as long as its client wants; its
+		// operations get their deadline one by one instead.
+		if o.RequestTimeout > 0 && !isWebSocketUpgrade(r) && !isEventStream(r) {
 			var cancel context.CancelFunc
 			ctx, cancel = context.WithTimeout(ctx, o.RequestTimeout)
 			defer cancel()

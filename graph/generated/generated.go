@@ -39,6 +39,7 @@ type ResolverRoot interface {
 	Post() PostResolver
 	Query() QueryResolver
 	Space() SpaceResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
@@ -559,6 +560,10 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	Subscription struct {
+		NewNotificationsCountChanged func(childComplexity int) int
+	}
+
 	UserError struct {
 		Field   func(childComplexity int) int
 		Message func(childComplexity int) int
@@ -685,6 +690,9 @@ type SpaceResolver interface {
 	NotificationPreferences(ctx context.Context, obj *model.Space) (*model.SpaceNotificationSettings, error)
 	UnreadContentCount(ctx context.Context, obj *model.Space) (*int, error)
 	UnreadNotificationsCount(ctx context.Context, obj *model.Space) (*int, error)
+}
+type SubscriptionResolver interface {
+	NewNotificationsCountChanged(ctx context.Context) (<-chan int, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -3065,6 +3073,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SpacePayload.UserErrors(childComplexity), true
 
+	case "Subscription.newNotificationsCountChanged":
+		if e.ComplexityRoot.Subscription.NewNotificationsCountChanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.NewNotificationsCountChanged(childComplexity), true
+
 	case "UserError.field":
 		if e.ComplexityRoot.UserError.Field == nil {
 			break
@@ -3138,6 +3153,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -4467,6 +4499,29 @@ extend type Mutation {
   joinSpace("The space." id: ID!): SpacePayload!
   "Leave a space."
   leaveSpace("The space." id: ID!): SpacePayload!
+}
+`, BuiltIn: false},
+	{Name: "../../schema/subscription.graphqls", Input: `# Live updates (GATEWAY.md §8): bridged to Circle's real-time cable, one
+# upstream connection per member token, with polling as the fallback for
+# notifications when the cable cannot be reached.
+
+"""
+Live updates for the signed-in member, over WebSocket (graphql-transport-ws) or SSE (graphql-sse).
+
+Both run at /graphql. The member token comes in the WebSocket's
+connection_init payload, {"Authorization": "Bearer …"}, or in the request's
+Authorization header (SSE, and WebSocket clients that can set one); a
+missing or expired token is refused before anything is sent to Circle (4401
+on WebSocket). When the token expires during a subscription, the WebSocket
+closes with 4401 and an SSE stream ends with an UNAUTHENTICATED error:
+refresh the token and subscribe again. Each event is resolved like a query,
+as the subscribing member. At most MAX_SUBSCRIPTIONS_PER_CONNECTION
+subscriptions run on one WebSocket and MAX_SUBSCRIBERS on the gateway;
+beyond, the subscription is refused with SUBSCRIPTION_LIMIT_EXCEEDED.
+"""
+type Subscription {
+  "The member's new-notification count, each time it changes (also after a reset)."
+  newNotificationsCountChanged: Int!
 }
 `, BuiltIn: false},
 	{Name: "../../schema/upload.graphqls", Input: `# Direct uploads: files go from the client straight to Circle's storage;
@@ -16794,6 +16849,29 @@ func (ec *executionContext) fieldContext_SpacePayload_userErrors(_ context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_newNotificationsCountChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_newNotificationsCountChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().NewNotificationsCountChanged(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_newNotificationsCountChanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Subscription", field, true, true, "Int")
+}
+
 func (ec *executionContext) _UserError_field(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21907,6 +21985,26 @@ func (ec *executionContext) _SpacePayload(ctx context.Context, sel ast.Selection
 	}
 
 	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "newNotificationsCountChanged":
+		return ec._Subscription_newNotificationsCountChanged(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var userErrorImplementors = []string{"UserError"}

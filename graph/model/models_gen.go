@@ -611,6 +611,21 @@ type SpacePayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// Live updates for the signed-in member, over WebSocket (graphql-transport-ws) or SSE (graphql-sse).
+//
+// Both run at /graphql. The member token comes in the WebSocket's
+// connection_init payload, {"Authorization": "Bearer …"}, or in the request's
+// Authorization header (SSE, and WebSocket clients that can set one); a
+// missing or expired token is refused before anything is sent to Circle (4401
+// on WebSocket). When the token expires during a subscription, the WebSocket
+// closes with 4401 and an SSE stream ends with an UNAUTHENTICATED error:
+// refresh the token and subscribe again. Each event is resolved like a query,
+// as the subscribing member. At most MAX_SUBSCRIPTIONS_PER_CONNECTION
+// subscriptions run on one WebSocket and MAX_SUBSCRIBERS on the gateway;
+// beyond, the subscription is refused with SUBSCRIPTION_LIMIT_EXCEEDED.
+type Subscription struct {
+}
+
 // Changes to the signed-in member's profile. Every field is optional; the ones
 // left out keep their value. Lengths are counted in characters.
 type UpdateProfileInput struct {

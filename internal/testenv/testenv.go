@@ -25,6 +25,7 @@ import (
 
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/internal/logbuf"
+	"github.com/circle-gateway/gateway/live"
 	"github.com/circle-gateway/gateway/loaders"
 	"github.com/circle-gateway/gateway/observe"
 	"github.com/circle-gateway/gateway/sandbox"
@@ -269,6 +270,11 @@ type Env struct {
 	// AppToken is the Headless Auth app token the gateway was given ("" with
 	// Options.NoAppToken), for tests that check where it travels.
 	AppToken string
+	// Bridge is the gateway's bridge to the upstream's cable (ws://…/cable
+	// through the recorder, which records the upgrade as a GET /cable).
+	Bridge *live.Bridge
+	// Subscriptions is the gateway's subscription registry.
+	Subscriptions *transport.Subscriptions
 
 	directOnce sync.Once
 	directURL  string
@@ -308,6 +314,12 @@ type Options struct {
 	// NoAppToken starts the gateway without an app token, as when
 	// CIRCLE_HEADLESS_AUTH_TOKEN is not set.
 	NoAppToken bool
+	// ReadTimeout is the gateway server's read timeout (server.go sets
+	// REQUEST_TIMEOUT); 0 means none.
+	ReadTimeout time.Duration
+	// Live configures the cable bridge (URL defaults to the upstream's
+	// /cable, Backoff to 10ms); ignored when Transport.Live is set.
+	Live live.Config
 }
 
 // New starts an Env and stops it when the test ends.
@@ -351,11 +363,40 @@ func New(tb testing.TB, o Options) *Env {
 		to.CORSAllowedOrigins = []string{"*"}
 	}
 	to.Introspection = !o.DisableIntrospection
+	if to.Live == nil {
+		cfg := o.Live
+		if cfg.URL == "" {
+			cfg.URL = "ws" + strings.TrimPrefix(env.UpstreamURL, "http") + "/cable"
+		}
+		if cfg.Backoff == nil {
+			cfg.Backoff = func(int) time.Duration { return 10 * time.Millisecond }
+		}
+		if cfg.Log == nil {
+			cfg.Log = log
+		}
+		bridge, err := live.New(cfg)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = bridge.Close(ctx)
+		})
+		to.Live = bridge
+	}
+	env.Bridge = to.Live
+	if to.Subscriptions == nil {
+		to.Subscriptions = transport.NewSubscriptions(transport.SubscriptionOptions{})
+	}
+	env.Subscriptions = to.Subscriptions
 	h, err := transport.New(to)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	gw := httptest.NewServer(h)
+	gw := httptest.NewUnstartedServer(h)
+	gw.Config.ReadTimeout = o.ReadTimeout
+	gw.Start()
 	tb.Cleanup(gw.Close)
 	env.URL = gw.URL
 	return env

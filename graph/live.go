@@ -1,0 +1,121 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/circle-gateway/gateway/auth"
+	"github.com/circle-gateway/gateway/live"
+)
+
+// The plumbing of the Subscription fields: a subscription attaches to the
+// member's cable connection (package live) and turns each event Circle
+// pushes into the GraphQL value of the field, which gqlgen then resolves
+// like a query (the transport gives every event its own loaders).
+
+// ErrNoCable refuses a subscription on a gateway without a cable bridge
+// (FORBIDDEN: a feature that is not configured).
+var ErrNoCable = &ForbiddenError{Message: "subscriptions need Circle's cable (CIRCLE_CABLE_URL)"}
+
+type streamEndKey struct{}
+
+// StreamEnd records why a subscription stream ended on its own (Circle
+// refused the token or the channel, the client fell behind, the gateway
+// stopped), so that the transport can tell the client in a last response
+// before the stream completes.
+type StreamEnd struct {
+	mu  sync.Mutex
+	err error
+}
+
+// WithStreamEnd returns ctx carrying a fresh StreamEnd for the subscription
+// about to start.
+func WithStreamEnd(ctx context.Context) (context.Context, *StreamEnd) {
+	e := &StreamEnd{}
+	return context.WithValue(ctx, streamEndKey{}, e), e
+}
+
+// Err is why the stream ended; nil while it runs or when the client ended it.
+func (e *StreamEnd) Err() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.err
+}
+
+func endStream(ctx context.Context, err error) {
+	if e, ok := ctx.Value(streamEndKey{}).(*StreamEnd); ok && err != nil {
+		e.mu.Lock()
+		e.err = err
+		e.mu.Unlock()
+	}
+}
+
+// subscribeLive attaches a subscription to channel on the caller's cable
+// connection. Nothing goes upstream for a caller without a usable token.
+func (r *Resolver) subscribeLive(ctx context.Context, channel string) (*live.Subscription, error) {
+	m, err := auth.FromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if r.Live == nil {
+		return nil, ErrNoCable
+	}
+	sub, err := r.Live.Subscribe(live.Member{Token: m.Token, ID: m.MemberID}, channel)
+	if err != nil {
+		return nil, fmt.Errorf("subscribe to %s: %w", channel, err)
+	}
+	return sub, nil
+}
+
+// pump delivers a subscription's events as GraphQL values: convert turns
+// one event into a value (false skips it). It stops when the client goes
+// (ctx) or the bridge ends the subscription, whose reason is recorded as the
+// stream's end.
+func pump[T any](ctx context.Context, sub *live.Subscription, convert func(live.Event) (T, bool)) <-chan T {
+	out := make(chan T)
+	go func() {
+		defer close(out)
+		defer sub.Close()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case e, ok := <-sub.C:
+				if !ok {
+					endStream(ctx, sub.Err())
+					return
+				}
+				if e.Kind != live.KindMessage {
+					continue
+				}
+				v, ok := convert(e)
+				if !ok {
+					continue
+				}
+				select {
+				case out <- v:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return out
+}
+
+// notificationCount reads the count of updateNewNotificationCount and
+// resetNewNotificationCount: {"new_notifications_count": n}.
+func notificationCount(e live.Event) (int, bool) {
+	if e.Name != live.EventUpdateNotificationCount && e.Name != live.EventResetNotificationCount {
+		return 0, false
+	}
+	var v struct {
+		Count *int `json:"new_notifications_count"`
+	}
+	if json.Unmarshal(e.Data, &v) != nil || v.Count == nil {
+		return 0, false
+	}
+	return *v.Count, true
+}
