@@ -29,6 +29,7 @@ func TestEveryErrorCodeHasAPath(t *testing.T) {
 	withAuth := authEnv(t, testenv.Options{})
 	manifestOnly := persistedOnlyEnv(t)
 	small := testenv.New(t, testenv.Options{Transport: transport.Options{MaxBodyBytes: 1024}})
+	corsOnly := testenv.New(t, testenv.Options{Transport: transport.Options{CORSAllowedOrigins: []string{"https://app.example.com"}}})
 	faulty := func(path string, status int, body string) *testenv.Env {
 		env := testenv.New(t, testenv.Options{})
 		env.Upstream.SetFault(failPath(path, status, body))
@@ -100,6 +101,10 @@ func TestEveryErrorCodeHasAPath(t *testing.T) {
 			rawRequest(http.MethodPost, "text/plain", `{"query": "{ me { id } }"}`), 415},
 		{"HTTP_400", "RequestError (guard): a batched (JSON array) body", plain,
 			rawRequest(http.MethodPost, "application/json", `[{"query": "{ me { id } }"}]`), 400},
+		{"HTTP_400", "RequestError (WebSocket): an upgrade without graphql-transport-ws", plain,
+			upgradeRequest("", "graphql-ws"), 400},
+		{"HTTP_403", "RequestError (WebSocket): an upgrade from an Origin CORS refuses", corsOnly,
+			upgradeRequest("https://evil.example", "graphql-transport-ws"), 403},
 	}
 	produced := map[string]bool{}
 	for _, tt := range tests {
@@ -126,6 +131,11 @@ func TestEveryErrorCodeHasAPath(t *testing.T) {
 			}
 		})
 		produced[tt.code] = true
+	}
+	// The codes of subscriptions come in a stream, not a JSON answer:
+	// subscriptions_test.go runs their paths.
+	for _, code := range streamedCodes(t) {
+		produced[code] = true
 	}
 	for _, code := range documentedCodes(t) {
 		if !produced[code] {

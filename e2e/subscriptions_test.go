@@ -138,13 +138,7 @@ func TestWebSocketOriginAndSubprotocol(t *testing.T) {
 		})
 	}
 
-	req, _ := http.NewRequest(http.MethodGet, env.URL+"/graphql", nil)
-	req.Header.Set("Connection", "Upgrade")
-	req.Header.Set("Upgrade", "websocket")
-	req.Header.Set("Sec-WebSocket-Version", "13")
-	req.Header.Set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
-	req.Header.Set("Sec-WebSocket-Protocol", "graphql-ws")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(upgradeRequest("", "graphql-ws")(env))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -462,4 +456,57 @@ func TestStreamsOutliveRequestTimeout(t *testing.T) {
 	if m := <-messages; m.ID != "q" || m.Type != "next" {
 		t.Fatalf("query after the pings: %+v", m)
 	}
+}
+
+// upgradeRequest is a WebSocket upgrade to /graphql offering subprotocol.
+func upgradeRequest(origin, subprotocol string) func(env *testenv.Env) *http.Request {
+	return func(env *testenv.Env) *http.Request {
+		req, _ := http.NewRequest(http.MethodGet, env.URL+"/graphql", nil)
+		req.Header.Set("Connection", "Upgrade")
+		req.Header.Set("Upgrade", "websocket")
+		req.Header.Set("Sec-WebSocket-Version", "13")
+		req.Header.Set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+		req.Header.Set("Sec-WebSocket-Protocol", subprotocol)
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		return req
+	}
+}
+
+// streamedCodes produces the error codes that only subscriptions give, over
+// SSE, and returns them (for TestEveryErrorCodeHasAPath).
+func streamedCodes(t *testing.T) []string {
+	t.Helper()
+	firstError := func(t *testing.T, s *sseStream) string {
+		t.Helper()
+		ev := s.next(t)
+		var r gqlws.Response
+		if ev.name != "next" || json.Unmarshal([]byte(ev.data), &r) != nil || len(r.Errors) == 0 {
+			t.Fatalf("got %+v, want an error", ev)
+		}
+		return r.Codes()[0]
+	}
+	var codes []string
+	t.Run(transport.CodeSubscriptionLimitExceeded+"/MAX_SUBSCRIBERS reached", func(t *testing.T) {
+		subs := transport.NewSubscriptions(transport.SubscriptionOptions{MaxSubscribers: 1})
+		env := testenv.New(t, testenv.Options{Transport: transport.Options{Subscriptions: subs}})
+		openSSE(t, env, env.DemoToken(t), countSubscription)
+		waitUntil(t, "one running", func() bool { return subs.Active() == 1 })
+		if code := firstError(t, openSSE(t, env, env.DemoToken(t), countSubscription)); code != transport.CodeSubscriptionLimitExceeded {
+			t.Fatalf("code %s", code)
+		}
+	})
+	codes = append(codes, transport.CodeSubscriptionLimitExceeded)
+	t.Run(transport.CodeShuttingDown+"/a subscription during the drain", func(t *testing.T) {
+		env := testenv.New(t, testenv.Options{})
+		if err := env.Subscriptions.Shutdown(bounded(t)); err != nil {
+			t.Fatal(err)
+		}
+		if code := firstError(t, openSSE(t, env, env.DemoToken(t), countSubscription)); code != transport.CodeShuttingDown {
+			t.Fatalf("code %s", code)
+		}
+	})
+	codes = append(codes, transport.CodeShuttingDown)
+	return codes
 }
