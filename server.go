@@ -133,6 +133,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 	if err != nil {
 		return err
 	}
+	drain := &transport.Drain{}
 	handler, err := transport.New(transport.Options{
 		Client:             client,
 		Log:                log,
@@ -149,6 +150,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 		APQCache:           apqCache,
 		Observer:           obs,
 		Memory:             memcap.NewPool(cfg.Memory),
+		Drain:              drain,
 		Tracer:             tracer,
 		Subscriptions:      subs,
 		Live:               bridge,
@@ -186,6 +188,16 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
+	// Shutdown, in order (docs/operations.md#several-replicas): first not
+	// ready while still serving, for SHUTDOWN_READY_DELAY, so that load
+	// balancers stop routing here and clients leave their keep-alive
+	// connections (every answer now closes its connection); then the
+	// listener closes, idle connections close, and the requests in flight
+	// finish, for up to shutdownGrace, while the subscriptions end
+	// (drainLive).
+	drain.Start()
+	log.Info("shutting down: /readyz answers 503 while requests are still served", "ready_delay", cfg.ShutdownReadyDelay.String())
+	time.Sleep(cfg.ShutdownReadyDelay)
 	log.Info("shutting down: draining in-flight requests", "grace", shutdownGrace.String())
 	drainCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()

@@ -94,6 +94,10 @@ type Config struct {
 	Memory memcap.Limits
 	// Live are the subscription settings (live.go).
 	Live
+	// ShutdownReadyDelay is how long the gateway keeps serving after
+	// SIGTERM with /readyz answering 503, before it closes its listener
+	// (SHUTDOWN_READY_DELAY, default 5s, sandbox 0s; shutdown.go).
+	ShutdownReadyDelay time.Duration
 
 	// Warnings are settings that work but are unwise (a short secret, an
 	// issuer without a key); they are logged at start, never refused, and
@@ -145,6 +149,7 @@ func Load(getenv func(string) string) (Config, error) {
 	errs = append(errs, c.Operations.load(getenv)...)
 	errs = append(errs, c.loadMemory(getenv)...)
 	errs = append(errs, c.loadLive(getenv)...)
+	errs = append(errs, c.loadShutdown(getenv)...)
 
 	c.PersistedOperationsFile, _ = lookup(getenv, "PERSISTED_OPERATIONS_FILE")
 	if c.PersistedOperationsFile != "" {

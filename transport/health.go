@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sync"
 	"time"
@@ -17,9 +18,11 @@ const (
 	probeTTL = 5 * time.Second
 )
 
-// readiness answers /readyz: ready when Circle answered a call recently,
-// otherwise when a probe reaches it.
+// readiness answers /readyz: not ready once the gateway drains (SIGTERM);
+// otherwise ready when Circle answered a call recently, or when a probe
+// reaches it.
 type readiness struct {
+	drain      *Drain
 	lastAnswer func() time.Time
 	probe      func(ctx context.Context) error
 
@@ -40,7 +43,13 @@ func (r *readiness) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	_, _ = w.Write([]byte("ready\n"))
 }
 
+// errShuttingDown is /readyz's answer while the gateway drains.
+var errShuttingDown = errors.New("shutting down")
+
 func (r *readiness) check(ctx context.Context) error {
+	if r.drain.Draining() {
+		return errShuttingDown
+	}
 	if r.lastAnswer != nil && time.Since(r.lastAnswer()) < answeredRecently {
 		return nil
 	}

@@ -87,6 +87,9 @@ type Options struct {
 	// Memory caps what operations read from Circle and write, each and
 	// together (default: memcap.DefaultLimits()).
 	Memory *memcap.Pool
+	// Drain, once started, makes /readyz answer 503 and every answer close
+	// its connection (SIGTERM); nil never drains.
+	Drain *Drain
 	// Tracer, when set, records OpenTelemetry spans of every operation
 	// (nil: tracing off).
 	Tracer *tracing.Tracer
@@ -174,7 +177,7 @@ func New(o Options) (http.Handler, error) {
 		overHTTP.ServeHTTP(w, r)
 	}))
 	mux.Handle("GET /metrics", o.Observer.MetricsHandler())
-	mux.Handle("GET /readyz", &readiness{lastAnswer: o.Observer.LastUpstreamAnswer, probe: o.Client.Probe})
+	mux.Handle("GET /readyz", &readiness{drain: o.Drain, lastAnswer: o.Observer.LastUpstreamAnswer, probe: o.Client.Probe})
 	introspected, err := schemaJSON(schema)
 	if err != nil {
 		return nil, err
@@ -197,7 +200,7 @@ func New(o Options) (http.Handler, error) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	return withRequestContext(o, mux), nil
+	return closeWhenDraining(o.Drain, withRequestContext(o, mux)), nil
 }
 
 // newGraphQLServer builds gqlgen's server explicitly (never
