@@ -314,9 +314,6 @@ type Options struct {
 	// NoAppToken starts the gateway without an app token, as when
 	// CIRCLE_HEADLESS_AUTH_TOKEN is not set.
 	NoAppToken bool
-	// ReadTimeout is the gateway server's read timeout (server.go sets
-	// REQUEST_TIMEOUT); 0 means none.
-	ReadTimeout time.Duration
 	// Live configures the cable bridge (URL defaults to the upstream's
 	// /cable, Backoff to 10ms); ignored when Transport.Live is set.
 	Live live.Config
@@ -394,9 +391,7 @@ func New(tb testing.TB, o Options) *Env {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	gw := httptest.NewUnstartedServer(h)
-	gw.Config.ReadTimeout = o.ReadTimeout
-	gw.Start()
+	gw := httptest.NewServer(h)
 	tb.Cleanup(gw.Close)
 	env.URL = gw.URL
 	return env
