@@ -127,6 +127,7 @@ func (s *Sandbox) routes() http.Handler {
 	s.notificationRoutes(member)
 	s.chatRoutes(member)
 	s.sessionRoutes(member, mux)
+	s.courseRoutes(member)
 	for path, m := range endpoints {
 		mux.Handle(memberPrefix+path, m)
 	}

@@ -774,7 +774,7 @@ func TestRepliesAndProfiles(t *testing.T) {
 	}
 	var me circle.CurrentMember
 	h.mustGet(token, "/community_member", &me)
-	if me.Email != "demo@example.com" || me.PostsCount != prof.PostsCount || me.SpacesCount != 5 || me.Roles.Admin {
+	if me.Email != "demo@example.com" || me.PostsCount != prof.PostsCount || me.SpacesCount != 6 || me.Roles.Admin {
 		t.Errorf("current member %+v", me)
 	}
 }

@@ -73,6 +73,7 @@ func seed(st *store, now time.Time) int64 {
 	sd.comments(posts)
 	sd.likes(posts)
 	sd.rsvps(posts)
+	sd.courses()
 	return sd.demo
 }
 

@@ -117,6 +117,8 @@ type store struct {
 	posts       map[int64]*post
 	postOrder   []int64
 	comments    map[int64]*comment
+	// courses holds the course spaces' content, progress and quizzes.
+	courses courseState
 
 	// Next ids, one counter per kind so that the id ranges stay apart.
 	nextMemberID, nextUserID, nextSpaceMemberID int64
@@ -132,6 +134,7 @@ func newStore() *store {
 		spaces:            map[int64]*space{},
 		posts:             map[int64]*post{},
 		comments:          map[int64]*comment{},
+		courses:           newCourseState(),
 		nextMemberID:      firstMemberID,
 		nextUserID:        firstUserID,
 		nextSpaceMemberID: firstSpaceMemberID,
