@@ -32,12 +32,15 @@ type ResolverRoot interface {
 	ChatMessage() ChatMessageResolver
 	ChatRoom() ChatRoomResolver
 	Comment() CommentResolver
+	Course() CourseResolver
 	Event() EventResolver
+	Lesson() LessonResolver
 	Member() MemberResolver
 	Mutation() MutationResolver
 	Notification() NotificationResolver
 	Post() PostResolver
 	Query() QueryResolver
+	QuizAttempt() QuizAttemptResolver
 	Space() SpaceResolver
 	Subscription() SubscriptionResolver
 }
@@ -225,6 +228,42 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	Course struct {
+		ID           func(childComplexity int) int
+		Lesson       func(childComplexity int, id string) int
+		QuizAttempts func(childComplexity int, first *int, after *string) int
+		Sections     func(childComplexity int) int
+		Space        func(childComplexity int) int
+	}
+
+	CourseSection struct {
+		DripDelay             func(childComplexity int) int
+		DrippedAt             func(childComplexity int) int
+		ID                    func(childComplexity int) int
+		IsDripped             func(childComplexity int) int
+		Lessons               func(childComplexity int) int
+		Name                  func(childComplexity int) int
+		NotifyStudentsEnabled func(childComplexity int) int
+	}
+
+	CourseTopic struct {
+		AdminOnly func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Name      func(childComplexity int) int
+	}
+
+	CourseTopicConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	CourseTopicEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	DeactivateAccountPayload struct {
 		DeactivatedMemberID func(childComplexity int) int
 		UserErrors          func(childComplexity int) int
@@ -290,6 +329,74 @@ type ComplexityRoot struct {
 	HttpHeader struct {
 		Name  func(childComplexity int) int
 		Value func(childComplexity int) int
+	}
+
+	Lesson struct {
+		AutocompleteOnFeaturedMediaCompletion func(childComplexity int) int
+		BodyText                              func(childComplexity int) int
+		BookmarkID                            func(childComplexity int) int
+		ChatRoomUUID                          func(childComplexity int) int
+		Course                                func(childComplexity int) int
+		DrippedAt                             func(childComplexity int) int
+		EnforceFeaturedMediaCompletion        func(childComplexity int) int
+		FeaturedMedia                         func(childComplexity int) int
+		FeaturedMediaDuration                 func(childComplexity int) int
+		Files                                 func(childComplexity int, first *int, after *string) int
+		ID                                    func(childComplexity int) int
+		IsCommentsEnabled                     func(childComplexity int) int
+		IsFeaturedMediaDownloadEnabled        func(childComplexity int) int
+		IsFeaturedMediaEnabled                func(childComplexity int) int
+		LessonLabel                           func(childComplexity int) int
+		Name                                  func(childComplexity int) int
+		NeedsToCompletePreviousLesson         func(childComplexity int) int
+		Progress                              func(childComplexity int) int
+		SectionID                             func(childComplexity int) int
+		SectionLabel                          func(childComplexity int) int
+		TiptapBody                            func(childComplexity int) int
+	}
+
+	LessonFile struct {
+		ByteSize    func(childComplexity int) int
+		ContentType func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		Filename    func(childComplexity int) int
+		ID          func(childComplexity int) int
+		SignedID    func(childComplexity int) int
+		Type        func(childComplexity int) int
+		URL         func(childComplexity int) int
+	}
+
+	LessonFileConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	LessonFileEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	LessonMedia struct {
+		ByteSize             func(childComplexity int) int
+		ChaptersURL          func(childComplexity int) int
+		ContentType          func(childComplexity int) int
+		DurationSeconds      func(childComplexity int) int
+		Filename             func(childComplexity int) int
+		Height               func(childComplexity int) int
+		PreviewThumbnailsURL func(childComplexity int) int
+		SignedID             func(childComplexity int) int
+		ThumbnailURL         func(childComplexity int) int
+		Type                 func(childComplexity int) int
+		URL                  func(childComplexity int) int
+		WebvttFileURL        func(childComplexity int) int
+		Width                func(childComplexity int) int
+	}
+
+	LessonProgressPayload struct {
+		Lesson     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	Member struct {
@@ -382,7 +489,10 @@ type ComplexityRoot struct {
 		RevokeRefreshToken                    func(childComplexity int, refreshToken string) int
 		RsvpEvent                             func(childComplexity int, spaceID string, eventID string) int
 		SendChatMessage                       func(childComplexity int, chatRoomUUID string, body *string, richTextBody model.JSON, parentMessageID *string) int
+		SetLessonProgress                     func(childComplexity int, courseID string, lessonID string, status model.LessonProgress) int
+		SetQuizAttemptResult                  func(childComplexity int, quizID string, attemptID string, result model.QuizResult) int
 		SignIn                                func(childComplexity int, idToken string) int
+		SubmitQuizAttempt                     func(childComplexity int, quizID string, responses []*model.QuizResponseInput) int
 		UnlikeComment                         func(childComplexity int, postID string, commentID string) int
 		UnlikePost                            func(childComplexity int, spaceID string, postID string) int
 		UpdateAllSpacesNotificationPreference func(childComplexity int, medium model.NotificationMedium, choice model.SpaceNotificationChoice) int
@@ -497,6 +607,8 @@ type ComplexityRoot struct {
 		ChatRooms               func(childComplexity int, first *int, after *string) int
 		ChatThread              func(childComplexity int, id string) int
 		ChatThreads             func(childComplexity int, first *int, after *string) int
+		Course                  func(childComplexity int, id string) int
+		CourseTopics            func(childComplexity int, first *int, after *string) int
 		Events                  func(childComplexity int, first *int, after *string, pastEvents *bool) int
 		HomeFeed                func(childComplexity int, first *int, after *string, sort *model.PostSort) int
 		Me                      func(childComplexity int) int
@@ -506,13 +618,64 @@ type ComplexityRoot struct {
 		NotificationPreferences func(childComplexity int, medium model.NotificationMedium) int
 		Notifications           func(childComplexity int, first *int, after *string, status *model.NotificationStatus) int
 		Post                    func(childComplexity int, spaceID string, id string) int
+		QuizAttempt             func(childComplexity int, quizID string, id string, forAdminReview *bool) int
 		Space                   func(childComplexity int, id *string, slug *string) int
 		Spaces                  func(childComplexity int) int
 		UnreadChatRoomUuids     func(childComplexity int) int
 		UnreadChatThreadIds     func(childComplexity int) int
 	}
 
+	QuizAttempt struct {
+		AttemptsCount       func(childComplexity int) int
+		CorrectResponses    func(childComplexity int) int
+		CreatedAt           func(childComplexity int) int
+		Description         func(childComplexity int) int
+		EnforcePassingGrade func(childComplexity int) int
+		Grade               func(childComplexity int) int
+		HideAnswers         func(childComplexity int) int
+		ID                  func(childComplexity int) int
+		LessonName          func(childComplexity int) int
+		Member              func(childComplexity int) int
+		PassingGrade        func(childComplexity int) int
+		Questions           func(childComplexity int) int
+		QuizID              func(childComplexity int) int
+		Result              func(childComplexity int) int
+		SectionName         func(childComplexity int) int
+	}
+
+	QuizAttemptConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	QuizAttemptEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	QuizAttemptPayload struct {
+		Attempt    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	QuizOption struct {
+		ID       func(childComplexity int) int
+		Selected func(childComplexity int) int
+		Value    func(childComplexity int) int
+	}
+
+	QuizQuestion struct {
+		Correct   func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Options   func(childComplexity int) int
+		Statement func(childComplexity int) int
+		Type      func(childComplexity int) int
+	}
+
 	Space struct {
+		Course                   func(childComplexity int) int
 		Emoji                    func(childComplexity int) int
 		ID                       func(childComplexity int) int
 		IsMember                 func(childComplexity int) int
@@ -589,8 +752,34 @@ type CommentResolver interface {
 	Parent(ctx context.Context, obj *model.Comment) (*model.Comment, error)
 	Replies(ctx context.Context, obj *model.Comment, first *int, after *string) (*model.CommentConnection, error)
 }
+type CourseResolver interface {
+	Space(ctx context.Context, obj *model.Course) (*model.Space, error)
+	Sections(ctx context.Context, obj *model.Course) ([]*model.CourseSection, error)
+	Lesson(ctx context.Context, obj *model.Course, id string) (*model.Lesson, error)
+	QuizAttempts(ctx context.Context, obj *model.Course, first *int, after *string) (*model.QuizAttemptConnection, error)
+}
 type EventResolver interface {
 	Attendees(ctx context.Context, obj *model.Event, first *int, after *string) (*model.EventAttendeeConnection, error)
+}
+type LessonResolver interface {
+	SectionID(ctx context.Context, obj *model.Lesson) (*string, error)
+	Progress(ctx context.Context, obj *model.Lesson) (*model.LessonProgress, error)
+	NeedsToCompletePreviousLesson(ctx context.Context, obj *model.Lesson) (bool, error)
+	DrippedAt(ctx context.Context, obj *model.Lesson) (*time.Time, error)
+	IsFeaturedMediaEnabled(ctx context.Context, obj *model.Lesson) (bool, error)
+	FeaturedMediaDuration(ctx context.Context, obj *model.Lesson) (*int, error)
+	BodyText(ctx context.Context, obj *model.Lesson) (*string, error)
+	TiptapBody(ctx context.Context, obj *model.Lesson) (model.JSON, error)
+	FeaturedMedia(ctx context.Context, obj *model.Lesson) (*model.LessonMedia, error)
+	IsFeaturedMediaDownloadEnabled(ctx context.Context, obj *model.Lesson) (bool, error)
+	EnforceFeaturedMediaCompletion(ctx context.Context, obj *model.Lesson) (bool, error)
+	AutocompleteOnFeaturedMediaCompletion(ctx context.Context, obj *model.Lesson) (bool, error)
+	IsCommentsEnabled(ctx context.Context, obj *model.Lesson) (bool, error)
+	ChatRoomUUID(ctx context.Context, obj *model.Lesson) (*string, error)
+	BookmarkID(ctx context.Context, obj *model.Lesson) (*string, error)
+	LessonLabel(ctx context.Context, obj *model.Lesson) (*string, error)
+	SectionLabel(ctx context.Context, obj *model.Lesson) (*string, error)
+	Files(ctx context.Context, obj *model.Lesson, first *int, after *string) (*model.LessonFileConnection, error)
 }
 type MemberResolver interface {
 	Headline(ctx context.Context, obj *model.Member) (*string, error)
@@ -633,6 +822,7 @@ type MutationResolver interface {
 	DeleteComment(ctx context.Context, postID string, id string) (*model.DeletePayload, error)
 	LikeComment(ctx context.Context, postID string, commentID string) (*model.CommentPayload, error)
 	UnlikeComment(ctx context.Context, postID string, commentID string) (*model.CommentPayload, error)
+	SetLessonProgress(ctx context.Context, courseID string, lessonID string, status model.LessonProgress) (*model.LessonProgressPayload, error)
 	RsvpEvent(ctx context.Context, spaceID string, eventID string) (*model.EventRsvpPayload, error)
 	CancelRsvp(ctx context.Context, spaceID string, eventID string) (*model.EventRsvpPayload, error)
 	ArchiveNotification(ctx context.Context, id string) (*model.NotificationPayload, error)
@@ -647,6 +837,8 @@ type MutationResolver interface {
 	DeletePost(ctx context.Context, spaceID string, id string) (*model.DeletePayload, error)
 	LikePost(ctx context.Context, spaceID string, postID string) (*model.PostPayload, error)
 	UnlikePost(ctx context.Context, spaceID string, postID string) (*model.PostPayload, error)
+	SubmitQuizAttempt(ctx context.Context, quizID string, responses []*model.QuizResponseInput) (*model.QuizAttemptPayload, error)
+	SetQuizAttemptResult(ctx context.Context, quizID string, attemptID string, result model.QuizResult) (*model.QuizAttemptPayload, error)
 	CreateCircleSession(ctx context.Context) (*model.CircleSessionPayload, error)
 	EndCircleSession(ctx context.Context) (*model.CircleSessionPayload, error)
 	JoinSpace(ctx context.Context, id string) (*model.SpacePayload, error)
@@ -671,6 +863,8 @@ type QueryResolver interface {
 	ChatThreads(ctx context.Context, first *int, after *string) (*model.ChatThreadConnection, error)
 	ChatThread(ctx context.Context, id string) (*model.ChatThread, error)
 	UnreadChatThreadIds(ctx context.Context) ([]string, error)
+	Course(ctx context.Context, id string) (*model.Course, error)
+	CourseTopics(ctx context.Context, first *int, after *string) (*model.CourseTopicConnection, error)
 	Events(ctx context.Context, first *int, after *string, pastEvents *bool) (*model.PostConnection, error)
 	Member(ctx context.Context, id string) (*model.Member, error)
 	Members(ctx context.Context, first *int, after *string, search *string, spaceID *string, sort *model.MemberSort) (*model.MemberConnection, error)
@@ -679,14 +873,23 @@ type QueryResolver interface {
 	NotificationPreferences(ctx context.Context, medium model.NotificationMedium) (*model.NotificationPreferences, error)
 	Post(ctx context.Context, spaceID string, id string) (*model.Post, error)
 	HomeFeed(ctx context.Context, first *int, after *string, sort *model.PostSort) (*model.PostConnection, error)
+	QuizAttempt(ctx context.Context, quizID string, id string, forAdminReview *bool) (*model.QuizAttempt, error)
 	Spaces(ctx context.Context) ([]*model.Space, error)
 	Space(ctx context.Context, id *string, slug *string) (*model.Space, error)
+}
+type QuizAttemptResolver interface {
+	EnforcePassingGrade(ctx context.Context, obj *model.QuizAttempt) (*bool, error)
+	HideAnswers(ctx context.Context, obj *model.QuizAttempt) (*bool, error)
+	CorrectResponses(ctx context.Context, obj *model.QuizAttempt) (*int, error)
+	Description(ctx context.Context, obj *model.QuizAttempt) (*string, error)
+	Questions(ctx context.Context, obj *model.QuizAttempt) ([]*model.QuizQuestion, error)
 }
 type SpaceResolver interface {
 	URL(ctx context.Context, obj *model.Space) (*string, error)
 	IsPrivate(ctx context.Context, obj *model.Space) (bool, error)
 	IsMember(ctx context.Context, obj *model.Space) (bool, error)
 	Posts(ctx context.Context, obj *model.Space, first *int, after *string, sort *model.PostSort) (*model.PostConnection, error)
+	Course(ctx context.Context, obj *model.Space) (*model.Course, error)
 	NotificationPreferences(ctx context.Context, obj *model.Space) (*model.SpaceNotificationSettings, error)
 	UnreadContentCount(ctx context.Context, obj *model.Space) (*int, error)
 	UnreadNotificationsCount(ctx context.Context, obj *model.Space) (*int, error)
@@ -1411,6 +1614,147 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CommentPayload.UserErrors(childComplexity), true
 
+	case "Course.id":
+		if e.ComplexityRoot.Course.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Course.ID(childComplexity), true
+	case "Course.lesson":
+		if e.ComplexityRoot.Course.Lesson == nil {
+			break
+		}
+
+		args, err := ec.field_Course_lesson_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Course.Lesson(childComplexity, args["id"].(string)), true
+	case "Course.quizAttempts":
+		if e.ComplexityRoot.Course.QuizAttempts == nil {
+			break
+		}
+
+		args, err := ec.field_Course_quizAttempts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Course.QuizAttempts(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Course.sections":
+		if e.ComplexityRoot.Course.Sections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Course.Sections(childComplexity), true
+	case "Course.space":
+		if e.ComplexityRoot.Course.Space == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Course.Space(childComplexity), true
+
+	case "CourseSection.dripDelay":
+		if e.ComplexityRoot.CourseSection.DripDelay == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CourseSection.DripDelay(childComplexity), true
+	case "CourseSection.drippedAt":
+		if e.ComplexityRoot.CourseSection.DrippedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CourseSection.DrippedAt(childComplexity), true
+	case "CourseSection.id":
+		if e.ComplexityRoot.CourseSection.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CourseSection.ID(childComplexity), true
+	case "CourseSection.isDripped":
+		if e.ComplexityRoot.CourseSection.IsDripped == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CourseSection.IsDripped(childComplexity), true
+	case "CourseSection.lessons":
+		if e.ComplexityRoot.CourseSection.Lessons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CourseSection.Lessons(childComplexity), true
+	case "CourseSection.name":
+		if e.ComplexityRoot.CourseSection.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CourseSection.Name(childComplexity), true
+	case "CourseSection.notifyStudentsEnabled":
+		if e.ComplexityRoot.CourseSection.NotifyStudentsEnabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CourseSection.NotifyStudentsEnabled(childComplexity), true
+
+	case "CourseTopic.adminOnly":
+		if e.ComplexityRoot.CourseTopic.AdminOnly == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CourseTopic.AdminOnly(childComplexity), true
+	case "CourseTopic.id":
+		if e.ComplexityRoot.CourseTopic.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CourseTopic.ID(childComplexity), true
+	case "CourseTopic.name":
+		if e.ComplexityRoot.CourseTopic.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CourseTopic.Name(childComplexity), true
+
+	case "CourseTopicConnection.edges":
+		if e.ComplexityRoot.CourseTopicConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CourseTopicConnection.Edges(childComplexity), true
+	case "CourseTopicConnection.nodes":
+		if e.ComplexityRoot.CourseTopicConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CourseTopicConnection.Nodes(childComplexity), true
+	case "CourseTopicConnection.pageInfo":
+		if e.ComplexityRoot.CourseTopicConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CourseTopicConnection.PageInfo(childComplexity), true
+	case "CourseTopicConnection.totalCount":
+		if e.ComplexityRoot.CourseTopicConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CourseTopicConnection.TotalCount(childComplexity), true
+
+	case "CourseTopicEdge.cursor":
+		if e.ComplexityRoot.CourseTopicEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CourseTopicEdge.Cursor(childComplexity), true
+	case "CourseTopicEdge.node":
+		if e.ComplexityRoot.CourseTopicEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CourseTopicEdge.Node(childComplexity), true
+
 	case "DeactivateAccountPayload.deactivatedMemberId":
 		if e.ComplexityRoot.DeactivateAccountPayload.DeactivatedMemberID == nil {
 			break
@@ -1647,6 +1991,317 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.HttpHeader.Value(childComplexity), true
+
+	case "Lesson.autocompleteOnFeaturedMediaCompletion":
+		if e.ComplexityRoot.Lesson.AutocompleteOnFeaturedMediaCompletion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lesson.AutocompleteOnFeaturedMediaCompletion(childComplexity), true
+	case "Lesson.bodyText":
+		if e.ComplexityRoot.Lesson.BodyText == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lesson.BodyText(childComplexity), true
+	case "Lesson.bookmarkId":
+		if e.ComplexityRoot.Lesson.BookmarkID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lesson.BookmarkID(childComplexity), true
+	case "Lesson.chatRoomUuid":
+		if e.ComplexityRoot.Lesson.ChatRoomUUID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lesson.ChatRoomUUID(childComplexity), true
+	case "Lesson.course":
+		if e.ComplexityRoot.Lesson.Course == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lesson.Course(childComplexity), true
+	case "Lesson.drippedAt":
+		if e.ComplexityRoot.Lesson.DrippedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lesson.DrippedAt(childComplexity), true
+	case "Lesson.enforceFeaturedMediaCompletion":
+		if e.ComplexityRoot.Lesson.EnforceFeaturedMediaCompletion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lesson.EnforceFeaturedMediaCompletion(childComplexity), true
+	case "Lesson.featuredMedia":
+		if e.ComplexityRoot.Lesson.FeaturedMedia == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lesson.FeaturedMedia(childComplexity), true
+	case "Lesson.featuredMediaDuration":
+		if e.ComplexityRoot.Lesson.FeaturedMediaDuration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lesson.FeaturedMediaDuration(childComplexity), true
+	case "Lesson.files":
+		if e.ComplexityRoot.Lesson.Files == nil {
+			break
+		}
+
+		args, err := ec.field_Lesson_files_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Lesson.Files(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Lesson.id":
+		if e.ComplexityRoot.Lesson.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lesson.ID(childComplexity), true
+	case "Lesson.isCommentsEnabled":
+		if e.ComplexityRoot.Lesson.IsCommentsEnabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lesson.IsCommentsEnabled(childComplexity), true
+	case "Lesson.isFeaturedMediaDownloadEnabled":
+		if e.ComplexityRoot.Lesson.IsFeaturedMediaDownloadEnabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lesson.IsFeaturedMediaDownloadEnabled(childComplexity), true
+	case "Lesson.isFeaturedMediaEnabled":
+		if e.ComplexityRoot.Lesson.IsFeaturedMediaEnabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lesson.IsFeaturedMediaEnabled(childComplexity), true
+	case "Lesson.lessonLabel":
+		if e.ComplexityRoot.Lesson.LessonLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lesson.LessonLabel(childComplexity), true
+	case "Lesson.name":
+		if e.ComplexityRoot.Lesson.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lesson.Name(childComplexity), true
+	case "Lesson.needsToCompletePreviousLesson":
+		if e.ComplexityRoot.Lesson.NeedsToCompletePreviousLesson == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lesson.NeedsToCompletePreviousLesson(childComplexity), true
+	case "Lesson.progress":
+		if e.ComplexityRoot.Lesson.Progress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lesson.Progress(childComplexity), true
+	case "Lesson.sectionId":
+		if e.ComplexityRoot.Lesson.SectionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lesson.SectionID(childComplexity), true
+	case "Lesson.sectionLabel":
+		if e.ComplexityRoot.Lesson.SectionLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lesson.SectionLabel(childComplexity), true
+	case "Lesson.tiptapBody":
+		if e.ComplexityRoot.Lesson.TiptapBody == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lesson.TiptapBody(childComplexity), true
+
+	case "LessonFile.byteSize":
+		if e.ComplexityRoot.LessonFile.ByteSize == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonFile.ByteSize(childComplexity), true
+	case "LessonFile.contentType":
+		if e.ComplexityRoot.LessonFile.ContentType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonFile.ContentType(childComplexity), true
+	case "LessonFile.createdAt":
+		if e.ComplexityRoot.LessonFile.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonFile.CreatedAt(childComplexity), true
+	case "LessonFile.filename":
+		if e.ComplexityRoot.LessonFile.Filename == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonFile.Filename(childComplexity), true
+	case "LessonFile.id":
+		if e.ComplexityRoot.LessonFile.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonFile.ID(childComplexity), true
+	case "LessonFile.signedId":
+		if e.ComplexityRoot.LessonFile.SignedID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonFile.SignedID(childComplexity), true
+	case "LessonFile.type":
+		if e.ComplexityRoot.LessonFile.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonFile.Type(childComplexity), true
+	case "LessonFile.url":
+		if e.ComplexityRoot.LessonFile.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonFile.URL(childComplexity), true
+
+	case "LessonFileConnection.edges":
+		if e.ComplexityRoot.LessonFileConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonFileConnection.Edges(childComplexity), true
+	case "LessonFileConnection.nodes":
+		if e.ComplexityRoot.LessonFileConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonFileConnection.Nodes(childComplexity), true
+	case "LessonFileConnection.pageInfo":
+		if e.ComplexityRoot.LessonFileConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonFileConnection.PageInfo(childComplexity), true
+	case "LessonFileConnection.totalCount":
+		if e.ComplexityRoot.LessonFileConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonFileConnection.TotalCount(childComplexity), true
+
+	case "LessonFileEdge.cursor":
+		if e.ComplexityRoot.LessonFileEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonFileEdge.Cursor(childComplexity), true
+	case "LessonFileEdge.node":
+		if e.ComplexityRoot.LessonFileEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonFileEdge.Node(childComplexity), true
+
+	case "LessonMedia.byteSize":
+		if e.ComplexityRoot.LessonMedia.ByteSize == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonMedia.ByteSize(childComplexity), true
+	case "LessonMedia.chaptersUrl":
+		if e.ComplexityRoot.LessonMedia.ChaptersURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonMedia.ChaptersURL(childComplexity), true
+	case "LessonMedia.contentType":
+		if e.ComplexityRoot.LessonMedia.ContentType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonMedia.ContentType(childComplexity), true
+	case "LessonMedia.durationSeconds":
+		if e.ComplexityRoot.LessonMedia.DurationSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonMedia.DurationSeconds(childComplexity), true
+	case "LessonMedia.filename":
+		if e.ComplexityRoot.LessonMedia.Filename == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonMedia.Filename(childComplexity), true
+	case "LessonMedia.height":
+		if e.ComplexityRoot.LessonMedia.Height == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonMedia.Height(childComplexity), true
+	case "LessonMedia.previewThumbnailsUrl":
+		if e.ComplexityRoot.LessonMedia.PreviewThumbnailsURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonMedia.PreviewThumbnailsURL(childComplexity), true
+	case "LessonMedia.signedId":
+		if e.ComplexityRoot.LessonMedia.SignedID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonMedia.SignedID(childComplexity), true
+	case "LessonMedia.thumbnailUrl":
+		if e.ComplexityRoot.LessonMedia.ThumbnailURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonMedia.ThumbnailURL(childComplexity), true
+	case "LessonMedia.type":
+		if e.ComplexityRoot.LessonMedia.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonMedia.Type(childComplexity), true
+	case "LessonMedia.url":
+		if e.ComplexityRoot.LessonMedia.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonMedia.URL(childComplexity), true
+	case "LessonMedia.webvttFileUrl":
+		if e.ComplexityRoot.LessonMedia.WebvttFileURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonMedia.WebvttFileURL(childComplexity), true
+	case "LessonMedia.width":
+		if e.ComplexityRoot.LessonMedia.Width == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonMedia.Width(childComplexity), true
+
+	case "LessonProgressPayload.lesson":
+		if e.ComplexityRoot.LessonProgressPayload.Lesson == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonProgressPayload.Lesson(childComplexity), true
+	case "LessonProgressPayload.userErrors":
+		if e.ComplexityRoot.LessonProgressPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonProgressPayload.UserErrors(childComplexity), true
 
 	case "Member.avatarUrl":
 		if e.ComplexityRoot.Member.AvatarURL == nil {
@@ -2252,6 +2907,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SendChatMessage(childComplexity, args["chatRoomUuid"].(string), args["body"].(*string), args["richTextBody"].(model.JSON), args["parentMessageId"].(*string)), true
+	case "Mutation.setLessonProgress":
+		if e.ComplexityRoot.Mutation.SetLessonProgress == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setLessonProgress_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetLessonProgress(childComplexity, args["courseId"].(string), args["lessonId"].(string), args["status"].(model.LessonProgress)), true
+	case "Mutation.setQuizAttemptResult":
+		if e.ComplexityRoot.Mutation.SetQuizAttemptResult == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setQuizAttemptResult_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetQuizAttemptResult(childComplexity, args["quizId"].(string), args["attemptId"].(string), args["result"].(model.QuizResult)), true
 	case "Mutation.signIn":
 		if e.ComplexityRoot.Mutation.SignIn == nil {
 			break
@@ -2263,6 +2940,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SignIn(childComplexity, args["idToken"].(string)), true
+	case "Mutation.submitQuizAttempt":
+		if e.ComplexityRoot.Mutation.SubmitQuizAttempt == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitQuizAttempt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SubmitQuizAttempt(childComplexity, args["quizId"].(string), args["responses"].([]*model.QuizResponseInput)), true
 	case "Mutation.unlikeComment":
 		if e.ComplexityRoot.Mutation.UnlikeComment == nil {
 			break
@@ -2779,6 +3467,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ChatThreads(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.course":
+		if e.ComplexityRoot.Query.Course == nil {
+			break
+		}
+
+		args, err := ec.field_Query_course_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Course(childComplexity, args["id"].(string)), true
+	case "Query.courseTopics":
+		if e.ComplexityRoot.Query.CourseTopics == nil {
+			break
+		}
+
+		args, err := ec.field_Query_courseTopics_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CourseTopics(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.events":
 		if e.ComplexityRoot.Query.Events == nil {
 			break
@@ -2869,6 +3579,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Post(childComplexity, args["spaceId"].(string), args["id"].(string)), true
+	case "Query.quizAttempt":
+		if e.ComplexityRoot.Query.QuizAttempt == nil {
+			break
+		}
+
+		args, err := ec.field_Query_quizAttempt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.QuizAttempt(childComplexity, args["quizId"].(string), args["id"].(string), args["forAdminReview"].(*bool)), true
 	case "Query.space":
 		if e.ComplexityRoot.Query.Space == nil {
 			break
@@ -2899,6 +3620,204 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.UnreadChatThreadIds(childComplexity), true
 
+	case "QuizAttempt.attemptsCount":
+		if e.ComplexityRoot.QuizAttempt.AttemptsCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizAttempt.AttemptsCount(childComplexity), true
+	case "QuizAttempt.correctResponses":
+		if e.ComplexityRoot.QuizAttempt.CorrectResponses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizAttempt.CorrectResponses(childComplexity), true
+	case "QuizAttempt.createdAt":
+		if e.ComplexityRoot.QuizAttempt.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizAttempt.CreatedAt(childComplexity), true
+	case "QuizAttempt.description":
+		if e.ComplexityRoot.QuizAttempt.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizAttempt.Description(childComplexity), true
+	case "QuizAttempt.enforcePassingGrade":
+		if e.ComplexityRoot.QuizAttempt.EnforcePassingGrade == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizAttempt.EnforcePassingGrade(childComplexity), true
+	case "QuizAttempt.grade":
+		if e.ComplexityRoot.QuizAttempt.Grade == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizAttempt.Grade(childComplexity), true
+	case "QuizAttempt.hideAnswers":
+		if e.ComplexityRoot.QuizAttempt.HideAnswers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizAttempt.HideAnswers(childComplexity), true
+	case "QuizAttempt.id":
+		if e.ComplexityRoot.QuizAttempt.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizAttempt.ID(childComplexity), true
+	case "QuizAttempt.lessonName":
+		if e.ComplexityRoot.QuizAttempt.LessonName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizAttempt.LessonName(childComplexity), true
+	case "QuizAttempt.member":
+		if e.ComplexityRoot.QuizAttempt.Member == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizAttempt.Member(childComplexity), true
+	case "QuizAttempt.passingGrade":
+		if e.ComplexityRoot.QuizAttempt.PassingGrade == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizAttempt.PassingGrade(childComplexity), true
+	case "QuizAttempt.questions":
+		if e.ComplexityRoot.QuizAttempt.Questions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizAttempt.Questions(childComplexity), true
+	case "QuizAttempt.quizId":
+		if e.ComplexityRoot.QuizAttempt.QuizID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizAttempt.QuizID(childComplexity), true
+	case "QuizAttempt.result":
+		if e.ComplexityRoot.QuizAttempt.Result == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizAttempt.Result(childComplexity), true
+	case "QuizAttempt.sectionName":
+		if e.ComplexityRoot.QuizAttempt.SectionName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizAttempt.SectionName(childComplexity), true
+
+	case "QuizAttemptConnection.edges":
+		if e.ComplexityRoot.QuizAttemptConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizAttemptConnection.Edges(childComplexity), true
+	case "QuizAttemptConnection.nodes":
+		if e.ComplexityRoot.QuizAttemptConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizAttemptConnection.Nodes(childComplexity), true
+	case "QuizAttemptConnection.pageInfo":
+		if e.ComplexityRoot.QuizAttemptConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizAttemptConnection.PageInfo(childComplexity), true
+	case "QuizAttemptConnection.totalCount":
+		if e.ComplexityRoot.QuizAttemptConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizAttemptConnection.TotalCount(childComplexity), true
+
+	case "QuizAttemptEdge.cursor":
+		if e.ComplexityRoot.QuizAttemptEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizAttemptEdge.Cursor(childComplexity), true
+	case "QuizAttemptEdge.node":
+		if e.ComplexityRoot.QuizAttemptEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizAttemptEdge.Node(childComplexity), true
+
+	case "QuizAttemptPayload.attempt":
+		if e.ComplexityRoot.QuizAttemptPayload.Attempt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizAttemptPayload.Attempt(childComplexity), true
+	case "QuizAttemptPayload.userErrors":
+		if e.ComplexityRoot.QuizAttemptPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizAttemptPayload.UserErrors(childComplexity), true
+
+	case "QuizOption.id":
+		if e.ComplexityRoot.QuizOption.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizOption.ID(childComplexity), true
+	case "QuizOption.selected":
+		if e.ComplexityRoot.QuizOption.Selected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizOption.Selected(childComplexity), true
+	case "QuizOption.value":
+		if e.ComplexityRoot.QuizOption.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizOption.Value(childComplexity), true
+
+	case "QuizQuestion.correct":
+		if e.ComplexityRoot.QuizQuestion.Correct == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizQuestion.Correct(childComplexity), true
+	case "QuizQuestion.id":
+		if e.ComplexityRoot.QuizQuestion.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizQuestion.ID(childComplexity), true
+	case "QuizQuestion.options":
+		if e.ComplexityRoot.QuizQuestion.Options == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizQuestion.Options(childComplexity), true
+	case "QuizQuestion.statement":
+		if e.ComplexityRoot.QuizQuestion.Statement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizQuestion.Statement(childComplexity), true
+	case "QuizQuestion.type":
+		if e.ComplexityRoot.QuizQuestion.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizQuestion.Type(childComplexity), true
+
+	case "Space.course":
+		if e.ComplexityRoot.Space.Course == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Space.Course(childComplexity), true
 	case "Space.emoji":
 		if e.ComplexityRoot.Space.Emoji == nil {
 			break
@@ -3108,6 +4027,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("MemberIdentityInput", ec.unmarshalInputMemberIdentityInput),
 			graphql.NewInputUnmarshaler("ProfileFieldAnswerInput", ec.unmarshalInputProfileFieldAnswerInput),
 			graphql.NewInputUnmarshaler("ProfileFieldChoiceInput", ec.unmarshalInputProfileFieldChoiceInput),
+			graphql.NewInputUnmarshaler("QuizResponseInput", ec.unmarshalInputQuizResponseInput),
 			graphql.NewInputUnmarshaler("UpdateProfileInput", ec.unmarshalInputUpdateProfileInput),
 		)
 	}
@@ -3738,6 +4658,248 @@ extend type Mutation {
   unlikeComment("The post the comment is on." postId: ID!, "The comment." commentId: ID!): CommentPayload!
 }
 `, BuiltIn: false},
+	{Name: "../../schema/course.graphqls", Input: `# Courses: a space of type course, read as sections of lessons, with the
+# signed-in member's progress. Circle sends that progress with the course
+# outline, so a course page (sections, lessons, progress) costs one upstream
+# call; a lesson's body, media and files cost one more each.
+
+"""
+A course: a space whose type is course, read as sections of lessons. Its id
+is its space's id. Progress and locks are the signed-in member's own.
+"""
+type Course {
+  "The course's id: the id of its space."
+  id: ID!
+  "The space the course is (one GET /spaces for the whole operation)."
+  space: Space!
+  """
+  The course outline: sections in course order, each with its lessons and
+  the member's progress. One upstream call for the whole outline, shared by
+  every field of the operation that reads it.
+  """
+  sections: [CourseSection!]!
+  "One lesson of the course, with its body and media. Null when it does not exist or is not visible."
+  lesson("The lesson's id." id: ID!): Lesson
+  """
+  The latest quiz attempts of the course's members, newest first. Circle
+  lets course admins read them; anyone else gets FORBIDDEN.
+  """
+  quizAttempts("Page size, 0 to 100." first: Int = 20, "Cursor after which the page starts." after: String): QuizAttemptConnection!
+}
+
+"A section of a course: a group of lessons, possibly released on a drip schedule."
+type CourseSection {
+  "Circle's section id."
+  id: ID!
+  "Display name."
+  name: String!
+  "Days after enrolment before the section is released (Circle's drip_delay); null when not set."
+  dripDelay: Int
+  "Circle's is_dripped: true when the section is released on a drip schedule."
+  isDripped: Boolean!
+  "When the section was released to the member under its drip schedule; null when it is not dripped or not yet released."
+  drippedAt: DateTime
+  "True when members are notified as the section is released."
+  notifyStudentsEnabled: Boolean!
+  "The section's lessons in course order, as the outline lists them (no call of their own)."
+  lessons: [Lesson!]!
+}
+
+"A member's progress in a lesson."
+enum LessonProgress {
+  "The member completed the lesson."
+  COMPLETED
+  "Not completed yet."
+  INCOMPLETE
+}
+
+"""
+A lesson of a course. The outline's fields (name, progress, locks, media
+duration) come with the course's sections at no cost; the lesson's body,
+media, labels and settings cost one fetch of the lesson per operation,
+whichever of them are selected.
+"""
+type Lesson {
+  "Circle's lesson id."
+  id: ID!
+  "Display name."
+  name: String!
+  "The course the lesson belongs to."
+  course: Course!
+  "The section the lesson is in."
+  sectionId: ID
+  "The signed-in member's progress; null when Circle sends none."
+  progress: LessonProgress
+  "True when the member must complete the previous lesson before this one opens."
+  needsToCompletePreviousLesson: Boolean!
+  "When the lesson was released to the member under its section's drip schedule; null when not dripped."
+  drippedAt: DateTime
+  "True when the lesson shows its featured media (a video or file)."
+  isFeaturedMediaEnabled: Boolean!
+  "Length of the featured media, in seconds; null when unknown."
+  featuredMediaDuration: Int
+  "Body as plain text (Circle's fallback text of the rich-text body). Loads the lesson."
+  bodyText: String
+  "Body as a TipTap document in Circle's rich_text_body envelope, the shape of Post.tiptapBody. Loads the lesson."
+  tiptapBody: JSON
+  "The featured video or file; null when there is none. Loads the lesson."
+  featuredMedia: LessonMedia
+  "True when members may download the featured media. Loads the lesson."
+  isFeaturedMediaDownloadEnabled: Boolean!
+  "True when the lesson cannot be completed before its featured media has been watched. Loads the lesson."
+  enforceFeaturedMediaCompletion: Boolean!
+  "True when finishing the featured media completes the lesson. Loads the lesson."
+  autocompleteOnFeaturedMediaCompletion: Boolean!
+  "True when members may comment on the lesson. Loads the lesson."
+  isCommentsEnabled: Boolean!
+  "Circle's chat room holding the lesson's comments. Loads the lesson."
+  chatRoomUuid: String
+  "The member's bookmark of the lesson, null when none. Loads the lesson."
+  bookmarkId: ID
+  "The course's word for a lesson (e.g. \"day\"), when it has one. Loads the lesson."
+  lessonLabel: String
+  "The course's word for a section (e.g. \"week\"), when it has one. Loads the lesson."
+  sectionLabel: String
+  "Files attached to the lesson."
+  files("Page size, 0 to 100." first: Int = 20, "Cursor after which the page starts." after: String): LessonFileConnection!
+}
+
+"A lesson's featured video or file."
+type LessonMedia {
+  "Where the media can be fetched (a signed, expiring URL)."
+  url: String!
+  "File name."
+  filename: String
+  "MIME type, e.g. video/mp4."
+  contentType: String
+  "Size in bytes (a Float: files can pass GraphQL's 32-bit Int)."
+  byteSize: Float
+  "Circle's kind of media, e.g. \"file\"."
+  type: String
+  "Length in seconds, when Circle analysed it."
+  durationSeconds: Float
+  "Width in pixels, for video and images."
+  width: Int
+  "Height in pixels, for video and images."
+  height: Int
+  "A thumbnail image URL, when Circle made one."
+  thumbnailUrl: String
+  "Subtitles (WebVTT) URL, when there are any."
+  webvttFileUrl: String
+  "Chapters URL, when there are any."
+  chaptersUrl: String
+  "Preview thumbnails (scrubbing strip) URL, when there is one."
+  previewThumbnailsUrl: String
+  "Circle's signed blob id of the file."
+  signedId: String
+}
+
+"A file attached to a lesson."
+type LessonFile {
+  "Circle's file id."
+  id: ID!
+  "File name."
+  filename: String!
+  "MIME type."
+  contentType: String
+  "Size in bytes (a Float: files can pass GraphQL's 32-bit Int)."
+  byteSize: Float
+  "Where the file can be downloaded (a signed, expiring URL)."
+  url: String!
+  "Circle's signed blob id of the file."
+  signedId: String
+  "Circle's kind of attachment, e.g. \"file\"."
+  type: String
+  "When the file was attached."
+  createdAt: DateTime
+}
+
+"A page of lesson files."
+type LessonFileConnection {
+  "The files of this page with their cursors."
+  edges: [LessonFileEdge!]!
+  "The files of this page."
+  nodes: [LessonFile!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "Number of files of the lesson."
+  totalCount: Int
+}
+
+"A lesson file and its cursor."
+type LessonFileEdge {
+  "Opaque cursor of this file."
+  cursor: String!
+  "The file."
+  node: LessonFile!
+}
+
+"A topic of the course directory."
+type CourseTopic {
+  "Circle's topic id."
+  id: ID!
+  "Display name."
+  name: String!
+  "True when only admins may use the topic."
+  adminOnly: Boolean!
+}
+
+"A page of course topics."
+type CourseTopicConnection {
+  "The topics of this page with their cursors."
+  edges: [CourseTopicEdge!]!
+  "The topics of this page."
+  nodes: [CourseTopic!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "Number of course topics."
+  totalCount: Int
+}
+
+"A course topic and its cursor."
+type CourseTopicEdge {
+  "Opaque cursor of this topic."
+  cursor: String!
+  "The topic."
+  node: CourseTopic!
+}
+
+extend type Space {
+  "The course this space is, for a space of type course; null for any other space."
+  course: Course
+}
+
+extend type Query {
+  """
+  A course, by its id (the id of its course space). Costs one GET of the
+  course's sections, which also answers ` + "`" + `sections` + "`" + `. Null when it does not
+  exist or is not visible.
+  """
+  course("The course's id (its space's id)." id: ID!): Course
+  "Topics of the course directory."
+  courseTopics("Page size, 0 to 100." first: Int = 20, "Cursor after which the page starts." after: String): CourseTopicConnection!
+}
+
+"Result of a lesson progress change."
+type LessonProgressPayload {
+  "The lesson, re-read after the change (progress current); null when the change failed."
+  lesson: Lesson
+  "Problems with the input; empty on success."
+  userErrors: [UserError!]!
+}
+
+extend type Mutation {
+  "Mark a lesson completed, or not completed, for the signed-in member; the payload's lesson is re-read."
+  setLessonProgress(
+    "The course (its space's id)."
+    courseId: ID!
+    "The lesson."
+    lessonId: ID!
+    "The new progress."
+    status: LessonProgress!
+  ): LessonProgressPayload!
+}
+`, BuiltIn: false},
 	{Name: "../../schema/event.graphqls", Input: `"An RSVP answer."
 enum RsvpStatus {
   "Attending."
@@ -4338,6 +5500,147 @@ extend type Mutation {
   likePost("The space the post is in." spaceId: ID!, "The post." postId: ID!): PostPayload!
   "Take back a like; the payload's post is re-read."
   unlikePost("The space the post is in." spaceId: ID!, "The post." postId: ID!): PostPayload!
+}
+`, BuiltIn: false},
+	{Name: "../../schema/quiz.graphqls", Input: `# Quizzes: a member's attempts at a course's quizzes, graded by Circle.
+
+"The outcome of a quiz attempt."
+enum QuizResult {
+  "The attempt reached the passing grade (or was marked passed)."
+  PASSED
+  "The attempt fell short of the passing grade (or was marked failed)."
+  FAILED
+  "Not decided yet: the quiz has no passing grade and the result was not set."
+  PENDING
+}
+
+"""
+One attempt at a quiz, as Circle graded it. An attempt read from a course's
+list carries the member and the lesson and section names; its questions and
+grading details cost one fetch of the attempt per operation.
+"""
+type QuizAttempt {
+  "Circle's attempt id."
+  id: ID!
+  "The quiz attempted."
+  quizId: ID!
+  "When the attempt was made."
+  createdAt: DateTime
+  "Grade, in percent (0 to 100)."
+  grade: Int
+  "The outcome; null when Circle sends one this API does not know."
+  result: QuizResult
+  "Grade needed to pass, in percent; null when the quiz has none."
+  passingGrade: Int
+  "The member who made the attempt; null when Circle does not say (single attempts of the signed-in member)."
+  member: Member
+  "How many attempts the member made at this quiz; null unless Circle sends it (course lists, admin review)."
+  attemptsCount: Int
+  "Name of the lesson holding the quiz; null unless Circle sends it (course lists, admin review)."
+  lessonName: String
+  "Name of the section holding the quiz; null unless Circle sends it (course lists, admin review)."
+  sectionName: String
+  "True when the quiz must be passed to go on. Loads the attempt."
+  enforcePassingGrade: Boolean
+  "True when the quiz hides the correct answers. Loads the attempt."
+  hideAnswers: Boolean
+  "Number of questions answered correctly. Loads the attempt."
+  correctResponses: Int
+  "The quiz's description. Loads the attempt."
+  description: String
+  "The questions with the member's choices and whether each was right. Loads the attempt."
+  questions: [QuizQuestion!]!
+}
+
+"One question of a quiz attempt."
+type QuizQuestion {
+  "Circle's question id."
+  id: ID!
+  "Circle's question type, e.g. \"single_choice\"."
+  type: String
+  "The question."
+  statement: String!
+  "True when the member answered it right; null when the quiz hides answers."
+  correct: Boolean
+  "The answer options with the member's choices."
+  options: [QuizOption!]!
+}
+
+"An answer option of a quiz question."
+type QuizOption {
+  "Circle's option id."
+  id: ID!
+  "The option's text."
+  value: String!
+  "True when the member chose it."
+  selected: Boolean!
+}
+
+"A page of quiz attempts."
+type QuizAttemptConnection {
+  "The attempts of this page with their cursors."
+  edges: [QuizAttemptEdge!]!
+  "The attempts of this page."
+  nodes: [QuizAttempt!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "Number of attempts in the whole list."
+  totalCount: Int
+}
+
+"A quiz attempt and its cursor."
+type QuizAttemptEdge {
+  "Opaque cursor of this attempt."
+  cursor: String!
+  "The attempt."
+  node: QuizAttempt!
+}
+
+"The member's answer to one question of a quiz."
+input QuizResponseInput {
+  "The question answered."
+  questionId: ID!
+  "The options chosen (one for a single-choice question); at most 50."
+  selectedOptionIds: [ID!]!
+}
+
+"Result of a quiz mutation."
+type QuizAttemptPayload {
+  "The attempt as Circle now has it; null when the change failed."
+  attempt: QuizAttempt
+  "Problems with the input; empty on success."
+  userErrors: [UserError!]!
+}
+
+extend type Query {
+  "One quiz attempt. Null when it does not exist or is not visible."
+  quizAttempt(
+    "The quiz."
+    quizId: ID!
+    "The attempt."
+    id: ID!
+    "Ask Circle for the attempts count and the lesson and section names too (course admins reviewing an attempt)."
+    forAdminReview: Boolean = false
+  ): QuizAttempt
+}
+
+extend type Mutation {
+  "Submit the signed-in member's answers to a quiz; Circle grades the attempt and the payload holds it (one call)."
+  submitQuizAttempt(
+    "The quiz."
+    quizId: ID!
+    "One answer per question, at most 200, each question once."
+    responses: [QuizResponseInput!]!
+  ): QuizAttemptPayload!
+  "Set the result of an attempt at a quiz that has no passing grade; the payload's attempt is re-read."
+  setQuizAttemptResult(
+    "The quiz."
+    quizId: ID!
+    "The attempt."
+    attemptId: ID!
+    "The result to record."
+    result: QuizResult!
+  ): QuizAttemptPayload!
 }
 `, BuiltIn: false},
 	{Name: "../../schema/schema.graphqls", Input: `# Shared scalars, paging types and the root Query type. Each domain file
@@ -4967,6 +6270,78 @@ func (ec *executionContext) childFields_CommentPayload(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type CommentPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Course(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Course_id(ctx, field)
+	case "space":
+		return ec.fieldContext_Course_space(ctx, field)
+	case "sections":
+		return ec.fieldContext_Course_sections(ctx, field)
+	case "lesson":
+		return ec.fieldContext_Course_lesson(ctx, field)
+	case "quizAttempts":
+		return ec.fieldContext_Course_quizAttempts(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Course", field.Name)
+}
+
+func (ec *executionContext) childFields_CourseSection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CourseSection_id(ctx, field)
+	case "name":
+		return ec.fieldContext_CourseSection_name(ctx, field)
+	case "dripDelay":
+		return ec.fieldContext_CourseSection_dripDelay(ctx, field)
+	case "isDripped":
+		return ec.fieldContext_CourseSection_isDripped(ctx, field)
+	case "drippedAt":
+		return ec.fieldContext_CourseSection_drippedAt(ctx, field)
+	case "notifyStudentsEnabled":
+		return ec.fieldContext_CourseSection_notifyStudentsEnabled(ctx, field)
+	case "lessons":
+		return ec.fieldContext_CourseSection_lessons(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CourseSection", field.Name)
+}
+
+func (ec *executionContext) childFields_CourseTopic(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CourseTopic_id(ctx, field)
+	case "name":
+		return ec.fieldContext_CourseTopic_name(ctx, field)
+	case "adminOnly":
+		return ec.fieldContext_CourseTopic_adminOnly(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CourseTopic", field.Name)
+}
+
+func (ec *executionContext) childFields_CourseTopicConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CourseTopicConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_CourseTopicConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CourseTopicConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CourseTopicConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CourseTopicConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CourseTopicEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_CourseTopicEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_CourseTopicEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CourseTopicEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_DeactivateAccountPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "deactivatedMemberId":
@@ -5099,6 +6474,142 @@ func (ec *executionContext) childFields_HttpHeader(ctx context.Context, field gr
 		return ec.fieldContext_HttpHeader_value(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type HttpHeader", field.Name)
+}
+
+func (ec *executionContext) childFields_Lesson(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Lesson_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Lesson_name(ctx, field)
+	case "course":
+		return ec.fieldContext_Lesson_course(ctx, field)
+	case "sectionId":
+		return ec.fieldContext_Lesson_sectionId(ctx, field)
+	case "progress":
+		return ec.fieldContext_Lesson_progress(ctx, field)
+	case "needsToCompletePreviousLesson":
+		return ec.fieldContext_Lesson_needsToCompletePreviousLesson(ctx, field)
+	case "drippedAt":
+		return ec.fieldContext_Lesson_drippedAt(ctx, field)
+	case "isFeaturedMediaEnabled":
+		return ec.fieldContext_Lesson_isFeaturedMediaEnabled(ctx, field)
+	case "featuredMediaDuration":
+		return ec.fieldContext_Lesson_featuredMediaDuration(ctx, field)
+	case "bodyText":
+		return ec.fieldContext_Lesson_bodyText(ctx, field)
+	case "tiptapBody":
+		return ec.fieldContext_Lesson_tiptapBody(ctx, field)
+	case "featuredMedia":
+		return ec.fieldContext_Lesson_featuredMedia(ctx, field)
+	case "isFeaturedMediaDownloadEnabled":
+		return ec.fieldContext_Lesson_isFeaturedMediaDownloadEnabled(ctx, field)
+	case "enforceFeaturedMediaCompletion":
+		return ec.fieldContext_Lesson_enforceFeaturedMediaCompletion(ctx, field)
+	case "autocompleteOnFeaturedMediaCompletion":
+		return ec.fieldContext_Lesson_autocompleteOnFeaturedMediaCompletion(ctx, field)
+	case "isCommentsEnabled":
+		return ec.fieldContext_Lesson_isCommentsEnabled(ctx, field)
+	case "chatRoomUuid":
+		return ec.fieldContext_Lesson_chatRoomUuid(ctx, field)
+	case "bookmarkId":
+		return ec.fieldContext_Lesson_bookmarkId(ctx, field)
+	case "lessonLabel":
+		return ec.fieldContext_Lesson_lessonLabel(ctx, field)
+	case "sectionLabel":
+		return ec.fieldContext_Lesson_sectionLabel(ctx, field)
+	case "files":
+		return ec.fieldContext_Lesson_files(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Lesson", field.Name)
+}
+
+func (ec *executionContext) childFields_LessonFile(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_LessonFile_id(ctx, field)
+	case "filename":
+		return ec.fieldContext_LessonFile_filename(ctx, field)
+	case "contentType":
+		return ec.fieldContext_LessonFile_contentType(ctx, field)
+	case "byteSize":
+		return ec.fieldContext_LessonFile_byteSize(ctx, field)
+	case "url":
+		return ec.fieldContext_LessonFile_url(ctx, field)
+	case "signedId":
+		return ec.fieldContext_LessonFile_signedId(ctx, field)
+	case "type":
+		return ec.fieldContext_LessonFile_type(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_LessonFile_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LessonFile", field.Name)
+}
+
+func (ec *executionContext) childFields_LessonFileConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_LessonFileConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_LessonFileConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_LessonFileConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_LessonFileConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LessonFileConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_LessonFileEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_LessonFileEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_LessonFileEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LessonFileEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_LessonMedia(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "url":
+		return ec.fieldContext_LessonMedia_url(ctx, field)
+	case "filename":
+		return ec.fieldContext_LessonMedia_filename(ctx, field)
+	case "contentType":
+		return ec.fieldContext_LessonMedia_contentType(ctx, field)
+	case "byteSize":
+		return ec.fieldContext_LessonMedia_byteSize(ctx, field)
+	case "type":
+		return ec.fieldContext_LessonMedia_type(ctx, field)
+	case "durationSeconds":
+		return ec.fieldContext_LessonMedia_durationSeconds(ctx, field)
+	case "width":
+		return ec.fieldContext_LessonMedia_width(ctx, field)
+	case "height":
+		return ec.fieldContext_LessonMedia_height(ctx, field)
+	case "thumbnailUrl":
+		return ec.fieldContext_LessonMedia_thumbnailUrl(ctx, field)
+	case "webvttFileUrl":
+		return ec.fieldContext_LessonMedia_webvttFileUrl(ctx, field)
+	case "chaptersUrl":
+		return ec.fieldContext_LessonMedia_chaptersUrl(ctx, field)
+	case "previewThumbnailsUrl":
+		return ec.fieldContext_LessonMedia_previewThumbnailsUrl(ctx, field)
+	case "signedId":
+		return ec.fieldContext_LessonMedia_signedId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LessonMedia", field.Name)
+}
+
+func (ec *executionContext) childFields_LessonProgressPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "lesson":
+		return ec.fieldContext_LessonProgressPayload_lesson(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_LessonProgressPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LessonProgressPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Member(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5413,6 +6924,104 @@ func (ec *executionContext) childFields_ProfilePayload(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type ProfilePayload", field.Name)
 }
 
+func (ec *executionContext) childFields_QuizAttempt(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_QuizAttempt_id(ctx, field)
+	case "quizId":
+		return ec.fieldContext_QuizAttempt_quizId(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_QuizAttempt_createdAt(ctx, field)
+	case "grade":
+		return ec.fieldContext_QuizAttempt_grade(ctx, field)
+	case "result":
+		return ec.fieldContext_QuizAttempt_result(ctx, field)
+	case "passingGrade":
+		return ec.fieldContext_QuizAttempt_passingGrade(ctx, field)
+	case "member":
+		return ec.fieldContext_QuizAttempt_member(ctx, field)
+	case "attemptsCount":
+		return ec.fieldContext_QuizAttempt_attemptsCount(ctx, field)
+	case "lessonName":
+		return ec.fieldContext_QuizAttempt_lessonName(ctx, field)
+	case "sectionName":
+		return ec.fieldContext_QuizAttempt_sectionName(ctx, field)
+	case "enforcePassingGrade":
+		return ec.fieldContext_QuizAttempt_enforcePassingGrade(ctx, field)
+	case "hideAnswers":
+		return ec.fieldContext_QuizAttempt_hideAnswers(ctx, field)
+	case "correctResponses":
+		return ec.fieldContext_QuizAttempt_correctResponses(ctx, field)
+	case "description":
+		return ec.fieldContext_QuizAttempt_description(ctx, field)
+	case "questions":
+		return ec.fieldContext_QuizAttempt_questions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QuizAttempt", field.Name)
+}
+
+func (ec *executionContext) childFields_QuizAttemptConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_QuizAttemptConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_QuizAttemptConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_QuizAttemptConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_QuizAttemptConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QuizAttemptConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_QuizAttemptEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_QuizAttemptEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_QuizAttemptEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QuizAttemptEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_QuizAttemptPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "attempt":
+		return ec.fieldContext_QuizAttemptPayload_attempt(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_QuizAttemptPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QuizAttemptPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_QuizOption(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_QuizOption_id(ctx, field)
+	case "value":
+		return ec.fieldContext_QuizOption_value(ctx, field)
+	case "selected":
+		return ec.fieldContext_QuizOption_selected(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QuizOption", field.Name)
+}
+
+func (ec *executionContext) childFields_QuizQuestion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_QuizQuestion_id(ctx, field)
+	case "type":
+		return ec.fieldContext_QuizQuestion_type(ctx, field)
+	case "statement":
+		return ec.fieldContext_QuizQuestion_statement(ctx, field)
+	case "correct":
+		return ec.fieldContext_QuizQuestion_correct(ctx, field)
+	case "options":
+		return ec.fieldContext_QuizQuestion_options(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QuizQuestion", field.Name)
+}
+
 func (ec *executionContext) childFields_Space(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5431,6 +7040,8 @@ func (ec *executionContext) childFields_Space(ctx context.Context, field graphql
 		return ec.fieldContext_Space_isMember(ctx, field)
 	case "posts":
 		return ec.fieldContext_Space_posts(ctx, field)
+	case "course":
+		return ec.fieldContext_Space_course(ctx, field)
 	case "notificationPreferences":
 		return ec.fieldContext_Space_notificationPreferences(ctx, field)
 	case "unreadContentCount":
@@ -5701,7 +7312,65 @@ func (ec *executionContext) field_Comment_replies_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Course_lesson_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Course_quizAttempts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Event_attendees_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Lesson_files_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
@@ -6325,6 +7994,66 @@ func (ec *executionContext) field_Mutation_sendChatMessage_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setLessonProgress_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "courseId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["courseId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "lessonId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lessonId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (model.LessonProgress, error) {
+			return ec.unmarshalNLessonProgress2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLessonProgress(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setQuizAttemptResult_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "quizId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["quizId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "attemptId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["attemptId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "result",
+		func(ctx context.Context, v any) (model.QuizResult, error) {
+			return ec.unmarshalNQuizResult2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizResult(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["result"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_signIn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6336,6 +8065,28 @@ func (ec *executionContext) field_Mutation_signIn_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["idToken"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_submitQuizAttempt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "quizId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["quizId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "responses",
+		func(ctx context.Context, v any) ([]*model.QuizResponseInput, error) {
+			return ec.unmarshalNQuizResponseInput2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizResponseInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["responses"] = arg1
 	return args, nil
 }
 
@@ -6685,6 +8436,42 @@ func (ec *executionContext) field_Query_chatThreads_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_courseTopics_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_course_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_events_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6868,6 +8655,36 @@ func (ec *executionContext) field_Query_post_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["id"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_quizAttempt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "quizId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["quizId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "forAdminReview",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["forAdminReview"] = arg2
 	return args, nil
 }
 
@@ -9959,6 +11776,594 @@ func (ec *executionContext) fieldContext_CommentPayload_userErrors(_ context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Course_id(ctx context.Context, field graphql.CollectedField, obj *model.Course) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Course_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Course_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Course", field, true, false, "ID")
+}
+
+func (ec *executionContext) _Course_space(ctx context.Context, field graphql.CollectedField, obj *model.Course) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Course_space(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Course().Space(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Space) graphql.Marshaler {
+			return ec.marshalNSpace2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpace(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Course_space(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Course",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Space(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Course_sections(ctx context.Context, field graphql.CollectedField, obj *model.Course) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Course_sections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Course().Sections(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CourseSection) graphql.Marshaler {
+			return ec.marshalNCourseSection2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCourseSectionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Course_sections(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Course",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CourseSection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Course_lesson(ctx context.Context, field graphql.CollectedField, obj *model.Course) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Course_lesson(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Course().Lesson(ctx, obj, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Lesson) graphql.Marshaler {
+			return ec.marshalOLesson2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLesson(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Course_lesson(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Course",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lesson(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Course_lesson_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Course_quizAttempts(ctx context.Context, field graphql.CollectedField, obj *model.Course) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Course_quizAttempts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Course().QuizAttempts(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.QuizAttemptConnection) graphql.Marshaler {
+			return ec.marshalNQuizAttemptConnection2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizAttemptConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Course_quizAttempts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Course",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuizAttemptConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Course_quizAttempts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CourseSection_id(ctx context.Context, field graphql.CollectedField, obj *model.CourseSection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CourseSection_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CourseSection_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CourseSection", field, true, false, "ID")
+}
+
+func (ec *executionContext) _CourseSection_name(ctx context.Context, field graphql.CollectedField, obj *model.CourseSection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CourseSection_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CourseSection_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CourseSection", field, true, false, "String")
+}
+
+func (ec *executionContext) _CourseSection_dripDelay(ctx context.Context, field graphql.CollectedField, obj *model.CourseSection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CourseSection_dripDelay(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DripDelay(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CourseSection_dripDelay(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CourseSection", field, true, false, "Int")
+}
+
+func (ec *executionContext) _CourseSection_isDripped(ctx context.Context, field graphql.CollectedField, obj *model.CourseSection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CourseSection_isDripped(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsDripped(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CourseSection_isDripped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CourseSection", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _CourseSection_drippedAt(ctx context.Context, field graphql.CollectedField, obj *model.CourseSection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CourseSection_drippedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DrippedAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CourseSection_drippedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CourseSection", field, true, false, "DateTime")
+}
+
+func (ec *executionContext) _CourseSection_notifyStudentsEnabled(ctx context.Context, field graphql.CollectedField, obj *model.CourseSection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CourseSection_notifyStudentsEnabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NotifyStudentsEnabled(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CourseSection_notifyStudentsEnabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CourseSection", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _CourseSection_lessons(ctx context.Context, field graphql.CollectedField, obj *model.CourseSection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CourseSection_lessons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lessons(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Lesson) graphql.Marshaler {
+			return ec.marshalNLesson2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLessonᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CourseSection_lessons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CourseSection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lesson(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CourseTopic_id(ctx context.Context, field graphql.CollectedField, obj *model.CourseTopic) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CourseTopic_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CourseTopic_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CourseTopic", field, true, false, "ID")
+}
+
+func (ec *executionContext) _CourseTopic_name(ctx context.Context, field graphql.CollectedField, obj *model.CourseTopic) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CourseTopic_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CourseTopic_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CourseTopic", field, true, false, "String")
+}
+
+func (ec *executionContext) _CourseTopic_adminOnly(ctx context.Context, field graphql.CollectedField, obj *model.CourseTopic) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CourseTopic_adminOnly(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AdminOnly(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CourseTopic_adminOnly(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CourseTopic", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _CourseTopicConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CourseTopicConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CourseTopicConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CourseTopicEdge) graphql.Marshaler {
+			return ec.marshalNCourseTopicEdge2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCourseTopicEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CourseTopicConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CourseTopicConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CourseTopicEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CourseTopicConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.CourseTopicConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CourseTopicConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CourseTopic) graphql.Marshaler {
+			return ec.marshalNCourseTopic2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCourseTopicᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CourseTopicConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CourseTopicConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CourseTopic(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CourseTopicConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.CourseTopicConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CourseTopicConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CourseTopicConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CourseTopicConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CourseTopicConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.CourseTopicConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CourseTopicConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CourseTopicConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CourseTopicConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CourseTopicEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CourseTopicEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CourseTopicEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CourseTopicEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CourseTopicEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _CourseTopicEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.CourseTopicEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CourseTopicEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CourseTopic) graphql.Marshaler {
+			return ec.marshalNCourseTopic2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCourseTopic(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CourseTopicEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CourseTopicEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CourseTopic(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DeactivateAccountPayload_deactivatedMemberId(ctx context.Context, field graphql.CollectedField, obj *model.DeactivateAccountPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10937,6 +13342,1249 @@ func (ec *executionContext) _HttpHeader_value(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_HttpHeader_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("HttpHeader", field, false, false, "String")
+}
+
+func (ec *executionContext) _Lesson_id(ctx context.Context, field graphql.CollectedField, obj *model.Lesson) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lesson_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lesson_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lesson", field, true, false, "ID")
+}
+
+func (ec *executionContext) _Lesson_name(ctx context.Context, field graphql.CollectedField, obj *model.Lesson) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lesson_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lesson_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lesson", field, true, false, "String")
+}
+
+func (ec *executionContext) _Lesson_course(ctx context.Context, field graphql.CollectedField, obj *model.Lesson) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lesson_course(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Course(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Course) graphql.Marshaler {
+			return ec.marshalNCourse2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCourse(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lesson_course(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lesson",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Course(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Lesson_sectionId(ctx context.Context, field graphql.CollectedField, obj *model.Lesson) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lesson_sectionId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lesson().SectionID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lesson_sectionId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lesson", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Lesson_progress(ctx context.Context, field graphql.CollectedField, obj *model.Lesson) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lesson_progress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lesson().Progress(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LessonProgress) graphql.Marshaler {
+			return ec.marshalOLessonProgress2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLessonProgress(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lesson_progress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lesson", field, true, true, "LessonProgress")
+}
+
+func (ec *executionContext) _Lesson_needsToCompletePreviousLesson(ctx context.Context, field graphql.CollectedField, obj *model.Lesson) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lesson_needsToCompletePreviousLesson(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lesson().NeedsToCompletePreviousLesson(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lesson_needsToCompletePreviousLesson(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lesson", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Lesson_drippedAt(ctx context.Context, field graphql.CollectedField, obj *model.Lesson) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lesson_drippedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lesson().DrippedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lesson_drippedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lesson", field, true, true, "DateTime")
+}
+
+func (ec *executionContext) _Lesson_isFeaturedMediaEnabled(ctx context.Context, field graphql.CollectedField, obj *model.Lesson) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lesson_isFeaturedMediaEnabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lesson().IsFeaturedMediaEnabled(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lesson_isFeaturedMediaEnabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lesson", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Lesson_featuredMediaDuration(ctx context.Context, field graphql.CollectedField, obj *model.Lesson) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lesson_featuredMediaDuration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lesson().FeaturedMediaDuration(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lesson_featuredMediaDuration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lesson", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Lesson_bodyText(ctx context.Context, field graphql.CollectedField, obj *model.Lesson) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lesson_bodyText(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lesson().BodyText(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lesson_bodyText(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lesson", field, true, true, "String")
+}
+
+func (ec *executionContext) _Lesson_tiptapBody(ctx context.Context, field graphql.CollectedField, obj *model.Lesson) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lesson_tiptapBody(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lesson().TiptapBody(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.JSON) graphql.Marshaler {
+			return ec.marshalOJSON2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐJSON(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lesson_tiptapBody(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lesson", field, true, true, "JSON")
+}
+
+func (ec *executionContext) _Lesson_featuredMedia(ctx context.Context, field graphql.CollectedField, obj *model.Lesson) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lesson_featuredMedia(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lesson().FeaturedMedia(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LessonMedia) graphql.Marshaler {
+			return ec.marshalOLessonMedia2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLessonMedia(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lesson_featuredMedia(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lesson",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LessonMedia(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Lesson_isFeaturedMediaDownloadEnabled(ctx context.Context, field graphql.CollectedField, obj *model.Lesson) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lesson_isFeaturedMediaDownloadEnabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lesson().IsFeaturedMediaDownloadEnabled(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lesson_isFeaturedMediaDownloadEnabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lesson", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Lesson_enforceFeaturedMediaCompletion(ctx context.Context, field graphql.CollectedField, obj *model.Lesson) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lesson_enforceFeaturedMediaCompletion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lesson().EnforceFeaturedMediaCompletion(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lesson_enforceFeaturedMediaCompletion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lesson", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Lesson_autocompleteOnFeaturedMediaCompletion(ctx context.Context, field graphql.CollectedField, obj *model.Lesson) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lesson_autocompleteOnFeaturedMediaCompletion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lesson().AutocompleteOnFeaturedMediaCompletion(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lesson_autocompleteOnFeaturedMediaCompletion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lesson", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Lesson_isCommentsEnabled(ctx context.Context, field graphql.CollectedField, obj *model.Lesson) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lesson_isCommentsEnabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lesson().IsCommentsEnabled(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lesson_isCommentsEnabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lesson", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Lesson_chatRoomUuid(ctx context.Context, field graphql.CollectedField, obj *model.Lesson) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lesson_chatRoomUuid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lesson().ChatRoomUUID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lesson_chatRoomUuid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lesson", field, true, true, "String")
+}
+
+func (ec *executionContext) _Lesson_bookmarkId(ctx context.Context, field graphql.CollectedField, obj *model.Lesson) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lesson_bookmarkId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lesson().BookmarkID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lesson_bookmarkId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lesson", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Lesson_lessonLabel(ctx context.Context, field graphql.CollectedField, obj *model.Lesson) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lesson_lessonLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lesson().LessonLabel(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lesson_lessonLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lesson", field, true, true, "String")
+}
+
+func (ec *executionContext) _Lesson_sectionLabel(ctx context.Context, field graphql.CollectedField, obj *model.Lesson) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lesson_sectionLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lesson().SectionLabel(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lesson_sectionLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lesson", field, true, true, "String")
+}
+
+func (ec *executionContext) _Lesson_files(ctx context.Context, field graphql.CollectedField, obj *model.Lesson) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lesson_files(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Lesson().Files(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LessonFileConnection) graphql.Marshaler {
+			return ec.marshalNLessonFileConnection2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLessonFileConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lesson_files(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lesson",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LessonFileConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Lesson_files_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LessonFile_id(ctx context.Context, field graphql.CollectedField, obj *model.LessonFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonFile_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LessonFile_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LessonFile", field, true, false, "ID")
+}
+
+func (ec *executionContext) _LessonFile_filename(ctx context.Context, field graphql.CollectedField, obj *model.LessonFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonFile_filename(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Filename(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LessonFile_filename(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LessonFile", field, true, false, "String")
+}
+
+func (ec *executionContext) _LessonFile_contentType(ctx context.Context, field graphql.CollectedField, obj *model.LessonFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonFile_contentType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContentType(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LessonFile_contentType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LessonFile", field, true, false, "String")
+}
+
+func (ec *executionContext) _LessonFile_byteSize(ctx context.Context, field graphql.CollectedField, obj *model.LessonFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonFile_byteSize(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByteSize(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LessonFile_byteSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LessonFile", field, true, false, "Float")
+}
+
+func (ec *executionContext) _LessonFile_url(ctx context.Context, field graphql.CollectedField, obj *model.LessonFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonFile_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LessonFile_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LessonFile", field, true, false, "String")
+}
+
+func (ec *executionContext) _LessonFile_signedId(ctx context.Context, field graphql.CollectedField, obj *model.LessonFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonFile_signedId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SignedID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LessonFile_signedId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LessonFile", field, true, false, "String")
+}
+
+func (ec *executionContext) _LessonFile_type(ctx context.Context, field graphql.CollectedField, obj *model.LessonFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonFile_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LessonFile_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LessonFile", field, true, false, "String")
+}
+
+func (ec *executionContext) _LessonFile_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.LessonFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonFile_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LessonFile_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LessonFile", field, true, false, "DateTime")
+}
+
+func (ec *executionContext) _LessonFileConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.LessonFileConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonFileConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.LessonFileEdge) graphql.Marshaler {
+			return ec.marshalNLessonFileEdge2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLessonFileEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LessonFileConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LessonFileConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LessonFileEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LessonFileConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.LessonFileConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonFileConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.LessonFile) graphql.Marshaler {
+			return ec.marshalNLessonFile2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLessonFileᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LessonFileConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LessonFileConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LessonFile(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LessonFileConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.LessonFileConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonFileConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LessonFileConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LessonFileConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LessonFileConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.LessonFileConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonFileConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LessonFileConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LessonFileConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LessonFileEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.LessonFileEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonFileEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LessonFileEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LessonFileEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _LessonFileEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.LessonFileEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonFileEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LessonFile) graphql.Marshaler {
+			return ec.marshalNLessonFile2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLessonFile(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LessonFileEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LessonFileEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LessonFile(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LessonMedia_url(ctx context.Context, field graphql.CollectedField, obj *model.LessonMedia) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonMedia_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LessonMedia_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LessonMedia", field, true, false, "String")
+}
+
+func (ec *executionContext) _LessonMedia_filename(ctx context.Context, field graphql.CollectedField, obj *model.LessonMedia) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonMedia_filename(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Filename(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LessonMedia_filename(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LessonMedia", field, true, false, "String")
+}
+
+func (ec *executionContext) _LessonMedia_contentType(ctx context.Context, field graphql.CollectedField, obj *model.LessonMedia) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonMedia_contentType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContentType(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LessonMedia_contentType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LessonMedia", field, true, false, "String")
+}
+
+func (ec *executionContext) _LessonMedia_byteSize(ctx context.Context, field graphql.CollectedField, obj *model.LessonMedia) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonMedia_byteSize(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByteSize(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LessonMedia_byteSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LessonMedia", field, true, false, "Float")
+}
+
+func (ec *executionContext) _LessonMedia_type(ctx context.Context, field graphql.CollectedField, obj *model.LessonMedia) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonMedia_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LessonMedia_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LessonMedia", field, true, false, "String")
+}
+
+func (ec *executionContext) _LessonMedia_durationSeconds(ctx context.Context, field graphql.CollectedField, obj *model.LessonMedia) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonMedia_durationSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DurationSeconds(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LessonMedia_durationSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LessonMedia", field, true, false, "Float")
+}
+
+func (ec *executionContext) _LessonMedia_width(ctx context.Context, field graphql.CollectedField, obj *model.LessonMedia) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonMedia_width(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Width(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LessonMedia_width(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LessonMedia", field, true, false, "Int")
+}
+
+func (ec *executionContext) _LessonMedia_height(ctx context.Context, field graphql.CollectedField, obj *model.LessonMedia) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonMedia_height(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Height(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LessonMedia_height(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LessonMedia", field, true, false, "Int")
+}
+
+func (ec *executionContext) _LessonMedia_thumbnailUrl(ctx context.Context, field graphql.CollectedField, obj *model.LessonMedia) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonMedia_thumbnailUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ThumbnailURL(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LessonMedia_thumbnailUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LessonMedia", field, true, false, "String")
+}
+
+func (ec *executionContext) _LessonMedia_webvttFileUrl(ctx context.Context, field graphql.CollectedField, obj *model.LessonMedia) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonMedia_webvttFileUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WebvttFileURL(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LessonMedia_webvttFileUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LessonMedia", field, true, false, "String")
+}
+
+func (ec *executionContext) _LessonMedia_chaptersUrl(ctx context.Context, field graphql.CollectedField, obj *model.LessonMedia) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonMedia_chaptersUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChaptersURL(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LessonMedia_chaptersUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LessonMedia", field, true, false, "String")
+}
+
+func (ec *executionContext) _LessonMedia_previewThumbnailsUrl(ctx context.Context, field graphql.CollectedField, obj *model.LessonMedia) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonMedia_previewThumbnailsUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PreviewThumbnailsURL(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LessonMedia_previewThumbnailsUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LessonMedia", field, true, false, "String")
+}
+
+func (ec *executionContext) _LessonMedia_signedId(ctx context.Context, field graphql.CollectedField, obj *model.LessonMedia) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonMedia_signedId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SignedID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LessonMedia_signedId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LessonMedia", field, true, false, "String")
+}
+
+func (ec *executionContext) _LessonProgressPayload_lesson(ctx context.Context, field graphql.CollectedField, obj *model.LessonProgressPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonProgressPayload_lesson(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lesson, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Lesson) graphql.Marshaler {
+			return ec.marshalOLesson2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLesson(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LessonProgressPayload_lesson(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LessonProgressPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lesson(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LessonProgressPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.LessonProgressPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonProgressPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LessonProgressPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LessonProgressPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Member_id(ctx context.Context, field graphql.CollectedField, obj *model.Member) (ret graphql.Marshaler) {
@@ -12946,6 +16594,50 @@ func (ec *executionContext) fieldContext_Mutation_unlikeComment(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_setLessonProgress(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setLessonProgress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetLessonProgress(ctx, fc.Args["courseId"].(string), fc.Args["lessonId"].(string), fc.Args["status"].(model.LessonProgress))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LessonProgressPayload) graphql.Marshaler {
+			return ec.marshalNLessonProgressPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLessonProgressPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setLessonProgress(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LessonProgressPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setLessonProgress_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_rsvpEvent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13523,6 +17215,94 @@ func (ec *executionContext) fieldContext_Mutation_unlikePost(ctx context.Context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_unlikePost_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_submitQuizAttempt(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_submitQuizAttempt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SubmitQuizAttempt(ctx, fc.Args["quizId"].(string), fc.Args["responses"].([]*model.QuizResponseInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.QuizAttemptPayload) graphql.Marshaler {
+			return ec.marshalNQuizAttemptPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizAttemptPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_submitQuizAttempt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuizAttemptPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_submitQuizAttempt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setQuizAttemptResult(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setQuizAttemptResult(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetQuizAttemptResult(ctx, fc.Args["quizId"].(string), fc.Args["attemptId"].(string), fc.Args["result"].(model.QuizResult))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.QuizAttemptPayload) graphql.Marshaler {
+			return ec.marshalNQuizAttemptPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizAttemptPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setQuizAttemptResult(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuizAttemptPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setQuizAttemptResult_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15643,6 +19423,94 @@ func (ec *executionContext) fieldContext_Query_unreadChatThreadIds(_ context.Con
 	return graphql.NewScalarFieldContext("Query", field, true, true, "ID")
 }
 
+func (ec *executionContext) _Query_course(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_course(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Course(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Course) graphql.Marshaler {
+			return ec.marshalOCourse2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCourse(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_course(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Course(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_course_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_courseTopics(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_courseTopics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CourseTopics(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CourseTopicConnection) graphql.Marshaler {
+			return ec.marshalNCourseTopicConnection2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCourseTopicConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_courseTopics(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CourseTopicConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_courseTopics_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_events(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15974,6 +19842,50 @@ func (ec *executionContext) fieldContext_Query_homeFeed(ctx context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_quizAttempt(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_quizAttempt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().QuizAttempt(ctx, fc.Args["quizId"].(string), fc.Args["id"].(string), fc.Args["forAdminReview"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.QuizAttempt) graphql.Marshaler {
+			return ec.marshalOQuizAttempt2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizAttempt(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_quizAttempt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuizAttempt(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_quizAttempt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_spaces(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16121,6 +20033,800 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _QuizAttempt_id(ctx context.Context, field graphql.CollectedField, obj *model.QuizAttempt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizAttempt_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuizAttempt_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuizAttempt", field, true, false, "ID")
+}
+
+func (ec *executionContext) _QuizAttempt_quizId(ctx context.Context, field graphql.CollectedField, obj *model.QuizAttempt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizAttempt_quizId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QuizID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuizAttempt_quizId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuizAttempt", field, true, false, "ID")
+}
+
+func (ec *executionContext) _QuizAttempt_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.QuizAttempt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizAttempt_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QuizAttempt_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuizAttempt", field, true, false, "DateTime")
+}
+
+func (ec *executionContext) _QuizAttempt_grade(ctx context.Context, field graphql.CollectedField, obj *model.QuizAttempt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizAttempt_grade(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Grade(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QuizAttempt_grade(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuizAttempt", field, true, false, "Int")
+}
+
+func (ec *executionContext) _QuizAttempt_result(ctx context.Context, field graphql.CollectedField, obj *model.QuizAttempt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizAttempt_result(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Result(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.QuizResult) graphql.Marshaler {
+			return ec.marshalOQuizResult2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizResult(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QuizAttempt_result(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuizAttempt", field, true, false, "QuizResult")
+}
+
+func (ec *executionContext) _QuizAttempt_passingGrade(ctx context.Context, field graphql.CollectedField, obj *model.QuizAttempt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizAttempt_passingGrade(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PassingGrade(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QuizAttempt_passingGrade(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuizAttempt", field, true, false, "Int")
+}
+
+func (ec *executionContext) _QuizAttempt_member(ctx context.Context, field graphql.CollectedField, obj *model.QuizAttempt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizAttempt_member(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Member(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Member) graphql.Marshaler {
+			return ec.marshalOMember2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMember(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QuizAttempt_member(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "QuizAttempt",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Member(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _QuizAttempt_attemptsCount(ctx context.Context, field graphql.CollectedField, obj *model.QuizAttempt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizAttempt_attemptsCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AttemptsCount(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QuizAttempt_attemptsCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuizAttempt", field, true, false, "Int")
+}
+
+func (ec *executionContext) _QuizAttempt_lessonName(ctx context.Context, field graphql.CollectedField, obj *model.QuizAttempt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizAttempt_lessonName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LessonName(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QuizAttempt_lessonName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuizAttempt", field, true, false, "String")
+}
+
+func (ec *executionContext) _QuizAttempt_sectionName(ctx context.Context, field graphql.CollectedField, obj *model.QuizAttempt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizAttempt_sectionName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SectionName(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QuizAttempt_sectionName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuizAttempt", field, true, false, "String")
+}
+
+func (ec *executionContext) _QuizAttempt_enforcePassingGrade(ctx context.Context, field graphql.CollectedField, obj *model.QuizAttempt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizAttempt_enforcePassingGrade(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.QuizAttempt().EnforcePassingGrade(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QuizAttempt_enforcePassingGrade(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuizAttempt", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _QuizAttempt_hideAnswers(ctx context.Context, field graphql.CollectedField, obj *model.QuizAttempt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizAttempt_hideAnswers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.QuizAttempt().HideAnswers(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QuizAttempt_hideAnswers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuizAttempt", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _QuizAttempt_correctResponses(ctx context.Context, field graphql.CollectedField, obj *model.QuizAttempt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizAttempt_correctResponses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.QuizAttempt().CorrectResponses(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QuizAttempt_correctResponses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuizAttempt", field, true, true, "Int")
+}
+
+func (ec *executionContext) _QuizAttempt_description(ctx context.Context, field graphql.CollectedField, obj *model.QuizAttempt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizAttempt_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.QuizAttempt().Description(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QuizAttempt_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuizAttempt", field, true, true, "String")
+}
+
+func (ec *executionContext) _QuizAttempt_questions(ctx context.Context, field graphql.CollectedField, obj *model.QuizAttempt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizAttempt_questions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.QuizAttempt().Questions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.QuizQuestion) graphql.Marshaler {
+			return ec.marshalNQuizQuestion2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizQuestionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuizAttempt_questions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "QuizAttempt",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuizQuestion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _QuizAttemptConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.QuizAttemptConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizAttemptConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.QuizAttemptEdge) graphql.Marshaler {
+			return ec.marshalNQuizAttemptEdge2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizAttemptEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuizAttemptConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "QuizAttemptConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuizAttemptEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _QuizAttemptConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.QuizAttemptConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizAttemptConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.QuizAttempt) graphql.Marshaler {
+			return ec.marshalNQuizAttempt2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizAttemptᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuizAttemptConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "QuizAttemptConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuizAttempt(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _QuizAttemptConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.QuizAttemptConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizAttemptConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuizAttemptConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "QuizAttemptConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _QuizAttemptConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.QuizAttemptConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizAttemptConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QuizAttemptConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuizAttemptConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _QuizAttemptEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.QuizAttemptEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizAttemptEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuizAttemptEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuizAttemptEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _QuizAttemptEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.QuizAttemptEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizAttemptEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.QuizAttempt) graphql.Marshaler {
+			return ec.marshalNQuizAttempt2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizAttempt(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuizAttemptEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "QuizAttemptEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuizAttempt(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _QuizAttemptPayload_attempt(ctx context.Context, field graphql.CollectedField, obj *model.QuizAttemptPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizAttemptPayload_attempt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attempt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.QuizAttempt) graphql.Marshaler {
+			return ec.marshalOQuizAttempt2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizAttempt(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QuizAttemptPayload_attempt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "QuizAttemptPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuizAttempt(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _QuizAttemptPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.QuizAttemptPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizAttemptPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuizAttemptPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "QuizAttemptPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _QuizOption_id(ctx context.Context, field graphql.CollectedField, obj *model.QuizOption) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizOption_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuizOption_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuizOption", field, true, false, "ID")
+}
+
+func (ec *executionContext) _QuizOption_value(ctx context.Context, field graphql.CollectedField, obj *model.QuizOption) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizOption_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuizOption_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuizOption", field, true, false, "String")
+}
+
+func (ec *executionContext) _QuizOption_selected(ctx context.Context, field graphql.CollectedField, obj *model.QuizOption) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizOption_selected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Selected(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuizOption_selected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuizOption", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _QuizQuestion_id(ctx context.Context, field graphql.CollectedField, obj *model.QuizQuestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizQuestion_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuizQuestion_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuizQuestion", field, true, false, "ID")
+}
+
+func (ec *executionContext) _QuizQuestion_type(ctx context.Context, field graphql.CollectedField, obj *model.QuizQuestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizQuestion_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QuizQuestion_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuizQuestion", field, true, false, "String")
+}
+
+func (ec *executionContext) _QuizQuestion_statement(ctx context.Context, field graphql.CollectedField, obj *model.QuizQuestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizQuestion_statement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Statement(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuizQuestion_statement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuizQuestion", field, true, false, "String")
+}
+
+func (ec *executionContext) _QuizQuestion_correct(ctx context.Context, field graphql.CollectedField, obj *model.QuizQuestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizQuestion_correct(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Correct(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QuizQuestion_correct(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuizQuestion", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _QuizQuestion_options(ctx context.Context, field graphql.CollectedField, obj *model.QuizQuestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizQuestion_options(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Options(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.QuizOption) graphql.Marshaler {
+			return ec.marshalNQuizOption2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizOptionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuizQuestion_options(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "QuizQuestion",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuizOption(ctx, field)
 		},
 	}
 	return fc, nil
@@ -16327,6 +21033,38 @@ func (ec *executionContext) fieldContext_Space_posts(ctx context.Context, field 
 	if fc.Args, err = ec.field_Space_posts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Space_course(ctx context.Context, field graphql.CollectedField, obj *model.Space) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Space_course(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Space().Course(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Course) graphql.Marshaler {
+			return ec.marshalOCourse2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCourse(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Space_course(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Space",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Course(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -18373,6 +23111,55 @@ func UnmarshalProfileFieldChoiceInput(ctx context.Context, raw any) (model.Profi
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputQuizResponseInput(ctx context.Context, obj any) (model.QuizResponseInput, error) {
+	var it model.QuizResponseInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"questionId", "selectedOptionIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "questionId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("questionId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.QuestionID = data
+		case "selectedOptionIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("selectedOptionIds"))
+			data, err := ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SelectedOptionIds = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalQuizResponseInput unmarshals raw into the QuizResponseInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalQuizResponseInput(ctx context.Context, raw any) (model.QuizResponseInput, error) {
+	var out model.QuizResponseInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "QuizResponseInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateProfileInput(ctx context.Context, obj any) (model.UpdateProfileInput, error) {
 	var it model.UpdateProfileInput
 	if obj == nil {
@@ -19674,6 +24461,255 @@ func (ec *executionContext) _CommentPayload(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var courseImplementors = []string{"Course"}
+
+func (ec *executionContext) _Course(ctx context.Context, sel ast.SelectionSet, obj *model.Course) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, courseImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Course")
+		case "id":
+			out.Values[i] = ec._Course_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "space":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Course_space(ctx, field, obj)
+				})
+		case "sections":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Course_sections(ctx, field, obj)
+				})
+		case "lesson":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Course_lesson(ctx, field, obj)
+				})
+		case "quizAttempts":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Course_quizAttempts(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var courseSectionImplementors = []string{"CourseSection"}
+
+func (ec *executionContext) _CourseSection(ctx context.Context, sel ast.SelectionSet, obj *model.CourseSection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, courseSectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CourseSection")
+		case "id":
+			out.Values[i] = ec._CourseSection_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._CourseSection_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dripDelay":
+			out.Values[i] = ec._CourseSection_dripDelay(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "isDripped":
+			out.Values[i] = ec._CourseSection_isDripped(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "drippedAt":
+			out.Values[i] = ec._CourseSection_drippedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "notifyStudentsEnabled":
+			out.Values[i] = ec._CourseSection_notifyStudentsEnabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lessons":
+			out.Values[i] = ec._CourseSection_lessons(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var courseTopicImplementors = []string{"CourseTopic"}
+
+func (ec *executionContext) _CourseTopic(ctx context.Context, sel ast.SelectionSet, obj *model.CourseTopic) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, courseTopicImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CourseTopic")
+		case "id":
+			out.Values[i] = ec._CourseTopic_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._CourseTopic_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "adminOnly":
+			out.Values[i] = ec._CourseTopic_adminOnly(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var courseTopicConnectionImplementors = []string{"CourseTopicConnection"}
+
+func (ec *executionContext) _CourseTopicConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CourseTopicConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, courseTopicConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CourseTopicConnection")
+		case "edges":
+			out.Values[i] = ec._CourseTopicConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._CourseTopicConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._CourseTopicConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._CourseTopicConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var courseTopicEdgeImplementors = []string{"CourseTopicEdge"}
+
+func (ec *executionContext) _CourseTopicEdge(ctx context.Context, sel ast.SelectionSet, obj *model.CourseTopicEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, courseTopicEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CourseTopicEdge")
+		case "cursor":
+			out.Values[i] = ec._CourseTopicEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._CourseTopicEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var deactivateAccountPayloadImplementors = []string{"DeactivateAccountPayload"}
 
 func (ec *executionContext) _DeactivateAccountPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeactivateAccountPayload) graphql.Marshaler {
@@ -20120,6 +25156,442 @@ func (ec *executionContext) _HttpHeader(ctx context.Context, sel ast.SelectionSe
 			}
 		case "value":
 			out.Values[i] = ec._HttpHeader_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var lessonImplementors = []string{"Lesson"}
+
+func (ec *executionContext) _Lesson(ctx context.Context, sel ast.SelectionSet, obj *model.Lesson) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, lessonImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Lesson")
+		case "id":
+			out.Values[i] = ec._Lesson_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Lesson_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "course":
+			out.Values[i] = ec._Lesson_course(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sectionId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lesson_sectionId(ctx, field, obj)
+				})
+		case "progress":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lesson_progress(ctx, field, obj)
+				})
+		case "needsToCompletePreviousLesson":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lesson_needsToCompletePreviousLesson(ctx, field, obj)
+				})
+		case "drippedAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lesson_drippedAt(ctx, field, obj)
+				})
+		case "isFeaturedMediaEnabled":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lesson_isFeaturedMediaEnabled(ctx, field, obj)
+				})
+		case "featuredMediaDuration":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lesson_featuredMediaDuration(ctx, field, obj)
+				})
+		case "bodyText":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lesson_bodyText(ctx, field, obj)
+				})
+		case "tiptapBody":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lesson_tiptapBody(ctx, field, obj)
+				})
+		case "featuredMedia":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lesson_featuredMedia(ctx, field, obj)
+				})
+		case "isFeaturedMediaDownloadEnabled":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lesson_isFeaturedMediaDownloadEnabled(ctx, field, obj)
+				})
+		case "enforceFeaturedMediaCompletion":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lesson_enforceFeaturedMediaCompletion(ctx, field, obj)
+				})
+		case "autocompleteOnFeaturedMediaCompletion":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lesson_autocompleteOnFeaturedMediaCompletion(ctx, field, obj)
+				})
+		case "isCommentsEnabled":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lesson_isCommentsEnabled(ctx, field, obj)
+				})
+		case "chatRoomUuid":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lesson_chatRoomUuid(ctx, field, obj)
+				})
+		case "bookmarkId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lesson_bookmarkId(ctx, field, obj)
+				})
+		case "lessonLabel":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lesson_lessonLabel(ctx, field, obj)
+				})
+		case "sectionLabel":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lesson_sectionLabel(ctx, field, obj)
+				})
+		case "files":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lesson_files(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var lessonFileImplementors = []string{"LessonFile"}
+
+func (ec *executionContext) _LessonFile(ctx context.Context, sel ast.SelectionSet, obj *model.LessonFile) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, lessonFileImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LessonFile")
+		case "id":
+			out.Values[i] = ec._LessonFile_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "filename":
+			out.Values[i] = ec._LessonFile_filename(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contentType":
+			out.Values[i] = ec._LessonFile_contentType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "byteSize":
+			out.Values[i] = ec._LessonFile_byteSize(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._LessonFile_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "signedId":
+			out.Values[i] = ec._LessonFile_signedId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._LessonFile_type(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._LessonFile_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var lessonFileConnectionImplementors = []string{"LessonFileConnection"}
+
+func (ec *executionContext) _LessonFileConnection(ctx context.Context, sel ast.SelectionSet, obj *model.LessonFileConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, lessonFileConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LessonFileConnection")
+		case "edges":
+			out.Values[i] = ec._LessonFileConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._LessonFileConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._LessonFileConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._LessonFileConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var lessonFileEdgeImplementors = []string{"LessonFileEdge"}
+
+func (ec *executionContext) _LessonFileEdge(ctx context.Context, sel ast.SelectionSet, obj *model.LessonFileEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, lessonFileEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LessonFileEdge")
+		case "cursor":
+			out.Values[i] = ec._LessonFileEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._LessonFileEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var lessonMediaImplementors = []string{"LessonMedia"}
+
+func (ec *executionContext) _LessonMedia(ctx context.Context, sel ast.SelectionSet, obj *model.LessonMedia) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, lessonMediaImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LessonMedia")
+		case "url":
+			out.Values[i] = ec._LessonMedia_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "filename":
+			out.Values[i] = ec._LessonMedia_filename(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "contentType":
+			out.Values[i] = ec._LessonMedia_contentType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "byteSize":
+			out.Values[i] = ec._LessonMedia_byteSize(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._LessonMedia_type(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "durationSeconds":
+			out.Values[i] = ec._LessonMedia_durationSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "width":
+			out.Values[i] = ec._LessonMedia_width(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "height":
+			out.Values[i] = ec._LessonMedia_height(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "thumbnailUrl":
+			out.Values[i] = ec._LessonMedia_thumbnailUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "webvttFileUrl":
+			out.Values[i] = ec._LessonMedia_webvttFileUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "chaptersUrl":
+			out.Values[i] = ec._LessonMedia_chaptersUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "previewThumbnailsUrl":
+			out.Values[i] = ec._LessonMedia_previewThumbnailsUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "signedId":
+			out.Values[i] = ec._LessonMedia_signedId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var lessonProgressPayloadImplementors = []string{"LessonProgressPayload"}
+
+func (ec *executionContext) _LessonProgressPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LessonProgressPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, lessonProgressPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LessonProgressPayload")
+		case "lesson":
+			out.Values[i] = ec._LessonProgressPayload_lesson(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._LessonProgressPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -20672,6 +26144,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "setLessonProgress":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setLessonProgress(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "rsvpEvent":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_rsvpEvent(ctx, field)
@@ -20766,6 +26245,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "unlikePost":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_unlikePost(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submitQuizAttempt":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_submitQuizAttempt(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setQuizAttemptResult":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setQuizAttemptResult(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -21558,6 +27051,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_unreadChatThreadIds(ctx, field)
 				})
+		case "course":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_course(ctx, field)
+				})
+		case "courseTopics":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_courseTopics(ctx, field)
+				})
 		case "events":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -21606,6 +27111,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_homeFeed(ctx, field)
 				})
+		case "quizAttempt":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_quizAttempt(ctx, field)
+				})
 		case "spaces":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -21631,6 +27142,334 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var quizAttemptImplementors = []string{"QuizAttempt"}
+
+func (ec *executionContext) _QuizAttempt(ctx context.Context, sel ast.SelectionSet, obj *model.QuizAttempt) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, quizAttemptImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("QuizAttempt")
+		case "id":
+			out.Values[i] = ec._QuizAttempt_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "quizId":
+			out.Values[i] = ec._QuizAttempt_quizId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._QuizAttempt_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "grade":
+			out.Values[i] = ec._QuizAttempt_grade(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "result":
+			out.Values[i] = ec._QuizAttempt_result(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "passingGrade":
+			out.Values[i] = ec._QuizAttempt_passingGrade(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "member":
+			out.Values[i] = ec._QuizAttempt_member(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "attemptsCount":
+			out.Values[i] = ec._QuizAttempt_attemptsCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lessonName":
+			out.Values[i] = ec._QuizAttempt_lessonName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sectionName":
+			out.Values[i] = ec._QuizAttempt_sectionName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "enforcePassingGrade":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._QuizAttempt_enforcePassingGrade(ctx, field, obj)
+				})
+		case "hideAnswers":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._QuizAttempt_hideAnswers(ctx, field, obj)
+				})
+		case "correctResponses":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._QuizAttempt_correctResponses(ctx, field, obj)
+				})
+		case "description":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._QuizAttempt_description(ctx, field, obj)
+				})
+		case "questions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._QuizAttempt_questions(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var quizAttemptConnectionImplementors = []string{"QuizAttemptConnection"}
+
+func (ec *executionContext) _QuizAttemptConnection(ctx context.Context, sel ast.SelectionSet, obj *model.QuizAttemptConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, quizAttemptConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("QuizAttemptConnection")
+		case "edges":
+			out.Values[i] = ec._QuizAttemptConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._QuizAttemptConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._QuizAttemptConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._QuizAttemptConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var quizAttemptEdgeImplementors = []string{"QuizAttemptEdge"}
+
+func (ec *executionContext) _QuizAttemptEdge(ctx context.Context, sel ast.SelectionSet, obj *model.QuizAttemptEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, quizAttemptEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("QuizAttemptEdge")
+		case "cursor":
+			out.Values[i] = ec._QuizAttemptEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._QuizAttemptEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var quizAttemptPayloadImplementors = []string{"QuizAttemptPayload"}
+
+func (ec *executionContext) _QuizAttemptPayload(ctx context.Context, sel ast.SelectionSet, obj *model.QuizAttemptPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, quizAttemptPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("QuizAttemptPayload")
+		case "attempt":
+			out.Values[i] = ec._QuizAttemptPayload_attempt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._QuizAttemptPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var quizOptionImplementors = []string{"QuizOption"}
+
+func (ec *executionContext) _QuizOption(ctx context.Context, sel ast.SelectionSet, obj *model.QuizOption) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, quizOptionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("QuizOption")
+		case "id":
+			out.Values[i] = ec._QuizOption_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._QuizOption_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "selected":
+			out.Values[i] = ec._QuizOption_selected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var quizQuestionImplementors = []string{"QuizQuestion"}
+
+func (ec *executionContext) _QuizQuestion(ctx context.Context, sel ast.SelectionSet, obj *model.QuizQuestion) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, quizQuestionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("QuizQuestion")
+		case "id":
+			out.Values[i] = ec._QuizQuestion_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._QuizQuestion_type(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "statement":
+			out.Values[i] = ec._QuizQuestion_statement(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "correct":
+			out.Values[i] = ec._QuizQuestion_correct(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "options":
+			out.Values[i] = ec._QuizQuestion_options(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -21703,6 +27542,12 @@ func (ec *executionContext) _Space(ctx context.Context, sel ast.SelectionSet, ob
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Space_posts(ctx, field, obj)
+				})
+		case "course":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Space_course(ctx, field, obj)
 				})
 		case "notificationPreferences":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -22807,6 +28652,94 @@ func (ec *executionContext) marshalNCommentPayload2ᚖgithubᚗcomᚋcircleᚑga
 	return ec._CommentPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCourse2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCourse(ctx context.Context, sel ast.SelectionSet, v *model.Course) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Course!")
+		return graphql.Null
+	}
+	return ec._Course(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCourseSection2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCourseSectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CourseSection) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCourseSection2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCourseSection(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCourseSection2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCourseSection(ctx context.Context, sel ast.SelectionSet, v *model.CourseSection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CourseSection!")
+		return graphql.Null
+	}
+	return ec._CourseSection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCourseTopic2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCourseTopicᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CourseTopic) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCourseTopic2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCourseTopic(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCourseTopic2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCourseTopic(ctx context.Context, sel ast.SelectionSet, v *model.CourseTopic) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CourseTopic!")
+		return graphql.Null
+	}
+	return ec._CourseTopic(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCourseTopicConnection2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCourseTopicConnection(ctx context.Context, sel ast.SelectionSet, v *model.CourseTopicConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CourseTopicConnection!")
+		return graphql.Null
+	}
+	return ec._CourseTopicConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCourseTopicEdge2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCourseTopicEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CourseTopicEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCourseTopicEdge2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCourseTopicEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCourseTopicEdge2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCourseTopicEdge(ctx context.Context, sel ast.SelectionSet, v *model.CourseTopicEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CourseTopicEdge!")
+		return graphql.Null
+	}
+	return ec._CourseTopicEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCreateCommentInput2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCreateCommentInput(ctx context.Context, v any) (model.CreateCommentInput, error) {
 	res, err := ec.unmarshalInputCreateCommentInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -23003,6 +28936,104 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNLesson2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLessonᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Lesson) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLesson2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLesson(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLesson2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLesson(ctx context.Context, sel ast.SelectionSet, v *model.Lesson) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Lesson!")
+		return graphql.Null
+	}
+	return ec._Lesson(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLessonFile2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLessonFileᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LessonFile) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLessonFile2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLessonFile(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLessonFile2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLessonFile(ctx context.Context, sel ast.SelectionSet, v *model.LessonFile) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LessonFile!")
+		return graphql.Null
+	}
+	return ec._LessonFile(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLessonFileConnection2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLessonFileConnection(ctx context.Context, sel ast.SelectionSet, v *model.LessonFileConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LessonFileConnection!")
+		return graphql.Null
+	}
+	return ec._LessonFileConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLessonFileEdge2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLessonFileEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LessonFileEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLessonFileEdge2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLessonFileEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLessonFileEdge2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLessonFileEdge(ctx context.Context, sel ast.SelectionSet, v *model.LessonFileEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LessonFileEdge!")
+		return graphql.Null
+	}
+	return ec._LessonFileEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNLessonProgress2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLessonProgress(ctx context.Context, v any) (model.LessonProgress, error) {
+	var res model.LessonProgress
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLessonProgress2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLessonProgress(ctx context.Context, sel ast.SelectionSet, v model.LessonProgress) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNLessonProgressPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLessonProgressPayload(ctx context.Context, sel ast.SelectionSet, v *model.LessonProgressPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LessonProgressPayload!")
+		return graphql.Null
+	}
+	return ec._LessonProgressPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNMember2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Member) graphql.Marshaler {
@@ -23320,6 +29351,147 @@ func (ec *executionContext) marshalNProfilePayload2ᚖgithubᚗcomᚋcircleᚑga
 		return graphql.Null
 	}
 	return ec._ProfilePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNQuizAttempt2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizAttemptᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.QuizAttempt) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNQuizAttempt2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizAttempt(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNQuizAttempt2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizAttempt(ctx context.Context, sel ast.SelectionSet, v *model.QuizAttempt) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "QuizAttempt!")
+		return graphql.Null
+	}
+	return ec._QuizAttempt(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNQuizAttemptConnection2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizAttemptConnection(ctx context.Context, sel ast.SelectionSet, v *model.QuizAttemptConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "QuizAttemptConnection!")
+		return graphql.Null
+	}
+	return ec._QuizAttemptConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNQuizAttemptEdge2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizAttemptEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.QuizAttemptEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNQuizAttemptEdge2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizAttemptEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNQuizAttemptEdge2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizAttemptEdge(ctx context.Context, sel ast.SelectionSet, v *model.QuizAttemptEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "QuizAttemptEdge!")
+		return graphql.Null
+	}
+	return ec._QuizAttemptEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNQuizAttemptPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizAttemptPayload(ctx context.Context, sel ast.SelectionSet, v *model.QuizAttemptPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "QuizAttemptPayload!")
+		return graphql.Null
+	}
+	return ec._QuizAttemptPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNQuizOption2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizOptionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.QuizOption) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNQuizOption2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizOption(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNQuizOption2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizOption(ctx context.Context, sel ast.SelectionSet, v *model.QuizOption) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "QuizOption!")
+		return graphql.Null
+	}
+	return ec._QuizOption(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNQuizQuestion2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizQuestionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.QuizQuestion) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNQuizQuestion2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizQuestion(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNQuizQuestion2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizQuestion(ctx context.Context, sel ast.SelectionSet, v *model.QuizQuestion) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "QuizQuestion!")
+		return graphql.Null
+	}
+	return ec._QuizQuestion(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNQuizResponseInput2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizResponseInputᚄ(ctx context.Context, v any) ([]*model.QuizResponseInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.QuizResponseInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNQuizResponseInput2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizResponseInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNQuizResponseInput2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizResponseInput(ctx context.Context, v any) (*model.QuizResponseInput, error) {
+	res, err := ec.unmarshalInputQuizResponseInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNQuizResult2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizResult(ctx context.Context, v any) (model.QuizResult, error) {
+	var res model.QuizResult
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNQuizResult2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizResult(ctx context.Context, sel ast.SelectionSet, v model.QuizResult) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNSpace2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Space) graphql.Marshaler {
@@ -23723,6 +29895,13 @@ func (ec *executionContext) marshalOCommentSort2ᚖgithubᚗcomᚋcircleᚑgatew
 	return v
 }
 
+func (ec *executionContext) marshalOCourse2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCourse(ctx context.Context, sel ast.SelectionSet, v *model.Course) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Course(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalODateTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
 	if v == nil {
 		return nil, nil
@@ -23753,6 +29932,23 @@ func (ec *executionContext) marshalOEvent2ᚖgithubᚗcomᚋcircleᚑgatewayᚋg
 		return graphql.Null
 	}
 	return ec._Event(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalFloatContext(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
@@ -23801,6 +29997,36 @@ func (ec *executionContext) unmarshalOJSON2githubᚗcomᚋcircleᚑgatewayᚋgat
 }
 
 func (ec *executionContext) marshalOJSON2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐJSON(ctx context.Context, sel ast.SelectionSet, v model.JSON) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOLesson2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLesson(ctx context.Context, sel ast.SelectionSet, v *model.Lesson) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Lesson(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOLessonMedia2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLessonMedia(ctx context.Context, sel ast.SelectionSet, v *model.LessonMedia) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._LessonMedia(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOLessonProgress2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLessonProgress(ctx context.Context, v any) (*model.LessonProgress, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.LessonProgress)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOLessonProgress2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLessonProgress(ctx context.Context, sel ast.SelectionSet, v *model.LessonProgress) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -23915,6 +30141,29 @@ func (ec *executionContext) unmarshalOProfileFieldChoiceInput2ᚕᚖgithubᚗcom
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOQuizAttempt2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizAttempt(ctx context.Context, sel ast.SelectionSet, v *model.QuizAttempt) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._QuizAttempt(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOQuizResult2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizResult(ctx context.Context, v any) (*model.QuizResult, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.QuizResult)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOQuizResult2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizResult(ctx context.Context, sel ast.SelectionSet, v *model.QuizResult) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalORsvpStatus2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐRsvpStatus(ctx context.Context, v any) (*model.RsvpStatus, error) {

@@ -208,6 +208,26 @@ type CommentPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// A page of course topics.
+type CourseTopicConnection struct {
+	// The topics of this page with their cursors.
+	Edges []*CourseTopicEdge `json:"edges"`
+	// The topics of this page.
+	Nodes []*CourseTopic `json:"nodes"`
+	// Where this page sits in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Number of course topics.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+// A course topic and its cursor.
+type CourseTopicEdge struct {
+	// Opaque cursor of this topic.
+	Cursor string `json:"cursor"`
+	// The topic.
+	Node *CourseTopic `json:"node"`
+}
+
 // A new comment.
 type CreateCommentInput struct {
 	// The post to comment on.
@@ -338,6 +358,34 @@ type HTTPHeader struct {
 	Name string `json:"name"`
 	// Header value.
 	Value string `json:"value"`
+}
+
+// A page of lesson files.
+type LessonFileConnection struct {
+	// The files of this page with their cursors.
+	Edges []*LessonFileEdge `json:"edges"`
+	// The files of this page.
+	Nodes []*LessonFile `json:"nodes"`
+	// Where this page sits in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Number of files of the lesson.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+// A lesson file and its cursor.
+type LessonFileEdge struct {
+	// Opaque cursor of this file.
+	Cursor string `json:"cursor"`
+	// The file.
+	Node *LessonFile `json:"node"`
+}
+
+// Result of a lesson progress change.
+type LessonProgressPayload struct {
+	// The lesson, re-read after the change (progress current); null when the change failed.
+	Lesson *Lesson `json:"lesson,omitempty"`
+	// Problems with the input; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // A page of members.
@@ -555,6 +603,42 @@ type ProfilePayload struct {
 type Query struct {
 }
 
+// A page of quiz attempts.
+type QuizAttemptConnection struct {
+	// The attempts of this page with their cursors.
+	Edges []*QuizAttemptEdge `json:"edges"`
+	// The attempts of this page.
+	Nodes []*QuizAttempt `json:"nodes"`
+	// Where this page sits in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Number of attempts in the whole list.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+// A quiz attempt and its cursor.
+type QuizAttemptEdge struct {
+	// Opaque cursor of this attempt.
+	Cursor string `json:"cursor"`
+	// The attempt.
+	Node *QuizAttempt `json:"node"`
+}
+
+// Result of a quiz mutation.
+type QuizAttemptPayload struct {
+	// The attempt as Circle now has it; null when the change failed.
+	Attempt *QuizAttempt `json:"attempt,omitempty"`
+	// Problems with the input; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// The member's answer to one question of a quiz.
+type QuizResponseInput struct {
+	// The question answered.
+	QuestionID string `json:"questionId"`
+	// The options chosen (one for a single-choice question); at most 50.
+	SelectedOptionIds []string `json:"selectedOptionIds"`
+}
+
 // A page of spaces.
 type SpaceConnection struct {
 	// The spaces of this page with their cursors.
@@ -770,6 +854,64 @@ func (e *CommentSort) UnmarshalJSON(b []byte) error {
 }
 
 func (e CommentSort) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A member's progress in a lesson.
+type LessonProgress string
+
+const (
+	// The member completed the lesson.
+	LessonProgressCompleted LessonProgress = "COMPLETED"
+	// Not completed yet.
+	LessonProgressIncomplete LessonProgress = "INCOMPLETE"
+)
+
+var AllLessonProgress = []LessonProgress{
+	LessonProgressCompleted,
+	LessonProgressIncomplete,
+}
+
+func (e LessonProgress) IsValid() bool {
+	switch e {
+	case LessonProgressCompleted, LessonProgressIncomplete:
+		return true
+	}
+	return false
+}
+
+func (e LessonProgress) String() string {
+	return string(e)
+}
+
+func (e *LessonProgress) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = LessonProgress(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid LessonProgress", str)
+	}
+	return nil
+}
+
+func (e LessonProgress) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *LessonProgress) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e LessonProgress) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -1154,6 +1296,67 @@ func (e *PostType) UnmarshalJSON(b []byte) error {
 }
 
 func (e PostType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The outcome of a quiz attempt.
+type QuizResult string
+
+const (
+	// The attempt reached the passing grade (or was marked passed).
+	QuizResultPassed QuizResult = "PASSED"
+	// The attempt fell short of the passing grade (or was marked failed).
+	QuizResultFailed QuizResult = "FAILED"
+	// Not decided yet: the quiz has no passing grade and the result was not set.
+	QuizResultPending QuizResult = "PENDING"
+)
+
+var AllQuizResult = []QuizResult{
+	QuizResultPassed,
+	QuizResultFailed,
+	QuizResultPending,
+}
+
+func (e QuizResult) IsValid() bool {
+	switch e {
+	case QuizResultPassed, QuizResultFailed, QuizResultPending:
+		return true
+	}
+	return false
+}
+
+func (e QuizResult) String() string {
+	return string(e)
+}
+
+func (e *QuizResult) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = QuizResult(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid QuizResult", str)
+	}
+	return nil
+}
+
+func (e QuizResult) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *QuizResult) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e QuizResult) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
