@@ -1,6 +1,8 @@
 package limits
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -71,6 +73,9 @@ func (c *argumentCheck) field(f *ast.Field) *gqlerror.Error {
 			return gqlerror.WrapPos(f.Position, err)
 		}
 	}
+	if err := c.ids(f); err != nil {
+		return err
+	}
 	return c.selections(f.SelectionSet)
 }
 
@@ -79,6 +84,40 @@ func (c *argumentCheck) field(f *ast.Field) *gqlerror.Error {
 // `first` and `after`.
 func backward(f *ast.Field) bool {
 	return f.Definition.Arguments.ForName("last") != nil && f.Definition.Arguments.ForName("first") == nil
+}
+
+// nestedIDArguments are the Circle id arguments of fields below the root,
+// by field: a bad one is refused before the operation runs, as the
+// resolvers would refuse it, so that no parent is fetched for a child that
+// cannot be. (Root fields' ids are checked by their resolvers, before
+// their first call.)
+var nestedIDArguments = map[string][]string{"Course.lesson": {"id"}}
+
+// ids refuses a nested id argument that is not a positive integer, with
+// the message of graph's parseID, as a *relay.ArgumentError (an argument
+// refused before any call: BAD_USER_INPUT, like a connection's).
+func (c *argumentCheck) ids(f *ast.Field) *gqlerror.Error {
+	if f.ObjectDefinition == nil {
+		return nil
+	}
+	names := nestedIDArguments[f.ObjectDefinition.Name+"."+f.Name]
+	if len(names) == 0 {
+		return nil
+	}
+	args := f.ArgumentMap(c.oc.Variables)
+	for _, name := range names {
+		v, ok := args[name].(string)
+		if !ok {
+			continue
+		}
+		if id, err := strconv.ParseInt(v, 10, 64); err != nil || id <= 0 {
+			if len(v) > 40 {
+				v = v[:40] + "…"
+			}
+			return gqlerror.WrapPos(f.Position, &relay.ArgumentError{Message: fmt.Sprintf("%s must be a positive integer id, got %q", name, v)})
+		}
+	}
+	return nil
 }
 
 // isConnection reports whether f returns a Relay connection, whose `first`

@@ -159,9 +159,9 @@ type meter struct {
 	oc     *graphql.OperationContext
 	depths map[string]int
 	costs  map[string]int
-	// embeddedCosts caches fragment costs measured on the members of an
-	// embedded list, whose bio comes with them (see embeddedLists).
-	embeddedCosts map[string]int
+	// contextCosts caches fragment costs measured where the objects carry
+	// more than usual (see costContext).
+	contextCosts map[costContext]map[string]int
 	// perOperation holds the calls of perOperationFields the operation
 	// selects somewhere: each costs one call however often it is selected.
 	perOperation map[string]bool
@@ -173,7 +173,7 @@ type meter struct {
 }
 
 func newMeter(oc *graphql.OperationContext) *meter {
-	return &meter{oc: oc, depths: map[string]int{}, costs: map[string]int{}, embeddedCosts: map[string]int{}, perOperation: map[string]bool{}, items: map[string]int{}, edgeNodes: map[string]int{}, roots: map[string]int{}, visiting: map[string]bool{}, fragments: oc.Doc.Fragments}
+	return &meter{oc: oc, depths: map[string]int{}, costs: map[string]int{}, contextCosts: map[costContext]map[string]int{}, perOperation: map[string]bool{}, items: map[string]int{}, edgeNodes: map[string]int{}, roots: map[string]int{}, visiting: map[string]bool{}, fragments: oc.Doc.Fragments}
 }
 
 // fragment runs measure on a named fragment's selection set once; a cycle
@@ -247,6 +247,10 @@ var (
 		"Query.newNotificationsCount": true, "Query.chatRoom": true, "Query.chatMessage": true, "Query.chatThread": true,
 		"Query.unreadChatRoomUuids": true, "Query.unreadChatThreadIds": true, "Query.notificationPreferences": true,
 		"Notification.post": true, "ChatMessage.thread": true, "Space.notificationPreferences": true,
+		// A course read by id costs its outline; a course reached from a
+		// space or a lesson costs its outline when a field reads it.
+		"Query.course": true, "Space.course": true, "Lesson.course": true,
+		"Course.lesson": true, "Course.space": true, "Query.quizAttempt": true,
 	}
 	// embeddedLists are plain lists Circle sends inside their parent: they
 	// cost nothing themselves, only what their items' fields fetch. The
@@ -256,6 +260,28 @@ var (
 	embeddedLists = map[string]bool{
 		"ChatRoom.participants": true, "ChatThread.participants": false, "ChatThread.replies": false,
 		"ChatMessage.reactions": false, "NotificationPreferences.types": false, "NotificationPreferences.spaces": false,
+		// A course outline's sections and their lessons, a question's options.
+		"Course.sections": false, "CourseSection.lessons": false, "QuizQuestion.options": false,
+	}
+	// objectFields need their object's own record, which the list it came
+	// from does not carry: the object costs one call however many of them
+	// are selected, like a member's profile fields.
+	objectFields = map[string]string{
+		"Lesson.bodyText": "lesson", "Lesson.tiptapBody": "lesson", "Lesson.featuredMedia": "lesson",
+		"Lesson.isFeaturedMediaDownloadEnabled": "lesson", "Lesson.enforceFeaturedMediaCompletion": "lesson",
+		"Lesson.autocompleteOnFeaturedMediaCompletion": "lesson", "Lesson.isCommentsEnabled": "lesson",
+		"Lesson.chatRoomUuid": "lesson", "Lesson.bookmarkId": "lesson", "Lesson.lessonLabel": "lesson",
+		"Lesson.sectionLabel":             "lesson",
+		"QuizAttempt.enforcePassingGrade": "attempt", "QuizAttempt.hideAnswers": "attempt",
+		"QuizAttempt.correctResponses": "attempt", "QuizAttempt.description": "attempt",
+		"QuizAttempt.questions": "attempt",
+	}
+	// detailedParents return objects with their own record (a single
+	// lesson or quiz attempt, read by id or answered by a write): their
+	// objectFields cost nothing more.
+	detailedParents = map[string]bool{
+		"Course.lesson": true, "Query.quizAttempt": true,
+		"QuizAttemptPayload.attempt": true, "LessonProgressPayload.lesson": true,
 	}
 	// membersWithBio are member fields whose member comes with its bio.
 	membersWithBio = map[string]bool{"ChatParticipant.member": true}
@@ -266,8 +292,9 @@ var (
 		"Space.unreadContentCount": "/space_notification_details", "Space.unreadNotificationsCount": "/space_notification_details",
 	}
 	// spaceRecordFields need the full space record besides their own call
-	// (the space member id of Space.notificationPreferences).
-	spaceRecordFields = map[string]bool{"Space.notificationPreferences": true}
+	// (the space member id of Space.notificationPreferences; a space's
+	// type, which says whether Space.course is one).
+	spaceRecordFields = map[string]bool{"Space.notificationPreferences": true, "Space.course": true}
 	// profileFields need the member's public profile wherever the member
 	// came from but the profile (or me); the member costs one call however
 	// many of them are selected. Member.email never costs one: it is known
@@ -293,13 +320,29 @@ const unboundedListSize = 20
 // items' cost; a plain list of objects costs one call
 // plus unboundedListSize times its items' cost; fields that need a fetch
 // cost one.
-func (m *meter) cost(set ast.SelectionSet) int { return m.costOf(set, false) }
+//
+// Fragments on the concrete types of a union or interface (search results)
+// are alternatives: an item is one of them, so it costs the most expensive
+// one, not their sum.
+func (m *meter) cost(set ast.SelectionSet) int { return m.costIn(set, costContext{}) }
 
-// costOf is cost for a selection set on the items of an embedded list
-// (embeddedMembers): there the member's bio is known without a profile.
-func (m *meter) costOf(set ast.SelectionSet, embeddedMembers bool) int {
+// costContext is what the objects of a selection set already carry, which
+// makes some of their fields free.
+type costContext struct {
+	// embeddedMembers: members that come with their bio (the items of
+	// some embedded lists, membersWithBio).
+	embeddedMembers bool
+	// detailed: an object read on its own (detailedParents), whose
+	// objectFields come with it.
+	detailed bool
+}
+
+// costIn is cost for a selection set in context cc.
+func (m *meter) costIn(set ast.SelectionSet, cc costContext) int {
 	total := 0
 	profile, detail := false, false
+	objects := map[string]bool{}
+	alternatives := map[string]int{} // type condition → cost of its fragments
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
@@ -312,16 +355,25 @@ func (m *meter) costOf(set ast.SelectionSet, embeddedMembers bool) int {
 			key := s.ObjectDefinition.Name + "." + s.Name
 			switch {
 			case profileFields[key]:
-				profile = profile || !(embeddedMembers && key == "Member.bio")
+				profile = profile || !(cc.embeddedMembers && key == "Member.bio")
 			case spaceDetailFields[key]:
 				detail = true
+			case objectFields[key] != "":
+				if !cc.detailed {
+					objects[objectFields[key]] = true
+				}
+				items := m.cost(s.SelectionSet)
+				if s.Definition.Type.Elem != nil {
+					items = mul(unboundedListSize, items)
+				}
+				total = addCapped(total, items)
 			case isConnection(s):
 				calls, items := m.pages(s)
 				total = addCapped(total, calls+mul(items, m.connectionItemCost(s.SelectionSet)))
 			case perOperationFields[key] != "":
 				m.perOperation[perOperationFields[key]] = true
 			case hasKey(embeddedLists, key):
-				total = addCapped(total, mul(unboundedListSize, m.costOf(s.SelectionSet, embeddedLists[key])))
+				total = addCapped(total, mul(unboundedListSize, m.costIn(s.SelectionSet, costContext{embeddedMembers: embeddedLists[key]})))
 			case s.Definition.Type.Elem != nil && len(s.SelectionSet) > 0:
 				total = addCapped(total, 1+mul(unboundedListSize, m.cost(s.SelectionSet)))
 			default:
@@ -329,25 +381,61 @@ func (m *meter) costOf(set ast.SelectionSet, embeddedMembers bool) int {
 					total = addCapped(total, 1)
 				}
 				detail = detail || spaceRecordFields[key]
-				total = addCapped(total, m.costOf(s.SelectionSet, membersWithBio[key]))
+				total = addCapped(total, m.costIn(s.SelectionSet, costContext{embeddedMembers: membersWithBio[key], detailed: detailedParents[key]}))
 			}
 		case *ast.InlineFragment:
-			total = addCapped(total, m.costOf(s.SelectionSet, embeddedMembers))
-		case *ast.FragmentSpread:
-			cache := m.costs
-			if embeddedMembers {
-				cache = m.embeddedCosts
+			c := m.costIn(s.SelectionSet, cc)
+			if alt := alternative(s.TypeCondition, s.ObjectDefinition); alt != "" {
+				alternatives[alt] = addCapped(alternatives[alt], c)
+			} else {
+				total = addCapped(total, c)
 			}
-			total = addCapped(total, m.fragment(s.Name, cache, func(set ast.SelectionSet) int { return m.costOf(set, embeddedMembers) }))
+		case *ast.FragmentSpread:
+			c := m.fragment(s.Name, m.costCache(cc), func(set ast.SelectionSet) int { return m.costIn(set, cc) })
+			if def := m.fragments.ForName(s.Name); def != nil && alternative(def.TypeCondition, s.ObjectDefinition) != "" {
+				alternatives[def.TypeCondition] = addCapped(alternatives[def.TypeCondition], c)
+			} else {
+				total = addCapped(total, c)
+			}
 		}
 	}
+	most := 0
+	for _, c := range alternatives {
+		most = max(most, c)
+	}
+	total = addCapped(total, most)
 	if profile {
 		total = addCapped(total, 1)
 	}
 	if detail {
 		total = addCapped(total, 1)
 	}
-	return total
+	return addCapped(total, len(objects))
+}
+
+// costCache is the fragment cost cache of context cc: a fragment costs
+// differently where its objects carry more.
+func (m *meter) costCache(cc costContext) map[string]int {
+	if cc == (costContext{}) {
+		return m.costs
+	}
+	if m.contextCosts[cc] == nil {
+		m.contextCosts[cc] = map[string]int{}
+	}
+	return m.contextCosts[cc]
+}
+
+// alternative returns the type condition of a fragment when it names one
+// concrete type of the abstract type (union or interface) it is spread in,
+// else "" (a fragment on the enclosing type itself applies to every item).
+func alternative(typeCondition string, enclosing *ast.Definition) string {
+	if typeCondition == "" || enclosing == nil || typeCondition == enclosing.Name {
+		return ""
+	}
+	if enclosing.Kind != ast.Union && enclosing.Kind != ast.Interface {
+		return ""
+	}
+	return typeCondition
 }
 
 // connectionItemCost is the cost of one item of a connection: what is
