@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -24,6 +25,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/circle-gateway/gateway/apq"
+	"github.com/circle-gateway/gateway/budget"
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/config"
 	"github.com/circle-gateway/gateway/idtoken"
@@ -102,28 +104,49 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 			log.Warn("tracing: spans not sent at shutdown", "err", err)
 		}
 	}()
+	rdb, closeRedis, err := openRedis(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeRedis()
+	var apqCache graphql.Cache[string]
+	var shared *budget.Redis
+	if rdb != nil {
+		log.Info("automatic persisted queries, the budget of calls to Circle and the token memory are shared through redis", "addr", rdb.Options().Addr)
+		apqCache = apq.NewRedis(rdb, "gateway:apq:", apq.DefaultTTL, log)
+		shared = budget.NewRedis(rdb, budgetScope(circleURL), log)
+	}
+	tokens := budget.NewTokens(shared)
+	tokens.OnEvent = obs.TokenMemoryEvent
 	clientOpts := []circle.Option{circle.WithTimeout(cfg.UpstreamTimeout), circle.WithAppToken(appToken), circle.WithObserver(obs.Upstream),
-		circle.WithCoalescing(cfg.UpstreamCoalescing)}
+		circle.WithCoalescing(cfg.UpstreamCoalescing), circle.WithTokenMemory(tokens)}
 	if tracer != nil {
 		clientOpts = append(clientOpts, circle.WithTracer(tracer))
 	}
-	limiter, err := circle.ParseRateLimit(cfg.CircleRateLimit, circle.DefaultMaxLimiterWait)
+	limiter, err := newLimiter(cfg, shared, obs)
 	if err != nil {
 		return err
 	}
 	if limiter != nil {
-		limiter.OnWait = obs.LimiterWait
 		clientOpts = append(clientOpts, circle.WithLimiter(limiter))
 	}
 	client, err := circle.New(circleURL, clientOpts...)
 	if err != nil {
 		return err
 	}
-	apqCache, closeRedis, err := apqStore(ctx, cfg, log)
+	clientLimit, err := budget.ParseRateLimit(cfg.UnprovenClientRateLimit)
 	if err != nil {
-		return err
+		return fmt.Errorf("UNPROVEN_CLIENT_RATE_LIMIT: %w", err)
 	}
-	defer closeRedis()
+	var unprovenClients *budget.Clients
+	if !clientLimit.Off() {
+		unprovenClients = budget.NewClients(clientLimit, shared)
+		unprovenClients.OnDecision = obs.LimiterDecision
+	}
+	var degraded func() string
+	if shared != nil {
+		degraded = shared.Status
+	}
 	idTokens, err := newIDTokenVerifier(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -154,6 +177,10 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 		Tracer:             tracer,
 		Subscriptions:      subs,
 		Live:               bridge,
+		Tokens:             tokens,
+		UnprovenClients:    unprovenClients,
+		TrustedProxies:     cfg.TrustedProxies,
+		Degraded:           degraded,
 
 		PersistedOperations: persistedOps,
 	})
@@ -255,11 +282,13 @@ func announceSandbox(log *slog.Logger, sb *sandbox.Sandbox, cfg config.Config, g
 
 const sampleQuery = `{ me { name } homeFeed(first: 5) { nodes { title author { name } space { name } comments(first: 2) { nodes { bodyText author { name } } } } } }`
 
-// apqStore returns the Automatic Persisted Queries store: Redis when
-// REDIS_URL is set (shared by replicas), else nil (transport's in-memory
-// LRU). A Redis that does not answer at start is a startup error, so a
-// misconfigured replica fails its deployment instead of serving degraded.
-func apqStore(ctx context.Context, cfg config.Config, log *slog.Logger) (graphql.Cache[string], func(), error) {
+// openRedis connects to REDIS_URL, if set (nil otherwise): the Automatic
+// Persisted Queries, the budget of calls to Circle and the token memory
+// that replicas share live there. A Redis that does not answer at start is
+// a startup error, so a misconfigured replica fails its deployment instead
+// of serving degraded; once running, the budget falls back to this
+// replica's own while Redis fails (package budget).
+func openRedis(ctx context.Context, cfg config.Config) (*redis.Client, func(), error) {
 	if cfg.RedisURL == "" {
 		return nil, func() {}, nil
 	}
@@ -267,6 +296,9 @@ func apqStore(ctx context.Context, cfg config.Config, log *slog.Logger) (graphql
 	if err != nil {
 		return nil, nil, fmt.Errorf("REDIS_URL: %w", err)
 	}
+	// Deadlines of the context bound every command (the budget's are
+	// short: it sits in front of every upstream call).
+	opts.ContextTimeoutEnabled = true
 	rdb := redis.NewClient(opts)
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -274,8 +306,38 @@ func apqStore(ctx context.Context, cfg config.Config, log *slog.Logger) (graphql
 		_ = rdb.Close()
 		return nil, nil, fmt.Errorf("REDIS_URL: redis at %s does not answer: %w", opts.Addr, err)
 	}
-	log.Info("automatic persisted queries stored in redis", "addr", opts.Addr)
-	return apq.NewRedis(rdb, "gateway:apq:", apq.DefaultTTL, log), func() { _ = rdb.Close() }, nil
+	return rdb, func() { _ = rdb.Close() }, nil
+}
+
+// newLimiter builds the limiter of CIRCLE_RATE_LIMIT and its shares: one
+// budget for every replica using shared's Redis, or this process's own;
+// nil when the limit is off.
+func newLimiter(cfg config.Config, shared *budget.Redis, obs *observe.Observer) (circle.Limiter, error) {
+	limit, err := budget.ParseRateLimit(cfg.CircleRateLimit)
+	if err != nil {
+		return nil, fmt.Errorf("CIRCLE_RATE_LIMIT: %w", err)
+	}
+	if limit.Off() {
+		return nil, nil
+	}
+	local := budget.NewLocal(limit, cfg.Shares, budget.DefaultMaxWait)
+	local.OnDecision = obs.LimiterDecision
+	if shared == nil {
+		return local, nil
+	}
+	l := shared.Limiter(local)
+	l.OnDecision = obs.LimiterDecision
+	return l, nil
+}
+
+// budgetScope names the shared budget after the upstream's host: replicas
+// calling the same Circle share it, gateways of other upstreams (staging,
+// another community's double) using the same Redis do not.
+func budgetScope(circleURL string) string {
+	if u, err := url.Parse(circleURL); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return circleURL
 }
 
 // newIDTokenVerifier builds signIn's identity token verifier from the

@@ -51,11 +51,14 @@ func (id Identity) Count() int {
 
 // authCall performs one Auth API call with the app token and decodes a 2xx
 // body into out when out is non-nil.
-func (c *Client) authCall(ctx context.Context, method, endpoint, target string, body, out any) error {
+// cred, when non-nil, is the member credential the call acts on: Circle's
+// answer tells whether it is good (judge), and until then calls on it go out
+// one at a time and draw from the unproven share.
+func (c *Client) authCall(ctx context.Context, method, endpoint, target string, body, out any, cred *Credential, judge verdict) error {
 	if c.appToken == "" {
 		return fmt.Errorf("circle: %s %s: %w", method, endpoint, ErrNoAppToken)
 	}
-	raw, err := c.do(ctx, request{method: method, endpoint: endpoint, target: target, prefix: authPrefix, token: c.appToken, body: body})
+	raw, err := c.do(ctx, request{method: method, endpoint: endpoint, target: target, prefix: authPrefix, token: c.appToken, body: body, cred: cred, verdict: judge})
 	if err != nil {
 		return err
 	}
@@ -74,12 +77,15 @@ func (c *Client) authCall(ctx context.Context, method, endpoint, target string, 
 // /api/v1/headless/auth_token). Circle answers 404 when no member matches id.
 func (c *Client) CreateAuthToken(ctx context.Context, id Identity) (*AuthToken, error) {
 	var tok AuthToken
-	if err := c.authCall(ctx, http.MethodPost, endpointAuthToken, "/auth_token", id, &tok); err != nil {
+	if err := c.authCall(ctx, http.MethodPost, endpointAuthToken, "/auth_token", id, &tok, nil, nil); err != nil {
 		return nil, err
 	}
 	if tok.AccessToken == "" || tok.RefreshToken == "" || tok.CommunityMemberID < 1 {
 		return nil, fmt.Errorf("circle: POST %s: response lacks access_token, refresh_token or community_member_id", endpointAuthToken)
 	}
+	// Circle just issued them: their first calls need not prove them.
+	c.remember(ctx, Credential{Kind: AccessToken, Token: tok.AccessToken, MemberID: tok.CommunityMemberID, ExpiresAt: tok.AccessTokenExpiresAt.Time}, TokenAccepted)
+	c.remember(ctx, Credential{Kind: RefreshToken, Token: tok.RefreshToken, ExpiresAt: tok.RefreshTokenExpiresAt.Time}, TokenAccepted)
 	return &tok, nil
 }
 
@@ -89,12 +95,23 @@ func (c *Client) CreateAuthToken(ctx context.Context, id Identity) (*AuthToken, 
 func (c *Client) RefreshAccessToken(ctx context.Context, refreshToken string) (*RefreshedAccessToken, error) {
 	var tok RefreshedAccessToken
 	body := map[string]string{"refresh_token": refreshToken}
-	if err := c.authCall(ctx, http.MethodPatch, endpointRefreshAccessToken, "/access_token/refresh", body, &tok); err != nil {
+	cred := &Credential{Kind: RefreshToken, Token: refreshToken}
+	// Only a success says something for sure of the refresh token: a 401
+	// may be Circle refusing the gateway's app token, and a 404 for a
+	// token made up costs no more than the one call the gate allows.
+	judge := func(err error) TokenState {
+		if err == nil {
+			return TokenAccepted
+		}
+		return TokenUnknown
+	}
+	if err := c.authCall(ctx, http.MethodPatch, endpointRefreshAccessToken, "/access_token/refresh", body, &tok, cred, judge); err != nil {
 		return nil, err
 	}
 	if tok.AccessToken == "" {
 		return nil, fmt.Errorf("circle: PATCH %s: response lacks access_token", endpointRefreshAccessToken)
 	}
+	c.remember(ctx, Credential{Kind: AccessToken, Token: tok.AccessToken, ExpiresAt: tok.AccessTokenExpiresAt.Time}, TokenAccepted)
 	return &tok, nil
 }
 
@@ -104,12 +121,17 @@ func (c *Client) RefreshAccessToken(ctx context.Context, refreshToken string) (*
 // already revoked.
 func (c *Client) RevokeAccessToken(ctx context.Context, accessToken string) error {
 	body := map[string]string{"access_token": accessToken}
-	err := c.authCall(ctx, http.MethodPost, endpointRevokeAccessToken, "/access_token/revoke", body, nil)
+	cred := Credential{Kind: AccessToken, Token: accessToken}
+	judge := revoked
+	err := c.authCall(ctx, http.MethodPost, endpointRevokeAccessToken, "/access_token/revoke", body, nil, &cred, judge)
 	if c.flights != nil {
 		// A revoked token must not keep reading through a call it started
 		// before the revocation.
 		c.flights.forgetToken(accessToken)
 	}
+	// Revoked: refused from now on, without a call. Any other outcome
+	// forgets what Circle said of it before.
+	c.remember(ctx, cred, judge(err))
 	return err
 }
 
@@ -118,5 +140,19 @@ func (c *Client) RevokeAccessToken(ctx context.Context, accessToken string) erro
 // Circle answers 404 for an unknown token and 401 for an expired one.
 func (c *Client) RevokeRefreshToken(ctx context.Context, refreshToken string) error {
 	body := map[string]string{"refresh_token": refreshToken}
-	return c.authCall(ctx, http.MethodPost, endpointRevokeRefreshToken, "/refresh_token/revoke", body, nil)
+	cred := Credential{Kind: RefreshToken, Token: refreshToken}
+	judge := revoked
+	err := c.authCall(ctx, http.MethodPost, endpointRevokeRefreshToken, "/refresh_token/revoke", body, nil, &cred, judge)
+	c.remember(ctx, cred, judge(err))
+	return err
+}
+
+// revoked judges a revocation: done, the credential is refused from now
+// on; any other outcome says nothing for sure (Circle's 422 or 404 may be
+// about a token it never issued), and what was known of it is forgotten.
+func revoked(err error) TokenState {
+	if err == nil {
+		return TokenRefused
+	}
+	return TokenUnknown
 }

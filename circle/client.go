@@ -54,6 +54,9 @@ type Call struct {
 	// the same member already in flight (see WithCoalescing). Status,
 	// Duration and Attempt are then zero.
 	Shared bool
+	// Refused marks a call that sent nothing because Circle had refused
+	// its credential before (see WithTokenMemory).
+	Refused bool
 }
 
 // Tracer records upstream calls as trace spans (package tracing implements
@@ -66,12 +69,6 @@ type Tracer interface {
 	// SharedCall records a GET that joined an identical call of the same
 	// member in flight and sent nothing (see WithCoalescing).
 	SharedCall(ctx context.Context, method, endpoint string, err error)
-}
-
-// Limiter paces upstream calls (a client-side rate limit). Wait blocks until a
-// call may go or returns an error when it cannot within ctx.
-type Limiter interface {
-	Wait(ctx context.Context) error
 }
 
 // Client calls Circle. It is safe for concurrent use and shared by the whole
@@ -88,6 +85,8 @@ type Client struct {
 	tracer     Tracer
 	backoff    func(attempt int) time.Duration
 	flights    *flights // nil when coalescing is off
+	tokens     TokenMemory
+	gate       *gate
 }
 
 // Option configures a Client.
@@ -107,8 +106,20 @@ func WithMaxRetries(n int) Option { return func(c *Client) { c.maxRetries = n } 
 // the Auth API.
 func WithAppToken(token string) Option { return func(c *Client) { c.appToken = token } }
 
-// WithLimiter paces every upstream call through l.
+// WithLimiter paces every upstream call through l, which sees the share of
+// the budget each call draws from (budget.go).
 func WithLimiter(l Limiter) Option { return func(c *Client) { c.limiter = l } }
+
+// WithTokenMemory makes the client remember, through m, what Circle
+// answered for each member credential: one call at a time goes out on a
+// credential Circle has not accepted yet, and a refused one is refused
+// again without a call (budget.go). nil turns this off.
+func WithTokenMemory(m TokenMemory) Option {
+	return func(c *Client) {
+		c.tokens = m
+		c.gate = newGate()
+	}
+}
 
 // WithObserver receives every finished upstream exchange (metrics, logs),
 // with the context of the operation that made it.
@@ -211,6 +222,14 @@ type request struct {
 	// cookie endpoints read them, and nothing else keeps them (the client
 	// has no cookie jar, so no cookie Circle sets reaches another call).
 	cookies func([]*http.Cookie)
+	// cred is the member credential the call is made on, when there is
+	// one (a Member API call's token, the token an Auth API call refreshes
+	// or revokes); nil for calls the gateway vouches for itself.
+	cred *Credential
+	// verdict judges what the answer says of cred (default memberVerdict).
+	verdict verdict
+	// share is what the call draws from, set by do.
+	share Share
 }
 
 // do performs r and returns the raw response body of a 2xx answer. GETs are
@@ -224,6 +243,29 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 			return nil, fmt.Errorf("circle: %s %s: encode body: %w", r.method, r.endpoint, err)
 		}
 	}
+	share, probed, err := c.share(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	r.share = share
+	if probed != nil {
+		// This call is its credential's probe: whatever happens, its
+		// outcome releases the calls waiting on the same credential.
+		var body []byte
+		err = errNoAnswer
+		defer func() { probed(err) }()
+		body, err = c.attempts(ctx, r, payload)
+		return body, err
+	}
+	return c.attempts(ctx, r, payload)
+}
+
+// errNoAnswer is a probe's outcome when its call ended without returning
+// (a panic): nothing was learnt of the credential.
+var errNoAnswer = errors.New("no answer")
+
+// attempts makes r's first attempt and the retries its answers allow.
+func (c *Client) attempts(ctx context.Context, r request, payload []byte) ([]byte, error) {
 	idempotent := r.method == http.MethodGet
 	waitedOut429 := false
 	for attempt := 0; ; attempt++ {
@@ -281,16 +323,14 @@ func (c *Client) once(ctx context.Context, r request, payload []byte, attempt in
 		return nil, false, fmt.Errorf("circle: %s %s: %w", r.method, r.endpoint, err)
 	}
 	if c.limiter != nil {
-		if err := c.limiter.Wait(ctx); err != nil {
+		if err := c.limiter.Wait(ctx, r.share); err != nil {
 			return nil, false, fmt.Errorf("circle: %s %s: %w: %w", r.method, r.endpoint, errNotSent, err)
 		}
 	}
 	start := time.Now()
 	status := 0
 	defer func() {
-		if c.observe != nil {
-			c.observe(ctx, Call{Method: r.method, Endpoint: r.endpoint, Status: status, Duration: time.Since(start), Attempt: attempt, Err: err})
-		}
+		c.report(ctx, Call{Method: r.method, Endpoint: r.endpoint, Status: status, Duration: time.Since(start), Attempt: attempt, Err: err})
 	}()
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
@@ -350,6 +390,13 @@ func (c *Client) once(ctx context.Context, r request, payload []byte, attempt in
 		return body, true, nil
 	}
 	return nil, true, decodeError(r.method+" "+r.endpoint, resp, body)
+}
+
+// report passes a finished (or refused) call to the observer.
+func (c *Client) report(ctx context.Context, call Call) {
+	if c.observe != nil {
+		c.observe(ctx, call)
+	}
 }
 
 // transportCause names why a call failed without echoing the URL (which is

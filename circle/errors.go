@@ -22,6 +22,13 @@ type Error struct {
 	RetryAfter time.Duration
 	// retryAfterSent tells a Retry-After of zero (retry at once) from none.
 	retryAfterSent bool
+	// refused marks a 401 the client answered itself: Circle refused the
+	// credential before, so the call was not made again.
+	refused bool
+	// Gateway marks an answer the gateway gave itself, not Circle (its
+	// rate limiter's refusal, a token Circle refused before): Message is
+	// then the gateway's, and may be shown as it is.
+	Gateway bool
 	// Endpoint is the endpoint template called, e.g. "GET /spaces/{id}".
 	Endpoint string
 }

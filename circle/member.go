@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // MaxPerPage is the largest page the gateway asks Circle for, and the most
@@ -42,13 +43,24 @@ func (f GetterFunc) Get(ctx context.Context, r GetRequest) (*Response, error) { 
 type MemberAPI struct {
 	c   *Client
 	who caller
+	// cred is the token as the token memory sees it.
+	cred Credential
 	// getter is where GETs go; nil means straight to Fetch.
 	getter Getter
 }
 
 // Member returns the Member API acting with the given member access token.
 func (c *Client) Member(token string) *MemberAPI {
-	return &MemberAPI{c: c, who: caller{member: "token:" + token, token: token}}
+	return &MemberAPI{c: c, who: caller{member: "token:" + token, token: token}, cred: Credential{Kind: AccessToken, Token: token}}
+}
+
+// WithExpiry returns a copy of m that knows when its token expires (the
+// token's exp claim), so that what Circle answers for the token is
+// remembered exactly that long (WithTokenMemory).
+func (m *MemberAPI) WithExpiry(exp time.Time) *MemberAPI {
+	cp := *m
+	cp.cred.ExpiresAt = exp
+	return &cp
 }
 
 // WithMemberID returns a copy of m that knows which member its token
@@ -62,6 +74,7 @@ func (m *MemberAPI) WithMemberID(id int64) *MemberAPI {
 	cp := *m
 	if id > 0 {
 		cp.who.member = "member:" + strconv.FormatInt(id, 10)
+		cp.cred.MemberID = id
 	}
 	return &cp
 }
@@ -78,7 +91,7 @@ func (m *MemberAPI) WithGetter(g Getter) *MemberAPI {
 // Identical GETs of the same token that overlap in time share one call
 // unless coalescing is off.
 func (m *MemberAPI) Fetch(ctx context.Context, r GetRequest) (*Response, error) {
-	req := request{method: http.MethodGet, endpoint: r.Endpoint, target: r.Target, prefix: memberPrefix, token: m.who.token}
+	req := request{method: http.MethodGet, endpoint: r.Endpoint, target: r.Target, prefix: memberPrefix, token: m.who.token, cred: &m.cred}
 	call := func(ctx context.Context) (*Response, error) {
 		body, err := m.c.do(ctx, req)
 		if err != nil {
@@ -138,7 +151,7 @@ func (m *MemberAPI) write(ctx context.Context, method, endpoint, target string, 
 // writeRequest is write for a request that needs more than write's
 // arguments (the cookie endpoints read the answer's cookies).
 func (m *MemberAPI) writeRequest(ctx context.Context, r request, out any) error {
-	r.prefix, r.token = memberPrefix, m.who.token
+	r.prefix, r.token, r.cred = memberPrefix, m.who.token, &m.cred
 	method, endpoint := r.method, r.endpoint
 	raw, err := m.c.do(ctx, r)
 	if m.c.flights != nil {

@@ -3,9 +3,8 @@ package config
 import (
 	"fmt"
 	"net/url"
-	"time"
 
-	"github.com/circle-gateway/gateway/circle"
+	"github.com/circle-gateway/gateway/budget"
 	"github.com/circle-gateway/gateway/limits"
 	"github.com/circle-gateway/gateway/loaders"
 )
@@ -18,10 +17,14 @@ type Operations struct {
 	// (20) and MAX_QUERY_COMPLEXITY (200: the estimated upstream calls of
 	// one operation, list fields weighted by their `first`).
 	Limits limits.Limits
-	// CircleRateLimit is the client-side limit on upstream calls of this
-	// process (CIRCLE_RATE_LIMIT, default "2000/5m" — Circle's per-IP
-	// limit; "off" disables it).
+	// CircleRateLimit is the client-side limit on upstream calls
+	// (CIRCLE_RATE_LIMIT, default "2000/5m" — Circle's per-IP limit; "off"
+	// disables it), one budget for every replica using REDIS_URL.
 	CircleRateLimit string
+	// Budget is how CircleRateLimit is shared out (budget.go): the auth
+	// reserve, the unproven share and each member's share.
+	Budget
+
 	// RedisURL, when set, keeps state replicas share in Redis: the
 	// Automatic Persisted Queries (REDIS_URL, e.g. redis://host:6379/0;
 	// default none: in memory).
@@ -49,13 +52,14 @@ func (o *Operations) load(getenv func(string) string) []error {
 		MaxRootFields: intSetting(getenv, "MAX_ROOT_FIELDS", limits.DefaultMaxRootFields, 1, 10000, &errs),
 		MaxComplexity: intSetting(getenv, "MAX_QUERY_COMPLEXITY", limits.DefaultMaxComplexity, 1, 1_000_000, &errs),
 	}
-	o.CircleRateLimit = circle.DefaultRateLimit
+	o.CircleRateLimit = budget.DefaultRateLimit
 	if v, ok := lookup(getenv, "CIRCLE_RATE_LIMIT"); ok {
-		if _, err := circle.ParseRateLimit(v, time.Second); err != nil {
+		if _, err := budget.ParseRateLimit(v); err != nil {
 			errs = append(errs, fmt.Errorf("CIRCLE_RATE_LIMIT: %w", err))
 		}
 		o.CircleRateLimit = v
 	}
+	errs = append(errs, o.Budget.load(getenv)...)
 	if v, ok := lookup(getenv, "REDIS_URL"); ok {
 		if u, err := url.Parse(v); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
 			errs = append(errs, fmt.Errorf("REDIS_URL must be a redis:// or rediss:// URL"))

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/circle-gateway/gateway/budget"
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/internal/testenv"
 	"github.com/circle-gateway/gateway/internal/testjwt"
@@ -184,10 +185,7 @@ func TestInternalErrorHasRequestID(t *testing.T) {
 // never reaches Circle.
 func TestClientSideRateLimit(t *testing.T) {
 	t.Parallel()
-	lim, err := circle.ParseRateLimit("1/1h", 100*time.Millisecond) // one call an hour
-	if err != nil {
-		t.Fatal(err)
-	}
+	lim := budget.NewLocal(budget.RateLimit{Calls: 1, Window: time.Hour}, budget.DefaultShares, 100*time.Millisecond) // one call an hour
 	env := testenv.New(t, testenv.Options{ClientOptions: []circle.Option{circle.WithLimiter(lim)}})
 	tok := env.DemoToken(t)
 	mustNoErrors(t, env.Do(t, tok, `{ me { id } }`, nil))

@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/circle-gateway/gateway/budget"
 	"github.com/circle-gateway/gateway/circle"
 )
 
@@ -46,6 +47,9 @@ type Observer struct {
 	loaderBatch      *prometheus.HistogramVec
 	limiterWait      prometheus.Histogram
 	limiterRefused   prometheus.Counter
+	limiterDecisions *prometheus.CounterVec
+	tokenMemory      *prometheus.CounterVec
+	upstreamRefused  *prometheus.CounterVec
 
 	namesMu sync.Mutex
 	names   map[string]bool
@@ -88,8 +92,19 @@ func New(log *slog.Logger, requestID func(context.Context) string) *Observer {
 	o.limiterRefused = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "gateway_rate_limiter_refusals_total", Help: "Upstream calls refused because the limiter's wait would exceed its budget.",
 	})
+	o.limiterDecisions = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "gateway_rate_limiter_decisions_total",
+		Help: "Rate-limiter decisions by share (auth, member, unproven, unproven_auth: upstream calls; client: inbound requests with unproven tokens), outcome (allowed, waited, refused), the limit that decided (global, member_api, unproven, member, client; none) and backend (redis, local).",
+	}, []string{"share", "outcome", "limit", "backend"})
+	o.tokenMemory = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "gateway_token_memory_events_total",
+		Help: "What the memory of member credentials learnt (accepted, refused, forgotten) and answered (hit_accepted, hit_refused).",
+	}, []string{"event"})
+	o.upstreamRefused = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "gateway_upstream_refused_without_call_total", Help: "Upstream calls not made because Circle had refused their credential before, by endpoint template.",
+	}, []string{"endpoint"})
 	o.reg.MustRegister(o.operations, o.opDuration, o.opErrors, o.upstreamCalls, o.upstreamDuration, o.upstreamRetries,
-		o.upstreamShared, o.loaderBatch, o.limiterWait, o.limiterRefused,
+		o.upstreamShared, o.loaderBatch, o.limiterWait, o.limiterRefused, o.limiterDecisions, o.tokenMemory, o.upstreamRefused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return o
 }
@@ -108,6 +123,10 @@ func (o *Observer) MetricsHandler() http.Handler {
 // Upstream records one finished call to Circle (the circle client's
 // observer) and counts it for the request it belongs to.
 func (o *Observer) Upstream(ctx context.Context, c circle.Call) {
+	if c.Refused {
+		o.upstreamRefused.WithLabelValues(c.Endpoint).Inc()
+		return
+	}
 	if c.Shared {
 		o.upstreamShared.WithLabelValues(c.Endpoint).Inc()
 		if s, ok := ctx.Value(statsKey{}).(*requestStats); ok {
@@ -133,14 +152,34 @@ func (o *Observer) Batch(loader string, size int) {
 	o.loaderBatch.WithLabelValues(loader).Observe(float64(size))
 }
 
-// LimiterWait records a rate-limiter decision (the limiter's OnWait hook).
-func (o *Observer) LimiterWait(d time.Duration, allowed bool) {
-	if !allowed {
+// LimiterDecision records a rate-limiter decision (the budget limiters'
+// OnDecision hook). Labels name shares and limits, never a member or token.
+func (o *Observer) LimiterDecision(d budget.Decision) {
+	outcome := "allowed"
+	switch {
+	case !d.Allowed:
+		outcome = "refused"
+	case d.Wait > 0:
+		outcome = "waited"
+	}
+	limit := d.Limit
+	if limit == "" {
+		limit = "none"
+	}
+	o.limiterDecisions.WithLabelValues(d.Share, outcome, limit, d.Backend).Inc()
+	if d.Share == "client" {
+		return
+	}
+	if !d.Allowed {
 		o.limiterRefused.Inc()
 		return
 	}
-	o.limiterWait.Observe(d.Seconds())
+	o.limiterWait.Observe(d.Wait.Seconds())
 }
+
+// TokenMemoryEvent records what the token memory learnt or answered (its
+// OnEvent hook).
+func (o *Observer) TokenMemoryEvent(event string) { o.tokenMemory.WithLabelValues(event).Inc() }
 
 // LastUpstreamAnswer is when Circle last answered a call (any status below
 // 500), zero if never: readiness uses it.

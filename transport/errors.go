@@ -226,7 +226,12 @@ func classifyUpstream(ce *circle.Error) presented {
 		return presented{code: CodeNotFound, message: ce.Message}
 	case ce.Status == http.StatusTooManyRequests:
 		secs := max(int(math.Ceil(ce.RetryAfter.Seconds())), 1)
-		return presented{code: CodeRateLimited, message: "Circle's rate limit was reached, retry after " + strconv.Itoa(secs) + "s", extra: map[string]any{"retryAfterSeconds": secs}}
+		message := "Circle's rate limit was reached, retry after " + strconv.Itoa(secs) + "s"
+		if ce.Gateway {
+			// The gateway's own budget: its message names the share spent.
+			message = ce.Message
+		}
+		return presented{code: CodeRateLimited, message: message, extra: map[string]any{"retryAfterSeconds": secs}}
 	case ce.Status >= 500:
 		return presented{code: CodeUpstreamUnavailable, message: "Circle is unavailable, try again later"}
 	case ce.Status == http.StatusBadRequest, ce.Status == http.StatusUnprocessableEntity:

@@ -25,6 +25,7 @@ type readiness struct {
 	drain      *Drain
 	lastAnswer func() time.Time
 	probe      func(ctx context.Context) error
+	degraded   func() string
 
 	mu       sync.Mutex
 	probedAt time.Time
@@ -39,6 +40,14 @@ func (r *readiness) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = w.Write([]byte("not ready: " + err.Error() + "\n"))
 		return
+	}
+	if r.degraded != nil {
+		if why := r.degraded(); why != "" {
+			// Degraded but serving: still ready, and the balancer's log
+			// says why.
+			_, _ = w.Write([]byte("ready (degraded: " + why + ")\n"))
+			return
+		}
 	}
 	_, _ = w.Write([]byte("ready\n"))
 }

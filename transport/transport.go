@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -31,6 +32,7 @@ import (
 
 	"github.com/circle-gateway/gateway/apq"
 	"github.com/circle-gateway/gateway/auth"
+	"github.com/circle-gateway/gateway/budget"
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/graph"
 	"github.com/circle-gateway/gateway/graph/generated"
@@ -100,6 +102,19 @@ type Options struct {
 	// Live bridges subscriptions to Circle's real-time cable; nil makes
 	// every subscription answer FORBIDDEN.
 	Live *live.Bridge
+	// Tokens is the memory of what Circle answered for member tokens (the
+	// client's); with UnprovenClients it decides which requests the
+	// per-client limit counts.
+	Tokens circle.TokenMemory
+	// UnprovenClients limits, per client address, requests with tokens
+	// Circle has not accepted (UNPROVEN_CLIENT_RATE_LIMIT); nil: no limit.
+	UnprovenClients *budget.Clients
+	// TrustedProxies are the proxies whose X-Forwarded-For names the
+	// client (TRUSTED_PROXIES).
+	TrustedProxies []netip.Prefix
+	// Degraded, when set, says why the gateway runs degraded ("" when it
+	// does not), for /readyz: e.g. Redis down, the budget local.
+	Degraded func() string
 
 	// aroundFields lets this package's tests inject faults (a panicking
 	// field) into the real server.
@@ -163,7 +178,7 @@ func New(o Options) (http.Handler, error) {
 	gql := newGraphQLServer(schema, o)
 
 	mux := http.NewServeMux()
-	overHTTP := withCORS(o.CORSAllowedOrigins, o.Tracer.Middleware(o.Observer.Middleware(guard(o.MaxBodyBytes, withMemory(o.Memory, rel, gql)))))
+	overHTTP := withCORS(o.CORSAllowedOrigins, o.Tracer.Middleware(o.Observer.Middleware(guard(o.MaxBodyBytes, limitUnproven(o, withMemory(o.Memory, rel, gql))))))
 	// A WebSocket is one long connection of many operations, not a request:
 	// it skips the request guards (its Origin is checked like CORS instead,
 	// and a mutation over it is as safe as a preflighted POST) and is not
@@ -177,7 +192,7 @@ func New(o Options) (http.Handler, error) {
 		overHTTP.ServeHTTP(w, r)
 	}))
 	mux.Handle("GET /metrics", o.Observer.MetricsHandler())
-	mux.Handle("GET /readyz", &readiness{drain: o.Drain, lastAnswer: o.Observer.LastUpstreamAnswer, probe: o.Client.Probe})
+	mux.Handle("GET /readyz", &readiness{drain: o.Drain, lastAnswer: o.Observer.LastUpstreamAnswer, probe: o.Client.Probe, degraded: o.Degraded})
 	introspected, err := schemaJSON(schema)
 	if err != nil {
 		return nil, err
@@ -320,7 +335,7 @@ func operationLoaders(ctx context.Context, o Options, member auth.Member, oc *gr
 			o.Log.ErrorContext(ctx, "post batch sent by its safety net: a post lookup was miscounted", "request_id", RequestID(ctx), "operation", oc.OperationName)
 		}
 	}
-	return loaders.New(o.Client.Member(member.Token).WithMemberID(member.MemberID), cfg)
+	return loaders.New(o.Client.Member(member.Token).WithMemberID(member.MemberID).WithExpiry(member.ExpiresAt), cfg)
 }
 
 // withCORS applies the CORS policy of docs/contract.md §1 through rs/cors.

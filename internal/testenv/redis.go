@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +24,16 @@ func Redis(tb testing.TB) string {
 	if u := os.Getenv("REDIS_URL"); u != "" {
 		return u
 	}
+	url, _ := PrivateRedis(tb)
+	return url
+}
+
+// PrivateRedis starts a redis-server of the test's own on a free loopback
+// port, even when REDIS_URL is set, for tests that stop it (a Redis that
+// goes down); stop ends it early, and it ends with the test anyway.
+// Without redis-server the test is skipped, or fails when CI is set.
+func PrivateRedis(tb testing.TB) (url string, stop func()) {
+	tb.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		if os.Getenv("CI") != "" {
@@ -41,7 +52,9 @@ func Redis(tb testing.TB) string {
 	if err := cmd.Start(); err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	var once sync.Once
+	stop = func() { once.Do(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }) }
+	tb.Cleanup(stop)
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
@@ -50,7 +63,7 @@ func Redis(tb testing.TB) string {
 			}
 		}
 	}()
-	url := fmt.Sprintf("redis://127.0.0.1:%d/0", port)
+	url = fmt.Sprintf("redis://127.0.0.1:%d/0", port)
 	opts, _ := redis.ParseURL(url)
 	client := redis.NewClient(opts)
 	defer client.Close()
@@ -59,7 +72,7 @@ func Redis(tb testing.TB) string {
 		err := client.Ping(ctx).Err()
 		cancel()
 		if err == nil {
-			return url
+			return url, stop
 		}
 		if time.Now().After(deadline) {
 			tb.Fatalf("redis-server did not start: %v", err)

@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/circle-gateway/gateway/budget"
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/internal/logbuf"
 	"github.com/circle-gateway/gateway/live"
@@ -346,7 +347,11 @@ func New(tb testing.TB, o Options) *Env {
 	env.AppToken = appToken
 	log := slog.New(slog.NewTextHandler(env.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	obs := observe.New(log, transport.RequestID)
-	opts := append([]circle.Option{circle.WithAppToken(appToken), circle.WithObserver(obs.Upstream), circle.WithBackoff(func(int) time.Duration { return time.Millisecond })}, o.ClientOptions...)
+	// The token memory is on as in production (server.go), so every test
+	// runs with one call at a time per unproven token; a test may turn it
+	// off with circle.WithTokenMemory(nil) in ClientOptions.
+	opts := append([]circle.Option{circle.WithAppToken(appToken), circle.WithObserver(obs.Upstream), circle.WithBackoff(func(int) time.Duration { return time.Millisecond }),
+		circle.WithTokenMemory(budget.NewTokens(nil))}, o.ClientOptions...)
 	client, err := circle.New(env.UpstreamURL, opts...)
 	if err != nil {
 		tb.Fatal(err)

@@ -1,0 +1,5 @@
+package hostile
+
+import "encoding/json"
+
+func jsonInto(raw json.RawMessage, v any) error { return json.Unmarshal(raw, v) }
