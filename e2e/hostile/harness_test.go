@@ -299,4 +299,6 @@ func (g *Gateway) Do(t *testing.T, headers map[string]string, query string, vars
 }
 
 // Bearer is the Authorization header of token.
-func Bearer(token string) map[string]string { return map[string]string{"Authorization": "Bearer " + token} }
+func Bearer(token string) map[string]string {
+	return map[string]string{"Authorization": "Bearer " + token}
+}
