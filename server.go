@@ -114,7 +114,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 	if rdb != nil {
 		log.Info("automatic persisted queries, the budget of calls to Circle and the token memory are shared through redis", "addr", rdb.Options().Addr)
 		apqCache = apq.NewRedis(rdb, "gateway:apq:", apq.DefaultTTL, log)
-		shared = budget.NewRedis(rdb, budgetScope(circleURL), log)
+		shared = budget.NewRedis(rdb, budgetScope(circleURL), cfg.RedisBudgetTimeout, log)
 	}
 	tokens := budget.NewTokens(shared)
 	tokens.OnEvent = obs.TokenMemoryEvent

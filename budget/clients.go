@@ -50,6 +50,10 @@ func (c *Clients) Allow(ctx context.Context, addr string) error {
 			if idx > 0 {
 				d.Limit = string(limitClient)
 			}
+			if allowed {
+				// Known here too, should Redis fail.
+				c.record(addr)
+			}
 			return c.decided(d)
 		}
 	}
@@ -70,11 +74,31 @@ func (c *Clients) decided(d Decision) error {
 	return nil
 }
 
+// record notes a request from addr that Redis let in.
+func (c *Clients) record(addr string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.log(addr, c.now().UnixNano()).add(c.now().UnixNano())
+}
+
 // local decides a request from addr in this process alone.
 func (c *Clients) local(addr string) (time.Duration, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now, window := c.now().UnixNano(), int64(c.limit.Window)
+	w := c.log(addr, now)
+	at := w.earliest(now, window)
+	if at > now {
+		return time.Duration(at - now), false
+	}
+	w.add(now)
+	return 0, true
+}
+
+// log returns addr's log, making room for it if need be. c.mu must be
+// held.
+func (c *Clients) log(addr string, now int64) *callLog {
+	window := int64(c.limit.Window)
 	w := c.logs[addr]
 	if w == nil {
 		if len(c.logs) >= maxClients {
@@ -90,10 +114,5 @@ func (c *Clients) local(addr string) (time.Duration, bool) {
 		w = &callLog{limit: c.limit.Calls}
 		c.logs[addr] = w
 	}
-	at := w.earliest(now, window)
-	if at > now {
-		return time.Duration(at - now), false
-	}
-	w.add(now)
-	return 0, true
+	return w
 }

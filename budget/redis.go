@@ -47,11 +47,15 @@ type Redis struct {
 // replicas that reach the same Circle through the same egress share one,
 // so the upstream's host is a good scope (gateways of different
 // communities or environments may share a Redis without sharing a budget).
-func NewRedis(rdb redis.UniversalClient, scope string, log *slog.Logger) *Redis {
+// timeout bounds each Redis command (0: DefaultRedisTimeout).
+func NewRedis(rdb redis.UniversalClient, scope string, timeout time.Duration, log *slog.Logger) *Redis {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Redis{rdb: rdb, prefix: "gateway:budget:{" + scope + "}:", timeout: DefaultRedisTimeout, health: health{log: log}}
+	if timeout <= 0 {
+		timeout = DefaultRedisTimeout
+	}
+	return &Redis{rdb: rdb, prefix: "gateway:budget:{" + scope + "}:", timeout: timeout, health: health{log: log}}
 }
 
 // Status is "" while Redis answers, else why the replica runs on its own

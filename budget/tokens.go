@@ -49,11 +49,12 @@ func (t *Tokens) event(e string) {
 	}
 }
 
-// Lookup returns what is known of c: from this process, else from Redis
-// (and then kept here too).
-func (t *Tokens) Lookup(ctx context.Context, c circle.Credential) circle.TokenState {
-	now := t.now()
-	key := c.Hash()
+// Cached returns what this process knows of c.
+func (t *Tokens) Cached(c circle.Credential) circle.TokenState {
+	return t.cached(c.Hash(), t.now())
+}
+
+func (t *Tokens) cached(key string, now time.Time) circle.TokenState {
 	if t.refused.has(key, now) {
 		t.event("hit_refused")
 		return circle.TokenRefused
@@ -62,8 +63,16 @@ func (t *Tokens) Lookup(ctx context.Context, c circle.Credential) circle.TokenSt
 		t.event("hit_accepted")
 		return circle.TokenAccepted
 	}
-	if t.redis == nil {
-		return circle.TokenUnknown
+	return circle.TokenUnknown
+}
+
+// Lookup returns what is known of c: from this process, else from Redis
+// (and then kept here too).
+func (t *Tokens) Lookup(ctx context.Context, c circle.Credential) circle.TokenState {
+	now := t.now()
+	key := c.Hash()
+	if s := t.cached(key, now); s != circle.TokenUnknown || t.redis == nil {
+		return s
 	}
 	var v string
 	var ttl time.Duration

@@ -160,7 +160,11 @@ const (
 // failures as TokenUnknown: forgetting costs one more call, never a wrong
 // answer.
 type TokenMemory interface {
-	// Lookup returns what is known of c.
+	// Cached returns what this process knows of c, without asking anyone
+	// else: it is on the path of every call, so it must be cheap.
+	Cached(c Credential) TokenState
+	// Lookup returns what is known of c, asking the shared store (Redis)
+	// when this process does not know.
 	Lookup(ctx context.Context, c Credential) TokenState
 	// Remember records s for c until c.Until; TokenUnknown forgets c.
 	Remember(ctx context.Context, c Credential, s TokenState)
@@ -210,47 +214,61 @@ func newGate() *gate { return &gate{probing: map[string]chan struct{}{}} }
 // credential's probe, must be called with the call's outcome.
 func (c *Client) admit(ctx context.Context, r request, cred Credential, proven Share, unproven ShareKind) (Share, func(error), error) {
 	key := cred.Hash()
-	for {
-		switch c.tokens.Lookup(ctx, cred) {
-		case TokenAccepted:
-			return proven, nil, nil
-		case TokenRefused:
-			if r.prefix == authPrefix {
-				// Refreshing or revoking a revoked token: Circle's own
-				// answer says what is wrong, and it costs one unproven
-				// call at a time like any unknown credential.
-				break
-			}
+	known := func(s TokenState) (Share, error, bool) {
+		switch {
+		case s == TokenAccepted:
+			return proven, nil, true
+		case s == TokenRefused && r.prefix != authPrefix:
 			c.report(ctx, Call{Method: r.method, Endpoint: r.endpoint, Refused: true})
-			return Share{}, nil, fmt.Errorf("circle: %s %s: %w", r.method, r.endpoint, refusedBefore(r))
+			return Share{}, fmt.Errorf("circle: %s %s: %w", r.method, r.endpoint, refusedBefore(r)), true
+		}
+		// Unknown; or refreshing or revoking a revoked token, which
+		// Circle answers for itself, as one unproven call at a time.
+		return Share{}, nil, false
+	}
+	for {
+		if share, err, ok := known(c.tokens.Cached(cred)); ok {
+			return share, nil, err
 		}
 		c.gate.mu.Lock()
 		wait, busy := c.gate.probing[key]
-		if !busy {
-			done := make(chan struct{})
-			c.gate.probing[key] = done
+		if busy {
 			c.gate.mu.Unlock()
-			judge := r.verdict
-			if judge == nil {
-				judge = memberVerdict
+			select {
+			case <-wait:
+				// The probe answered (or failed): look again.
+				continue
+			case <-ctx.Done():
+				return Share{}, nil, fmt.Errorf("circle: %s %s: %w: waiting for Circle to answer for this token: %s", r.method, r.endpoint, ErrUnavailable, transportCause(ctx, ctx.Err()))
 			}
-			return Share{Kind: unproven}, func(err error) {
-				if s := judge(err); s != TokenUnknown {
-					c.tokens.Remember(context.WithoutCancel(ctx), cred, s)
-				}
-				c.gate.mu.Lock()
-				delete(c.gate.probing, key)
-				c.gate.mu.Unlock()
-				close(done)
-			}, nil
 		}
+		done := make(chan struct{})
+		c.gate.probing[key] = done
 		c.gate.mu.Unlock()
-		select {
-		case <-wait:
-			// The probe answered (or failed): look again.
-		case <-ctx.Done():
-			return Share{}, nil, fmt.Errorf("circle: %s %s: %w: waiting for Circle to answer for this token: %s", r.method, r.endpoint, ErrUnavailable, transportCause(ctx, ctx.Err()))
+		release := func() {
+			c.gate.mu.Lock()
+			delete(c.gate.probing, key)
+			c.gate.mu.Unlock()
+			close(done)
 		}
+		// Holding the gate, ask the shared memory (another replica may
+		// know the token), and look again at this process's: a probe may
+		// have answered since the look above (it remembers its outcome
+		// before it gives the gate up).
+		if share, err, ok := known(c.tokens.Lookup(ctx, cred)); ok {
+			release()
+			return share, nil, err
+		}
+		judge := r.verdict
+		if judge == nil {
+			judge = memberVerdict
+		}
+		return Share{Kind: unproven}, func(err error) {
+			if s := judge(err); s != TokenUnknown {
+				c.tokens.Remember(context.WithoutCancel(ctx), cred, s)
+			}
+			release()
+		}, nil
 	}
 }
 

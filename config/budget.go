@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/circle-gateway/gateway/budget"
 )
@@ -28,6 +29,10 @@ type Budget struct {
 	// none: the client is the connection's peer and X-Forwarded-For is
 	// ignored).
 	TrustedProxies []netip.Prefix
+	// RedisBudgetTimeout is how long the budget waits for Redis before
+	// deciding on this replica's own (REDIS_BUDGET_TIMEOUT, default 100ms;
+	// never more than half of what an operation has left).
+	RedisBudgetTimeout time.Duration
 }
 
 func (b *Budget) load(getenv func(string) string) []error {
@@ -47,6 +52,8 @@ func (b *Budget) load(getenv func(string) string) []error {
 		}
 		b.UnprovenClientRateLimit = v
 	}
+
+	b.RedisBudgetTimeout = durationSetting(getenv, "REDIS_BUDGET_TIMEOUT", budget.DefaultRedisTimeout, &errs)
 
 	if v, ok := lookup(getenv, "TRUSTED_PROXIES"); ok {
 		for _, s := range strings.Split(v, ",") {

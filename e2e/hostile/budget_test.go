@@ -112,8 +112,17 @@ var windowsOfADay = []string{"CIRCLE_RATE_LIMIT=2000/24h", "UNPROVEN_CLIENT_RATE
 // served as before.
 func TestForgedTokensFromOneAddress(t *testing.T) {
 	t.Parallel()
+	for name, backend := range Backends(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			forgedTokensFromOneAddress(t, backend(t))
+		})
+	}
+}
+
+func forgedTokensFromOneAddress(t *testing.T, backend []string) {
 	c := NewCircle(t)
-	g := Start(t, c, append([]string{"GATEWAY_SERVICE_KEY=" + serviceKey}, windowsOfADay...)...)
+	g := Start(t, c, append(append([]string{"GATEWAY_SERVICE_KEY=" + serviceKey}, windowsOfADay...), backend...)...)
 	member := c.Issue(t, 7)
 	if a := g.Do(t, Bearer(member), `{ me { name } }`, nil); len(a.Errors) > 0 {
 		t.Fatalf("before the attack: %+v", a.Errors)
@@ -150,8 +159,17 @@ func TestForgedTokensFromOneAddress(t *testing.T) {
 // retryAfterSeconds, and the member and createMemberToken are served.
 func TestForgedTokensFromManyAddresses(t *testing.T) {
 	t.Parallel()
+	for name, backend := range Backends(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			forgedTokensFromManyAddresses(t, backend(t))
+		})
+	}
+}
+
+func forgedTokensFromManyAddresses(t *testing.T, backend []string) {
 	c := NewCircle(t)
-	g := Start(t, c, append([]string{"GATEWAY_SERVICE_KEY=" + serviceKey, "TRUSTED_PROXIES=127.0.0.1/32"}, windowsOfADay...)...)
+	g := Start(t, c, append(append([]string{"GATEWAY_SERVICE_KEY=" + serviceKey, "TRUSTED_PROXIES=127.0.0.1/32"}, windowsOfADay...), backend...)...)
 	member := c.Issue(t, 7)
 	if a := g.Do(t, Bearer(member), `{ me { name } }`, nil); len(a.Errors) > 0 {
 		t.Fatalf("before the attack: %+v", a.Errors)

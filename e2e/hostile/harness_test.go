@@ -26,6 +26,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/circle-gateway/gateway/internal/logbuf"
+	"github.com/circle-gateway/gateway/internal/testenv"
 )
 
 var (
@@ -211,7 +212,15 @@ type Gateway struct {
 func Start(t *testing.T, c *Circle, env ...string) *Gateway {
 	t.Helper()
 	cmd := exec.Command(gatewayBinary(t))
-	cmd.Env = append(append(os.Environ(), "PORT=0", "LOG_FORMAT=json", "CIRCLE_API_URL="+c.URL, "CIRCLE_HEADLESS_AUTH_TOKEN="+c.AppToken), env...)
+	// Only what the scenario sets: an inherited REDIS_URL would make the
+	// scenario's budget depend on who else uses that Redis.
+	var inherited []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "REDIS_URL=") {
+			inherited = append(inherited, kv)
+		}
+	}
+	cmd.Env = append(append(inherited, "PORT=0", "LOG_FORMAT=json", "CIRCLE_API_URL="+c.URL, "CIRCLE_HEADLESS_AUTH_TOKEN="+c.AppToken), env...)
 	stdout, _ := cmd.StdoutPipe()
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
@@ -296,6 +305,20 @@ func (g *Gateway) Do(t *testing.T, headers map[string]string, query string, vars
 		t.Errorf("answer %d is not GraphQL JSON: %s", resp.StatusCode, raw)
 	}
 	return a
+}
+
+// Backends are the two ways a scenario runs: the budget in the gateway's
+// memory, and shared through Redis (testenv.Redis: skipped on a developer
+// machine without one, a failure under CI). With Redis the budget's Redis
+// timeout is long, so that a loaded machine never makes the healthy Redis
+// look slow and the counts stay exact.
+func Backends(t *testing.T) map[string]func(*testing.T) []string {
+	return map[string]func(*testing.T) []string{
+		"memory": func(*testing.T) []string { return nil },
+		"redis": func(t *testing.T) []string {
+			return []string{"REDIS_URL=" + testenv.Redis(t), "REDIS_BUDGET_TIMEOUT=1m"}
+		},
+	}
 }
 
 // Bearer is the Authorization header of token.
