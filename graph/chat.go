@@ -424,3 +424,15 @@ func reactionWrite(ctx context.Context, chatRoomUUID, messageID, emoji string, d
 	}
 	return &model.ChatMessagePayload{Message: model.ChatMessageFrom(m), UserErrors: noUserErrors()}, nil
 }
+
+// selectsOnly reports whether the field being resolved selects, on the
+// object of type typeName it returns, nothing but the named fields (and
+// __typename).
+func selectsOnly(ctx context.Context, typeName string, names ...string) bool {
+	for _, f := range graphql.CollectFieldsCtx(ctx, []string{typeName}) {
+		if f.Name != "__typename" && !slices.Contains(names, f.Name) {
+			return false
+		}
+	}
+	return true
+}

@@ -220,6 +220,12 @@ func (r *queryResolver) ChatRoom(ctx context.Context, uuid string) (*model.ChatR
 	if err := checkMessageWindows(ctx, uuid); err != nil {
 		return nil, err
 	}
+	if selectsOnly(ctx, "ChatRoom", "uuid", "messages") {
+		// Scrolling back asks only for messages: their page is the one
+		// call, and a room the member cannot read fails it there (the
+		// null then reaches chatRoom, as its fetch would have).
+		return model.ChatRoomFrom(&circle.ChatRoom{UUID: uuid}), nil
+	}
 	return call(ctx, func(api *circle.MemberAPI, ctx context.Context) (*circle.ChatRoom, error) {
 		return api.ChatRoom(ctx, uuid)
 	}, model.ChatRoomFrom)
