@@ -348,3 +348,29 @@ func TestChatParticipantsAndReactions(t *testing.T) {
 		}
 	}
 }
+
+// Senders come with their messages: name and avatar cost nothing; a field
+// Circle does not send with them costs one profile per distinct sender.
+func TestChatSendersEmbeddedFirst(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t, testenv.Options{})
+	tok := env.DemoToken(t)
+	group := roomWith(t, env, tok, func(r circle.ChatRoom) bool { return r.ChatRoomName == "Launch crew" })
+	const q = `query($u: ID!) { chatRoom(uuid: $u) { messages(last: 20) { nodes { sender { id name avatarUrl %s } } } } }`
+	mustNoErrors(t, env.Do(t, tok, fmt.Sprintf(q, ""), map[string]any{"u": group.UUID}))
+	if n := len(env.Upstream.Calls()); n != 1 {
+		t.Fatalf("senders' names and avatars cost %d calls, want the page alone", n)
+	}
+	env.Upstream.Reset()
+	r := env.Do(t, tok, fmt.Sprintf(q, "headline"), map[string]any{"u": group.UUID})
+	mustNoErrors(t, r)
+	var got struct{ ChatRoom struct{ Messages struct{ Nodes []struct{ Sender struct{ ID string } } } } }
+	r.Decode(t, &got)
+	senders := map[string]bool{}
+	for _, n := range got.ChatRoom.Messages.Nodes {
+		senders[n.Sender.ID] = true
+	}
+	if n := len(env.Upstream.Calls()); n != 1+len(senders) || len(senders) < 2 {
+		t.Fatalf("headlines cost %d calls for %d senders, want 1 + %d", n, len(senders), len(senders))
+	}
+}

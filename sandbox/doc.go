@@ -15,7 +15,10 @@
 // so that a user id used as a member id shows at once. The Member API's
 // writes (posts, comments and replies, likes, RSVPs, space memberships)
 // change that state per member; counts are derived from the records, so
-// they stay exact under concurrent writes.
+// they stay exact under concurrent writes. Each member also has in-app
+// notifications (a comment on their post makes one) and direct and group
+// chat rooms (notifications.go, chat.go), whose changes are published on
+// the live hub (live.go) as the events Circle's cable pushes.
 //
 // It must never be used as, or in front of, a real community: it keeps
 // everything in memory, its app token and signing key are for local
