@@ -53,11 +53,6 @@ var allowedPending = map[string]string{
 	"DELETE /bookmarks/{id}":                                         "11",
 	"GET /spaces/{space_id}/bookmarks":                               "11",
 	// Members, profile, account, uploads and the small domains (issue 11).
-	"POST /flagged_contents":                "11",
-	"POST /invitation_links/{token}/join":   "11",
-	"POST /live_streams/rooms":              "11",
-	"GET /spaces/home":                      "11",
-	"POST /space_members/{id}/mark_as_read": "11",
 }
 
 // memberAPIPrefix is where the Member API's paths start in the document;

@@ -96,6 +96,10 @@ func (r *spaceResolver) IsMember(ctx context.Context, obj *model.Space) (bool, e
 func (r *spaceResolver) Posts(ctx context.Context, obj *model.Space, first *int, after *string, sort *model.PostSort) (*model.PostConnection, error) {
 	return list(ctx, first, after, postConnection, func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[circle.Post], error) {
 		p.Sort = postSort(sort)
+		if obj.CircleID() == 0 {
+			// The home space (Query.homeSpace): its posts are the home feed.
+			return api.Home(ctx, p)
+		}
 		return api.SpacePosts(ctx, obj.CircleID(), p)
 	})
 }

@@ -242,7 +242,7 @@ var (
 	// fetchingFields cost one upstream call each time they are selected:
 	// root lookups, and relations not embedded in their parent.
 	fetchingFields = map[string]bool{
-		"Query.me": true, "Query.space": true, "Query.post": true, "Query.member": true,
+		"Query.me": true, "Query.space": true, "Query.post": true, "Query.member": true, "Query.homeSpace": true,
 		"Comment.post": true, "Comment.parent": true,
 		"Query.newNotificationsCount": true, "Query.chatRoom": true, "Query.chatMessage": true, "Query.chatThread": true,
 		"Query.unreadChatRoomUuids": true, "Query.unreadChatThreadIds": true, "Query.notificationPreferences": true,

@@ -24,8 +24,9 @@ func init() {
 			"Name can't be blank", "Avatar is invalid", "Headline is too long (maximum is 255 characters)",
 			"Validation failed: Content type is invalid, Byte size must be greater than 0, Checksum is not a Base64 MD5 digest",
 			"Validation failed: Byte size must be less than or equal to 8388608 in the sandbox",
+			msgReportInvalid,
 		},
-		http.StatusBadRequest: {"param is missing or the value is empty: blob"},
+		http.StatusBadRequest: {"param is missing or the value is empty: blob", "param is missing or the value is empty: flagged_content"},
 	} {
 		if writeMessages[status] == nil {
 			writeMessages[status] = map[string]bool{}
@@ -131,7 +132,49 @@ func accountConfCases(f *confFixture) []confCase {
 		return map[string]any{"community_member": map[string]any{"avatar": up.SignedID}}
 	}
 	put, del, get, post := http.MethodPut, http.MethodDelete, http.MethodGet, http.MethodPost
+	general := f.postsIn(spaceGeneral)
+	staff := f.postsIn(spaceStaff)
+	_, commentID := f.commentWithReplies(spaceGeneral)
+	flag := func(kind string, id int64, reason string) func() any {
+		return fixed(map[string]any{"flagged_content": map[string]any{
+			"flagged_contentable_id": id, "flagged_contentable_type": kind, "reported_reason_type": reason, "reported_reason_body": "Looks like spam to me.",
+		}})
+	}
+	var ownSpaceMember, othersSpaceMember int64
+	func() {
+		st := f.sb.store
+		st.mu.RLock()
+		defer st.mu.RUnlock()
+		ownSpaceMember = st.spaces[spaceGeneral].members[demo]
+		for id, sm := range st.spaces[spaceGeneral].members {
+			if id != demo {
+				othersSpaceMember = sm
+				break
+			}
+		}
+	}()
 	cases := []confCase{
+		c("report a post", post, "/flagged_contents", credMember, flag("Post", general[0], "spam"), 201, msgPostReported),
+		c("report a comment", post, "/flagged_contents", credMember, flag("Comment", commentID, "harassment"), 201, msgCommentReported),
+		c("report a private post of others", post, "/flagged_contents", credMember, flag("Post", staff[0], "other"), 404, msgMissingRecord),
+		c("report expired", post, "/flagged_contents", credExpired, flag("Post", general[0], "spam"), 401, msgTokenExpired),
+		c("join by invitation into a space", post, "/invitation_links/"+InvitationToGeneral+"/join", credMember, nil, 200, ""),
+		c("join by invitation", post, "/invitation_links/"+InvitationToCommunity+"/join", credMember, nil, 200, ""),
+		c("join by an unknown invitation", post, "/invitation_links/no-such-link/join", credMember, nil, 404, msgMissingRecord),
+		c("join by invitation garbage token", post, "/invitation_links/"+InvitationToCommunity+"/join", credGarbage, nil, 401, msgTokenInvalid),
+		c("create a live room", post, "/live_streams/rooms", credMember, fixed(map[string]any{"name": "Office hours"}), 201, ""),
+		c("create a secret conference", post, "/live_streams/rooms", credMember, fixed(map[string]any{
+			"name": "Staff sync", "description": "Weekly", "slug": "staff-sync", "view_type": "speaker_view", "recording_enabled": true,
+			"mute_on_join": true, "limit_url_sharing": true, "access_type": "secret", "room_type": "conference",
+			"invited_entities_ids": map[string]any{"members_ids": []int64{demo}, "spaces_ids": []int64{spaceStaff}},
+		}), 201, ""),
+		c("create a live room without a name", post, "/live_streams/rooms", credMember, fixed(map[string]any{"name": " "}), 422, msgRoomNameBlank),
+		c("create a live room expired", post, "/live_streams/rooms", credExpired, fixed(map[string]any{"name": "x"}), 401, msgTokenExpired),
+		c("home space", get, "/spaces/home", credMember, nil, 200, ""),
+		c("home space revoked", get, "/spaces/home", credRevoked, nil, 401, msgTokenRevoked),
+		c("mark a space read", post, "/space_members/"+itoa(ownSpaceMember)+"/mark_as_read", credMember, nil, 200, ""),
+		c("mark someone else's space read", post, "/space_members/"+itoa(othersSpaceMember)+"/mark_as_read", credMember, nil, 404, msgMissingRecord),
+		c("mark a space read ghost", post, "/space_members/"+itoa(ownSpaceMember)+"/mark_as_read", credGhost, nil, 401, msgNoTokenMember),
 		c("update profile", put, "/profile", credMember, profile(map[string]any{
 			"name": "Demo Member", "headline": "Updated headline", "time_zone": "Europe/Lisbon",
 			"preferences": map[string]any{"messaging_enabled": true, "visible_in_member_directory": true, "make_my_email_public": false},
@@ -169,6 +212,8 @@ func accountConfCases(f *confFixture) []confCase {
 	}
 	broken := []confCase{
 		c("direct upload without a blob", post, "/direct_uploads", credMember, fixed(map[string]any{}), 400, "param is missing or the value is empty: blob"),
+		c("report with an unknown reason", post, "/flagged_contents", credMember, flag("Post", general[0], "boring"), 422, msgReportInvalid),
+		c("report without flagged_content", post, "/flagged_contents", credMember, fixed(map[string]any{}), 400, "param is missing or the value is empty: flagged_content"),
 	}
 	return append(cases, markInvalid(broken)...)
 }

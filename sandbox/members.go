@@ -516,11 +516,11 @@ func (st *store) deactivate(viewer int64) error {
 
 // memberSpaces is GET /community_members/{id}/spaces: the spaces the
 // member belongs to that viewer can see, in id order.
-func (st *store) memberSpaces(viewer, memberID int64, pp pageParams) (wireSpacesPage, error) {
+func (st *store) memberSpaces(viewer, memberID int64, pp pageParams) (wirePage[wireSpace], error) {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
 	if m, ok := st.members[memberID]; !ok || m.profile.deactivated {
-		return wireSpacesPage{}, notFound("community_member")
+		return wirePage[wireSpace]{}, notFound("community_member")
 	}
 	var in []*space
 	for _, id := range st.spaceOrder {
@@ -529,18 +529,9 @@ func (st *store) memberSpaces(viewer, memberID int64, pp pageParams) (wireSpaces
 			in = append(in, sp)
 		}
 	}
-	page := listPage(in, pp, func(sp *space) any { return st.spaceLocked(sp, viewer) })
-	return wireSpacesPage{Page: page.Page, PerPage: page.PerPage, HasNextPage: page.HasNextPage, Count: page.Count, Sort: "latest", Records: page.Records}, nil
-}
-
-// wireSpacesPage is paginated_spaces.
-type wireSpacesPage struct {
-	Page        int    `json:"page"`
-	PerPage     int    `json:"per_page"`
-	HasNextPage bool   `json:"has_next_page"`
-	Count       int    `json:"count"`
-	Sort        string `json:"sort"`
-	Records     []any  `json:"records"`
+	page := listPage(in, pp, func(sp *space) wireSpace { return st.spaceLocked(sp, viewer) })
+	page.Sort = "latest" // paginated_spaces names its order, as in Circle's example
+	return page, nil
 }
 
 // --- handlers ---

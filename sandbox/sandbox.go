@@ -50,9 +50,11 @@ type Sandbox struct {
 	// sessions holds the web sessions POST /cookies starts.
 	sessions *webSessions
 	// cable is the real-time cable's own bookkeeping (cable.go).
-	cable   cableState
-	demoID  int64
-	handler http.Handler
+	cable cableState
+	// community holds reports, live rooms, invitation links and read marks.
+	community *communityState
+	demoID    int64
+	handler   http.Handler
 }
 
 // New builds a sandbox holding the demo community. The data is the same on
@@ -74,6 +76,7 @@ func New(opts Options) *Sandbox {
 	if s.cable.ping <= 0 {
 		s.cable.ping = defaultCablePing
 	}
+	s.community = newCommunityState()
 	s.demoID = seed(s.store, s.now())
 	s.notifications, s.chat = newNotificationState(s.now()), newChatState()
 	seedLive(s, s.now())
@@ -128,6 +131,7 @@ func (s *Sandbox) routes() http.Handler {
 	s.chatRoutes(member)
 	s.sessionRoutes(member, mux)
 	s.courseRoutes(member)
+	s.communityRoutes(member)
 	for path, m := range endpoints {
 		mux.Handle(memberPrefix+path, m)
 	}

@@ -331,6 +331,12 @@ type ComplexityRoot struct {
 		Value func(childComplexity int) int
 	}
 
+	JoinByInvitationPayload struct {
+		Joined     func(childComplexity int) int
+		Space      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	Lesson struct {
 		AutocompleteOnFeaturedMediaCompletion func(childComplexity int) int
 		BodyText                              func(childComplexity int) int
@@ -396,6 +402,38 @@ type ComplexityRoot struct {
 
 	LessonProgressPayload struct {
 		Lesson     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	LiveRoom struct {
+		Access            func(childComplexity int) int
+		CanHost           func(childComplexity int) int
+		CanManage         func(childComplexity int) int
+		CanModerate       func(childComplexity int) int
+		ChatRoomUUID      func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		Description       func(childComplexity int) int
+		HostCapacity      func(childComplexity int) int
+		ID                func(childComplexity int) int
+		IsCreator         func(childComplexity int) int
+		LimitURLSharing   func(childComplexity int) int
+		MuteOnJoin        func(childComplexity int) int
+		Name              func(childComplexity int) int
+		ParticipantsCount func(childComplexity int) int
+		RecordingEnabled  func(childComplexity int) int
+		RoomType          func(childComplexity int) int
+		Slug              func(childComplexity int) int
+		Status            func(childComplexity int) int
+		ViewType          func(childComplexity int) int
+	}
+
+	LiveRoomPayload struct {
+		Room       func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	MarkSpaceAsReadPayload struct {
+		Space      func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
 
@@ -465,6 +503,7 @@ type ComplexityRoot struct {
 		CreateCircleSession                   func(childComplexity int) int
 		CreateComment                         func(childComplexity int, input model.CreateCommentInput) int
 		CreateDirectUpload                    func(childComplexity int, input model.CreateDirectUploadInput) int
+		CreateLiveRoom                        func(childComplexity int, input model.CreateLiveRoomInput) int
 		CreateMemberToken                     func(childComplexity int, identity model.MemberIdentityInput) int
 		CreatePost                            func(childComplexity int, input model.CreatePostInput) int
 		DeactivateAccount                     func(childComplexity int, confirmMemberID string) int
@@ -474,6 +513,7 @@ type ComplexityRoot struct {
 		DeletePost                            func(childComplexity int, spaceID string, id string) int
 		EditChatMessage                       func(childComplexity int, chatRoomUUID string, id string, body string) int
 		EndCircleSession                      func(childComplexity int) int
+		JoinByInvitation                      func(childComplexity int, token string) int
 		JoinSpace                             func(childComplexity int, id string) int
 		LeaveSpace                            func(childComplexity int, id string) int
 		LikeComment                           func(childComplexity int, postID string, commentID string) int
@@ -481,9 +521,11 @@ type ComplexityRoot struct {
 		MarkAllNotificationsRead              func(childComplexity int) int
 		MarkChatRoomRead                      func(childComplexity int, chatRoomUUID string) int
 		MarkNotificationRead                  func(childComplexity int, id string) int
+		MarkSpaceAsRead                       func(childComplexity int, spaceID string) int
 		RefreshAccessToken                    func(childComplexity int, refreshToken string) int
 		RemoveChatReaction                    func(childComplexity int, chatRoomUUID string, messageID string, emoji string) int
 		ReplyToComment                        func(childComplexity int, postID string, commentID string, body string) int
+		ReportContent                         func(childComplexity int, input model.ReportContentInput) int
 		ResetNewNotificationsCount            func(childComplexity int) int
 		RevokeAccessToken                     func(childComplexity int, accessToken *string) int
 		RevokeRefreshToken                    func(childComplexity int, refreshToken string) int
@@ -611,6 +653,7 @@ type ComplexityRoot struct {
 		CourseTopics            func(childComplexity int, first *int, after *string) int
 		Events                  func(childComplexity int, first *int, after *string, pastEvents *bool) int
 		HomeFeed                func(childComplexity int, first *int, after *string, sort *model.PostSort) int
+		HomeSpace               func(childComplexity int) int
 		Me                      func(childComplexity int) int
 		Member                  func(childComplexity int, id string) int
 		Members                 func(childComplexity int, first *int, after *string, search *string, spaceID *string, sort *model.MemberSort) int
@@ -672,6 +715,11 @@ type ComplexityRoot struct {
 		Options   func(childComplexity int) int
 		Statement func(childComplexity int) int
 		Type      func(childComplexity int) int
+	}
+
+	ReportContentPayload struct {
+		Message    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	Space struct {
@@ -822,6 +870,10 @@ type MutationResolver interface {
 	DeleteComment(ctx context.Context, postID string, id string) (*model.DeletePayload, error)
 	LikeComment(ctx context.Context, postID string, commentID string) (*model.CommentPayload, error)
 	UnlikeComment(ctx context.Context, postID string, commentID string) (*model.CommentPayload, error)
+	ReportContent(ctx context.Context, input model.ReportContentInput) (*model.ReportContentPayload, error)
+	JoinByInvitation(ctx context.Context, token string) (*model.JoinByInvitationPayload, error)
+	CreateLiveRoom(ctx context.Context, input model.CreateLiveRoomInput) (*model.LiveRoomPayload, error)
+	MarkSpaceAsRead(ctx context.Context, spaceID string) (*model.MarkSpaceAsReadPayload, error)
 	SetLessonProgress(ctx context.Context, courseID string, lessonID string, status model.LessonProgress) (*model.LessonProgressPayload, error)
 	RsvpEvent(ctx context.Context, spaceID string, eventID string) (*model.EventRsvpPayload, error)
 	CancelRsvp(ctx context.Context, spaceID string, eventID string) (*model.EventRsvpPayload, error)
@@ -863,6 +915,7 @@ type QueryResolver interface {
 	ChatThreads(ctx context.Context, first *int, after *string) (*model.ChatThreadConnection, error)
 	ChatThread(ctx context.Context, id string) (*model.ChatThread, error)
 	UnreadChatThreadIds(ctx context.Context) ([]string, error)
+	HomeSpace(ctx context.Context) (*model.Space, error)
 	Course(ctx context.Context, id string) (*model.Course, error)
 	CourseTopics(ctx context.Context, first *int, after *string) (*model.CourseTopicConnection, error)
 	Events(ctx context.Context, first *int, after *string, pastEvents *bool) (*model.PostConnection, error)
@@ -1992,6 +2045,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.HttpHeader.Value(childComplexity), true
 
+	case "JoinByInvitationPayload.joined":
+		if e.ComplexityRoot.JoinByInvitationPayload.Joined == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JoinByInvitationPayload.Joined(childComplexity), true
+	case "JoinByInvitationPayload.space":
+		if e.ComplexityRoot.JoinByInvitationPayload.Space == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JoinByInvitationPayload.Space(childComplexity), true
+	case "JoinByInvitationPayload.userErrors":
+		if e.ComplexityRoot.JoinByInvitationPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JoinByInvitationPayload.UserErrors(childComplexity), true
+
 	case "Lesson.autocompleteOnFeaturedMediaCompletion":
 		if e.ComplexityRoot.Lesson.AutocompleteOnFeaturedMediaCompletion == nil {
 			break
@@ -2302,6 +2374,147 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LessonProgressPayload.UserErrors(childComplexity), true
+
+	case "LiveRoom.access":
+		if e.ComplexityRoot.LiveRoom.Access == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveRoom.Access(childComplexity), true
+	case "LiveRoom.canHost":
+		if e.ComplexityRoot.LiveRoom.CanHost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveRoom.CanHost(childComplexity), true
+	case "LiveRoom.canManage":
+		if e.ComplexityRoot.LiveRoom.CanManage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveRoom.CanManage(childComplexity), true
+	case "LiveRoom.canModerate":
+		if e.ComplexityRoot.LiveRoom.CanModerate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveRoom.CanModerate(childComplexity), true
+	case "LiveRoom.chatRoomUuid":
+		if e.ComplexityRoot.LiveRoom.ChatRoomUUID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveRoom.ChatRoomUUID(childComplexity), true
+	case "LiveRoom.createdAt":
+		if e.ComplexityRoot.LiveRoom.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveRoom.CreatedAt(childComplexity), true
+	case "LiveRoom.description":
+		if e.ComplexityRoot.LiveRoom.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveRoom.Description(childComplexity), true
+	case "LiveRoom.hostCapacity":
+		if e.ComplexityRoot.LiveRoom.HostCapacity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveRoom.HostCapacity(childComplexity), true
+	case "LiveRoom.id":
+		if e.ComplexityRoot.LiveRoom.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveRoom.ID(childComplexity), true
+	case "LiveRoom.isCreator":
+		if e.ComplexityRoot.LiveRoom.IsCreator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveRoom.IsCreator(childComplexity), true
+	case "LiveRoom.limitUrlSharing":
+		if e.ComplexityRoot.LiveRoom.LimitURLSharing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveRoom.LimitURLSharing(childComplexity), true
+	case "LiveRoom.muteOnJoin":
+		if e.ComplexityRoot.LiveRoom.MuteOnJoin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveRoom.MuteOnJoin(childComplexity), true
+	case "LiveRoom.name":
+		if e.ComplexityRoot.LiveRoom.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveRoom.Name(childComplexity), true
+	case "LiveRoom.participantsCount":
+		if e.ComplexityRoot.LiveRoom.ParticipantsCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveRoom.ParticipantsCount(childComplexity), true
+	case "LiveRoom.recordingEnabled":
+		if e.ComplexityRoot.LiveRoom.RecordingEnabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveRoom.RecordingEnabled(childComplexity), true
+	case "LiveRoom.roomType":
+		if e.ComplexityRoot.LiveRoom.RoomType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveRoom.RoomType(childComplexity), true
+	case "LiveRoom.slug":
+		if e.ComplexityRoot.LiveRoom.Slug == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveRoom.Slug(childComplexity), true
+	case "LiveRoom.status":
+		if e.ComplexityRoot.LiveRoom.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveRoom.Status(childComplexity), true
+	case "LiveRoom.viewType":
+		if e.ComplexityRoot.LiveRoom.ViewType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveRoom.ViewType(childComplexity), true
+
+	case "LiveRoomPayload.room":
+		if e.ComplexityRoot.LiveRoomPayload.Room == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveRoomPayload.Room(childComplexity), true
+	case "LiveRoomPayload.userErrors":
+		if e.ComplexityRoot.LiveRoomPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveRoomPayload.UserErrors(childComplexity), true
+
+	case "MarkSpaceAsReadPayload.space":
+		if e.ComplexityRoot.MarkSpaceAsReadPayload.Space == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarkSpaceAsReadPayload.Space(childComplexity), true
+	case "MarkSpaceAsReadPayload.userErrors":
+		if e.ComplexityRoot.MarkSpaceAsReadPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarkSpaceAsReadPayload.UserErrors(childComplexity), true
 
 	case "Member.avatarUrl":
 		if e.ComplexityRoot.Member.AvatarURL == nil {
@@ -2658,6 +2871,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateDirectUpload(childComplexity, args["input"].(model.CreateDirectUploadInput)), true
+	case "Mutation.createLiveRoom":
+		if e.ComplexityRoot.Mutation.CreateLiveRoom == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createLiveRoom_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateLiveRoom(childComplexity, args["input"].(model.CreateLiveRoomInput)), true
 	case "Mutation.createMemberToken":
 		if e.ComplexityRoot.Mutation.CreateMemberToken == nil {
 			break
@@ -2752,6 +2976,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EndCircleSession(childComplexity), true
+	case "Mutation.joinByInvitation":
+		if e.ComplexityRoot.Mutation.JoinByInvitation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_joinByInvitation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.JoinByInvitation(childComplexity, args["token"].(string)), true
 	case "Mutation.joinSpace":
 		if e.ComplexityRoot.Mutation.JoinSpace == nil {
 			break
@@ -2824,6 +3059,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MarkNotificationRead(childComplexity, args["id"].(string)), true
+	case "Mutation.markSpaceAsRead":
+		if e.ComplexityRoot.Mutation.MarkSpaceAsRead == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_markSpaceAsRead_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MarkSpaceAsRead(childComplexity, args["spaceId"].(string)), true
 	case "Mutation.refreshAccessToken":
 		if e.ComplexityRoot.Mutation.RefreshAccessToken == nil {
 			break
@@ -2857,6 +3103,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReplyToComment(childComplexity, args["postId"].(string), args["commentId"].(string), args["body"].(string)), true
+	case "Mutation.reportContent":
+		if e.ComplexityRoot.Mutation.ReportContent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reportContent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReportContent(childComplexity, args["input"].(model.ReportContentInput)), true
 	case "Mutation.resetNewNotificationsCount":
 		if e.ComplexityRoot.Mutation.ResetNewNotificationsCount == nil {
 			break
@@ -3511,6 +3768,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.HomeFeed(childComplexity, args["first"].(*int), args["after"].(*string), args["sort"].(*model.PostSort)), true
+	case "Query.homeSpace":
+		if e.ComplexityRoot.Query.HomeSpace == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.HomeSpace(childComplexity), true
 
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
@@ -3812,6 +4075,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.QuizQuestion.Type(childComplexity), true
 
+	case "ReportContentPayload.message":
+		if e.ComplexityRoot.ReportContentPayload.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportContentPayload.Message(childComplexity), true
+	case "ReportContentPayload.userErrors":
+		if e.ComplexityRoot.ReportContentPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportContentPayload.UserErrors(childComplexity), true
+
 	case "Space.course":
 		if e.ComplexityRoot.Space.Course == nil {
 			break
@@ -4023,11 +4299,13 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("CreateCommentInput", ec.unmarshalInputCreateCommentInput),
 			graphql.NewInputUnmarshaler("CreateDirectUploadInput", ec.unmarshalInputCreateDirectUploadInput),
+			graphql.NewInputUnmarshaler("CreateLiveRoomInput", ec.unmarshalInputCreateLiveRoomInput),
 			graphql.NewInputUnmarshaler("CreatePostInput", ec.unmarshalInputCreatePostInput),
 			graphql.NewInputUnmarshaler("MemberIdentityInput", ec.unmarshalInputMemberIdentityInput),
 			graphql.NewInputUnmarshaler("ProfileFieldAnswerInput", ec.unmarshalInputProfileFieldAnswerInput),
 			graphql.NewInputUnmarshaler("ProfileFieldChoiceInput", ec.unmarshalInputProfileFieldChoiceInput),
 			graphql.NewInputUnmarshaler("QuizResponseInput", ec.unmarshalInputQuizResponseInput),
+			graphql.NewInputUnmarshaler("ReportContentInput", ec.unmarshalInputReportContentInput),
 			graphql.NewInputUnmarshaler("UpdateProfileInput", ec.unmarshalInputUpdateProfileInput),
 		)
 	}
@@ -4656,6 +4934,204 @@ extend type Mutation {
   likeComment("The post the comment is on." postId: ID!, "The comment." commentId: ID!): CommentPayload!
   "Take back a like on a comment; the payload's comment is re-read."
   unlikeComment("The post the comment is on." postId: ID!, "The comment." commentId: ID!): CommentPayload!
+}
+`, BuiltIn: false},
+	{Name: "../../schema/community_actions.graphqls", Input: `# Small community actions: reporting content, joining by invitation, live
+# rooms, the home space and marking a space as read.
+
+"What is being reported."
+enum ReportedContentType {
+  "A post."
+  POST
+  "A comment or reply."
+  COMMENT
+}
+
+"Why content is reported (Circle's reported_reason_type)."
+enum ReportReason {
+  "Harassment or bullying."
+  HARASSMENT
+  "Spam."
+  SPAM
+  "Posted in the wrong place."
+  INCORRECT_LOCATION
+  "Against the community's guidelines."
+  AGAINST_GUIDELINES
+  "Anything else; say what in details."
+  OTHER
+}
+
+"A report of a post or comment to the community's admins."
+input ReportContentInput {
+  "Whether a post or a comment is reported."
+  contentType: ReportedContentType!
+  "The post's or comment's id."
+  contentId: ID!
+  "Why."
+  reason: ReportReason!
+  "The member's own words, up to 2000 characters; required (not blank) when reason is OTHER."
+  details: String = ""
+}
+
+"Result of reportContent."
+type ReportContentPayload {
+  "Circle's confirmation, e.g. \"Post has been reported to the admin\"; null when the report failed."
+  message: String
+  "Problems with the input; empty on success."
+  userErrors: [UserError!]!
+}
+
+"Result of joinByInvitation."
+type JoinByInvitationPayload {
+  "True when the member joined (or already belonged)."
+  joined: Boolean!
+  "The space the invitation leads to, when it leads to one; its other fields load on demand."
+  space: Space
+  "Problems with the invitation; empty on success."
+  userErrors: [UserError!]!
+}
+
+"How a live room lays out its video."
+enum LiveRoomViewType {
+  "The speaker large, the others small."
+  SPEAKER_VIEW
+  "The speaker large, the others beside."
+  SPEAKER_VARIANT_VIEW
+  "Everyone the same size."
+  GRID_VIEW
+}
+
+"What kind of live room."
+enum LiveRoomType {
+  "A live stream: hosts broadcast to an audience."
+  STREAM
+  "A conference: everyone may speak."
+  CONFERENCE
+}
+
+"Who may join a live room."
+enum LiveRoomAccess {
+  "Every member."
+  OPEN
+  "Only the members, spaces, space groups and member tags invited."
+  SECRET
+  "A public stream."
+  PUBLIC_STREAM
+}
+
+"A new live room."
+input CreateLiveRoomInput {
+  "The room's name, 1 to 255 characters."
+  name: String!
+  "What the room is about, up to 2000 characters."
+  description: String
+  "URL slug (lowercase letters, digits and dashes, up to 100); Circle picks one when omitted."
+  slug: String
+  "Video layout; Circle's default when omitted."
+  viewType: LiveRoomViewType
+  "Stream or conference; Circle's default when omitted."
+  roomType: LiveRoomType
+  "Who may join; Circle's default when omitted."
+  access: LiveRoomAccess
+  "Record the session."
+  recordingEnabled: Boolean
+  "Mute participants as they join."
+  muteOnJoin: Boolean
+  "Keep the room's link from being shared outside the community."
+  limitUrlSharing: Boolean
+  "For SECRET rooms: members invited (at most 100 ids)."
+  invitedMemberIds: [ID!]
+  "For SECRET rooms: spaces whose members are invited (at most 100 ids)."
+  invitedSpaceIds: [ID!]
+  "For SECRET rooms: space groups whose members are invited (at most 100 ids)."
+  invitedSpaceGroupIds: [ID!]
+  "For SECRET rooms: member tags whose members are invited (at most 100 ids)."
+  invitedMemberTagIds: [ID!]
+}
+
+"A live stream or conference room."
+type LiveRoom {
+  "Circle's room id."
+  id: ID!
+  "The room's name."
+  name: String!
+  "What the room is about."
+  description: String
+  "URL slug."
+  slug: String!
+  "Circle's room status, e.g. \"backstage\" or \"live\"."
+  status: String!
+  "Most hosts at once."
+  hostCapacity: Int
+  "Video layout."
+  viewType: LiveRoomViewType
+  "Stream or conference."
+  roomType: LiveRoomType
+  "Who may join."
+  access: LiveRoomAccess
+  "True when the session is recorded."
+  recordingEnabled: Boolean!
+  "True when participants are muted as they join."
+  muteOnJoin: Boolean!
+  "True when the link may not be shared outside the community."
+  limitUrlSharing: Boolean!
+  "When the room was created."
+  createdAt: DateTime
+  "The room's chat (a chat room uuid)."
+  chatRoomUuid: String
+  "Members in the room now."
+  participantsCount: Int!
+  "True when the signed-in member may host."
+  canHost: Boolean!
+  "True when the signed-in member may manage the room."
+  canManage: Boolean!
+  "True when the signed-in member may moderate the room."
+  canModerate: Boolean!
+  "True when the signed-in member created the room."
+  isCreator: Boolean!
+}
+
+"Result of createLiveRoom."
+type LiveRoomPayload {
+  "The room as Circle created it; null when it was refused."
+  room: LiveRoom
+  "Problems with the input; empty on success."
+  userErrors: [UserError!]!
+}
+
+"Result of markSpaceAsRead."
+type MarkSpaceAsReadPayload {
+  "The space marked read; null when nothing changed."
+  space: Space
+  "Problems, e.g. not a member of the space; empty on success."
+  userErrors: [UserError!]!
+}
+
+extend type Query {
+  """
+  The community's home, as Circle describes it in a space record (name,
+  whether members may post there, …). Its id is "0": it is not a space of
+  ` + "`" + `spaces` + "`" + `, and its posts are ` + "`" + `homeFeed` + "`" + `.
+  """
+  homeSpace: Space!
+}
+
+extend type Mutation {
+  "Report a post or comment to the community's admins."
+  reportContent(input: ReportContentInput!): ReportContentPayload!
+  """
+  Accept an invitation link as the signed-in member (the token is the last
+  part of the link, 1 to 200 letters, digits, dashes or underscores).
+  """
+  joinByInvitation("The invitation link's token." token: String!): JoinByInvitationPayload!
+  "Open a live stream or conference room, hosted by the signed-in member."
+  createLiveRoom(input: CreateLiveRoomInput!): LiveRoomPayload!
+  """
+  Mark everything unread in a space as read for the signed-in member. The
+  space comes from the operation's one GET /spaces; a space the member does
+  not belong to is a userError, without a write.
+  """
+  markSpaceAsRead("The space." spaceId: ID!): MarkSpaceAsReadPayload!
 }
 `, BuiltIn: false},
 	{Name: "../../schema/course.graphqls", Input: `# Courses: a space of type course, read as sections of lessons, with the
@@ -6476,6 +6952,18 @@ func (ec *executionContext) childFields_HttpHeader(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type HttpHeader", field.Name)
 }
 
+func (ec *executionContext) childFields_JoinByInvitationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "joined":
+		return ec.fieldContext_JoinByInvitationPayload_joined(ctx, field)
+	case "space":
+		return ec.fieldContext_JoinByInvitationPayload_space(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_JoinByInvitationPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type JoinByInvitationPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Lesson(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6610,6 +7098,70 @@ func (ec *executionContext) childFields_LessonProgressPayload(ctx context.Contex
 		return ec.fieldContext_LessonProgressPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LessonProgressPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_LiveRoom(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_LiveRoom_id(ctx, field)
+	case "name":
+		return ec.fieldContext_LiveRoom_name(ctx, field)
+	case "description":
+		return ec.fieldContext_LiveRoom_description(ctx, field)
+	case "slug":
+		return ec.fieldContext_LiveRoom_slug(ctx, field)
+	case "status":
+		return ec.fieldContext_LiveRoom_status(ctx, field)
+	case "hostCapacity":
+		return ec.fieldContext_LiveRoom_hostCapacity(ctx, field)
+	case "viewType":
+		return ec.fieldContext_LiveRoom_viewType(ctx, field)
+	case "roomType":
+		return ec.fieldContext_LiveRoom_roomType(ctx, field)
+	case "access":
+		return ec.fieldContext_LiveRoom_access(ctx, field)
+	case "recordingEnabled":
+		return ec.fieldContext_LiveRoom_recordingEnabled(ctx, field)
+	case "muteOnJoin":
+		return ec.fieldContext_LiveRoom_muteOnJoin(ctx, field)
+	case "limitUrlSharing":
+		return ec.fieldContext_LiveRoom_limitUrlSharing(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_LiveRoom_createdAt(ctx, field)
+	case "chatRoomUuid":
+		return ec.fieldContext_LiveRoom_chatRoomUuid(ctx, field)
+	case "participantsCount":
+		return ec.fieldContext_LiveRoom_participantsCount(ctx, field)
+	case "canHost":
+		return ec.fieldContext_LiveRoom_canHost(ctx, field)
+	case "canManage":
+		return ec.fieldContext_LiveRoom_canManage(ctx, field)
+	case "canModerate":
+		return ec.fieldContext_LiveRoom_canModerate(ctx, field)
+	case "isCreator":
+		return ec.fieldContext_LiveRoom_isCreator(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LiveRoom", field.Name)
+}
+
+func (ec *executionContext) childFields_LiveRoomPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "room":
+		return ec.fieldContext_LiveRoomPayload_room(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_LiveRoomPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LiveRoomPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_MarkSpaceAsReadPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "space":
+		return ec.fieldContext_MarkSpaceAsReadPayload_space(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_MarkSpaceAsReadPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MarkSpaceAsReadPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Member(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7020,6 +7572,16 @@ func (ec *executionContext) childFields_QuizQuestion(ctx context.Context, field 
 		return ec.fieldContext_QuizQuestion_options(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type QuizQuestion", field.Name)
+}
+
+func (ec *executionContext) childFields_ReportContentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "message":
+		return ec.fieldContext_ReportContentPayload_message(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ReportContentPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReportContentPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Space(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7580,6 +8142,20 @@ func (ec *executionContext) field_Mutation_createDirectUpload_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createLiveRoom_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateLiveRoomInput, error) {
+			return ec.unmarshalNCreateLiveRoomInput2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCreateLiveRoomInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createMemberToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7732,6 +8308,20 @@ func (ec *executionContext) field_Mutation_editChatMessage_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_joinByInvitation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "token",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["token"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_joinSpace_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7832,6 +8422,20 @@ func (ec *executionContext) field_Mutation_markNotificationRead_args(ctx context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_markSpaceAsRead_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "spaceId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["spaceId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_refreshAccessToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7903,6 +8507,20 @@ func (ec *executionContext) field_Mutation_replyToComment_args(ctx context.Conte
 		return nil, err
 	}
 	args["body"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_reportContent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReportContentInput, error) {
+			return ec.unmarshalNReportContentInput2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐReportContentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -13344,6 +13962,93 @@ func (ec *executionContext) fieldContext_HttpHeader_value(_ context.Context, fie
 	return graphql.NewScalarFieldContext("HttpHeader", field, false, false, "String")
 }
 
+func (ec *executionContext) _JoinByInvitationPayload_joined(ctx context.Context, field graphql.CollectedField, obj *model.JoinByInvitationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JoinByInvitationPayload_joined(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Joined, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JoinByInvitationPayload_joined(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JoinByInvitationPayload", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _JoinByInvitationPayload_space(ctx context.Context, field graphql.CollectedField, obj *model.JoinByInvitationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JoinByInvitationPayload_space(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Space, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Space) graphql.Marshaler {
+			return ec.marshalOSpace2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpace(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_JoinByInvitationPayload_space(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "JoinByInvitationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Space(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _JoinByInvitationPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.JoinByInvitationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JoinByInvitationPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JoinByInvitationPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "JoinByInvitationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Lesson_id(ctx context.Context, field graphql.CollectedField, obj *model.Lesson) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14577,6 +15282,571 @@ func (ec *executionContext) _LessonProgressPayload_userErrors(ctx context.Contex
 func (ec *executionContext) fieldContext_LessonProgressPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "LessonProgressPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LiveRoom_id(ctx context.Context, field graphql.CollectedField, obj *model.LiveRoom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveRoom_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveRoom_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveRoom", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LiveRoom_name(ctx context.Context, field graphql.CollectedField, obj *model.LiveRoom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveRoom_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveRoom_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveRoom", field, false, false, "String")
+}
+
+func (ec *executionContext) _LiveRoom_description(ctx context.Context, field graphql.CollectedField, obj *model.LiveRoom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveRoom_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LiveRoom_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveRoom", field, false, false, "String")
+}
+
+func (ec *executionContext) _LiveRoom_slug(ctx context.Context, field graphql.CollectedField, obj *model.LiveRoom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveRoom_slug(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Slug, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveRoom_slug(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveRoom", field, false, false, "String")
+}
+
+func (ec *executionContext) _LiveRoom_status(ctx context.Context, field graphql.CollectedField, obj *model.LiveRoom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveRoom_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveRoom_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveRoom", field, false, false, "String")
+}
+
+func (ec *executionContext) _LiveRoom_hostCapacity(ctx context.Context, field graphql.CollectedField, obj *model.LiveRoom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveRoom_hostCapacity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HostCapacity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LiveRoom_hostCapacity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveRoom", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LiveRoom_viewType(ctx context.Context, field graphql.CollectedField, obj *model.LiveRoom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveRoom_viewType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ViewType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LiveRoomViewType) graphql.Marshaler {
+			return ec.marshalOLiveRoomViewType2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLiveRoomViewType(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LiveRoom_viewType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveRoom", field, false, false, "LiveRoomViewType")
+}
+
+func (ec *executionContext) _LiveRoom_roomType(ctx context.Context, field graphql.CollectedField, obj *model.LiveRoom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveRoom_roomType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RoomType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LiveRoomType) graphql.Marshaler {
+			return ec.marshalOLiveRoomType2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLiveRoomType(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LiveRoom_roomType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveRoom", field, false, false, "LiveRoomType")
+}
+
+func (ec *executionContext) _LiveRoom_access(ctx context.Context, field graphql.CollectedField, obj *model.LiveRoom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveRoom_access(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Access, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LiveRoomAccess) graphql.Marshaler {
+			return ec.marshalOLiveRoomAccess2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLiveRoomAccess(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LiveRoom_access(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveRoom", field, false, false, "LiveRoomAccess")
+}
+
+func (ec *executionContext) _LiveRoom_recordingEnabled(ctx context.Context, field graphql.CollectedField, obj *model.LiveRoom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveRoom_recordingEnabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordingEnabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveRoom_recordingEnabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveRoom", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _LiveRoom_muteOnJoin(ctx context.Context, field graphql.CollectedField, obj *model.LiveRoom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveRoom_muteOnJoin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MuteOnJoin, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveRoom_muteOnJoin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveRoom", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _LiveRoom_limitUrlSharing(ctx context.Context, field graphql.CollectedField, obj *model.LiveRoom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveRoom_limitUrlSharing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LimitURLSharing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveRoom_limitUrlSharing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveRoom", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _LiveRoom_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.LiveRoom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveRoom_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LiveRoom_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveRoom", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _LiveRoom_chatRoomUuid(ctx context.Context, field graphql.CollectedField, obj *model.LiveRoom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveRoom_chatRoomUuid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChatRoomUUID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LiveRoom_chatRoomUuid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveRoom", field, false, false, "String")
+}
+
+func (ec *executionContext) _LiveRoom_participantsCount(ctx context.Context, field graphql.CollectedField, obj *model.LiveRoom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveRoom_participantsCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ParticipantsCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveRoom_participantsCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveRoom", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LiveRoom_canHost(ctx context.Context, field graphql.CollectedField, obj *model.LiveRoom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveRoom_canHost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CanHost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveRoom_canHost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveRoom", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _LiveRoom_canManage(ctx context.Context, field graphql.CollectedField, obj *model.LiveRoom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveRoom_canManage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CanManage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveRoom_canManage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveRoom", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _LiveRoom_canModerate(ctx context.Context, field graphql.CollectedField, obj *model.LiveRoom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveRoom_canModerate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CanModerate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveRoom_canModerate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveRoom", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _LiveRoom_isCreator(ctx context.Context, field graphql.CollectedField, obj *model.LiveRoom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveRoom_isCreator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsCreator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveRoom_isCreator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveRoom", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _LiveRoomPayload_room(ctx context.Context, field graphql.CollectedField, obj *model.LiveRoomPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveRoomPayload_room(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Room, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LiveRoom) graphql.Marshaler {
+			return ec.marshalOLiveRoom2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLiveRoom(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LiveRoomPayload_room(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LiveRoomPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LiveRoom(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LiveRoomPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.LiveRoomPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveRoomPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveRoomPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LiveRoomPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MarkSpaceAsReadPayload_space(ctx context.Context, field graphql.CollectedField, obj *model.MarkSpaceAsReadPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarkSpaceAsReadPayload_space(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Space, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Space) graphql.Marshaler {
+			return ec.marshalOSpace2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpace(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MarkSpaceAsReadPayload_space(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MarkSpaceAsReadPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Space(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MarkSpaceAsReadPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.MarkSpaceAsReadPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarkSpaceAsReadPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarkSpaceAsReadPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MarkSpaceAsReadPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -16588,6 +17858,182 @@ func (ec *executionContext) fieldContext_Mutation_unlikeComment(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_unlikeComment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reportContent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reportContent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReportContent(ctx, fc.Args["input"].(model.ReportContentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReportContentPayload) graphql.Marshaler {
+			return ec.marshalNReportContentPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐReportContentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reportContent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportContentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reportContent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_joinByInvitation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_joinByInvitation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().JoinByInvitation(ctx, fc.Args["token"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.JoinByInvitationPayload) graphql.Marshaler {
+			return ec.marshalNJoinByInvitationPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐJoinByInvitationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_joinByInvitation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JoinByInvitationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_joinByInvitation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createLiveRoom(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createLiveRoom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateLiveRoom(ctx, fc.Args["input"].(model.CreateLiveRoomInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LiveRoomPayload) graphql.Marshaler {
+			return ec.marshalNLiveRoomPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLiveRoomPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createLiveRoom(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LiveRoomPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createLiveRoom_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_markSpaceAsRead(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_markSpaceAsRead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MarkSpaceAsRead(ctx, fc.Args["spaceId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MarkSpaceAsReadPayload) graphql.Marshaler {
+			return ec.marshalNMarkSpaceAsReadPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMarkSpaceAsReadPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_markSpaceAsRead(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MarkSpaceAsReadPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_markSpaceAsRead_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19423,6 +20869,38 @@ func (ec *executionContext) fieldContext_Query_unreadChatThreadIds(_ context.Con
 	return graphql.NewScalarFieldContext("Query", field, true, true, "ID")
 }
 
+func (ec *executionContext) _Query_homeSpace(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_homeSpace(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().HomeSpace(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Space) graphql.Marshaler {
+			return ec.marshalNSpace2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpace(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_homeSpace(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Space(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_course(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20827,6 +22305,61 @@ func (ec *executionContext) fieldContext_QuizQuestion_options(_ context.Context,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_QuizOption(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReportContentPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.ReportContentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportContentPayload_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReportContentPayload_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportContentPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReportContentPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ReportContentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportContentPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportContentPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReportContentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
 		},
 	}
 	return fc, nil
@@ -22848,6 +24381,132 @@ func UnmarshalCreateDirectUploadInput(ctx context.Context, raw any) (model.Creat
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateLiveRoomInput(ctx context.Context, obj any) (model.CreateLiveRoomInput, error) {
+	var it model.CreateLiveRoomInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "description", "slug", "viewType", "roomType", "access", "recordingEnabled", "muteOnJoin", "limitUrlSharing", "invitedMemberIds", "invitedSpaceIds", "invitedSpaceGroupIds", "invitedMemberTagIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "slug":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slug"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Slug = data
+		case "viewType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("viewType"))
+			data, err := ec.unmarshalOLiveRoomViewType2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLiveRoomViewType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ViewType = data
+		case "roomType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roomType"))
+			data, err := ec.unmarshalOLiveRoomType2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLiveRoomType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoomType = data
+		case "access":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("access"))
+			data, err := ec.unmarshalOLiveRoomAccess2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLiveRoomAccess(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Access = data
+		case "recordingEnabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordingEnabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordingEnabled = data
+		case "muteOnJoin":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("muteOnJoin"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MuteOnJoin = data
+		case "limitUrlSharing":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("limitUrlSharing"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LimitURLSharing = data
+		case "invitedMemberIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invitedMemberIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvitedMemberIds = data
+		case "invitedSpaceIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invitedSpaceIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvitedSpaceIds = data
+		case "invitedSpaceGroupIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invitedSpaceGroupIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvitedSpaceGroupIds = data
+		case "invitedMemberTagIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invitedMemberTagIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvitedMemberTagIds = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateLiveRoomInput unmarshals raw into the CreateLiveRoomInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateLiveRoomInput(ctx context.Context, raw any) (model.CreateLiveRoomInput, error) {
+	var out model.CreateLiveRoomInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateLiveRoomInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreatePostInput(ctx context.Context, obj any) (model.CreatePostInput, error) {
 	var it model.CreatePostInput
 	if obj == nil {
@@ -23157,6 +24816,73 @@ func (ec *executionContext) unmarshalInputQuizResponseInput(ctx context.Context,
 func UnmarshalQuizResponseInput(ctx context.Context, raw any) (model.QuizResponseInput, error) {
 	var out model.QuizResponseInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "QuizResponseInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputReportContentInput(ctx context.Context, obj any) (model.ReportContentInput, error) {
+	var it model.ReportContentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["details"]; !present {
+		asMap["details"] = ""
+	}
+
+	fieldsInOrder := [...]string{"contentType", "contentId", "reason", "details"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "contentType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contentType"))
+			data, err := ec.unmarshalNReportedContentType2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐReportedContentType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContentType = data
+		case "contentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contentId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContentID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNReportReason2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐReportReason(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "details":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("details"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Details = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReportContentInput unmarshals raw into the ReportContentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReportContentInput(ctx context.Context, raw any) (model.ReportContentInput, error) {
+	var out model.ReportContentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReportContentInput", raw, &out)
 	return out, err
 }
 
@@ -25176,6 +26902,49 @@ func (ec *executionContext) _HttpHeader(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var joinByInvitationPayloadImplementors = []string{"JoinByInvitationPayload"}
+
+func (ec *executionContext) _JoinByInvitationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.JoinByInvitationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, joinByInvitationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("JoinByInvitationPayload")
+		case "joined":
+			out.Values[i] = ec._JoinByInvitationPayload_joined(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "space":
+			out.Values[i] = ec._JoinByInvitationPayload_space(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._JoinByInvitationPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var lessonImplementors = []string{"Lesson"}
 
 func (ec *executionContext) _Lesson(ctx context.Context, sel ast.SelectionSet, obj *model.Lesson) graphql.Marshaler {
@@ -25592,6 +27361,205 @@ func (ec *executionContext) _LessonProgressPayload(ctx context.Context, sel ast.
 			}
 		case "userErrors":
 			out.Values[i] = ec._LessonProgressPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var liveRoomImplementors = []string{"LiveRoom"}
+
+func (ec *executionContext) _LiveRoom(ctx context.Context, sel ast.SelectionSet, obj *model.LiveRoom) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, liveRoomImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LiveRoom")
+		case "id":
+			out.Values[i] = ec._LiveRoom_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._LiveRoom_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._LiveRoom_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "slug":
+			out.Values[i] = ec._LiveRoom_slug(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._LiveRoom_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hostCapacity":
+			out.Values[i] = ec._LiveRoom_hostCapacity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "viewType":
+			out.Values[i] = ec._LiveRoom_viewType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "roomType":
+			out.Values[i] = ec._LiveRoom_roomType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "access":
+			out.Values[i] = ec._LiveRoom_access(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "recordingEnabled":
+			out.Values[i] = ec._LiveRoom_recordingEnabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "muteOnJoin":
+			out.Values[i] = ec._LiveRoom_muteOnJoin(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "limitUrlSharing":
+			out.Values[i] = ec._LiveRoom_limitUrlSharing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._LiveRoom_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "chatRoomUuid":
+			out.Values[i] = ec._LiveRoom_chatRoomUuid(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "participantsCount":
+			out.Values[i] = ec._LiveRoom_participantsCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "canHost":
+			out.Values[i] = ec._LiveRoom_canHost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "canManage":
+			out.Values[i] = ec._LiveRoom_canManage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "canModerate":
+			out.Values[i] = ec._LiveRoom_canModerate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "isCreator":
+			out.Values[i] = ec._LiveRoom_isCreator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var liveRoomPayloadImplementors = []string{"LiveRoomPayload"}
+
+func (ec *executionContext) _LiveRoomPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LiveRoomPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, liveRoomPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LiveRoomPayload")
+		case "room":
+			out.Values[i] = ec._LiveRoomPayload_room(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._LiveRoomPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var markSpaceAsReadPayloadImplementors = []string{"MarkSpaceAsReadPayload"}
+
+func (ec *executionContext) _MarkSpaceAsReadPayload(ctx context.Context, sel ast.SelectionSet, obj *model.MarkSpaceAsReadPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, markSpaceAsReadPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MarkSpaceAsReadPayload")
+		case "space":
+			out.Values[i] = ec._MarkSpaceAsReadPayload_space(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._MarkSpaceAsReadPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -26140,6 +28108,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "unlikeComment":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_unlikeComment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reportContent":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reportContent(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "joinByInvitation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_joinByInvitation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createLiveRoom":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createLiveRoom(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "markSpaceAsRead":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_markSpaceAsRead(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -27051,6 +29047,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_unreadChatThreadIds(ctx, field)
 				})
+		case "homeSpace":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_homeSpace(ctx, field)
+				})
 		case "course":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -27468,6 +29470,44 @@ func (ec *executionContext) _QuizQuestion(ctx context.Context, sel ast.Selection
 			}
 		case "options":
 			out.Values[i] = ec._QuizQuestion_options(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reportContentPayloadImplementors = []string{"ReportContentPayload"}
+
+func (ec *executionContext) _ReportContentPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ReportContentPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reportContentPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReportContentPayload")
+		case "message":
+			out.Values[i] = ec._ReportContentPayload_message(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ReportContentPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -28750,6 +30790,11 @@ func (ec *executionContext) unmarshalNCreateDirectUploadInput2githubᚗcomᚋcir
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNCreateLiveRoomInput2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCreateLiveRoomInput(ctx context.Context, v any) (model.CreateLiveRoomInput, error) {
+	res, err := ec.unmarshalInputCreateLiveRoomInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreatePostInput2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCreatePostInput(ctx context.Context, v any) (model.CreatePostInput, error) {
 	res, err := ec.unmarshalInputCreatePostInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -28938,6 +30983,14 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) marshalNJoinByInvitationPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐJoinByInvitationPayload(ctx context.Context, sel ast.SelectionSet, v *model.JoinByInvitationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "JoinByInvitationPayload!")
+		return graphql.Null
+	}
+	return ec._JoinByInvitationPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNLesson2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLessonᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Lesson) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -29034,6 +31087,22 @@ func (ec *executionContext) marshalNLessonProgressPayload2ᚖgithubᚗcomᚋcirc
 		return graphql.Null
 	}
 	return ec._LessonProgressPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLiveRoomPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLiveRoomPayload(ctx context.Context, sel ast.SelectionSet, v *model.LiveRoomPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LiveRoomPayload!")
+		return graphql.Null
+	}
+	return ec._LiveRoomPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMarkSpaceAsReadPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMarkSpaceAsReadPayload(ctx context.Context, sel ast.SelectionSet, v *model.MarkSpaceAsReadPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MarkSpaceAsReadPayload!")
+		return graphql.Null
+	}
+	return ec._MarkSpaceAsReadPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNMember2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Member) graphql.Marshaler {
@@ -29494,6 +31563,39 @@ func (ec *executionContext) marshalNQuizResult2githubᚗcomᚋcircleᚑgateway�
 	return v
 }
 
+func (ec *executionContext) unmarshalNReportContentInput2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐReportContentInput(ctx context.Context, v any) (model.ReportContentInput, error) {
+	res, err := ec.unmarshalInputReportContentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReportContentPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐReportContentPayload(ctx context.Context, sel ast.SelectionSet, v *model.ReportContentPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReportContentPayload!")
+		return graphql.Null
+	}
+	return ec._ReportContentPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNReportReason2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐReportReason(ctx context.Context, v any) (model.ReportReason, error) {
+	var res model.ReportReason
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReportReason2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐReportReason(ctx context.Context, sel ast.SelectionSet, v model.ReportReason) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNReportedContentType2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐReportedContentType(ctx context.Context, v any) (model.ReportedContentType, error) {
+	var res model.ReportedContentType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReportedContentType2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐReportedContentType(ctx context.Context, sel ast.SelectionSet, v model.ReportedContentType) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNSpace2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Space) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -29951,6 +32053,41 @@ func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel as
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
+func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -30027,6 +32164,61 @@ func (ec *executionContext) unmarshalOLessonProgress2ᚖgithubᚗcomᚋcircleᚑ
 }
 
 func (ec *executionContext) marshalOLessonProgress2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLessonProgress(ctx context.Context, sel ast.SelectionSet, v *model.LessonProgress) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOLiveRoom2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLiveRoom(ctx context.Context, sel ast.SelectionSet, v *model.LiveRoom) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._LiveRoom(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOLiveRoomAccess2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLiveRoomAccess(ctx context.Context, v any) (*model.LiveRoomAccess, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.LiveRoomAccess)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOLiveRoomAccess2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLiveRoomAccess(ctx context.Context, sel ast.SelectionSet, v *model.LiveRoomAccess) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOLiveRoomType2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLiveRoomType(ctx context.Context, v any) (*model.LiveRoomType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.LiveRoomType)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOLiveRoomType2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLiveRoomType(ctx context.Context, sel ast.SelectionSet, v *model.LiveRoomType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOLiveRoomViewType2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLiveRoomViewType(ctx context.Context, v any) (*model.LiveRoomViewType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.LiveRoomViewType)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOLiveRoomViewType2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLiveRoomViewType(ctx context.Context, sel ast.SelectionSet, v *model.LiveRoomViewType) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

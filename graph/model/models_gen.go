@@ -259,6 +259,36 @@ type CreateDirectUploadInput struct {
 	Checksum string `json:"checksum"`
 }
 
+// A new live room.
+type CreateLiveRoomInput struct {
+	// The room's name, 1 to 255 characters.
+	Name string `json:"name"`
+	// What the room is about, up to 2000 characters.
+	Description *string `json:"description,omitempty"`
+	// URL slug (lowercase letters, digits and dashes, up to 100); Circle picks one when omitted.
+	Slug *string `json:"slug,omitempty"`
+	// Video layout; Circle's default when omitted.
+	ViewType *LiveRoomViewType `json:"viewType,omitempty"`
+	// Stream or conference; Circle's default when omitted.
+	RoomType *LiveRoomType `json:"roomType,omitempty"`
+	// Who may join; Circle's default when omitted.
+	Access *LiveRoomAccess `json:"access,omitempty"`
+	// Record the session.
+	RecordingEnabled *bool `json:"recordingEnabled,omitempty"`
+	// Mute participants as they join.
+	MuteOnJoin *bool `json:"muteOnJoin,omitempty"`
+	// Keep the room's link from being shared outside the community.
+	LimitURLSharing *bool `json:"limitUrlSharing,omitempty"`
+	// For SECRET rooms: members invited (at most 100 ids).
+	InvitedMemberIds []string `json:"invitedMemberIds,omitempty"`
+	// For SECRET rooms: spaces whose members are invited (at most 100 ids).
+	InvitedSpaceIds []string `json:"invitedSpaceIds,omitempty"`
+	// For SECRET rooms: space groups whose members are invited (at most 100 ids).
+	InvitedSpaceGroupIds []string `json:"invitedSpaceGroupIds,omitempty"`
+	// For SECRET rooms: member tags whose members are invited (at most 100 ids).
+	InvitedMemberTagIds []string `json:"invitedMemberTagIds,omitempty"`
+}
+
 // A new post.
 type CreatePostInput struct {
 	// The space to post in.
@@ -360,6 +390,16 @@ type HTTPHeader struct {
 	Value string `json:"value"`
 }
 
+// Result of joinByInvitation.
+type JoinByInvitationPayload struct {
+	// True when the member joined (or already belonged).
+	Joined bool `json:"joined"`
+	// The space the invitation leads to, when it leads to one; its other fields load on demand.
+	Space *Space `json:"space,omitempty"`
+	// Problems with the invitation; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // A page of lesson files.
 type LessonFileConnection struct {
 	// The files of this page with their cursors.
@@ -385,6 +425,64 @@ type LessonProgressPayload struct {
 	// The lesson, re-read after the change (progress current); null when the change failed.
 	Lesson *Lesson `json:"lesson,omitempty"`
 	// Problems with the input; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A live stream or conference room.
+type LiveRoom struct {
+	// Circle's room id.
+	ID string `json:"id"`
+	// The room's name.
+	Name string `json:"name"`
+	// What the room is about.
+	Description *string `json:"description,omitempty"`
+	// URL slug.
+	Slug string `json:"slug"`
+	// Circle's room status, e.g. "backstage" or "live".
+	Status string `json:"status"`
+	// Most hosts at once.
+	HostCapacity *int `json:"hostCapacity,omitempty"`
+	// Video layout.
+	ViewType *LiveRoomViewType `json:"viewType,omitempty"`
+	// Stream or conference.
+	RoomType *LiveRoomType `json:"roomType,omitempty"`
+	// Who may join.
+	Access *LiveRoomAccess `json:"access,omitempty"`
+	// True when the session is recorded.
+	RecordingEnabled bool `json:"recordingEnabled"`
+	// True when participants are muted as they join.
+	MuteOnJoin bool `json:"muteOnJoin"`
+	// True when the link may not be shared outside the community.
+	LimitURLSharing bool `json:"limitUrlSharing"`
+	// When the room was created.
+	CreatedAt *time.Time `json:"createdAt,omitempty"`
+	// The room's chat (a chat room uuid).
+	ChatRoomUUID *string `json:"chatRoomUuid,omitempty"`
+	// Members in the room now.
+	ParticipantsCount int `json:"participantsCount"`
+	// True when the signed-in member may host.
+	CanHost bool `json:"canHost"`
+	// True when the signed-in member may manage the room.
+	CanManage bool `json:"canManage"`
+	// True when the signed-in member may moderate the room.
+	CanModerate bool `json:"canModerate"`
+	// True when the signed-in member created the room.
+	IsCreator bool `json:"isCreator"`
+}
+
+// Result of createLiveRoom.
+type LiveRoomPayload struct {
+	// The room as Circle created it; null when it was refused.
+	Room *LiveRoom `json:"room,omitempty"`
+	// Problems with the input; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Result of markSpaceAsRead.
+type MarkSpaceAsReadPayload struct {
+	// The space marked read; null when nothing changed.
+	Space *Space `json:"space,omitempty"`
+	// Problems, e.g. not a member of the space; empty on success.
 	UserErrors []*UserError `json:"userErrors"`
 }
 
@@ -637,6 +735,26 @@ type QuizResponseInput struct {
 	QuestionID string `json:"questionId"`
 	// The options chosen (one for a single-choice question); at most 50.
 	SelectedOptionIds []string `json:"selectedOptionIds"`
+}
+
+// A report of a post or comment to the community's admins.
+type ReportContentInput struct {
+	// Whether a post or a comment is reported.
+	ContentType ReportedContentType `json:"contentType"`
+	// The post's or comment's id.
+	ContentID string `json:"contentId"`
+	// Why.
+	Reason ReportReason `json:"reason"`
+	// The member's own words, up to 2000 characters; required (not blank) when reason is OTHER.
+	Details *string `json:"details,omitempty"`
+}
+
+// Result of reportContent.
+type ReportContentPayload struct {
+	// Circle's confirmation, e.g. "Post has been reported to the admin"; null when the report failed.
+	Message *string `json:"message,omitempty"`
+	// Problems with the input; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // A page of spaces.
@@ -912,6 +1030,186 @@ func (e *LessonProgress) UnmarshalJSON(b []byte) error {
 }
 
 func (e LessonProgress) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Who may join a live room.
+type LiveRoomAccess string
+
+const (
+	// Every member.
+	LiveRoomAccessOpen LiveRoomAccess = "OPEN"
+	// Only the members, spaces, space groups and member tags invited.
+	LiveRoomAccessSecret LiveRoomAccess = "SECRET"
+	// A public stream.
+	LiveRoomAccessPublicStream LiveRoomAccess = "PUBLIC_STREAM"
+)
+
+var AllLiveRoomAccess = []LiveRoomAccess{
+	LiveRoomAccessOpen,
+	LiveRoomAccessSecret,
+	LiveRoomAccessPublicStream,
+}
+
+func (e LiveRoomAccess) IsValid() bool {
+	switch e {
+	case LiveRoomAccessOpen, LiveRoomAccessSecret, LiveRoomAccessPublicStream:
+		return true
+	}
+	return false
+}
+
+func (e LiveRoomAccess) String() string {
+	return string(e)
+}
+
+func (e *LiveRoomAccess) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = LiveRoomAccess(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid LiveRoomAccess", str)
+	}
+	return nil
+}
+
+func (e LiveRoomAccess) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *LiveRoomAccess) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e LiveRoomAccess) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What kind of live room.
+type LiveRoomType string
+
+const (
+	// A live stream: hosts broadcast to an audience.
+	LiveRoomTypeStream LiveRoomType = "STREAM"
+	// A conference: everyone may speak.
+	LiveRoomTypeConference LiveRoomType = "CONFERENCE"
+)
+
+var AllLiveRoomType = []LiveRoomType{
+	LiveRoomTypeStream,
+	LiveRoomTypeConference,
+}
+
+func (e LiveRoomType) IsValid() bool {
+	switch e {
+	case LiveRoomTypeStream, LiveRoomTypeConference:
+		return true
+	}
+	return false
+}
+
+func (e LiveRoomType) String() string {
+	return string(e)
+}
+
+func (e *LiveRoomType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = LiveRoomType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid LiveRoomType", str)
+	}
+	return nil
+}
+
+func (e LiveRoomType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *LiveRoomType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e LiveRoomType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How a live room lays out its video.
+type LiveRoomViewType string
+
+const (
+	// The speaker large, the others small.
+	LiveRoomViewTypeSpeakerView LiveRoomViewType = "SPEAKER_VIEW"
+	// The speaker large, the others beside.
+	LiveRoomViewTypeSpeakerVariantView LiveRoomViewType = "SPEAKER_VARIANT_VIEW"
+	// Everyone the same size.
+	LiveRoomViewTypeGridView LiveRoomViewType = "GRID_VIEW"
+)
+
+var AllLiveRoomViewType = []LiveRoomViewType{
+	LiveRoomViewTypeSpeakerView,
+	LiveRoomViewTypeSpeakerVariantView,
+	LiveRoomViewTypeGridView,
+}
+
+func (e LiveRoomViewType) IsValid() bool {
+	switch e {
+	case LiveRoomViewTypeSpeakerView, LiveRoomViewTypeSpeakerVariantView, LiveRoomViewTypeGridView:
+		return true
+	}
+	return false
+}
+
+func (e LiveRoomViewType) String() string {
+	return string(e)
+}
+
+func (e *LiveRoomViewType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = LiveRoomViewType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid LiveRoomViewType", str)
+	}
+	return nil
+}
+
+func (e LiveRoomViewType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *LiveRoomViewType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e LiveRoomViewType) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -1357,6 +1655,131 @@ func (e *QuizResult) UnmarshalJSON(b []byte) error {
 }
 
 func (e QuizResult) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Why content is reported (Circle's reported_reason_type).
+type ReportReason string
+
+const (
+	// Harassment or bullying.
+	ReportReasonHarassment ReportReason = "HARASSMENT"
+	// Spam.
+	ReportReasonSpam ReportReason = "SPAM"
+	// Posted in the wrong place.
+	ReportReasonIncorrectLocation ReportReason = "INCORRECT_LOCATION"
+	// Against the community's guidelines.
+	ReportReasonAgainstGUIDElines ReportReason = "AGAINST_GUIDELINES"
+	// Anything else; say what in details.
+	ReportReasonOther ReportReason = "OTHER"
+)
+
+var AllReportReason = []ReportReason{
+	ReportReasonHarassment,
+	ReportReasonSpam,
+	ReportReasonIncorrectLocation,
+	ReportReasonAgainstGUIDElines,
+	ReportReasonOther,
+}
+
+func (e ReportReason) IsValid() bool {
+	switch e {
+	case ReportReasonHarassment, ReportReasonSpam, ReportReasonIncorrectLocation, ReportReasonAgainstGUIDElines, ReportReasonOther:
+		return true
+	}
+	return false
+}
+
+func (e ReportReason) String() string {
+	return string(e)
+}
+
+func (e *ReportReason) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReportReason(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReportReason", str)
+	}
+	return nil
+}
+
+func (e ReportReason) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReportReason) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReportReason) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What is being reported.
+type ReportedContentType string
+
+const (
+	// A post.
+	ReportedContentTypePost ReportedContentType = "POST"
+	// A comment or reply.
+	ReportedContentTypeComment ReportedContentType = "COMMENT"
+)
+
+var AllReportedContentType = []ReportedContentType{
+	ReportedContentTypePost,
+	ReportedContentTypeComment,
+}
+
+func (e ReportedContentType) IsValid() bool {
+	switch e {
+	case ReportedContentTypePost, ReportedContentTypeComment:
+		return true
+	}
+	return false
+}
+
+func (e ReportedContentType) String() string {
+	return string(e)
+}
+
+func (e *ReportedContentType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReportedContentType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReportedContentType", str)
+	}
+	return nil
+}
+
+func (e ReportedContentType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReportedContentType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReportedContentType) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
