@@ -17,7 +17,9 @@ func TestReportContent(t *testing.T) {
 	tok := env.DemoToken(t)
 	feed := env.Do(t, tok, `{ homeFeed(first: 1) { nodes { id } } }`, nil)
 	mustNoErrors(t, feed)
-	var f struct{ HomeFeed struct{ Nodes []struct{ ID string } } }
+	var f struct {
+		HomeFeed struct{ Nodes []struct{ ID string } }
+	}
 	feed.Decode(t, &f)
 	postID := f.HomeFeed.Nodes[0].ID
 	q := `mutation($in: ReportContentInput!) { reportContent(input: $in) { message userErrors { field message } } }`
