@@ -80,6 +80,7 @@ func attack(t *testing.T, g *Gateway, n int, header func(i int) map[string]strin
 // in full, and that createMemberToken issues a token that works.
 func legitimate(t *testing.T, g *Gateway, c *Circle, memberToken string) {
 	t.Helper()
+	before := c.Counts()
 	a := g.Do(t, Bearer(memberToken), `{ me { name } a: member(id: "101") { name } b: member(id: "102") { name } }`, nil)
 	if len(a.Errors) > 0 || !strings.Contains(string(a.Data), `"Member 7"`) || !strings.Contains(string(a.Data), `"Profile 102"`) {
 		t.Fatalf("the legitimate member after the attack: %d %s %+v", a.Status, a.Data, a.Errors)
@@ -96,6 +97,9 @@ func legitimate(t *testing.T, g *Gateway, c *Circle, memberToken string) {
 	if len(a.Errors) > 0 || !strings.Contains(string(a.Data), `"Member 8"`) {
 		t.Fatalf("the new member's first query after the attack: %d %s %+v", a.Status, a.Data, a.Errors)
 	}
+	after := c.Counts()
+	t.Logf("after the attack: the member's query (me + 2 members) and the issued token's first query served in full with %d upstream calls; createMemberToken issued a token with %d Auth API call",
+		after.Good-before.Good, after.Auth-before.Auth)
 }
 
 const serviceKey = "hostile-test-service-key-0123456789"
