@@ -327,19 +327,7 @@ func checkMessageWindows(ctx context.Context, uuid string) error {
 		if f.Name != "messages" {
 			continue
 		}
-		args := f.ArgumentMap(vars)
-		var last *int
-		var before *string
-		if n, ok := args["last"].(int64); ok {
-			v := int(n)
-			last = &v
-		} else if n, ok := args["last"].(int); ok {
-			last = &n
-		}
-		if c, ok := args["before"].(string); ok {
-			before = &c
-		}
-		if _, err := relay.NewBackWindow(uuid, last, before); err != nil {
+		if _, err := relay.NewBackWindowFromArguments(uuid, f.ArgumentMap(vars)); err != nil {
 			return err
 		}
 	}

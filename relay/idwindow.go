@@ -97,6 +97,21 @@ func CheckBackWindow(last *int, before *string) error {
 	return nil
 }
 
+// NewBackWindowFromArguments is NewBackWindow on a connection field's
+// arguments as gqlgen decodes them (ast.Field.ArgumentMap), for a resolver
+// checking a list below the field it resolves.
+func NewBackWindowFromArguments(scope string, args map[string]any) (BackWindow, error) {
+	var last *int
+	var before *string
+	if n, ok := intArgument(args["last"]); ok {
+		last = &n
+	}
+	if s, ok := args["before"].(string); ok {
+		before = &s
+	}
+	return NewBackWindow(scope, last, before)
+}
+
 // BackWindowFromArguments is CheckBackWindow on a connection field's
 // arguments as gqlgen decodes them (ast.Field.ArgumentMap), for the query
 // limits; the window has no Before, which only the list's resolver can

@@ -207,3 +207,24 @@ func FuzzDecodeIDCursor(f *testing.F) {
 		}
 	})
 }
+
+func TestNewBackWindowFromArguments(t *testing.T) {
+	t.Parallel()
+	c := EncodeIDCursor(room, 42)
+	for _, tt := range []struct {
+		args    map[string]any
+		want    BackWindow
+		wantErr bool
+	}{
+		{map[string]any{}, BackWindow{Last: 20}, false},
+		{map[string]any{"last": int64(5), "before": c}, BackWindow{Last: 5, Before: 42}, false},
+		{map[string]any{"last": "7"}, BackWindow{Last: 7}, false},
+		{map[string]any{"before": EncodeIDCursor("elsewhere", 42)}, BackWindow{}, true},
+		{map[string]any{"last": 101}, BackWindow{}, true},
+	} {
+		got, err := NewBackWindowFromArguments(room, tt.args)
+		if got != tt.want || (err != nil) != tt.wantErr {
+			t.Errorf("%v: %+v, %v", tt.args, got, err)
+		}
+	}
+}
