@@ -364,7 +364,13 @@ func TestChatSendersEmbeddedFirst(t *testing.T) {
 	env.Upstream.Reset()
 	r := env.Do(t, tok, fmt.Sprintf(q, "headline"), map[string]any{"u": group.UUID})
 	mustNoErrors(t, r)
-	var got struct{ ChatRoom struct{ Messages struct{ Nodes []struct{ Sender struct{ ID string } } } } }
+	var got struct {
+		ChatRoom struct {
+			Messages struct {
+				Nodes []struct{ Sender struct{ ID string } }
+			}
+		}
+	}
 	r.Decode(t, &got)
 	senders := map[string]bool{}
 	for _, n := range got.ChatRoom.Messages.Nodes {
