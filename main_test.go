@@ -131,17 +131,19 @@ func TestRunRefusesBadConfig(t *testing.T) {
 }
 
 // On SIGTERM the gateway stops accepting, lets in-flight operations finish
-// (here: one waiting on a slow upstream call) and exits 0.
+// (here: one waiting on an upstream call that Circle answers only once the
+// gateway has said it is draining) and exits 0.
 func TestGracefulShutdownOnSIGTERM(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the gateway binary")
 	}
 	bin := buildGateway(t)
-	inFlight := make(chan struct{})
-	var once sync.Once
+	inFlight, release := make(chan struct{}), make(chan struct{})
+	var once, released sync.Once
+	defer released.Do(func() { close(release) })
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		once.Do(func() { close(inFlight) })
-		time.Sleep(1500 * time.Millisecond) // a slow Circle
+		<-release // a slow Circle: it answers when the test says
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"id":101,"user_id":5001,"name":"Slow Member","roles":{"admin":false}}`)
 	}))
@@ -155,15 +157,23 @@ func TestGracefulShutdownOnSIGTERM(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = cmd.Process.Kill() }()
-	addr := make(chan string, 1)
+	addr, draining := make(chan string, 1), make(chan struct{})
 	var logs logbuf.Buffer
 	go func() {
 		sc := bufio.NewScanner(stdout)
+		drainLogged := false
 		for sc.Scan() {
 			logs.Write(append(sc.Bytes(), '\n'))
 			var line struct{ Msg, Addr string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "gateway listening" {
+			if json.Unmarshal(sc.Bytes(), &line) != nil {
+				continue
+			}
+			switch {
+			case line.Msg == "gateway listening":
 				addr <- line.Addr
+			case strings.Contains(line.Msg, "draining") && !drainLogged:
+				drainLogged = true
+				close(draining)
 			}
 		}
 	}()
@@ -204,6 +214,12 @@ func TestGracefulShutdownOnSIGTERM(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
+	select {
+	case <-draining:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the gateway never said it was draining:\n%s", logs.String())
+	}
+	released.Do(func() { close(release) }) // only now does Circle answer
 	res := <-done
 	if res.err != nil || res.status != 200 || !strings.Contains(res.body, "Slow Member") {
 		t.Fatalf("in-flight request: %+v", res)

@@ -1,9 +1,15 @@
 package clients
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -23,10 +29,43 @@ func TestPlaygroundInChromium(t *testing.T) {
 		"ARTIFACTS_DIR": dir,
 	}, "node", filepath.Join("browser", "playground.mjs"))
 	summary := lastJSON(t, out)
-	t.Logf("checks: %v", summary["checks"])
-	t.Logf("Playground showed %v's feed: %v", summary["member"], summary["titles"])
-	t.Logf("screenshot: %v", summary["screenshot"])
+	mustPass(t, summary, "the request went to /graphql with the typed token", "GraphiQL loaded the schema from /graphql",
+		"the result has no errors", "the result shows the member", "the result shows 3 posts",
+		"the first post title is visible on the page", "the result equals a direct POST /graphql", "no page errors")
+	// What the page showed is what the gateway answers this Go test.
+	var direct struct {
+		Me       struct{ Name string }
+		HomeFeed struct {
+			Nodes []struct {
+				Title  string
+				Author struct{ Name string }
+				Space  struct{ Name string }
+			}
+		}
+	}
+	r := gw.post(t, map[string]any{"query": playgroundQuery})
+	if len(r.Errors) > 0 || json.Unmarshal(r.Data, &direct) != nil {
+		t.Fatalf("the gateway's own answer: %+v", r)
+	}
+	if summary["member"] != direct.Me.Name {
+		t.Errorf("the Playground showed member %v, the gateway answers %q", summary["member"], direct.Me.Name)
+	}
+	var titles []string
+	for _, n := range direct.HomeFeed.Nodes {
+		titles = append(titles, n.Title+" — "+n.Author.Name+" in "+n.Space.Name)
+	}
+	if fmt.Sprint(summary["titles"]) != fmt.Sprint(titles) {
+		t.Errorf("the Playground showed %v, the gateway answers %v", summary["titles"], titles)
+	}
+	shot, _ := summary["screenshot"].(string)
+	if b, err := os.ReadFile(shot); err != nil || !bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) {
+		t.Errorf("no PNG screenshot at %q: %v", shot, err)
+	}
+	t.Logf("Playground showed %v's feed: %v; screenshot %s", summary["member"], summary["titles"], shot)
 }
+
+// playgroundQuery is the query browser/playground.mjs types into GraphiQL.
+const playgroundQuery = `{ me { name } homeFeed(first: 3) { nodes { title author { name } space { name } } } }`
 
 // With INTROSPECTION=false the Playground still knows the schema (for
 // completion and docs): its page reads it from /schema.json, and sends no
@@ -41,7 +80,18 @@ func TestPlaygroundWithIntrospectionOffInChromium(t *testing.T) {
 		"SCHEMA_FROM_FILE": "1",
 	}, "node", filepath.Join("browser", "playground.mjs"))
 	summary := lastJSON(t, out)
-	t.Logf("checks: %v", summary["checks"])
+	mustPass(t, summary, "GraphiQL loaded the schema from /schema.json", "GraphiQL sent no introspection to /graphql",
+		"the result has no errors", "the result equals a direct POST /graphql", "no page errors")
+	// /graphql refuses introspection, so the page can only have had the
+	// schema from /schema.json.
+	resp, err := http.Post(gw.URL+"/graphql", "application/json", strings.NewReader(`{"query":"{ __schema { queryType { name } } }"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if b, _ := io.ReadAll(resp.Body); !strings.Contains(string(b), "GRAPHQL_VALIDATION_FAILED") {
+		t.Errorf("/graphql answered introspection with INTROSPECTION=false: %s", b)
+	}
 }
 
 // A web app on another origin calls the gateway with fetch and an
@@ -70,5 +120,37 @@ func TestCrossOriginFetchInChromium(t *testing.T) {
 		"BLOCKED_ORIGIN": other.URL,
 	}, "node", filepath.Join("browser", "cors.mjs"))
 	summary := lastJSON(t, out)
-	t.Logf("checks: %v", summary["checks"])
+	mustPass(t, summary, "allowed origin: fetch resolved with 200", "allowed origin: the member came back",
+		"allowed origin: X-Request-Id is exposed", "blocked origin: fetch rejected by the browser", "blocked origin: the browser names CORS")
+	// The preflight the browser made, asked by Go: the allowed origin is
+	// granted the Authorization header, the other is not answered at all.
+	for origin, granted := range map[string]bool{allowed.URL: true, other.URL: false} {
+		req, _ := http.NewRequest(http.MethodOptions, gw.URL+"/graphql", nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", http.MethodPost)
+		req.Header.Set("Access-Control-Request-Headers", "authorization,content-type")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("Access-Control-Allow-Origin") == origin; got != granted {
+			t.Errorf("preflight from %s: Access-Control-Allow-Origin %q, granted %v, want %v", origin, resp.Header.Get("Access-Control-Allow-Origin"), got, granted)
+		}
+	}
+}
+
+// mustPass fails t unless the browser script's summary holds every check
+// named, each passed: a script that stops making a check fails here too.
+func mustPass(t *testing.T, summary map[string]any, names ...string) {
+	t.Helper()
+	checks, _ := summary["checks"].(map[string]any)
+	for _, name := range names {
+		if checks[name] != true {
+			t.Errorf("browser check %q: %v (summary %v)", name, checks[name], summary)
+		}
+	}
+	if summary["ok"] != true {
+		t.Errorf("the browser script did not pass: %v", summary)
+	}
 }

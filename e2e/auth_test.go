@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -394,7 +395,6 @@ func TestSignInRefusesBadIdentityTokens(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			// Not parallel: the upstream call count is per env.
 			tt.env.Upstream.Reset()
-			start := time.Now()
 			r := tt.env.Do(t, "", signInMutation, map[string]any{"t": tt.token})
 			e := mustCode(t, r, "UNAUTHENTICATED")
 			if string(r.Data) != "null" {
@@ -405,9 +405,6 @@ func TestSignInRefusesBadIdentityTokens(t *testing.T) {
 			}
 			if len(tt.token) > 10 && strings.Contains(e.Message, tt.token[:10]) {
 				t.Fatalf("the message quotes the token: %q", e.Message)
-			}
-			if d := time.Since(start); d > 2*time.Second {
-				t.Fatalf("refusal took %s", d)
 			}
 			mustNoCalls(t, tt.env)
 		})
@@ -690,7 +687,6 @@ func TestHostileBearerTokens(t *testing.T) {
 				req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, env.URL+"/graphql", strings.NewReader(string(body)))
 				req.Header.Set("Content-Type", "application/json")
 				req.Header.Set("Authorization", "Bearer "+tok)
-				start := time.Now()
 				resp, err := http.DefaultClient.Do(req)
 				if err != nil {
 					t.Fatal(err)
@@ -701,9 +697,6 @@ func TestHostileBearerTokens(t *testing.T) {
 					// net/http refused the header itself: fine too.
 				} else if !strings.Contains(string(raw), `"UNAUTHENTICATED"`) {
 					t.Fatalf("status %d: %s", resp.StatusCode, raw)
-				}
-				if d := time.Since(start); d > 2*time.Second {
-					t.Fatalf("refusal took %s", d)
 				}
 				if len(tok) > 10 && strings.Contains(string(raw), tok[:10]) && !strings.HasPrefix(tok, ".") {
 					t.Fatalf("the response echoes the token: %.300s", raw)
@@ -740,8 +733,10 @@ func TestHostileBearerTokens(t *testing.T) {
 // Refusing a hostile member token costs no memory however large it is: its
 // size is checked before anything is decoded, in auth.ParseBearer, the one
 // parser of bearer headers and of revokeAccessToken's argument. (Over HTTP,
-// net/http's MaxHeaderBytes bounds what is read at all.) Not parallel: it
-// measures the process's allocations.
+// net/http's MaxHeaderBytes bounds what is read at all.) What each refusal
+// allocates shows that nothing of the token was decoded; how fast it is is
+// a benchmark's business, not a test's. Not parallel: it measures the
+// process's allocations.
 func TestHostileBearerFlatMemory(t *testing.T) {
 	for name, tok := range map[string]string{
 		"1 MB of dots":     strings.Repeat(".", 1<<20),
@@ -753,19 +748,14 @@ func TestHostileBearerFlatMemory(t *testing.T) {
 		runtime.GC()
 		runtime.ReadMemStats(&before)
 		const n = 50
-		start := time.Now()
 		for range n {
 			if _, err := auth.ParseBearer(header, time.Now()); err == nil {
 				t.Fatalf("%s accepted", name)
 			}
 		}
-		elapsed := time.Since(start)
 		runtime.ReadMemStats(&after)
 		if perCall := (after.TotalAlloc - before.TotalAlloc) / n; perCall > 1024 {
 			t.Errorf("%s: %d bytes allocated per refusal", name, perCall)
-		}
-		if elapsed > 100*time.Millisecond {
-			t.Errorf("%s: %d refusals took %s", name, n, elapsed)
 		}
 	}
 }
@@ -775,7 +765,16 @@ func TestHostileBearerFlatMemory(t *testing.T) {
 // reached Circle are never retried.
 func TestAuthAPIErrorsMapped(t *testing.T) {
 	t.Parallel()
-	env := authEnv(t, testenv.Options{ClientOptions: []circle.Option{circle.WithTimeout(150 * time.Millisecond)}})
+	// attempts are the Auth API calls the gateway sent, as its client
+	// reports them when each ends (before the operation answers).
+	var attemptsMu sync.Mutex
+	var attempts []circle.Call
+	env := authEnv(t, testenv.Options{ClientOptions: []circle.Option{circle.WithTimeout(150 * time.Millisecond),
+		circle.WithObserver(func(_ context.Context, c circle.Call) {
+			attemptsMu.Lock()
+			defer attemptsMu.Unlock()
+			attempts = append(attempts, c)
+		})}})
 	member := env.DemoToken(t)
 	mutations := []struct {
 		name    string
@@ -822,24 +821,28 @@ func TestAuthAPIErrorsMapped(t *testing.T) {
 		}
 		t.Run(m.name+"/no answer in time", func(t *testing.T) {
 			env.Upstream.Reset()
-			env.Upstream.SetDelay(time.Second)
-			defer env.Upstream.SetDelay(0)
-			start := time.Now()
+			// Circle never answers: the gate holds every call until the
+			// gateway gives up on it, so the operation answers only
+			// because the upstream timeout ended the call.
+			env.Upstream.SetGate(testenv.Unanswered())
+			defer env.Upstream.SetGate(nil)
+			attemptsMu.Lock()
+			attempts = nil
+			attemptsMu.Unlock()
 			e := mustCode(t, env.DoWith(t, m.headers, m.query, m.vars), "UPSTREAM_UNAVAILABLE")
 			if !strings.Contains(e.Message, "may or may not have been applied") {
 				t.Fatalf("message %q: the outcome is unknown and must be said so", e.Message)
 			}
-			if d := time.Since(start); d > 900*time.Millisecond {
-				t.Fatalf("answered after %s", d)
+			attemptsMu.Lock()
+			defer attemptsMu.Unlock()
+			var tries []string
+			for _, c := range attempts {
+				if c.Endpoint == m.path {
+					tries = append(tries, fmt.Sprintf("attempt %d: status %d", c.Attempt, c.Status))
+				}
 			}
-			// The delayed call is recorded when it finishes.
-			deadline := time.Now().Add(5 * time.Second)
-			for len(env.Upstream.Calls()) == 0 && time.Now().Before(deadline) {
-				time.Sleep(20 * time.Millisecond)
-			}
-			time.Sleep(100 * time.Millisecond)
-			if n := len(env.Upstream.Calls()); n != 1 {
-				t.Fatalf("%d upstream calls, want exactly 1: token calls are never retried", n)
+			if len(tries) != 1 {
+				t.Fatalf("the gateway sent %v, want exactly one attempt: token calls are never retried", tries)
 			}
 		})
 	}

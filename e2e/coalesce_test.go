@@ -137,9 +137,13 @@ func TestReadAfterWriteThroughAnotherTokenOfTheMember(t *testing.T) {
 	}
 	reader, writer := issue(), issue()
 	// The reader's first post_ids GET is answered with the state Circle
-	// had when it arrived, but only 2 s later, as a slow Circle would.
+	// had when it arrived, but only once the test releases it, as a slow
+	// Circle would; every later one at once. gets receives each of them
+	// as it arrives.
 	var held atomic.Bool
 	var readerGETs atomic.Int32
+	gets := make(chan struct{}, 10)
+	release := make(chan struct{})
 	upstream := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet || !r.URL.Query().Has("post_ids") || r.Header.Get("Authorization") != "Bearer "+reader {
 			sb.Handler().ServeHTTP(w, r)
@@ -148,8 +152,9 @@ func TestReadAfterWriteThroughAnotherTokenOfTheMember(t *testing.T) {
 		readerGETs.Add(1)
 		rec := httptest.NewRecorder()
 		sb.Handler().ServeHTTP(rec, r)
+		gets <- struct{}{}
 		if held.CompareAndSwap(false, true) {
-			time.Sleep(2 * time.Second)
+			<-release
 		}
 		for k, v := range rec.Header() {
 			w.Header()[k] = v
@@ -190,19 +195,35 @@ func TestReadAfterWriteThroughAnotherTokenOfTheMember(t *testing.T) {
 		return got.Post.IsLiked
 	}
 
+	// arrive waits for the next reader GET; only a gateway that sends
+	// none lets the safety timeout run out, and the test fails.
+	arrive := func(what string) bool {
+		select {
+		case <-gets:
+			return true
+		case <-time.After(testenv.GateTimeout):
+			t.Errorf("%s sent no post_ids GET", what)
+			return false
+		}
+	}
 	before := make(chan bool, 1)
 	go func() { before <- isLiked(env.Do(t, reader, read, vars)) }()
-	deadline := time.Now().Add(5 * time.Second)
-	for readerGETs.Load() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the first read never reached the upstream")
-		}
-		time.Sleep(time.Millisecond)
+	if !arrive("the first read") {
+		close(release)
+		return
 	}
 	mustNoErrors(t, env.Do(t, writer, `mutation($s: ID!, $id: ID!) { likePost(spaceId: $s, postId: $id) { post { isLiked } } }`, vars))
-	if !isLiked(env.Do(t, reader, read, vars)) {
+	after := make(chan bool, 1)
+	go func() { after <- isLiked(env.Do(t, reader, read, vars)) }()
+	if !arrive("the read after the like (it joined the call from before the like)") {
+		close(release)
+		<-after
+		return
+	}
+	if !<-after {
 		t.Error("a read sent after the member's like shows the post unliked: it joined a call from before the like")
 	}
+	close(release)
 	if <-before {
 		t.Error("the read held from before the like shows it liked: the test did not hold the first read")
 	}

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/circle-gateway/gateway/internal/refqueries"
 	"github.com/circle-gateway/gateway/internal/testenv"
@@ -118,12 +117,13 @@ func TestHostileDocuments(t *testing.T) {
 	env := testenv.New(t, testenv.Options{Transport: transport.Options{MaxTokens: 15000}})
 	tok := env.DemoToken(t)
 	var bomb strings.Builder
-	// Each fragment spreads the next twice: 2^20 expansions if walked naively.
+	// Each fragment spreads the next twice: 2^60 expansions if anything
+	// walked it naively, which would never finish.
 	bomb.WriteString("{ me { ...F0 } }\n")
-	for i := 0; i < 20; i++ {
+	for i := 0; i < 60; i++ {
 		fmt.Fprintf(&bomb, "fragment F%d on Member { ...F%d ...F%d }\n", i, i+1, i+1)
 	}
-	bomb.WriteString("fragment F20 on Member { id }\n")
+	bomb.WriteString("fragment F60 on Member { id }\n")
 	tests := []struct {
 		name  string
 		query string
@@ -143,11 +143,9 @@ func TestHostileDocuments(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			start := time.Now()
+			// The codes show which check refused each document: the cheap
+			// limits before the quadratic merge check, whatever the clock.
 			r := env.Do(t, tok, tt.query, nil)
-			if d := time.Since(start); d > 5*time.Second {
-				t.Fatalf("took %v", d)
-			}
 			if len(r.Errors) == 0 && tt.codes != nil {
 				t.Fatalf("accepted; data %.200s", r.Data)
 			}

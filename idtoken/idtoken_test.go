@@ -202,13 +202,9 @@ func TestVerifyAcceptsAndRefuses(t *testing.T) {
 			}
 			for name, tok := range hostile(t, k) {
 				t.Run("hostile/"+name, func(t *testing.T) {
-					start := time.Now()
 					_, err := v.Verify(t.Context(), tok)
 					if !errors.Is(err, ErrInvalid) {
 						t.Fatalf("err = %v, want ErrInvalid", err)
-					}
-					if d := time.Since(start); d > time.Second {
-						t.Fatalf("refusal took %s", d)
 					}
 					if tok != "" && len(tok) > 8 && strings.Contains(err.Error(), tok) {
 						t.Fatal("the error quotes the token")
@@ -346,14 +342,11 @@ func TestJWKS(t *testing.T) {
 		t.Fatalf("fetches = %d, want 2 (one refresh for the new kid)", fetches.Load())
 	}
 	// Unknown kids do not make the gateway hammer the JWKS endpoint: the
-	// refresh is rate-limited, and the refusal stays fast.
+	// refresh is rate-limited, so refusing them fetches (and waits for)
+	// nothing.
 	for range 20 {
-		start := time.Now()
 		if err := verify(testjwt.Sign(t, jwt.SigningMethodRS256, rotated, valid(nil), map[string]any{"kid": "unknown"})); !errors.Is(err, ErrInvalid) {
 			t.Fatalf("unknown kid: %v", err)
-		}
-		if d := time.Since(start); d > time.Second {
-			t.Fatalf("refusing an unknown kid took %s", d)
 		}
 	}
 	if fetches.Load() > 2 {

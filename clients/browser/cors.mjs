@@ -32,8 +32,12 @@ async function callFrom(context, origin) {
       return { fetched: false, error: String(err) };
     }
   }, { url: `${gateway}/graphql`, token });
-  // The CORS message is logged asynchronously; give it a moment.
-  await page.waitForTimeout(200);
+  // The browser logs the CORS refusal asynchronously: a refused fetch waits
+  // for that message (the wait's bound only matters when it never comes,
+  // and then the check fails), an accepted one has none to wait for.
+  if (!result.fetched && !console_.some((l) => l.includes('blocked by CORS policy'))) {
+    await page.waitForEvent('console', { predicate: (m) => m.text().includes('blocked by CORS policy'), timeout: 10_000 }).catch(() => {});
+  }
   await page.close();
   return { origin, ...result, console: console_ };
 }

@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -91,6 +92,12 @@ type Gate struct {
 	opened  bool
 }
 
+// Unanswered returns a gate that never opens: a Circle that does not
+// answer, holding every call until the gateway gives up on it (or
+// GateTimeout passes, and the test fails). A test of timeouts then needs
+// no clock of its own.
+func Unanswered() *Gate { return &Gate{N: math.MaxInt} }
+
 // Opened reports whether N matching calls were in flight at once.
 func (g *Gate) Opened() bool {
 	g.mu.Lock()
@@ -159,8 +166,15 @@ func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		}
 	}
 	defer r.inFlight.Add(-1)
+	// Read the body first: net/http notices that the client went away
+	// (and cancels req.Context()) only once the body has been read, and a
+	// gated or delayed write must end when the gateway gives up on it.
+	if req.Body != nil {
+		body, _ := io.ReadAll(req.Body)
+		req.Body = io.NopCloser(bytes.NewReader(body))
+	}
 	r.mu.Lock()
-	gate := r.gate
+	gate, gen := r.gate, r.gen
 	r.mu.Unlock()
 	if gate != nil {
 		gate.hold(req, apiPath(req.URL.Path))
@@ -174,7 +188,7 @@ func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	fault := r.fault
 	r.mu.Unlock()
-	defer r.record(req, start)()
+	defer r.record(req, start, gen)()
 	if fault != nil {
 		if status, body, ok := fault(req); ok {
 			w.Header().Set("Content-Type", "application/json")
@@ -190,10 +204,15 @@ func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 // the gateway (and the test move on and Reset) before the call is on the
 // list; the returned func stamps its end. A call begun before a Reset is
 // not recorded after it.
-func (r *Recorder) record(req *http.Request, start time.Time) (done func()) {
+func (r *Recorder) record(req *http.Request, start time.Time, arrivedIn int) (done func()) {
 	path := apiPath(req.URL.Path)
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.gen != arrivedIn {
+		// Held (gated or delayed) across a Reset: the call belongs to
+		// the test that made it, not to the one after.
+		return func() {}
+	}
 	gen, idx := r.gen, len(r.calls)
 	r.calls = append(r.calls, Call{Method: req.Method, Path: path, Query: req.URL.RawQuery, Authorization: req.Header.Get("Authorization"), Start: start})
 	return func() {
