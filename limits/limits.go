@@ -162,6 +162,8 @@ type meter struct {
 	// contextCosts caches fragment costs measured where the objects carry
 	// more than usual (see costContext).
 	contextCosts map[costContext]map[string]int
+	// kindCosts caches connection item and edge costs per context.
+	kindCosts map[contextKey]map[string]int
 	// perOperation holds the calls of perOperationFields the operation
 	// selects somewhere: each costs one call however often it is selected.
 	perOperation map[string]bool
@@ -173,7 +175,7 @@ type meter struct {
 }
 
 func newMeter(oc *graphql.OperationContext) *meter {
-	return &meter{oc: oc, depths: map[string]int{}, costs: map[string]int{}, contextCosts: map[costContext]map[string]int{}, perOperation: map[string]bool{}, items: map[string]int{}, edgeNodes: map[string]int{}, roots: map[string]int{}, visiting: map[string]bool{}, fragments: oc.Doc.Fragments}
+	return &meter{oc: oc, depths: map[string]int{}, costs: map[string]int{}, contextCosts: map[costContext]map[string]int{}, kindCosts: map[contextKey]map[string]int{}, perOperation: map[string]bool{}, items: map[string]int{}, edgeNodes: map[string]int{}, roots: map[string]int{}, visiting: map[string]bool{}, fragments: oc.Doc.Fragments}
 }
 
 // fragment runs measure on a named fragment's selection set once; a cycle
@@ -308,6 +310,15 @@ var (
 	}
 	// spaceDetailFields need the full space record.
 	spaceDetailFields = map[string]bool{"Space.url": true, "Space.isPrivate": true, "Space.isMember": true}
+	// connectionItems are connections whose items come with more than
+	// their type's usual source: a member's spaces are full space records,
+	// the member directory carries tags and messaging flags.
+	connectionItems = map[string]costContext{
+		"Member.spaces": {fullSpaces: true},
+		"Query.members": {directory: true},
+	}
+	// directoryFields are the profile fields the member directory carries.
+	directoryFields = map[string]bool{"Member.tags": true, "Member.messagingEnabled": true, "Member.canReceiveDirectMessage": true}
 )
 
 // unboundedListSize is assumed for plain lists (spaces): Circle returns
@@ -335,6 +346,10 @@ type costContext struct {
 	// detailed: an object read on its own (detailedParents), whose
 	// objectFields come with it.
 	detailed bool
+	// fullSpaces: spaces that come as full records (connectionItems).
+	fullSpaces bool
+	// directory: members of the member directory (connectionItems).
+	directory bool
 }
 
 // costIn is cost for a selection set in context cc.
@@ -355,9 +370,9 @@ func (m *meter) costIn(set ast.SelectionSet, cc costContext) int {
 			key := s.ObjectDefinition.Name + "." + s.Name
 			switch {
 			case profileFields[key]:
-				profile = profile || !(cc.embeddedMembers && key == "Member.bio")
+				profile = profile || !(cc.embeddedMembers && key == "Member.bio") && !(cc.directory && directoryFields[key])
 			case spaceDetailFields[key]:
-				detail = true
+				detail = detail || !cc.fullSpaces
 			case objectFields[key] != "":
 				if !cc.detailed {
 					objects[objectFields[key]] = true
@@ -369,7 +384,7 @@ func (m *meter) costIn(set ast.SelectionSet, cc costContext) int {
 				total = addCapped(total, items)
 			case isConnection(s):
 				calls, items := m.pages(s)
-				total = addCapped(total, calls+mul(items, m.connectionItemCost(s.SelectionSet)))
+				total = addCapped(total, calls+mul(items, m.connectionItemCost(s.SelectionSet, connectionItems[key])))
 			case perOperationFields[key] != "":
 				m.perOperation[perOperationFields[key]] = true
 			case hasKey(embeddedLists, key):
@@ -439,22 +454,23 @@ func alternative(typeCondition string, enclosing *ast.Definition) string {
 }
 
 // connectionItemCost is the cost of one item of a connection: what is
-// selected under nodes and edges.node (pageInfo and totalCount are free).
-func (m *meter) connectionItemCost(set ast.SelectionSet) int {
+// selected under nodes and edges.node (pageInfo and totalCount are free),
+// for items that carry what cc says.
+func (m *meter) connectionItemCost(set ast.SelectionSet, cc costContext) int {
 	total := 0
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
 			switch s.Name {
 			case "nodes":
-				total = addCapped(total, m.cost(s.SelectionSet))
+				total = addCapped(total, m.costIn(s.SelectionSet, cc))
 			case "edges":
-				total = addCapped(total, m.edgeNodeCost(s.SelectionSet))
+				total = addCapped(total, m.edgeNodeCost(s.SelectionSet, cc))
 			}
 		case *ast.InlineFragment:
-			total = addCapped(total, m.connectionItemCost(s.SelectionSet))
+			total = addCapped(total, m.connectionItemCost(s.SelectionSet, cc))
 		case *ast.FragmentSpread:
-			total = addCapped(total, m.fragment(s.Name, m.items, m.connectionItemCost))
+			total = addCapped(total, m.fragment(s.Name, m.contextCache(m.items, "items", cc), func(set ast.SelectionSet) int { return m.connectionItemCost(set, cc) }))
 		}
 	}
 	return total
@@ -462,21 +478,41 @@ func (m *meter) connectionItemCost(set ast.SelectionSet) int {
 
 // edgeNodeCost is the cost of what an edge selects under node, through
 // inline fragments and fragment spreads on the edge type.
-func (m *meter) edgeNodeCost(set ast.SelectionSet) int {
+func (m *meter) edgeNodeCost(set ast.SelectionSet, cc costContext) int {
 	total := 0
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
 			if s.Name == "node" {
-				total = addCapped(total, m.cost(s.SelectionSet))
+				total = addCapped(total, m.costIn(s.SelectionSet, cc))
 			}
 		case *ast.InlineFragment:
-			total = addCapped(total, m.edgeNodeCost(s.SelectionSet))
+			total = addCapped(total, m.edgeNodeCost(s.SelectionSet, cc))
 		case *ast.FragmentSpread:
-			total = addCapped(total, m.fragment(s.Name, m.edgeNodes, m.edgeNodeCost))
+			total = addCapped(total, m.fragment(s.Name, m.contextCache(m.edgeNodes, "edges", cc), func(set ast.SelectionSet) int { return m.edgeNodeCost(set, cc) }))
 		}
 	}
 	return total
+}
+
+// contextCache is a fragment cache of measure kind for context cc: plain
+// when the context adds nothing, else one of its own, since a fragment
+// costs differently where its objects carry more.
+func (m *meter) contextCache(plain map[string]int, kind string, cc costContext) map[string]int {
+	if cc == (costContext{}) {
+		return plain
+	}
+	key := contextKey{kind: kind, cc: cc}
+	if m.kindCosts[key] == nil {
+		m.kindCosts[key] = map[string]int{}
+	}
+	return m.kindCosts[key]
+}
+
+// contextKey names a contextual fragment cache.
+type contextKey struct {
+	kind string
+	cc   costContext
 }
 
 // window is the slice of the list a connection field asks for (`first`
