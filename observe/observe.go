@@ -191,8 +191,6 @@ func (o *Observer) LastUpstreamAnswer() time.Time {
 	return time.Unix(0, n)
 }
 
-// MarkUpstreamAnswer records that Circle answered (e.g. a readiness probe).
-func (o *Observer) MarkUpstreamAnswer() { o.lastAnswer.Store(time.Now().UnixNano()) }
 
 type statsKey struct{}
 

@@ -14,7 +14,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"time"
@@ -360,12 +359,16 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 func playgroundHandler(o Options) (http.Handler, error) {
 	const title, endpoint = "Circle GraphQL gateway", "/graphql"
 	render := func(opts ...playground.GraphiqlConfigOption) (string, error) {
-		rec := httptest.NewRecorder()
-		playground.Handler(title, endpoint, opts...).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
-		if o.Introspection {
-			return rec.Body.String(), nil
+		var page pageBuffer
+		req, err := http.NewRequest(http.MethodGet, "/", nil)
+		if err != nil {
+			return "", err
 		}
-		return schemaFromFile(rec.Body.String())
+		playground.Handler(title, endpoint, opts...).ServeHTTP(&page, req)
+		if o.Introspection {
+			return page.body.String(), nil
+		}
+		return schemaFromFile(page.body.String())
 	}
 	serve := func(w http.ResponseWriter, page string) {
 		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
@@ -392,6 +395,24 @@ func playgroundHandler(o Options) (http.Handler, error) {
 		serve(w, page)
 	}), nil
 }
+
+// pageBuffer is the http.ResponseWriter a page is rendered into: gqlgen's
+// Playground is a handler, and its page is what it writes.
+type pageBuffer struct {
+	header http.Header
+	body   strings.Builder
+}
+
+func (p *pageBuffer) Header() http.Header {
+	if p.header == nil {
+		p.header = http.Header{}
+	}
+	return p.header
+}
+
+func (p *pageBuffer) Write(b []byte) (int, error) { return p.body.Write(b) }
+
+func (p *pageBuffer) WriteHeader(int) {}
 
 // schemaSDL renders the served schema (built-in types left out) for codegen.
 func schemaSDL(schema graphql.ExecutableSchema) []byte {
