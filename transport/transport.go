@@ -253,6 +253,7 @@ func newGraphQLServer(schema graphql.ExecutableSchema, o Options) http.Handler {
 	srv.Use(coded{lim})
 	srv.Use(coded{newOverlapCheck()})
 	srv.Use(memcap.Extension{})
+	srv.Use(errorCap{})
 	if !o.Introspection {
 		// Not coded: a refused introspection keeps HTTP 200, as when
 		// gqlgen's executor refused the field itself.
