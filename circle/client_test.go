@@ -379,7 +379,7 @@ func TestSingleObjectWithoutIDIsRefused(t *testing.T) {
 			"PublicProfile": func() error { _, err := c.Member("t").PublicProfile(context.Background(), 1); return err },
 		}
 		for name, call := range calls {
-			if err := call(); err == nil || !strings.Contains(err.Error(), "no id") {
+			if err := call(); err == nil || !strings.Contains(err.Error(), "decode response") {
 				t.Errorf("%s answering %s: err = %v", name, body, err)
 			}
 		}

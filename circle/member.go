@@ -129,6 +129,9 @@ func (m *MemberAPI) get(ctx context.Context, endpoint, path string, q url.Values
 	if err := resp.DecodeInto(out); err != nil {
 		return fmt.Errorf("circle: GET %s: decode response: %w", endpoint, err)
 	}
+	if err := checkShape(resp.Body, out); err != nil {
+		return fmt.Errorf("circle: GET %s: decode response: %w", endpoint, err)
+	}
 	return nil
 }
 

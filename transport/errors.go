@@ -255,6 +255,9 @@ func ErrorPresenter(log *slog.Logger, requestID RequestIDFunc) graphql.ErrorPres
 		if gqlErr.Extensions == nil {
 			gqlErr.Extensions = map[string]any{}
 		}
+		// gqlErr may be err itself: its own message, the one the log
+		// needs, is kept before it is replaced with the client's.
+		cause := gqlErr.Message
 		p, ok := classify(err, gqlErr.Message)
 		if !ok {
 			if _, coded := gqlErr.Extensions["code"]; coded {
@@ -274,7 +277,7 @@ func ErrorPresenter(log *slog.Logger, requestID RequestIDFunc) graphql.ErrorPres
 		if p.code == CodeInternal {
 			id := requestID(ctx)
 			if !errors.Is(err, errPanic) { // a panic is logged with its stack already
-				log.ErrorContext(ctx, "internal error", "err", err.Error(), "path", gqlErr.Path.String(), "request_id", id)
+				log.ErrorContext(ctx, "internal error", "err", cause, "path", gqlErr.Path.String(), "request_id", id)
 			}
 			if id != "" {
 				gqlErr.Extensions["requestId"] = id
