@@ -1,12 +1,14 @@
 package idtoken
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -374,9 +376,9 @@ func publicKeysOnly(next jwt.Keyfunc) jwt.Keyfunc {
 // claims are the claims read from an identity token.
 type claims struct {
 	Email string `json:"email"`
-	// EmailVerified is a boolean, or the string "true"/"false" some
-	// providers send.
-	EmailVerified any `json:"email_verified"`
+	// EmailVerified is kept raw, so that a null can be told from an
+	// absent claim.
+	EmailVerified json.RawMessage `json:"email_verified"`
 	jwt.RegisteredClaims
 }
 
@@ -404,8 +406,8 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Identity, error) {
 		if strings.TrimSpace(c.Email) == "" {
 			return Identity{}, invalid("it has no email claim")
 		}
-		if isFalse(c.EmailVerified) {
-			return Identity{}, invalid("its email is not verified (email_verified is false)")
+		if !emailVerified(c.EmailVerified) {
+			return Identity{}, invalid("its email is not verified (email_verified is present and not true)")
 		}
 		return Identity{Email: strings.TrimSpace(c.Email)}, nil
 	default:
@@ -416,15 +418,13 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Identity, error) {
 	}
 }
 
-// isFalse reports whether an email_verified value says "not verified".
-func isFalse(v any) bool {
-	switch v := v.(type) {
-	case bool:
-		return !v
-	case string:
-		return strings.EqualFold(strings.TrimSpace(v), "false")
-	}
-	return false
+// emailVerified reports whether an email_verified claim lets the email
+// sign in: only JSON true does, or no claim at all (a provider that never
+// sends it; docs/contract.md §1 asks only that it not be false). Anything
+// else a provider might mean as "no" or nothing — false, null, 0, "no",
+// "false", even the string "true" — is refused rather than guessed at.
+func emailVerified(raw json.RawMessage) bool {
+	return len(raw) == 0 || bytes.Equal(bytes.TrimSpace(raw), []byte("true"))
 }
 
 // reason turns a jwt error into a short client-safe reason: jwt's own

@@ -246,9 +246,16 @@ func TestEmailClaim(t *testing.T) {
 	}{
 		{"verified", with("email_verified", true), true},
 		{"verified unstated", nil, true},
-		{"verified as a string", with("email_verified", "true"), true},
 		{"unverified", with("email_verified", false), false},
 		{"unverified as a string", with("email_verified", "false"), false},
+		// Only a JSON true verifies: what a provider means by anything
+		// else is not guessed at.
+		{"verified as a string", with("email_verified", "true"), false},
+		{"null", with("email_verified", nil), false},
+		{"zero", with("email_verified", 0), false},
+		{"one", with("email_verified", 1), false},
+		{"no", with("email_verified", "no"), false},
+		{"an object", with("email_verified", map[string]any{"value": true}), false},
 		{"no email", without("email"), false},
 		{"empty email", with("email", " "), false},
 		{"email not a string", with("email", 42), false},
