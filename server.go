@@ -188,9 +188,9 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 		return err
 	}
 
-	ln, err := net.Listen("tcp", fmt.Sprintf(":%d", cfg.Port))
+	ln, err := net.Listen("tcp", cfg.ListenAddr())
 	if err != nil {
-		return fmt.Errorf("listen on port %d: %w", cfg.Port, err)
+		return fmt.Errorf("listen on %s (HOST, PORT): %w", cfg.ListenAddr(), err)
 	}
 	srv := &http.Server{
 		Handler:           handler,

@@ -23,8 +23,11 @@ const DefaultCircleURL = "https://app.circle.so"
 
 // Config is the gateway's whole configuration.
 type Config struct {
-	// Port to listen on, all interfaces (PORT, default 8080; 0 picks a free port).
+	// Port to listen on (PORT, default 8080; 0 picks a free port).
 	Port int
+	// Host is the interface to listen on (HOST; default all interfaces,
+	// "" here, and 127.0.0.1 in sandbox mode; listen.go).
+	Host string
 	// Sandbox is true when neither CIRCLE_API_URL nor
 	// CIRCLE_HEADLESS_AUTH_TOKEN is set: the embedded sandbox is the upstream.
 	Sandbox bool
@@ -125,6 +128,7 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 
 	c.Port = intSetting(getenv, "PORT", 8080, 0, 65535, &errs)
+	errs = append(errs, c.loadHost(getenv)...)
 	c.UpstreamTimeout = durationSetting(getenv, "UPSTREAM_TIMEOUT", 10*time.Second, &errs)
 	c.RequestTimeout = durationSetting(getenv, "REQUEST_TIMEOUT", 30*time.Second, &errs)
 	c.MaxBodyBytes = int64(intSetting(getenv, "MAX_BODY_BYTES", 2<<20, 1024, 1<<30, &errs))
