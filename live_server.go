@@ -14,7 +14,7 @@ import (
 
 // sampleSubscription is the subscription the startup log suggests trying
 // in the Playground.
-const sampleSubscription = `subscription { newNotificationsCountChanged }`
+const sampleSubscription = `subscription { notificationReceived { text actorName createdAt post { title } } }`
 
 // startLive builds the subscription side: the bridge to Circle's cable
 // (in sandbox mode, the sandbox's own /cable at circleURL) and the
@@ -28,7 +28,7 @@ func startLive(cfg config.Config, circleURL string, client *circle.Client, obs *
 		URL:          cableURL,
 		Origin:       cfg.CableOrigin,
 		PollInterval: cfg.SubscriptionPollInterval,
-		Poller:       notificationPoller(client),
+		Poller:       live.CirclePoller(client),
 		Log:          log,
 	})
 	if err != nil {
@@ -66,7 +66,3 @@ func drainLive(ctx context.Context, bridge *live.Bridge, subs *transport.Subscri
 		log.Warn("shutting down: cable connections did not close in time", "err", err)
 	}
 }
-
-// notificationPoller reads a member's notification count when the cable is
-// down; nil until the notification endpoints are wired.
-func notificationPoller(*circle.Client) func(live.Member) live.Poller { return nil }

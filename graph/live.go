@@ -7,6 +7,8 @@ import (
 	"sync"
 
 	"github.com/circle-gateway/gateway/auth"
+	"github.com/circle-gateway/gateway/circle"
+	"github.com/circle-gateway/gateway/graph/model"
 	"github.com/circle-gateway/gateway/live"
 )
 
@@ -54,7 +56,7 @@ func endStream(ctx context.Context, err error) {
 
 // subscribeLive attaches a subscription to channel on the caller's cable
 // connection. Nothing goes upstream for a caller without a usable token.
-func (r *Resolver) subscribeLive(ctx context.Context, channel string) (*live.Subscription, error) {
+func (r *Resolver) subscribeLive(ctx context.Context, channel live.Channel) (*live.Subscription, error) {
 	m, err := auth.FromContext(ctx)
 	if err != nil {
 		return nil, err
@@ -64,7 +66,7 @@ func (r *Resolver) subscribeLive(ctx context.Context, channel string) (*live.Sub
 	}
 	sub, err := r.Live.Subscribe(live.Member{Token: m.Token, ID: m.MemberID}, channel)
 	if err != nil {
-		return nil, fmt.Errorf("subscribe to %s: %w", channel, err)
+		return nil, fmt.Errorf("subscribe to %s: %w", channel.Name, err)
 	}
 	return sub, nil
 }
@@ -118,4 +120,43 @@ func notificationCount(e live.Event) (int, bool) {
 		return 0, false
 	}
 	return *v.Count, true
+}
+
+// notification reads a newNotification event: a notification as Circle
+// renders it in its lists, so it resolves like one of notifications'.
+func (r *Resolver) notification(e live.Event) (*model.Notification, bool) {
+	if e.Name != live.EventNewNotification {
+		return nil, false
+	}
+	var n circle.Notification
+	if err := json.Unmarshal(e.Data, &n); err != nil || n.ID == 0 {
+		r.logUndecodable(e)
+		return nil, false
+	}
+	return model.NotificationFrom(&n), true
+}
+
+// chatMessage reads the newMessage and updatedMessage events of room uuid:
+// the message as the message endpoints render it.
+func (r *Resolver) chatMessage(uuid string) func(live.Event) (*model.ChatMessage, bool) {
+	return func(e live.Event) (*model.ChatMessage, bool) {
+		if e.Name != live.EventNewMessage && e.Name != live.EventUpdatedMessage {
+			return nil, false
+		}
+		var m circle.ChatMessage
+		if err := json.Unmarshal(e.Data, &m); err != nil || m.ID == 0 {
+			r.logUndecodable(e)
+			return nil, false
+		}
+		if m.ChatRoomUUID != uuid {
+			return nil, false // not this room's: nothing crosses rooms
+		}
+		return model.ChatMessageFrom(&m), true
+	}
+}
+
+func (r *Resolver) logUndecodable(e live.Event) {
+	if r.Log != nil {
+		r.Log.Warn("cable: an event whose data does not decode was skipped", "event", e.Name, "bytes", len(e.Data))
+	}
 }

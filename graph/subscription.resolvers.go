@@ -7,18 +7,52 @@ package graph
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/circle-gateway/gateway/graph/generated"
+	"github.com/circle-gateway/gateway/graph/model"
 	"github.com/circle-gateway/gateway/live"
+	"github.com/circle-gateway/gateway/loaders"
 )
+
+// NotificationReceived is the resolver for the notificationReceived field.
+func (r *subscriptionResolver) NotificationReceived(ctx context.Context) (<-chan *model.Notification, error) {
+	sub, err := r.subscribeLive(ctx, live.Notifications())
+	if err != nil {
+		return nil, err
+	}
+	return pump(ctx, sub, r.notification), nil
+}
 
 // NewNotificationsCountChanged is the resolver for the newNotificationsCountChanged field.
 func (r *subscriptionResolver) NewNotificationsCountChanged(ctx context.Context) (<-chan int, error) {
-	sub, err := r.subscribeLive(ctx, live.NotificationChannel)
+	sub, err := r.subscribeLive(ctx, live.Notifications())
 	if err != nil {
 		return nil, err
 	}
 	return pump(ctx, sub, notificationCount), nil
+}
+
+// ChatMessageReceived is the resolver for the chatMessageReceived field.
+func (r *subscriptionResolver) ChatMessageReceived(ctx context.Context, chatRoomUUID string) (<-chan *model.ChatMessage, error) {
+	uuid, err := parseRoomUUID("chatRoomUuid", chatRoomUUID)
+	if err != nil {
+		return nil, err
+	}
+	// Circle is asked first whether the member is in the room: a room it
+	// does not show them is refused before anything is subscribed.
+	l, err := loaders.For(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := l.API.ChatRoom(ctx, uuid); err != nil {
+		return nil, fmt.Errorf("chat room %s: %w", uuid, err)
+	}
+	sub, err := r.subscribeLive(ctx, live.ChatRoom(uuid))
+	if err != nil {
+		return nil, err
+	}
+	return pump(ctx, sub, r.chatMessage(uuid)), nil
 }
 
 // Subscription returns generated.SubscriptionResolver implementation.

@@ -171,11 +171,10 @@ func New(cfg Config) (*Bridge, error) {
 	return &Bridge{cfg: cfg, url: u, conns: map[string]*conn{}}, nil
 }
 
-// Subscribe attaches a subscription to channel (NotificationChannel,
-// ChatRoomChannel) on m's connection, dialling it if m has none. Events
-// arrive on the subscription's C until Close, or until the subscription
-// ends on its own (Err then says why).
-func (b *Bridge) Subscribe(m Member, channel string) (*Subscription, error) {
+// Subscribe attaches a subscription to channel on m's connection, dialling
+// it if m has none. Events arrive on the subscription's C until Close, or
+// until the subscription ends on its own (Err then says why).
+func (b *Bridge) Subscribe(m Member, channel Channel) (*Subscription, error) {
 	if m.Token == "" {
 		return nil, errors.New("live: a subscription needs a member token")
 	}
@@ -191,7 +190,7 @@ func (b *Bridge) Subscribe(m Member, channel string) (*Subscription, error) {
 		b.wg.Add(1)
 		go c.run()
 	}
-	return c.add(Identifier(channel, m.ID)), nil
+	return c.add(channel.Identifier(m.ID)), nil
 }
 
 // Members is the number of member tokens with a connection (dialled or

@@ -47,7 +47,7 @@ func newBridge(t *testing.T, f *fakeCable, edit func(*Config)) *Bridge {
 	return b
 }
 
-func subscribe(t *testing.T, b *Bridge, m Member, channel string) *Subscription {
+func subscribe(t *testing.T, b *Bridge, m Member, channel Channel) *Subscription {
 	t.Helper()
 	s, err := b.Subscribe(m, channel)
 	if err != nil {
@@ -126,10 +126,10 @@ func TestOneConnectionPerTokenAndNoCrossDelivery(t *testing.T) {
 	notifID := Identifier(NotificationChannel, memberA.ID)
 	chatID := Identifier(ChatRoomChannel, memberA.ID)
 
-	a1 := subscribe(t, b, memberA, NotificationChannel)
-	a2 := subscribe(t, b, memberA, NotificationChannel)
-	aChat := subscribe(t, b, memberA, ChatRoomChannel)
-	bNotif := subscribe(t, b, memberB, NotificationChannel)
+	a1 := subscribe(t, b, memberA, Channel{Name: NotificationChannel})
+	a2 := subscribe(t, b, memberA, Channel{Name: NotificationChannel})
+	aChat := subscribe(t, b, memberA, Channel{Name: ChatRoomChannel})
+	bNotif := subscribe(t, b, memberB, Channel{Name: NotificationChannel})
 	connA := f.waitSubscribed(tokenA, notifID)
 	f.waitSubscribed(tokenA, chatID)
 	connB := f.waitSubscribed(tokenB, Identifier(NotificationChannel, memberB.ID))
@@ -196,8 +196,8 @@ func TestLastSubscriberClosesTheConnection(t *testing.T) {
 	t.Parallel()
 	f := newFakeCable(t)
 	b := newBridge(t, f, nil)
-	notif := subscribe(t, b, memberA, NotificationChannel)
-	chat := subscribe(t, b, memberA, ChatRoomChannel)
+	notif := subscribe(t, b, memberA, Channel{Name: NotificationChannel})
+	chat := subscribe(t, b, memberA, Channel{Name: ChatRoomChannel})
 	conn := f.waitSubscribed(tokenA, Identifier(ChatRoomChannel, memberA.ID))
 	f.waitSubscribed(tokenA, Identifier(NotificationChannel, memberA.ID))
 
@@ -219,7 +219,7 @@ func TestLastSubscriberClosesTheConnection(t *testing.T) {
 	}
 
 	// A new subscriber dials a new connection.
-	again := subscribe(t, b, memberA, NotificationChannel)
+	again := subscribe(t, b, memberA, Channel{Name: NotificationChannel})
 	waitKind(t, again, KindUp)
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -235,7 +235,7 @@ func TestReconnectKeepsSubscriptions(t *testing.T) {
 	t.Parallel()
 	f := newFakeCable(t)
 	b := newBridge(t, f, nil)
-	s := subscribe(t, b, memberA, ChatRoomChannel)
+	s := subscribe(t, b, memberA, Channel{Name: ChatRoomChannel})
 	id := Identifier(ChatRoomChannel, memberA.ID)
 	f.waitSubscribed(tokenA, id)
 	waitKind(t, s, KindUp)
@@ -265,7 +265,7 @@ func TestSilentCableIsReplaced(t *testing.T) {
 	f := newFakeCable(t)
 	f.set(func(f *fakeCable) { f.silent = true })
 	b := newBridge(t, f, func(c *Config) { c.StaleAfter = 50 * time.Millisecond })
-	s := subscribe(t, b, memberA, NotificationChannel)
+	s := subscribe(t, b, memberA, Channel{Name: NotificationChannel})
 	waitKind(t, s, KindDown)
 	f.waitFor("a second connection", func() bool { return len(f.conns) >= 2 })
 
@@ -285,7 +285,7 @@ func TestUnauthorizedIsFinal(t *testing.T) {
 			f := newFakeCable(t)
 			f.set(refuse)
 			b := newBridge(t, f, nil)
-			s := subscribe(t, b, memberA, NotificationChannel)
+			s := subscribe(t, b, memberA, Channel{Name: NotificationChannel})
 			if err := ended(t, s); !errors.Is(err, ErrUnauthorized) {
 				t.Fatalf("ended with %v, want ErrUnauthorized", err)
 			}
@@ -306,7 +306,7 @@ func TestUnauthorizedDisconnectIsFinal(t *testing.T) {
 	t.Parallel()
 	f := newFakeCable(t)
 	b := newBridge(t, f, nil)
-	s := subscribe(t, b, memberA, NotificationChannel)
+	s := subscribe(t, b, memberA, Channel{Name: NotificationChannel})
 	conn := f.waitSubscribed(tokenA, Identifier(NotificationChannel, memberA.ID))
 	if err := conn.write(context.Background(), map[string]any{"type": typeDisconnect, "reason": reasonUnauthzd, "reconnect": false}); err != nil {
 		t.Fatal(err)
@@ -322,8 +322,8 @@ func TestRejectedChannel(t *testing.T) {
 	f := newFakeCable(t)
 	f.set(func(f *fakeCable) { f.reject[Identifier(ChatRoomChannel, memberA.ID)] = true })
 	b := newBridge(t, f, nil)
-	notif := subscribe(t, b, memberA, NotificationChannel)
-	chat := subscribe(t, b, memberA, ChatRoomChannel)
+	notif := subscribe(t, b, memberA, Channel{Name: NotificationChannel})
+	chat := subscribe(t, b, memberA, Channel{Name: ChatRoomChannel})
 	if err := ended(t, chat); !errors.Is(err, ErrRejected) {
 		t.Fatalf("chat ended with %v, want ErrRejected", err)
 	}
@@ -340,8 +340,8 @@ func TestSlowSubscriberIsEnded(t *testing.T) {
 	t.Parallel()
 	f := newFakeCable(t)
 	b := newBridge(t, f, func(c *Config) { c.Buffer = 3 })
-	slow := subscribe(t, b, memberA, NotificationChannel)
-	fast := subscribe(t, b, memberA, NotificationChannel)
+	slow := subscribe(t, b, memberA, Channel{Name: NotificationChannel})
+	fast := subscribe(t, b, memberA, Channel{Name: NotificationChannel})
 	id := Identifier(NotificationChannel, memberA.ID)
 	f.waitSubscribed(tokenA, id)
 	waitKind(t, fast, KindUp)
@@ -363,7 +363,7 @@ func TestCloseEndsEverything(t *testing.T) {
 	t.Parallel()
 	f := newFakeCable(t)
 	b := newBridge(t, f, nil)
-	s := subscribe(t, b, memberA, NotificationChannel)
+	s := subscribe(t, b, memberA, Channel{Name: NotificationChannel})
 	f.waitSubscribed(tokenA, Identifier(NotificationChannel, memberA.ID))
 	if err := b.Close(context.Background()); err != nil {
 		t.Fatal(err)
@@ -372,7 +372,7 @@ func TestCloseEndsEverything(t *testing.T) {
 		t.Fatalf("ended with %v", err)
 	}
 	f.waitFor("connections closed", func() bool { return len(f.open()) == 0 })
-	if _, err := b.Subscribe(memberA, NotificationChannel); !errors.Is(err, ErrClosed) {
+	if _, err := b.Subscribe(memberA, Notifications()); !errors.Is(err, ErrClosed) {
 		t.Fatalf("Subscribe after Close: %v", err)
 	}
 }
@@ -439,7 +439,7 @@ func TestPollingFallback(t *testing.T) {
 			return p
 		}
 	})
-	s := subscribe(t, b, memberA, NotificationChannel)
+	s := subscribe(t, b, memberA, Channel{Name: NotificationChannel})
 	waitKind(t, s, KindDown)
 	p.answers <- pollAnswer{count: 3} // the first poll only learns the count
 

@@ -17,6 +17,16 @@ const (
 	ChatRoomChannel = "ChatRoomChannel"
 )
 
+// Circle's chat events on a room's queue.
+const (
+	// EventNewMessage carries a message as the message endpoints render it.
+	EventNewMessage = "newMessage"
+	// EventUpdatedMessage carries an edited message.
+	EventUpdatedMessage = "updatedMessage"
+	// EventDeletedMessage carries {"id": …}.
+	EventDeletedMessage = "deletedMessage"
+)
+
 // Circle's NotificationChannel events.
 const (
 	// EventNewNotification carries one rendered notification.
@@ -41,12 +51,41 @@ const (
 	identifierMember = "community_member_id"
 )
 
-// Identifier is the ActionCable identifier of a channel subscription: a JSON
-// object serialised to a string, {"channel":"NotificationChannel",
-// "community_member_id":101}. The server echoes it verbatim on every
+// Channel names one ActionCable channel subscription of a member.
+type Channel struct {
+	// Name is NotificationChannel or ChatRoomChannel.
+	Name string
+	// ChatRoomUUID, on a ChatRoomChannel, narrows it to one room's queue
+	// (chat-room-#{chat_room.id}-channel): every new, edited or deleted
+	// message of the room, replies included. Empty: the member's own
+	// queue (chat-room-channel-#{community_member.id}).
+	ChatRoomUUID string
+}
+
+// Notifications is the member's NotificationChannel.
+func Notifications() Channel { return Channel{Name: NotificationChannel} }
+
+// ChatRoom is the ChatRoomChannel of one room the member is in.
+func ChatRoom(uuid string) Channel { return Channel{Name: ChatRoomChannel, ChatRoomUUID: uuid} }
+
+// Identifier is the ActionCable identifier of the channel subscribed by
+// memberID: a JSON object serialised to a string,
+// {"channel":"NotificationChannel","community_member_id":101}, with
+// "chat_room_uuid" for a room. The server echoes it verbatim on every
 // message of the subscription, so it is built the same way every time.
+func (ch Channel) Identifier(memberID int64) string {
+	name, _ := json.Marshal(ch.Name)
+	id := `{"channel":` + string(name) + `,"` + identifierMember + `":` + strconv.FormatInt(memberID, 10)
+	if ch.ChatRoomUUID != "" {
+		uuid, _ := json.Marshal(ch.ChatRoomUUID)
+		id += `,"chat_room_uuid":` + string(uuid)
+	}
+	return id + `}`
+}
+
+// Identifier is the identifier of a channel without parameters.
 func Identifier(channel string, memberID int64) string {
-	return `{"channel":` + strconv.Quote(channel) + `,"` + identifierMember + `":` + strconv.FormatInt(memberID, 10) + `}`
+	return Channel{Name: channel}.Identifier(memberID)
 }
 
 // serverMessage is any message the cable sends: a control message (Type

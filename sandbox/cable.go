@@ -18,7 +18,8 @@ import (
 // (Beta)" page). A member connects with "Authorization: Bearer <member
 // access token>", verified as the Member API verifies it, and subscribes
 // channels with {"command":"subscribe","identifier":"{\"channel\":
-// \"NotificationChannel\",\"community_member_id\":101}"}. What the
+// \"NotificationChannel\",\"community_member_id\":101}"} (a
+// ChatRoomChannel with "chat_room_uuid" hears that room's messages). What the
 // sandbox's writes publish on its live hub then reaches the connections
 // subscribed to the event's stream, as
 // {"identifier": …, "message": {"event": "newNotification", "data": {…}}}.
@@ -52,6 +53,10 @@ type cableState struct {
 	origins []string // allowed Origin values; empty allows any
 	open    atomic.Int64
 	total   atomic.Int64
+	subs    atomic.Int64 // channel subscriptions running, over every connection
+
+	mu    sync.Mutex
+	conns map[*cableConn]struct{}
 }
 
 // cableServerMessage is what the cable sends: a control message (Type) or a
@@ -81,12 +86,31 @@ type cableCommand struct {
 type cableIdentifier struct {
 	Channel  string          `json:"channel"`
 	MemberID json.RawMessage `json:"community_member_id"`
+	// ChatRoomUUID narrows a ChatRoomChannel to one room the member is in.
+	ChatRoomUUID string `json:"chat_room_uuid"`
 }
 
 // CableConnections is how many cable connections are open right now, and
 // how many were accepted since the sandbox started.
 func (s *Sandbox) CableConnections() (open, total int) {
 	return int(s.cable.open.Load()), int(s.cable.total.Load())
+}
+
+// CableSubscriptions is how many channel subscriptions the cable runs right
+// now, over every connection: once a client's subscription counts here,
+// what the sandbox publishes reaches it.
+func (s *Sandbox) CableSubscriptions() int { return int(s.cable.subs.Load()) }
+
+// DropCableConnections cuts every open cable connection without a close
+// handshake, as a network failure or a restart of Circle's cable would:
+// clients must notice and connect again. For trying out (and testing) what
+// a gateway does when the cable drops mid-stream.
+func (s *Sandbox) DropCableConnections() {
+	s.cable.mu.Lock()
+	defer s.cable.mu.Unlock()
+	for c := range s.cable.conns {
+		_ = c.ws.CloseNow()
+	}
 }
 
 // serveCable upgrades a request to the cable. A token the Member API would
@@ -113,9 +137,20 @@ func (s *Sandbox) serveCable(w http.ResponseWriter, r *http.Request) {
 		_ = ws.Close(websocket.StatusPolicyViolation, "unauthorized")
 		return
 	}
+	s.cable.mu.Lock()
+	if s.cable.conns == nil {
+		s.cable.conns = map[*cableConn]struct{}{}
+	}
+	s.cable.conns[c] = struct{}{}
+	s.cable.mu.Unlock()
 	s.cable.open.Add(1)
 	s.cable.total.Add(1)
-	defer s.cable.open.Add(-1)
+	defer func() {
+		s.cable.mu.Lock()
+		delete(s.cable.conns, c)
+		s.cable.mu.Unlock()
+		s.cable.open.Add(-1)
+	}()
 	defer c.unsubscribeAll()
 
 	if err := c.send(cableServerMessage{Type: cableWelcome}); err != nil {
@@ -138,7 +173,7 @@ func (s *Sandbox) serveCable(w http.ResponseWriter, r *http.Request) {
 				_ = c.send(cableServerMessage{Type: cableReject, Identifier: cmd.Identifier})
 				continue
 			}
-			if c.subscribe(&s.live, cmd.Identifier, streams) {
+			if c.subscribe(&s.live, &s.cable.subs, cmd.Identifier, streams) {
 				_ = c.send(cableServerMessage{Type: cableConfirm, Identifier: cmd.Identifier})
 			}
 		case "unsubscribe":
@@ -170,11 +205,22 @@ func (s *Sandbox) cableStreams(raw string, memberID int64) ([]string, bool) {
 	if subscribed != memberID {
 		return nil, false
 	}
-	switch id.Channel {
-	case channelNotifications:
+	switch {
+	case id.Channel == channelNotifications && id.ChatRoomUUID == "":
 		return []string{notificationStream(memberID)}, true
-	case channelChatRoom:
+	case id.Channel == channelChatRoom && id.ChatRoomUUID == "":
 		return []string{memberChatStream(memberID)}, true
+	case id.Channel == channelChatRoom:
+		// A room's own queue, for its participants only: a room the
+		// member is not in is refused as if it did not exist.
+		cs := s.chat
+		cs.mu.Lock()
+		defer cs.mu.Unlock()
+		room, _, err := cs.memberRoomLocked(memberID, id.ChatRoomUUID, false)
+		if err != nil {
+			return nil, false
+		}
+		return []string{chatRoomStream(room.id)}, true
 	}
 	return nil, false
 }
@@ -184,8 +230,9 @@ type cableConn struct {
 	ws  *websocket.Conn
 	ctx context.Context
 
-	mu   sync.Mutex
-	subs map[string][]*liveSubscription // by identifier
+	mu    sync.Mutex
+	subs  map[string][]*liveSubscription // by identifier
+	count *atomic.Int64                  // the cable's subscription count
 }
 
 func (c *cableConn) send(m cableServerMessage) error {
@@ -216,12 +263,14 @@ func (c *cableConn) pings(every time.Duration) {
 // subscribe listens to streams for identifier and forwards their events;
 // false when the identifier is subscribed already (ActionCable ignores a
 // second subscribe).
-func (c *cableConn) subscribe(hub *liveHub, identifier string, streams []string) bool {
+func (c *cableConn) subscribe(hub *liveHub, count *atomic.Int64, identifier string, streams []string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.subs[identifier]; ok {
 		return false
 	}
+	c.count = count
+	count.Add(1)
 	for _, stream := range streams {
 		sub := hub.subscribe(stream)
 		c.subs[identifier] = append(c.subs[identifier], sub)
@@ -240,8 +289,11 @@ func (c *cableConn) forward(identifier string, sub *liveSubscription) {
 
 func (c *cableConn) unsubscribe(identifier string) {
 	c.mu.Lock()
-	subs := c.subs[identifier]
+	subs, ok := c.subs[identifier]
 	delete(c.subs, identifier)
+	if ok {
+		c.count.Add(-1)
+	}
 	c.mu.Unlock()
 	for _, sub := range subs {
 		sub.cancel()
@@ -252,6 +304,9 @@ func (c *cableConn) unsubscribeAll() {
 	c.mu.Lock()
 	all := c.subs
 	c.subs = map[string][]*liveSubscription{}
+	if c.count != nil {
+		c.count.Add(-int64(len(all)))
+	}
 	c.mu.Unlock()
 	for _, subs := range all {
 		for _, sub := range subs {

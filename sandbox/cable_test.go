@@ -239,3 +239,54 @@ func (h *liveHub) has(stream string) bool {
 	defer h.mu.Unlock()
 	return len(h.subs[stream]) > 0
 }
+
+// A ChatRoomChannel with a chat_room_uuid hears that room's queue, for its
+// participants only; a room the member is not in is refused like one that
+// does not exist.
+func TestCableRoomChannel(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	me := h.sb.DemoMemberID()
+	var mine, other *chatRoom
+	h.sb.chat.mu.Lock()
+	for _, r := range h.sb.chat.byUUID {
+		if r.participantOf(me) != nil {
+			if mine == nil {
+				mine = r
+			}
+		} else if other == nil {
+			other = r
+		}
+	}
+	h.sb.chat.mu.Unlock()
+	if mine == nil || other == nil {
+		t.Fatal("the seed lacks a room with and one without the demo member")
+	}
+	c, _, err := h.dialCable(h.token(me), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.read() // welcome
+	room := func(uuid string) string {
+		b, _ := json.Marshal(map[string]any{"channel": channelChatRoom, "community_member_id": me, "chat_room_uuid": uuid})
+		return string(b)
+	}
+	for _, tc := range []struct{ identifier, want string }{
+		{room(mine.uuid), cableConfirm},
+		{room(other.uuid), cableReject},
+		{room("no-such-room"), cableReject},
+	} {
+		c.command("subscribe", tc.identifier)
+		if m := c.read(); m["type"] != tc.want {
+			t.Errorf("%s: got %v, want %s", tc.identifier, m, tc.want)
+		}
+	}
+	h.sb.live.publish(liveEvent{Stream: chatRoomStream(other.id), Event: eventNewMessage, Data: map[string]any{"id": 1}})
+	h.sb.live.publish(liveEvent{Stream: chatRoomStream(mine.id), Event: eventNewMessage, Data: map[string]any{"id": 2}})
+	if got, want := c.readRaw(), `{"identifier":`+jsonString(room(mine.uuid))+`,"message":{"event":"newMessage","data":{"id":2}}}`; got != want {
+		t.Fatalf("got %s\nwant %s", got, want)
+	}
+	if n := h.sb.CableSubscriptions(); n != 1 {
+		t.Errorf("%d subscriptions counted, want 1", n)
+	}
+}

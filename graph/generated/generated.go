@@ -772,7 +772,9 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
+		ChatMessageReceived          func(childComplexity int, chatRoomUUID string) int
 		NewNotificationsCountChanged func(childComplexity int) int
+		NotificationReceived         func(childComplexity int) int
 	}
 
 	UserError struct {
@@ -948,7 +950,9 @@ type SpaceResolver interface {
 	UnreadNotificationsCount(ctx context.Context, obj *model.Space) (*int, error)
 }
 type SubscriptionResolver interface {
+	NotificationReceived(ctx context.Context) (<-chan *model.Notification, error)
 	NewNotificationsCountChanged(ctx context.Context) (<-chan int, error)
+	ChatMessageReceived(ctx context.Context, chatRoomUUID string) (<-chan *model.ChatMessage, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -4268,12 +4272,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SpacePayload.UserErrors(childComplexity), true
 
+	case "Subscription.chatMessageReceived":
+		if e.ComplexityRoot.Subscription.ChatMessageReceived == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_chatMessageReceived_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ChatMessageReceived(childComplexity, args["chatRoomUuid"].(string)), true
 	case "Subscription.newNotificationsCountChanged":
 		if e.ComplexityRoot.Subscription.NewNotificationsCountChanged == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Subscription.NewNotificationsCountChanged(childComplexity), true
+	case "Subscription.notificationReceived":
+		if e.ComplexityRoot.Subscription.NotificationReceived == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.NotificationReceived(childComplexity), true
 
 	case "UserError.field":
 		if e.ComplexityRoot.UserError.Field == nil {
@@ -6299,8 +6320,16 @@ subscriptions run on one WebSocket and MAX_SUBSCRIBERS on the gateway;
 beyond, the subscription is refused with SUBSCRIPTION_LIMIT_EXCEEDED.
 """
 type Subscription {
+  "Each new in-app notification of the signed-in member."
+  notificationReceived: Notification!
   "The member's new-notification count, each time it changes (also after a reset)."
   newNotificationsCountChanged: Int!
+  """
+  Each new or edited message in one chat room the member is in (replies in
+  its threads included). A room that does not exist or that the member is
+  not in is refused (NOT_FOUND) before anything is subscribed upstream.
+  """
+  chatMessageReceived(chatRoomUuid: ID!): ChatMessage!
 }
 `, BuiltIn: false},
 	{Name: "../../schema/upload.graphqls", Input: `# Direct uploads: files go from the client straight to Circle's storage;
@@ -9355,6 +9384,20 @@ func (ec *executionContext) field_Space_posts_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["sort"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_chatMessageReceived_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "chatRoomUuid",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["chatRoomUuid"] = arg0
 	return args, nil
 }
 
@@ -23120,6 +23163,38 @@ func (ec *executionContext) fieldContext_SpacePayload_userErrors(_ context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_notificationReceived(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_notificationReceived(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().NotificationReceived(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Notification) graphql.Marshaler {
+			return ec.marshalNNotification2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐNotification(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_notificationReceived(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Notification(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Subscription_newNotificationsCountChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
 	return graphql.ResolveFieldStream(
 		ctx,
@@ -23141,6 +23216,50 @@ func (ec *executionContext) _Subscription_newNotificationsCountChanged(ctx conte
 }
 func (ec *executionContext) fieldContext_Subscription_newNotificationsCountChanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Subscription", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Subscription_chatMessageReceived(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_chatMessageReceived(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ChatMessageReceived(ctx, fc.Args["chatRoomUuid"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChatMessage) graphql.Marshaler {
+			return ec.marshalNChatMessage2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_chatMessageReceived(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChatMessage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_chatMessageReceived_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _UserError_field(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
@@ -29885,8 +30004,12 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	}
 
 	switch fields[0].Name {
+	case "notificationReceived":
+		return ec._Subscription_notificationReceived(ctx, fields[0])
 	case "newNotificationsCountChanged":
 		return ec._Subscription_newNotificationsCountChanged(ctx, fields[0])
+	case "chatMessageReceived":
+		return ec._Subscription_chatMessageReceived(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}

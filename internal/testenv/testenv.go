@@ -335,7 +335,8 @@ type Options struct {
 	// CIRCLE_HEADLESS_AUTH_TOKEN is not set.
 	NoAppToken bool
 	// Live configures the cable bridge (URL defaults to the upstream's
-	// /cable, Backoff to 10ms); ignored when Transport.Live is set.
+	// /cable, Backoff to 10ms, Poller to the gateway's client); ignored
+	// when Transport.Live is set.
 	Live live.Config
 }
 
@@ -394,6 +395,9 @@ func New(tb testing.TB, o Options) *Env {
 		}
 		if cfg.Log == nil {
 			cfg.Log = log
+		}
+		if cfg.Poller == nil {
+			cfg.Poller = live.CirclePoller(client)
 		}
 		bridge, err := live.New(cfg)
 		if err != nil {
