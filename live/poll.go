@@ -11,6 +11,9 @@ import (
 // more while the cable was down gets the newest ones, and the count.
 const maxCatchUp = 20
 
+// pollTimeout bounds one poll (its two calls).
+const pollTimeout = 30 * time.Second
+
 // seenCap bounds the notification ids remembered to avoid delivering one
 // twice when the poller and the cable both report it.
 const seenCap = 256
@@ -109,7 +112,9 @@ func (c *conn) poll(p *pollRun) {
 }
 
 func (c *conn) pollOnce(poller Poller) {
-	ctx, cancel := context.WithTimeout(c.ctx, c.b.cfg.PollInterval)
+	// The Circle client bounds each call (UPSTREAM_TIMEOUT); this bounds
+	// the poll as a whole, whatever the interval.
+	ctx, cancel := context.WithTimeout(c.ctx, pollTimeout)
 	defer cancel()
 	log := c.b.cfg.Log.With("member_id", c.member.ID)
 	n, err := poller.NewNotificationsCount(ctx)
