@@ -425,6 +425,7 @@ func TestConformance(t *testing.T) {
 	cases := append(memberCases(f), writeConfCases(f)...)
 	cases = append(cases, accountConfCases(f)...)
 	cases = append(cases, liveConfCases(f)...)
+	cases = append(cases, contentConfCases(f)...)
 	for _, tc := range append(cases, authCases(f)...) {
 		doc := memberDoc
 		if strings.HasPrefix(tc.path, authPrefix) {

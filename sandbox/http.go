@@ -216,8 +216,12 @@ func boolFrom(q url.Values, name string) *bool {
 // postIDsFrom reads post_ids in both forms Circle accepts: a comma-separated
 // string (post_ids=1,2,3) or an array (post_ids[]=1&post_ids[]=2, or the
 // key repeated). Nil means no filter; entries that are not ids match nothing.
-func postIDsFrom(q url.Values) []int64 {
-	raw := append(slices.Clone(q["post_ids"]), q["post_ids[]"]...)
+func postIDsFrom(q url.Values) []int64 { return idsFrom(q, "post_ids") }
+
+// idsFrom reads a list of ids sent as name or name[], repeated or
+// comma-separated. Nil means the parameter was not sent.
+func idsFrom(q url.Values, name string) []int64 {
+	raw := append(slices.Clone(q[name]), q[name+"[]"]...)
 	if strings.TrimSpace(strings.Join(raw, "")) == "" {
 		return nil
 	}

@@ -76,6 +76,8 @@ func (s *Sandbox) spacePosts(w http.ResponseWriter, r *http.Request, viewer int6
 		sort:       sortFrom(q, postSorts),
 		pastEvents: boolFrom(q, "past_events"),
 		postIDs:    postIDsFrom(q),
+		topics:     idsFrom(q, "topics"),
+		drafts:     q.Get("status") == "draft",
 		page:       pageFrom(q, defaultPerPage),
 	}, s.now())
 	answer(w, page, err)
@@ -93,7 +95,7 @@ func (s *Sandbox) home(w http.ResponseWriter, r *http.Request, viewer int64) {
 
 func (s *Sandbox) events(w http.ResponseWriter, r *http.Request, viewer int64) {
 	q := r.URL.Query()
-	eq := eventQuery{page: pageFrom(q, defaultPerPage)}
+	eq := eventQuery{page: pageFrom(q, defaultPerPage), drafts: q.Get("status") == "draft"}
 	if past := boolFrom(q, "past_events"); past != nil {
 		eq.past = *past
 	}

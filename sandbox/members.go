@@ -281,7 +281,7 @@ func (st *store) currentMemberLocked(memberID int64) wireCurrentMember {
 		ID: m.id, UserID: m.userID, PublicUID: m.publicUID, Email: m.email, Name: m.name,
 		AvatarURL: small, LargeAvatarURL: large, Bio: m.bio, Headline: m.headline,
 		PostsCount: posts, CommentsCount: comments, SpacesCount: spaces, DefaultSpaceID: 0,
-		Active: true, ProfileInfo: profileInfoOf(m), Roles: wireRoles{Admin: m.admin, Moderator: m.moderator},
+		BookmarksCount: st.bookmarkCountLocked(memberID), Active: true, ProfileInfo: profileInfoOf(m), Roles: wireRoles{Admin: m.admin, Moderator: m.moderator},
 		Features: wireFeatures{
 			MessagingEnabled: !m.profile.messagingOff, CanCreateLiveStreams: m.admin || m.moderator,
 			DisplayHomePage: true, ChatReactionsEnabled: true, TiptapWebviewEditor: true,

@@ -50,7 +50,12 @@ type postQuery struct {
 	sort       string  // one of postSorts, or "" for the default
 	pastEvents *bool   // nil when not sent
 	postIDs    []int64 // nil when not sent: no filter
-	page       pageParams
+	// topics keeps posts with any of these topics; nil: no filter.
+	topics []int64
+	// drafts asks for draft posts (status=draft), of which the sandbox
+	// has none: every post is published.
+	drafts bool
+	page   pageParams
 }
 
 // sortName is the sort echoed in a posts page's "sort" field.
@@ -106,7 +111,7 @@ func (st *store) sortPostsLocked(ps []*post, sort string) {
 		by = func(a, b *post) int { return cmp.Or(cmp.Compare(len(b.likes), len(a.likes)), newest(a, b)) }
 	case "alphabetical":
 		by = func(a, b *post) int {
-			return cmp.Or(cmp.Compare(strings.ToLower(a.title), strings.ToLower(b.title)), cmp.Compare(a.id, b.id))
+			return cmp.Or(cmp.Compare(strings.ToLower(displayTitle(a)), strings.ToLower(displayTitle(b))), cmp.Compare(a.id, b.id))
 		}
 	case "new_activity":
 		by = func(a, b *post) int {
@@ -202,6 +207,8 @@ func (st *store) spacePosts(viewer int64, ref string, q postQuery, now time.Time
 		p := st.posts[id]
 		switch {
 		case p.spaceID != sp.id:
+		case q.drafts:
+		case q.topics != nil && !slices.ContainsFunc(p.topicIDs, func(t int64) bool { return slices.Contains(q.topics, t) }):
 		case q.postIDs != nil:
 			if wanted[id] {
 				ps = append(ps, p)
@@ -267,6 +274,7 @@ func (st *store) home(viewer int64, q postQuery) wirePage[wirePost] {
 // eventQuery is what GET /community_events was asked for.
 type eventQuery struct {
 	past     bool
+	drafts   bool       // status=draft: the sandbox has no draft events
 	from, to *time.Time // filter_date[start_date] / [end_date], whole UTC days
 	page     pageParams
 }
@@ -279,7 +287,7 @@ func (st *store) events(viewer int64, q eventQuery, now time.Time) wirePage[wire
 	var ps []*post
 	for _, id := range st.postOrder {
 		p, ok := st.visiblePostLocked(id, viewer)
-		if !ok || p.event == nil || p.event.endsAt.After(now) == q.past {
+		if !ok || p.event == nil || p.event.endsAt.After(now) == q.past || q.drafts {
 			continue
 		}
 		if q.from != nil && p.event.startsAt.Before(*q.from) {

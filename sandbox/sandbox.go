@@ -132,6 +132,7 @@ func (s *Sandbox) routes() http.Handler {
 	s.sessionRoutes(member, mux)
 	s.courseRoutes(member)
 	s.communityRoutes(member)
+	s.contentRoutes(member)
 	for path, m := range endpoints {
 		mux.Handle(memberPrefix+path, m)
 	}

@@ -683,7 +683,7 @@ func TestIDsDoNotMix(t *testing.T) {
 	}
 	for _, p := range posts {
 		where := "post " + itoa(p.ID)
-		if !inRange(p.ID, firstPostID, firstPostID+1000) || !inRange(p.Space.ID, 11, 18) {
+		if !inRange(p.ID, firstPostID, firstPostID+1000) || !inRange(p.Space.ID, 11, 20) {
 			t.Errorf("%s in space %d: ids out of range", where, p.Space.ID)
 		}
 		checkAuthor(where, p.Author)
@@ -774,7 +774,7 @@ func TestRepliesAndProfiles(t *testing.T) {
 	}
 	var me circle.CurrentMember
 	h.mustGet(token, "/community_member", &me)
-	if me.Email != "demo@example.com" || me.PostsCount != prof.PostsCount || me.SpacesCount != 6 || me.Roles.Admin {
+	if me.Email != "demo@example.com" || me.PostsCount != prof.PostsCount || me.SpacesCount != 7 || me.Roles.Admin {
 		t.Errorf("current member %+v", me)
 	}
 }

@@ -29,6 +29,12 @@ const (
 	firstCommentID     = 20001 // comments and replies
 	firstAttendeeID    = 40001 // event RSVPs
 	firstSpaceMemberID = 60001 // space memberships (space_member_id)
+	firstOccurrenceID  = 45001 // dates of recurring events
+	firstSpaceTopicID  = 78001 // space topics (course topics are 77001…)
+	firstBookmarkID    = 80001 // members' bookmarks
+	firstFollowerID    = 90001 // post followers (post_follower_id)
+	firstGalleryID     = 300001
+	firstImageID       = 310001 // images of galleries
 
 	seedMembers = 36
 )
@@ -42,6 +48,7 @@ const (
 	spaceShowAndTell   = 15 // public; the demo member is not in it
 	spaceLounge        = 16 // private; the demo member is in it
 	spaceStaff         = 17 // private; the demo member is not in it
+	// spaceImages (19, image posts) is seeded in seed_content.go.
 )
 
 // seeder builds the demo community into a store. It runs before the store
@@ -74,6 +81,7 @@ func seed(st *store, now time.Time) int64 {
 	sd.likes(posts)
 	sd.rsvps(posts)
 	sd.courses()
+	sd.content(posts)
 	return sd.demo
 }
 

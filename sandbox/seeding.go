@@ -53,6 +53,14 @@ func (st *store) addPostLocked(p post) int64 {
 	if p.likes == nil {
 		p.likes = map[int64]time.Time{}
 	}
+	if p.followers == nil {
+		p.followers = map[int64]int64{}
+	}
+	if _, ok := p.followers[p.authorID]; !ok && p.authorID != 0 {
+		// Circle makes an author follow their own post.
+		p.followers[p.authorID] = st.nextFollowerID
+		st.nextFollowerID++
+	}
 	st.posts[p.id] = &p
 	st.postOrder = append(st.postOrder, p.id)
 	return p.id

@@ -35,7 +35,7 @@ type space struct {
 	name      string
 	slug      string
 	emoji     *string
-	spaceType string // "basic" or postTypeEvent; posts of the space have the same post_type
+	spaceType string // "basic" or "event"; posts of the space have the same post_type
 	private   bool
 	groupID   int64
 	groupName string
@@ -44,6 +44,21 @@ type space struct {
 	adminsPostOnly bool
 	// members maps a community member id to its space_member_id.
 	members map[int64]int64
+	// topics are the space's topics in display order; requireTopic makes
+	// every new post name one of them.
+	topics       []topic
+	requireTopic bool
+	// cover is the signed id of the space's cover image; nil for none.
+	cover *string
+	// links are the links and folders of the space's sidebar.
+	links []spaceLink
+}
+
+// topic is a topic of a space.
+type topic struct {
+	id        int64
+	name      string
+	adminOnly bool
 }
 
 type post struct {
@@ -65,6 +80,29 @@ type post struct {
 	// comments or likes off (is_comments_enabled / is_liking_enabled false).
 	commentsDisabled bool
 	likingDisabled   bool
+	// topicIDs are the post's topics, ids of its space's topics.
+	topicIDs []int64
+	// followers maps a member who follows the post to the post_follower id.
+	followers map[int64]int64
+	// cover is the URL of the post's cover image; nil for none.
+	cover *string
+	// gallery holds an image post's images; nil for other posts.
+	gallery *gallery
+}
+
+// gallery is the images of an image post.
+type gallery struct {
+	id           int64
+	downloadable bool
+	images       []galleryImage
+}
+
+// galleryImage is one uploaded image of a gallery.
+type galleryImage struct {
+	id            int64
+	signedID      string
+	filename      string
+	width, height int
 }
 
 type event struct {
@@ -75,6 +113,26 @@ type event struct {
 	virtualURL   string
 	rsvpLimit    *int
 	attendees    []attendee // in RSVP order
+	// rsvpDisabled turns RSVPs off; hideAttendees hides the attendee list.
+	rsvpDisabled, hideAttendees bool
+	// series is set on the event of a recurring series.
+	series *series
+}
+
+// series is a recurring event's schedule and its occurrences, which the
+// sandbox keeps inside the event that lists them (GET
+// …/events/{event_id}/recurring_events) rather than as posts of their own.
+type series struct {
+	frequency   string // "weekly"
+	occurrences []occurrence
+}
+
+// occurrence is one date of a series and who RSVP'd to it.
+type occurrence struct {
+	id               int64
+	startsAt, endsAt time.Time
+	rsvps            map[int64]bool // member id → RSVP'd
+	rsvpLimit        *int
 }
 
 type attendee struct {
@@ -96,6 +154,8 @@ type comment struct {
 	updatedAt time.Time
 	likes     map[int64]time.Time
 	replies   []int64 // oldest first; only top-level comments have replies
+	// removedAt is when a moderator removed the comment; zero unless removed.
+	removedAt time.Time
 }
 
 // refreshGrant is what a refresh token stands for.
@@ -123,6 +183,11 @@ type store struct {
 	// Next ids, one counter per kind so that the id ranges stay apart.
 	nextMemberID, nextUserID, nextSpaceMemberID int64
 	nextPostID, nextCommentID, nextAttendeeID   int64
+	nextTopicID, nextFollowerID                 int64
+	nextGalleryID, nextImageID, nextOccurrence  int64
+
+	// bookmarks are the members' bookmarks (bookmarks.go).
+	bookmarks bookmarkBook
 
 	refresh map[string]refreshGrant // refresh token → grant
 	revoked map[string]time.Time    // revoked access token jti → its expiry
@@ -141,6 +206,12 @@ func newStore() *store {
 		nextPostID:        firstPostID,
 		nextCommentID:     firstCommentID,
 		nextAttendeeID:    firstAttendeeID,
+		nextTopicID:       firstSpaceTopicID,
+		nextFollowerID:    firstFollowerID,
+		nextGalleryID:     firstGalleryID,
+		nextImageID:       firstImageID,
+		nextOccurrence:    firstOccurrenceID,
+		bookmarks:         bookmarkBook{byID: map[int64]*bookmark{}, next: firstBookmarkID},
 		refresh:           map[string]refreshGrant{},
 		revoked:           map[string]time.Time{},
 	}

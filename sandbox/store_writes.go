@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -27,48 +28,78 @@ type draft struct {
 type postDraft struct {
 	draft
 	name                           string
-	commentsEnabled, likingEnabled *bool // nil: enabled, the spaces' default
+	slug                           string
+	commentsEnabled, likingEnabled *bool   // nil: enabled, the spaces' default
+	topics                         []int64 // topic ids of the space
+	cover                          string  // signed id of a cover image, or ""
 }
 
 // createPost is POST /spaces/{space_id}/posts: viewer must belong to the
-// space (or be an admin), and the space must take posts from viewer.
+// space (or be an admin), and the space must take posts from viewer. A
+// post needs a name; its body may be empty.
 func (st *store) createPost(viewer int64, spaceRef string, d postDraft, now time.Time) (wirePost, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	sp, err := st.visibleSpaceLocked(spaceRef, viewer)
+	sp, err := st.postableSpaceLocked(viewer, spaceRef)
 	if err != nil {
 		return wirePost{}, err
 	}
-	admin := st.isAdminLocked(viewer)
-	if _, member := sp.members[viewer]; (!member || sp.adminsPostOnly) && !admin {
-		return wirePost{}, forbidden()
-	}
-	if sp.spaceType == postTypeEvent {
+	switch sp.spaceType {
+	case spaceTypeEvent:
 		return wirePost{}, invalid(msgEventSpacePost, map[string][]string{"space_id": {"is an event space"}})
+	case spaceTypeImage:
+		return wirePost{}, invalid(msgImageSpacePost, map[string][]string{"space_id": {"is an image space"}})
+	}
+	if strings.TrimSpace(d.name) == "" {
+		return wirePost{}, invalid("Name can't be blank", map[string][]string{"name": {"can't be blank"}})
+	}
+	if err := st.checkTopicsLocked(viewer, sp, d.topics); err != nil {
+		return wirePost{}, err
 	}
 	htmlBody, text, tiptap := d.render()
-	fields := map[string][]string{}
-	var problems []string
-	if strings.TrimSpace(d.name) == "" {
-		fields["name"] = []string{"can't be blank"}
-		problems = append(problems, "Name can't be blank")
-	}
-	if text == "" {
-		fields["body"] = []string{"can't be blank"}
-		problems = append(problems, "Body can't be blank")
-	}
-	if len(problems) > 0 {
-		return wirePost{}, invalid(strings.Join(problems, " and "), fields)
-	}
 	title := strings.TrimSpace(d.name)
 	p := post{
-		spaceID: sp.id, authorID: viewer, title: title, slug: st.uniqueSlugLocked(sp.id, title),
+		spaceID: sp.id, authorID: viewer, title: title, slug: st.uniqueSlugLocked(sp.id, cmp.Or(slugify(d.slug), title)),
 		html: htmlBody, text: text, tiptap: tiptap, createdAt: now, updatedAt: now,
 		commentsDisabled: d.commentsEnabled != nil && !*d.commentsEnabled,
 		likingDisabled:   d.likingEnabled != nil && !*d.likingEnabled,
+		topicIDs:         slices.Compact(slices.Sorted(slices.Values(d.topics))),
+	}
+	if d.cover != "" {
+		u := communityURL + "/rails/active_storage/blobs/" + d.cover + "/cover.jpg"
+		p.cover = &u
 	}
 	id := st.addPostLocked(p)
 	return st.postLocked(st.posts[id], viewer), nil
+}
+
+// postableSpaceLocked finds a space viewer can see and post in: a member
+// (or an admin), and not a space where only admins post.
+func (st *store) postableSpaceLocked(viewer int64, spaceRef string) (*space, error) {
+	sp, err := st.visibleSpaceLocked(spaceRef, viewer)
+	if err != nil {
+		return nil, err
+	}
+	admin := st.isAdminLocked(viewer)
+	if _, member := sp.members[viewer]; (!member || sp.adminsPostOnly) && !admin {
+		return nil, forbidden()
+	}
+	return sp, nil
+}
+
+// checkTopicsLocked refuses topics that are not the space's, admin-only
+// topics from members, and no topic where the space requires one.
+func (st *store) checkTopicsLocked(viewer int64, sp *space, ids []int64) error {
+	if sp.requireTopic && len(ids) == 0 {
+		return invalid(msgTopicRequired, map[string][]string{"topics": {"can't be blank"}})
+	}
+	for _, id := range ids {
+		i := slices.IndexFunc(sp.topics, func(t topic) bool { return t.id == id })
+		if i < 0 || (sp.topics[i].adminOnly && !st.isAdminLocked(viewer)) {
+			return invalid(msgTopicInvalid, map[string][]string{"topics": {"is invalid"}})
+		}
+	}
+	return nil
 }
 
 // uniqueSlugLocked is the slug of a new post titled title: the title's
@@ -186,6 +217,12 @@ func (st *store) deleteComment(viewer, postID, commentID int64) error {
 	if !ok || c.postID != postID {
 		return notFound("comment")
 	}
+	return st.deleteCommentLocked(viewer, p, c)
+}
+
+// deleteCommentLocked deletes c, a comment or reply of p, when viewer
+// wrote it or is an admin; a comment's replies go with it.
+func (st *store) deleteCommentLocked(viewer int64, p *post, c *comment) error {
 	if c.authorID != viewer && !st.isAdminLocked(viewer) {
 		return forbidden()
 	}

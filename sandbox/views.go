@@ -57,21 +57,39 @@ func (st *store) likerLocked(memberID int64) wireAuthor {
 
 // spaceLocked is a space as GET /spaces and GET /spaces/{id} show it to viewer.
 func (st *store) spaceLocked(sp *space, viewer int64) wireSpace {
+	admin := st.isAdminLocked(viewer)
+	_, member := sp.members[viewer]
 	out := wireSpace{
-		ID:                  sp.id,
-		Name:                sp.name,
-		Slug:                sp.slug,
-		Emoji:               cloneStr(sp.emoji),
-		CommunityID:         communityID,
-		SpaceGroupID:        sp.groupID,
-		SpaceGroupName:      sp.groupName,
-		PostType:            sp.spaceType,
-		SpaceType:           sp.spaceType,
-		DisplayView:         "posts",
-		URL:                 communityURL + "/c/" + sp.slug,
-		IsPrivate:           sp.private,
-		IsPostDisabled:      sp.adminsPostOnly && !st.isAdminLocked(viewer),
-		ShowInSpacesSegment: true,
+		ID:                   sp.id,
+		Name:                 sp.name,
+		Slug:                 sp.slug,
+		Emoji:                cloneStr(sp.emoji),
+		CommunityID:          communityID,
+		SpaceGroupID:         sp.groupID,
+		SpaceGroupName:       sp.groupName,
+		PostType:             sp.spaceType,
+		SpaceType:            sp.spaceType,
+		DisplayView:          "posts",
+		URL:                  communityURL + "/c/" + sp.slug,
+		IsPrivate:            sp.private,
+		IsPostDisabled:       sp.adminsPostOnly && !admin,
+		DefaultTab:           "posts",
+		VisibleTabs:          wireVisibleTabs{Posts: true, Members: true},
+		ShowInSpacesSegment:  true,
+		RequireTopicSelected: sp.requireTopic,
+		TopicsCount:          len(sp.topics),
+		Policies: wireSpacePolicies{
+			CanManageSpace:   admin,
+			CanViewSpace:     true,
+			CanLeaveSpace:    member,
+			CanCreatePost:    (member && !sp.adminsPostOnly) || admin,
+			CanInviteMembers: admin,
+		},
+	}
+	if sp.cover != nil {
+		signed := *sp.cover
+		u := communityURL + "/rails/active_storage/blobs/" + signed + "/cover.png"
+		out.CoverImage, out.CoverImageURL = &signed, &u
 	}
 	if smID, ok := sp.members[viewer]; ok {
 		out.IsMember = true
@@ -107,12 +125,14 @@ func (st *store) countsLocked(memberID int64) (posts, comments, spaces int) {
 	return posts, comments, spaces
 }
 
-// postLocked is a post as viewer sees it: is_liked and rsvp_status are the
-// viewer's own.
+// postLocked is a post as viewer sees it: is_liked, bookmark_id,
+// post_follower_id, policies and rsvp_status are the viewer's own.
 func (st *store) postLocked(p *post, viewer int64) wirePost {
 	sp := st.spaces[p.spaceID]
 	title := p.title
 	_, liked := p.likes[viewer]
+	manage := st.isAdminLocked(viewer)
+	own := p.authorID == viewer
 	out := wirePost{
 		ID:                   p.id,
 		PostType:             sp.spaceType,
@@ -121,9 +141,11 @@ func (st *store) postLocked(p *post, viewer int64) wirePost {
 		Name:                 &title,
 		DisplayTitle:         p.title,
 		Slug:                 p.slug,
+		CoverImage:           cloneStr(p.cover),
+		CardviewImage:        cloneStr(p.cover),
 		URL:                  communityURL + "/c/" + sp.slug + "/" + p.slug,
 		Editor:               editor(p.tiptap),
-		Body:                 &wireBody{HTML: p.html},
+		Body:                 newWireBody(p.html),
 		TiptapBody:           p.tiptap,
 		BodyPlainText:        p.text,
 		IsCommentsEnabled:    !p.commentsDisabled,
@@ -132,34 +154,96 @@ func (st *store) postLocked(p *post, viewer int64) wirePost {
 		IsLiked:              liked,
 		UserLikesCount:       len(p.likes),
 		CommentCount:         st.commentCountLocked(p),
-		CreatedAt:            ts(p.createdAt),
-		UpdatedAt:            ts(p.updatedAt),
+		CreatedAt:            wireTime(p.createdAt),
+		UpdatedAt:            wireTime(p.updatedAt),
 		Space:                wireSpaceRef{ID: sp.id, Name: sp.name, Slug: sp.slug, Emoji: cloneStr(sp.emoji)},
 		Author:               st.authorLocked(p.authorID),
+		BookmarkID:           st.bookmarkOfLocked(viewer, bookmarkPost, p.id),
+		Topics:               st.topicsLocked(sp, p.topicIDs),
+		Policies: wirePostPolicies{
+			CanDestroyPost: own || manage, CanDuplicatePost: manage, CanManagePost: manage,
+			CanReportPost: !own, CanUpdatePost: own || manage,
+		},
+	}
+	if p.title == "" {
+		out.Name, out.DisplayTitle = nil, displayTitle(p)
+	}
+	if fid, ok := p.followers[viewer]; ok {
+		out.PostFollowerID = &fid
+	}
+	if g := p.gallery; g != nil {
+		wg := &wireGallery{ID: g.id, DownloadableImages: g.downloadable, Images: make([]wireGalleryImage, len(g.images))}
+		for i, img := range g.images {
+			wg.Images[i] = wireGalleryImage{
+				ID: img.id, SignedID: img.signedID, Filename: img.filename, Width: img.width, Height: img.height,
+				OriginalURL: communityURL + "/rails/active_storage/blobs/" + img.signedID + "/" + img.filename,
+				URL:         communityURL + "/rails/active_storage/representations/" + img.signedID + "/" + img.filename,
+			}
+		}
+		out.wireImagePart = &wireImagePart{Gallery: wg}
 	}
 	if ev := p.event; ev != nil {
-		settings := &wireEventSettings{
-			StartsAt:           ts(ev.startsAt),
-			EndsAt:             ts(ev.endsAt),
-			DurationInSeconds:  int(ev.endsAt.Sub(ev.startsAt).Seconds()),
-			LocationType:       ev.locationType,
-			InPersonLocation:   cloneStr(ev.inPerson),
-			VirtualLocationURL: ev.virtualURL,
+		part := &wireEventPart{
+			EventType: "single",
+			EventSettings: wireEventSettings{
+				StartsAt:           wireTime(ev.startsAt),
+				EndsAt:             wireTime(ev.endsAt),
+				DurationInSeconds:  int(ev.endsAt.Sub(ev.startsAt).Seconds()),
+				LocationType:       ev.locationType,
+				InPersonLocation:   cloneStr(ev.inPerson),
+				VirtualLocationURL: ev.virtualURL,
+				RsvpDisabled:       ev.rsvpDisabled,
+				HideAttendees:      ev.hideAttendees,
+			},
 		}
 		if ev.rsvpLimit != nil {
 			limit := *ev.rsvpLimit
-			settings.RsvpLimit = &limit
+			part.EventSettings.RsvpLimit = &limit
 		}
 		for _, a := range ev.attendees {
 			if a.status == rsvpYes {
-				settings.RsvpCount++
+				part.EventSettings.RsvpCount++
 			}
 			if a.memberID == viewer {
 				status := a.status
-				out.RsvpStatus, out.RsvpedEvent = &status, a.status == rsvpYes
+				part.RsvpStatus, part.RsvpedEvent = &status, a.status == rsvpYes
 			}
 		}
-		out.EventSettings = settings
+		if se := ev.series; se != nil {
+			part.EventType = "recurring"
+			part.RecurringSetting = &wireRecurrenceSet{Frequency: se.frequency, Occurrences: len(se.occurrences), RangeType: "occurrences", EndsAt: wireTime(seriesEnds(se))}
+		}
+		out.wireEventPart = part
+	}
+	return out
+}
+
+// displayTitle is a post's title, or for an untitled one (an image post)
+// the start of its text, as Circle's display_title.
+func displayTitle(p *post) string {
+	if p.title != "" {
+		return p.title
+	}
+	return firstWords(p.text)
+}
+
+// firstWords is the start of a text, for titles made from it.
+func firstWords(text string) string {
+	const max = 60
+	r := []rune(text)
+	if len(r) <= max {
+		return text
+	}
+	return string(r[:max])
+}
+
+// topicsLocked renders the topics of sp named by ids, in the space's order.
+func (st *store) topicsLocked(sp *space, ids []int64) []wireTopic {
+	out := []wireTopic{}
+	for _, t := range sp.topics {
+		if slices.Contains(ids, t.id) {
+			out = append(out, wireTopic{ID: t.id, Name: t.name, AdminOnly: t.adminOnly})
+		}
 	}
 	return out
 }
@@ -178,11 +262,12 @@ func editor(tiptap json.RawMessage) string {
 }
 
 // commentLocked is a comment or reply as viewer sees it. Top-level comments
-// embed their replies when withReplies is set (comment lists and the
+// embed all their replies when withReplies is set (comment lists and the
 // single-comment answer do; reply lists do not nest).
 func (st *store) commentLocked(c *comment, viewer int64, withReplies bool) wireComment {
 	p := st.posts[c.postID]
 	_, liked := c.likes[viewer]
+	own, manage := c.authorID == viewer, st.isAdminLocked(viewer)
 	out := wireComment{
 		ID:                c.id,
 		UserID:            st.members[c.authorID].userID,
@@ -191,21 +276,24 @@ func (st *store) commentLocked(c *comment, viewer int64, withReplies bool) wireC
 		SpaceID:           p.spaceID,
 		PostName:          p.title,
 		Editor:            editor(c.tiptap),
-		Body:              &wireBody{HTML: c.html},
+		Body:              newWireBody(c.html),
 		TiptapBody:        c.tiptap,
 		BodyText:          c.text,
 		UserLikesCount:    len(c.likes),
 		IsLiked:           liked,
 		RepliesCount:      len(c.replies),
-		CreatedAt:         ts(c.createdAt),
-		UpdatedAt:         ts(c.updatedAt),
+		CreatedAt:         wireTime(c.createdAt),
+		UpdatedAt:         wireTime(c.updatedAt),
+		RemovedAt:         wireTime(c.removedAt),
 		Author:            st.authorLocked(c.authorID),
+		BookmarkID:        st.bookmarkOfLocked(viewer, bookmarkComment, c.id),
+		Policies:          wireCommentPolicies{CanBookmark: true, CanDestroy: own || manage, CanEdit: own, CanManage: manage, CanReport: !own},
 	}
 	if c.parentID != 0 {
 		parent := c.parentID
 		out.ParentCommentID = &parent
 	}
-	if withReplies && len(c.replies) > 0 {
+	if withReplies && c.parentID == 0 {
 		out.Replies = make([]wireComment, 0, len(c.replies))
 		for _, id := range c.replies {
 			out.Replies = append(out.Replies, st.commentLocked(st.comments[id], viewer, false))

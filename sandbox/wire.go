@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"encoding/json"
 	"time"
 )
 
@@ -47,126 +46,6 @@ type wireAuthor struct {
 	Headline          string     `json:"headline"`
 	AvatarURL         *string    `json:"avatar_url"`
 	Roles             *wireRoles `json:"roles,omitempty"`
-}
-
-// wireSpace is a space of GET /spaces and GET /spaces/{id}.
-type wireSpace struct {
-	ID                   int64   `json:"id"`
-	Name                 string  `json:"name"`
-	Slug                 string  `json:"slug"`
-	Emoji                *string `json:"emoji"`
-	CommunityID          int64   `json:"community_id,omitempty"`
-	SpaceGroupID         int64   `json:"space_group_id,omitempty"`
-	SpaceGroupName       string  `json:"space_group_name,omitempty"`
-	PostType             string  `json:"post_type,omitempty"`
-	SpaceType            string  `json:"space_type,omitempty"`
-	DisplayView          string  `json:"display_view,omitempty"`
-	URL                  string  `json:"url,omitempty"`
-	IsPrivate            bool    `json:"is_private"`
-	IsMember             bool    `json:"is_member"`
-	IsPostDisabled       bool    `json:"is_post_disabled"`
-	DefaultSort          *string `json:"default_sort"`
-	SpaceMemberID        *int64  `json:"space_member_id,omitempty"`
-	TopicsCount          int     `json:"topics_count"`
-	ShowInSpacesSegment  bool    `json:"show_in_spaces_segment"`
-	RequireTopicSelected bool    `json:"require_topic_selection"`
-}
-
-// wireSpaceRef is the short space object embedded in posts.
-type wireSpaceRef struct {
-	ID    int64   `json:"id"`
-	Name  string  `json:"name"`
-	Slug  string  `json:"slug"`
-	Emoji *string `json:"emoji"`
-}
-
-// wireBody is a post's or comment's rendered body.
-type wireBody struct {
-	HTML string `json:"html"`
-}
-
-// wireEventSettings is an event post's event_setting_attributes.
-type wireEventSettings struct {
-	StartsAt              wireTime `json:"starts_at"`
-	EndsAt                wireTime `json:"ends_at"`
-	DurationInSeconds     int      `json:"duration_in_seconds,omitempty"`
-	LocationType          string   `json:"location_type,omitempty"`
-	InPersonLocation      *string  `json:"in_person_location"`
-	VirtualLocationURL    string   `json:"virtual_location_url,omitempty"`
-	RsvpCount             int      `json:"rsvp_count"`
-	RsvpLimit             *int     `json:"rsvp_limit"`
-	RsvpDisabled          bool     `json:"rsvp_disabled"`
-	HideAttendees         bool     `json:"hide_attendees"`
-	HideLocationFromGuest bool     `json:"hide_location_from_non_attendees"`
-}
-
-// wirePost is a post as Circle writes it. Event posts also carry the
-// viewer's rsvp_status (null when they have not answered) and rsvped_event;
-// other posts carry neither.
-type wirePost struct {
-	ID                   int64              `json:"id"`
-	PostType             string             `json:"post_type"`
-	SpaceType            string             `json:"space_type,omitempty"`
-	Status               string             `json:"status,omitempty"`
-	Name                 *string            `json:"name"`
-	DisplayTitle         string             `json:"display_title"`
-	Slug                 string             `json:"slug"`
-	URL                  string             `json:"url,omitempty"`
-	Editor               string             `json:"editor,omitempty"`
-	Body                 *wireBody          `json:"body"`
-	TiptapBody           json.RawMessage    `json:"tiptap_body"`
-	BodyPlainText        string             `json:"body_plain_text"`
-	IsCommentsEnabled    bool               `json:"is_comments_enabled"`
-	IsCommentsClosed     bool               `json:"is_comments_closed"`
-	IsLikingEnabled      bool               `json:"is_liking_enabled"`
-	IsPinnedAtTopOfSpace bool               `json:"is_pinned_at_top_of_space"`
-	IsLiked              bool               `json:"is_liked"`
-	UserLikesCount       int                `json:"user_likes_count"`
-	CommentCount         int                `json:"comment_count"`
-	CreatedAt            wireTime           `json:"created_at"`
-	UpdatedAt            wireTime           `json:"updated_at"`
-	Space                wireSpaceRef       `json:"space"`
-	Author               wireAuthor         `json:"author"`
-	EventSettings        *wireEventSettings `json:"event_setting_attributes,omitempty"`
-	// RsvpStatus and RsvpedEvent are the viewer's answer to an event post,
-	// written only with EventSettings.
-	RsvpStatus  *string `json:"-"`
-	RsvpedEvent bool    `json:"-"`
-}
-
-// MarshalJSON writes event posts with their per-viewer RSVP fields.
-func (p wirePost) MarshalJSON() ([]byte, error) {
-	type plain wirePost
-	if p.EventSettings == nil {
-		return json.Marshal(plain(p))
-	}
-	return json.Marshal(struct {
-		plain
-		RsvpStatus  *string `json:"rsvp_status"`
-		RsvpedEvent bool    `json:"rsvped_event"`
-	}{plain(p), p.RsvpStatus, p.RsvpedEvent})
-}
-
-// wireComment is a comment or reply as Circle writes it.
-type wireComment struct {
-	ID                int64           `json:"id"`
-	UserID            int64           `json:"user_id,omitempty"`
-	CommunityMemberID int64           `json:"community_member_id"`
-	PostID            int64           `json:"post_id"`
-	SpaceID           int64           `json:"space_id"`
-	PostName          string          `json:"post_name,omitempty"`
-	ParentCommentID   *int64          `json:"parent_comment_id"`
-	Editor            string          `json:"editor,omitempty"`
-	Body              *wireBody       `json:"body,omitempty"`
-	TiptapBody        json.RawMessage `json:"tiptap_body"`
-	BodyText          string          `json:"body_text"`
-	UserLikesCount    int             `json:"user_likes_count"`
-	IsLiked           bool            `json:"is_liked"`
-	RepliesCount      int             `json:"replies_count"`
-	CreatedAt         wireTime        `json:"created_at"`
-	UpdatedAt         wireTime        `json:"updated_at"`
-	Author            wireAuthor      `json:"author"`
-	Replies           []wireComment   `json:"replies,omitempty"`
 }
 
 // wireAttendee is a record of GET /events/{event_id}/event_attendees, and

@@ -22,6 +22,9 @@ const (
 	msgLikingDisabled   = "Liking is disabled for this post."
 	msgEventFull        = "This event is full."
 	msgEventSpacePost   = "Posts in an event space must be events."
+	msgImageSpacePost   = "Posts in an image space must be image posts."
+	msgTopicRequired    = "Topics can't be blank"
+	msgTopicInvalid     = "Topics is invalid"
 )
 
 // Success messages, word for word from the OpenAPI document's examples.
@@ -81,10 +84,13 @@ func (c commentRequest) draft() draft {
 func (s *Sandbox) createPost(w http.ResponseWriter, r *http.Request, viewer int64) {
 	var body struct {
 		Name              string          `json:"name"`
+		Slug              string          `json:"slug"`
 		Body              string          `json:"body"`
 		TiptapBody        json.RawMessage `json:"tiptap_body"`
 		IsCommentsEnabled *bool           `json:"is_comments_enabled"`
 		IsLikingEnabled   *bool           `json:"is_liking_enabled"`
+		Topics            []int64         `json:"topics"`
+		CoverImage        string          `json:"cover_image"`
 	}
 	if err := decodeBodyLimit(w, r, &body, maxWriteBodyBytes); err != nil {
 		writeError(w, err)
@@ -93,8 +99,11 @@ func (s *Sandbox) createPost(w http.ResponseWriter, r *http.Request, viewer int6
 	p, err := s.store.createPost(viewer, r.PathValue("space_id"), postDraft{
 		draft:           draft{body: body.Body, tiptap: body.TiptapBody},
 		name:            body.Name,
+		slug:            body.Slug,
 		commentsEnabled: body.IsCommentsEnabled,
 		likingEnabled:   body.IsLikingEnabled,
+		topics:          body.Topics,
+		cover:           body.CoverImage,
 	}, s.now())
 	answer(w, p, err)
 }
