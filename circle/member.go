@@ -188,6 +188,15 @@ type ListParams struct {
 	// SearchText and SpaceID filter Members.
 	SearchText string
 	SpaceID    int64
+	// Status filters SpacePosts and Events by post status ("published",
+	// "draft"); empty for Circle's default.
+	Status string
+	// TopicIDs filters SpacePosts to posts with these topics, sent as the
+	// document's array form (topics=1&topics=2).
+	TopicIDs []int64
+	// StartDate and EndDate (YYYY-MM-DD) filter Events by start day, as
+	// filter_date[start_date] and filter_date[end_date].
+	StartDate, EndDate string
 }
 
 func (p ListParams) query() url.Values {
@@ -211,6 +220,18 @@ func (p ListParams) query() url.Values {
 	}
 	if p.SpaceID != 0 {
 		q.Set("space_id", strconv.FormatInt(p.SpaceID, 10))
+	}
+	if p.Status != "" {
+		q.Set("status", p.Status)
+	}
+	for _, t := range p.TopicIDs {
+		q.Add("topics", strconv.FormatInt(t, 10))
+	}
+	if p.StartDate != "" {
+		q.Set("filter_date[start_date]", p.StartDate)
+	}
+	if p.EndDate != "" {
+		q.Set("filter_date[end_date]", p.EndDate)
 	}
 	return q
 }
@@ -237,8 +258,15 @@ func (m *MemberAPI) Space(ctx context.Context, spaceID int64) (*Space, error) {
 
 // SpacePosts lists a space's posts: GET /spaces/{space_id}/posts.
 func (m *MemberAPI) SpacePosts(ctx context.Context, spaceID int64, p ListParams) (*Page[Post], error) {
+	return m.SpacePostsByRef(ctx, id(spaceID), p)
+}
+
+// SpacePostsByRef lists the posts of a space named by id or slug (Circle's
+// space_id takes either): GET /spaces/{space_id}/posts. The reference is
+// path-escaped; callers still check that a slug is one.
+func (m *MemberAPI) SpacePostsByRef(ctx context.Context, spaceRef string, p ListParams) (*Page[Post], error) {
 	var out Page[Post]
-	return &out, m.get(ctx, "/spaces/{space_id}/posts", "/spaces/"+id(spaceID)+"/posts", p.query(), &out)
+	return &out, m.get(ctx, "/spaces/{space_id}/posts", "/spaces/"+url.PathEscape(spaceRef)+"/posts", p.query(), &out)
 }
 
 // PostsByIDs fetches up to MaxPerPage posts of one space in one call:

@@ -152,6 +152,28 @@ type Space struct {
 	TopicsCount          int     `json:"topics_count"`
 	ShowInSpacesSegment  bool    `json:"show_in_spaces_segment"`
 	RequireTopicSelected bool    `json:"require_topic_selection"`
+	// CoverImage is the cover's signed blob id; CoverImageURL is where the
+	// image can be fetched. Both are null for a space without a cover.
+	CoverImage    *string        `json:"cover_image"`
+	CoverImageURL *string        `json:"cover_image_url"`
+	DefaultTab    string         `json:"default_tab,omitempty"`
+	VisibleTabs   *VisibleTabs   `json:"visible_tabs,omitempty"`
+	Policies      *SpacePolicies `json:"policies,omitempty"`
+}
+
+// VisibleTabs says which tabs of a space Circle shows its members.
+type VisibleTabs struct {
+	Posts   bool `json:"posts"`
+	Members bool `json:"members"`
+}
+
+// SpacePolicies is what the member whose token fetched a space may do there.
+type SpacePolicies struct {
+	CanManageSpace   bool `json:"can_manage_space"`
+	CanViewSpace     bool `json:"can_view_space"`
+	CanLeaveSpace    bool `json:"can_leave_space"`
+	CanCreatePost    bool `json:"can_create_post"`
+	CanInviteMembers bool `json:"can_invite_members"`
 }
 
 // SpaceRef is the short space object embedded in every post.
@@ -180,9 +202,14 @@ type Author struct {
 	MemberTags []MemberTag `json:"member_tags,omitempty"`
 }
 
-// PostBody is the HTML body of a post or comment.
+// PostBody is the HTML body of a post or comment with what is attached to
+// it. Circle gives the attachments twice, as an object keyed by attachment
+// and as a list (attachments_array); both are kept as sent, their records
+// being undocumented.
 type PostBody struct {
-	HTML string `json:"html"`
+	HTML             string          `json:"html"`
+	Attachments      json.RawMessage `json:"attachments,omitempty"`
+	AttachmentsArray json.RawMessage `json:"attachments_array,omitempty"`
 }
 
 // EventSettings are the event fields of an event post.
@@ -198,6 +225,62 @@ type EventSettings struct {
 	RsvpDisabled          bool      `json:"rsvp_disabled"`
 	HideAttendees         bool      `json:"hide_attendees"`
 	HideLocationFromGuest bool      `json:"hide_location_from_non_attendees"`
+}
+
+// RecurringSetting is how a recurring event repeats
+// (recurring_setting_attributes of an event post).
+type RecurringSetting struct {
+	Frequency   string    `json:"frequency"`
+	EndsAt      Timestamp `json:"ends_at"`
+	Occurrences *int      `json:"occurrences"`
+	RangeType   string    `json:"range_type"`
+}
+
+// Topic is a topic of a space, as posts carry them and GET
+// /spaces/{space_id}/topics lists them.
+type Topic struct {
+	ID        int64  `json:"id"`
+	Name      string `json:"name"`
+	AdminOnly bool   `json:"admin_only"`
+}
+
+// Gallery is the set of images of an image post.
+type Gallery struct {
+	ID                 int64          `json:"id"`
+	DownloadableImages bool           `json:"downloadable_images"`
+	Images             []GalleryImage `json:"images"`
+}
+
+// GalleryImage is one image of a gallery. URL serves a representation
+// sized for display, OriginalURL the file as uploaded; SignedID names the
+// blob, as an update of the post refers to it.
+type GalleryImage struct {
+	ID          int64  `json:"id"`
+	URL         string `json:"url"`
+	OriginalURL string `json:"original_url,omitempty"`
+	SignedID    string `json:"signed_id,omitempty"`
+	Filename    string `json:"filename,omitempty"`
+	Width       *int   `json:"width"`
+	Height      *int   `json:"height"`
+}
+
+// PostPolicies is what the member whose token fetched a post may do with it.
+type PostPolicies struct {
+	CanDestroyPost   bool `json:"can_destroy_post"`
+	CanDuplicatePost bool `json:"can_duplicate_post"`
+	CanManagePost    bool `json:"can_manage_post"`
+	CanReportPost    bool `json:"can_report_post"`
+	CanUpdatePost    bool `json:"can_update_post"`
+}
+
+// CommentPolicies is what the member whose token fetched a comment may do
+// with it.
+type CommentPolicies struct {
+	CanBookmark bool `json:"can_bookmark"`
+	CanDestroy  bool `json:"can_destroy"`
+	CanEdit     bool `json:"can_edit"`
+	CanManage   bool `json:"can_manage"`
+	CanReport   bool `json:"can_report"`
 }
 
 // Post is a post of any type (basic, image or event). IsLiked and RsvpStatus
@@ -226,11 +309,27 @@ type Post struct {
 	UpdatedAt            Timestamp       `json:"updated_at"`
 	Space                SpaceRef        `json:"space"`
 	Author               Author          `json:"author"`
+	// CoverImage and CardviewImage are image URLs (null when the post has
+	// none): the cover shown above the post and the thumbnail of card views.
+	CoverImage    *string `json:"cover_image,omitempty"`
+	CardviewImage *string `json:"cardview_image,omitempty"`
+	Topics        []Topic `json:"topics,omitempty"`
+	// BookmarkID and PostFollowerID are the fetching member's own bookmark
+	// of the post and following of it, null when there is none.
+	BookmarkID     *int64        `json:"bookmark_id,omitempty"`
+	PostFollowerID *int64        `json:"post_follower_id,omitempty"`
+	Policies       *PostPolicies `json:"policies,omitempty"`
 
-	// Event posts only.
-	EventSettings *EventSettings `json:"event_setting_attributes,omitempty"`
-	RsvpStatus    *string        `json:"rsvp_status,omitempty"`
-	RsvpedEvent   *bool          `json:"rsvped_event,omitempty"`
+	// Image posts only.
+	Gallery *Gallery `json:"gallery,omitempty"`
+
+	// Event posts only. EventType is "single" or, for a series,
+	// "recurring"; RecurringSetting says how a series repeats.
+	EventSettings    *EventSettings    `json:"event_setting_attributes,omitempty"`
+	EventType        string            `json:"event_type,omitempty"`
+	RecurringSetting *RecurringSetting `json:"recurring_setting_attributes,omitempty"`
+	RsvpStatus       *string           `json:"rsvp_status,omitempty"`
+	RsvpedEvent      *bool             `json:"rsvped_event,omitempty"`
 }
 
 // Post types as Circle names them in post_type.
@@ -259,8 +358,14 @@ type Comment struct {
 	RepliesCount      int             `json:"replies_count"`
 	CreatedAt         Timestamp       `json:"created_at"`
 	UpdatedAt         Timestamp       `json:"updated_at"`
-	Author            Author          `json:"author"`
-	Replies           []Comment       `json:"replies,omitempty"`
+	// RemovedAt is when a moderator or the author removed the comment;
+	// Circle keeps a removed comment (with its replies) in its thread.
+	RemovedAt Timestamp `json:"removed_at"`
+	// BookmarkID is the fetching member's bookmark of the comment, if any.
+	BookmarkID *int64           `json:"bookmark_id,omitempty"`
+	Policies   *CommentPolicies `json:"policies,omitempty"`
+	Author     Author           `json:"author"`
+	Replies    []Comment        `json:"replies,omitempty"`
 }
 
 // Profile is a member's public profile (GET

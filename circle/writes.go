@@ -78,8 +78,9 @@ func (m *MemberAPI) ReplyToComment(ctx context.Context, commentID int64, c NewCo
 	return &out, nil
 }
 
-// DeleteComment deletes a comment or reply of a post:
-// DELETE /posts/{post_id}/comments/{id}.
+// DeleteComment deletes a comment of a post:
+// DELETE /posts/{post_id}/comments/{id}. Replies have their own endpoint
+// (DeleteReply).
 func (m *MemberAPI) DeleteComment(ctx context.Context, postID, commentID int64) error {
 	return m.write(ctx, http.MethodDelete, "/posts/{post_id}/comments/{id}", "/posts/"+id(postID)+"/comments/"+id(commentID), nil, nil)
 }

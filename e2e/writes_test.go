@@ -514,8 +514,7 @@ func TestMutationInputRefused(t *testing.T) {
 		wantCode   string
 	}{
 		{"empty title", "createPost", createPost, map[string]any{"in": map[string]any{"spaceId": "12", "title": "", "body": "x"}}, [][]string{{"input", "title"}}, ""},
-		{"blank title and no body", "createPost", createPost, map[string]any{"in": map[string]any{"spaceId": "12", "title": "  "}}, [][]string{{"input", "title"}, {"input", "body"}}, ""},
-		{"blank body, null tiptapBody", "createPost", createPost, map[string]any{"in": map[string]any{"spaceId": "12", "title": "t", "body": " ", "tiptapBody": nil}}, [][]string{{"input", "body"}}, ""},
+		{"blank title and no body", "createPost", createPost, map[string]any{"in": map[string]any{"spaceId": "12", "title": "  "}}, [][]string{{"input", "title"}}, ""},
 		{"tiptapBody not an object", "createPost", createPost, map[string]any{"in": map[string]any{"spaceId": "12", "title": "t", "tiptapBody": []any{1}}}, [][]string{{"input", "tiptapBody"}}, ""},
 		{"post in a space that is no id", "createPost", createPost, map[string]any{"in": map[string]any{"spaceId": "general", "title": "t", "body": "x"}}, nil, "BAD_USER_INPUT"},
 		{"comment without content", "createComment", createComment, map[string]any{"in": map[string]any{"postId": "1001"}}, [][]string{{"input", "body"}}, ""},
@@ -619,9 +618,9 @@ func TestMutationUpstream422(t *testing.T) {
 	}
 }
 
-// The sandbox's own refusals travel the same way: a 422 for a post without
-// text and for liking a post whose likes are off, a 400 with Circle's
-// message for a comment without text.
+// The sandbox's own refusals travel the same way: a 422 for a basic post in
+// an image space and for liking a post whose likes are off, a 400 with
+// Circle's message for a comment without text.
 func TestMutationSandboxRefusals(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t, testenv.Options{})
@@ -630,8 +629,8 @@ func TestMutationSandboxRefusals(t *testing.T) {
 		name, field, doc string
 		want             mutUserError
 	}{
-		{"post whose HTML has no text", "createPost", `mutation { createPost(input: {spaceId: "12", title: "T", body: "<p> </p>"}) { post { id } ` + mutErrSel + ` } }`,
-			mutUserError{Field: []string{"input", "body"}, Message: "Body can't be blank"}},
+		{"basic post in the image space", "createPost", `mutation { createPost(input: {spaceId: "18", title: "T", body: "B"}) { post { id } ` + mutErrSel + ` } }`,
+			mutUserError{Field: []string{"input", "spaceId"}, Message: "Posts in an image space must be image posts."}},
 		{"comment whose HTML has no text", "createComment", `mutation { createComment(input: {postId: "` + id64(f.unliked.ID) + `", body: "<br>"}) { comment { id } ` + mutErrSel + ` } }`,
 			mutUserError{Field: []string{"input", "body"}, Message: "Failed to create comment!"}},
 		{"like where likes are off", "likePost", `mutation { likePost(spaceId: "12", postId: "` + id64(f.closedPost.ID) + `") { post { id } ` + mutErrSel + ` } }`,

@@ -7,12 +7,12 @@ package graph
 
 import (
 	"context"
-	"strings"
 
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/graph/generated"
 	"github.com/circle-gateway/gateway/graph/model"
 	"github.com/circle-gateway/gateway/loaders"
+	"github.com/circle-gateway/gateway/relay"
 )
 
 // Author is the resolver for the author field.
@@ -44,10 +44,20 @@ func (r *commentResolver) Parent(ctx context.Context, obj *model.Comment) (*mode
 	}, model.CommentFrom)
 }
 
-// Replies is the resolver for the replies field.
-func (r *commentResolver) Replies(ctx context.Context, obj *model.Comment, first *int, after *string) (*model.CommentConnection, error) {
+// Replies is the resolver for the replies field. When Circle embedded all
+// of the comment's replies, the page is cut from them in the default order
+// (and a comment without replies needs no call in any order); otherwise
+// (another order, some replies missing) it is fetched.
+func (r *commentResolver) Replies(ctx context.Context, obj *model.Comment, first *int, after *string, sort *model.CommentSort) (*model.CommentConnection, error) {
+	if embedded, ok := obj.EmbeddedReplies(); ok && (len(embedded) == 0 || sort == nil || *sort == model.CommentSortOldest) {
+		w, err := relay.NewWindow(first, after)
+		if err != nil {
+			return nil, err
+		}
+		return commentConnection(ctx, relay.Slice(w, oldestFirst(embedded))), nil
+	}
 	return list(ctx, first, after, commentConnection, func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[circle.Comment], error) {
-		p.Sort = "oldest"
+		p.Sort = commentSort(sort)
 		return api.Replies(ctx, obj.Circle().ID, p)
 	})
 }
@@ -77,7 +87,7 @@ func (r *mutationResolver) CreateComment(ctx context.Context, input model.Create
 }
 
 // ReplyToComment is the resolver for the replyToComment field.
-func (r *mutationResolver) ReplyToComment(ctx context.Context, postID string, commentID string, body string) (*model.CommentPayload, error) {
+func (r *mutationResolver) ReplyToComment(ctx context.Context, postID string, commentID string, body string, tiptapBody model.JSON) (*model.CommentPayload, error) {
 	pid, cid, err := twoIDs("postId", postID, "commentId", commentID)
 	if err != nil {
 		return nil, err
@@ -85,11 +95,12 @@ func (r *mutationResolver) ReplyToComment(ctx context.Context, postID string, co
 	if err := signedIn(ctx); err != nil {
 		return nil, err
 	}
-	if strings.TrimSpace(body) == "" {
-		return &model.CommentPayload{UserErrors: []*model.UserError{{Field: []string{"body"}, Message: "body must not be empty"}}}, nil
+	content, problems := newComment(&body, tiptapBody)
+	if problems != nil {
+		return &model.CommentPayload{UserErrors: problems}, nil
 	}
 	l, c, err := write(ctx, func(api *circle.MemberAPI) (*circle.Comment, error) {
-		return api.ReplyToComment(ctx, cid, circle.NewComment{Body: body})
+		return api.ReplyToComment(ctx, cid, content)
 	})
 	if problems, err := writeFailed(err, replyFields); problems != nil || err != nil {
 		return &model.CommentPayload{UserErrors: problems}, err
@@ -99,6 +110,23 @@ func (r *mutationResolver) ReplyToComment(ctx context.Context, postID string, co
 		return nil, err
 	}
 	return &model.CommentPayload{Comment: reply, UserErrors: noUserErrors()}, nil
+}
+
+// DeleteReply is the resolver for the deleteReply field: Circle's own
+// endpoint for replies, DELETE /comments/{comment_id}/replies/{id}.
+func (r *mutationResolver) DeleteReply(ctx context.Context, commentID string, id string) (*model.DeletePayload, error) {
+	cid, rid, err := twoIDs("commentId", commentID, "id", id)
+	if err != nil {
+		return nil, err
+	}
+	_, _, err = write(ctx, func(api *circle.MemberAPI) (struct{}, error) {
+		return struct{}{}, api.DeleteReply(ctx, cid, rid)
+	})
+	if problems, err := writeFailed(err, nil); problems != nil || err != nil {
+		return &model.DeletePayload{UserErrors: problems}, err
+	}
+	deleted := model.FormatID(rid)
+	return &model.DeletePayload{DeletedID: &deleted, UserErrors: noUserErrors()}, nil
 }
 
 // DeleteComment is the resolver for the deleteComment field.

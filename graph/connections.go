@@ -109,6 +109,12 @@ func commentSort(s *model.CommentSort) string {
 		return "latest"
 	case model.CommentSortLikes:
 		return "likes"
+	case model.CommentSortAlphabetical:
+		return "alphabetical"
+	case model.CommentSortLatestUpdated:
+		return "latest_updated"
+	case model.CommentSortOldestUpdated:
+		return "oldest_updated"
 	default:
 		return "oldest"
 	}

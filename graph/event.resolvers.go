@@ -31,10 +31,22 @@ func (r *mutationResolver) CancelRsvp(ctx context.Context, spaceID string, event
 }
 
 // Events is the resolver for the events field.
-func (r *queryResolver) Events(ctx context.Context, first *int, after *string, pastEvents *bool) (*model.PostConnection, error) {
+func (r *queryResolver) Events(ctx context.Context, first *int, after *string, pastEvents *bool, startDate *string, endDate *string, status *model.PostStatus) (*model.PostConnection, error) {
+	from, err := day("startDate", startDate)
+	if err != nil {
+		return nil, err
+	}
+	to, err := day("endDate", endDate)
+	if err != nil {
+		return nil, err
+	}
+	if from != "" && to != "" && to < from {
+		return nil, badInput("endDate %s is before startDate %s", to, from)
+	}
 	return list(ctx, first, after, postConnection, func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[circle.Post], error) {
 		past := pastEvents != nil && *pastEvents
 		p.PastEvents = &past
+		p.StartDate, p.EndDate, p.Status = from, to, postStatus(status)
 		return api.Events(ctx, p)
 	})
 }

@@ -43,7 +43,7 @@ var (
 	}
 	replyFields = fieldPaths{
 		"body":        {"body"},
-		"tiptap_body": {"body"},
+		"tiptap_body": {"tiptapBody"},
 	}
 )
 
@@ -144,27 +144,40 @@ func presentJSON(v model.JSON) bool {
 // object (Circle's tiptap_body envelope, {"body": {"type": "doc", …}}).
 // prefix is the path of the input object holding the fields.
 func checkBody(body *string, tiptap model.JSON, prefix ...string) []*model.UserError {
-	path := func(field string) []string { return append(append([]string{}, prefix...), field) }
 	if presentJSON(tiptap) {
-		if bytes.TrimSpace(tiptap)[0] != '{' {
-			return []*model.UserError{{Field: path("tiptapBody"), Message: `tiptapBody must be a TipTap document in Circle's tiptap_body shape, a JSON object like {"body": {"type": "doc", "content": [...]}}`}}
-		}
-		return nil
+		return checkTiptap(tiptap, prefix...)
 	}
 	if body == nil || strings.TrimSpace(*body) == "" {
-		return []*model.UserError{{Field: path("body"), Message: "give body or tiptapBody: the content must not be empty"}}
+		return []*model.UserError{{Field: fieldPath(prefix, "body"), Message: "give body or tiptapBody: the content must not be empty"}}
 	}
 	return nil
 }
 
+// checkTiptap refuses a TipTap document that is not a JSON object; an
+// absent one is fine.
+func checkTiptap(tiptap model.JSON, prefix ...string) []*model.UserError {
+	if presentJSON(tiptap) && bytes.TrimSpace(tiptap)[0] != '{' {
+		return []*model.UserError{{Field: fieldPath(prefix, "tiptapBody"), Message: `tiptapBody must be a TipTap document in Circle's tiptap_body shape, a JSON object like {"body": {"type": "doc", "content": [...]}}`}}
+	}
+	return nil
+}
+
+// fieldPath is the path of an input field under prefix.
+func fieldPath(prefix []string, field string) []string {
+	return append(append([]string{}, prefix...), field)
+}
+
 // newPost checks a CreatePostInput and turns it into Circle's request body;
-// userErrors lists every problem found, and then nothing may be sent.
+// userErrors lists every problem found, and then nothing may be sent. A
+// post needs no body (Circle's document requires none: a title-only post,
+// or an image post's caption-less gallery): whether one is needed is
+// Circle's to say, and its refusal comes back as userErrors.
 func newPost(in model.CreatePostInput) (circle.NewPost, []*model.UserError) {
 	var problems []*model.UserError
 	if strings.TrimSpace(in.Title) == "" {
 		problems = append(problems, &model.UserError{Field: []string{"input", "title"}, Message: "title must not be empty"})
 	}
-	problems = append(problems, checkBody(in.Body, in.TiptapBody, "input")...)
+	problems = append(problems, checkTiptap(in.TiptapBody, "input")...)
 	if len(problems) > 0 {
 		return circle.NewPost{}, problems
 	}

@@ -34,7 +34,11 @@ func (r *queryResolver) Spaces(ctx context.Context) ([]*model.Space, error) {
 	})
 }
 
-// Space is the resolver for the space field.
+// Space is the resolver for the space field. By id it loads the space
+// (one GET /spaces for the operation). By slug, a selection that needs
+// nothing but the space's posts goes straight to Circle's posts endpoint
+// with the slug as space_id (which Circle accepts; its 404 for an unknown
+// slug nulls the space); any other selection finds the slug in GET /spaces.
 func (r *queryResolver) Space(ctx context.Context, id *string, slug *string) (*model.Space, error) {
 	if (id == nil) == (slug == nil) {
 		return nil, badInput("give exactly one of id and slug")
@@ -50,6 +54,12 @@ func (r *queryResolver) Space(ctx context.Context, id *string, slug *string) (*m
 	}
 	if id != nil {
 		return load(ctx, spaces, spaceID, model.SpaceFrom)
+	}
+	if isSlug(*slug) && selectsOnlyPosts(ctx) {
+		if err := signedIn(ctx); err != nil {
+			return nil, err
+		}
+		return model.SpaceFromSlug(*slug), nil
 	}
 	return call(ctx, func(api *circle.MemberAPI, ctx context.Context) (*circle.Space, error) {
 		all, err := api.Spaces(ctx)
@@ -92,16 +102,78 @@ func (r *spaceResolver) IsMember(ctx context.Context, obj *model.Space) (bool, e
 	return s.IsMember, nil
 }
 
-// Posts is the resolver for the posts field.
-func (r *spaceResolver) Posts(ctx context.Context, obj *model.Space, first *int, after *string, sort *model.PostSort) (*model.PostConnection, error) {
+// Posts is the resolver for the posts field. A space known only by its
+// slug lists its posts by that slug: Circle's space_id takes one.
+func (r *spaceResolver) Posts(ctx context.Context, obj *model.Space, first *int, after *string, sort *model.PostSort, status *model.PostStatus, topicIds []string) (*model.PostConnection, error) {
+	topics, err := topicIDs("topicIds", topicIds)
+	if err != nil {
+		return nil, err
+	}
 	return list(ctx, first, after, postConnection, func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[circle.Post], error) {
-		p.Sort = postSort(sort)
-		if obj.CircleID() == 0 {
-			// The home space (Query.homeSpace): its posts are the home feed.
+		if obj.CircleID() == 0 && !obj.BySlug() {
+			// The home space (Query.homeSpace): its posts are the home feed,
+			// which takes a sort and nothing else.
+			p.Sort = postSort(sort)
 			return api.Home(ctx, p)
 		}
-		return api.SpacePosts(ctx, obj.CircleID(), p)
+		p.Sort, p.Status, p.TopicIDs = postSort(sort), postStatus(status), topics
+		return api.SpacePostsByRef(ctx, obj.PathRef(), p)
 	})
+}
+
+// CoverImageURL is the resolver for the coverImageUrl field.
+func (r *spaceResolver) CoverImageURL(ctx context.Context, obj *model.Space) (*string, error) {
+	s, err := fullSpace(ctx, obj)
+	if err != nil || s.CoverImageURL == nil || *s.CoverImageURL == "" {
+		return nil, err
+	}
+	return s.CoverImageURL, nil
+}
+
+// Policies is the resolver for the policies field.
+func (r *spaceResolver) Policies(ctx context.Context, obj *model.Space) (*model.SpacePolicies, error) {
+	s, err := fullSpace(ctx, obj)
+	if err != nil || s.Policies == nil {
+		return nil, err
+	}
+	p := s.Policies
+	return &model.SpacePolicies{CanManage: p.CanManageSpace, CanView: p.CanViewSpace, CanLeave: p.CanLeaveSpace, CanCreatePost: p.CanCreatePost, CanInviteMembers: p.CanInviteMembers}, nil
+}
+
+// VisibleTabs is the resolver for the visibleTabs field.
+func (r *spaceResolver) VisibleTabs(ctx context.Context, obj *model.Space) (*model.SpaceVisibleTabs, error) {
+	s, err := fullSpace(ctx, obj)
+	if err != nil || s.VisibleTabs == nil {
+		return nil, err
+	}
+	return &model.SpaceVisibleTabs{Posts: s.VisibleTabs.Posts, Members: s.VisibleTabs.Members}, nil
+}
+
+// DefaultTab is the resolver for the defaultTab field.
+func (r *spaceResolver) DefaultTab(ctx context.Context, obj *model.Space) (*string, error) {
+	s, err := fullSpace(ctx, obj)
+	if err != nil || s.DefaultTab == "" {
+		return nil, err
+	}
+	return &s.DefaultTab, nil
+}
+
+// RequiresTopic is the resolver for the requiresTopic field.
+func (r *spaceResolver) RequiresTopic(ctx context.Context, obj *model.Space) (bool, error) {
+	s, err := fullSpace(ctx, obj)
+	if err != nil {
+		return false, err
+	}
+	return s.RequireTopicSelected, nil
+}
+
+// IsPostingDisabled is the resolver for the isPostingDisabled field.
+func (r *spaceResolver) IsPostingDisabled(ctx context.Context, obj *model.Space) (bool, error) {
+	s, err := fullSpace(ctx, obj)
+	if err != nil {
+		return false, err
+	}
+	return s.IsPostDisabled, nil
 }
 
 // Space returns generated.SpaceResolver implementation.

@@ -9,6 +9,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/circle-gateway/gateway/internal/argcheck"
 	"github.com/circle-gateway/gateway/relay"
 )
 
@@ -69,8 +70,14 @@ func (c *argumentCheck) field(f *ast.Field) *gqlerror.Error {
 				return relay.Window{}, err
 			}
 		}
-		if _, err := check(f.ArgumentMap(c.oc.Variables)); err != nil {
+		args := f.ArgumentMap(c.oc.Variables)
+		if _, err := check(args); err != nil {
 			return gqlerror.WrapPos(f.Position, err)
+		}
+		if check := listArgumentChecks[f.ObjectDefinition.Name+"."+f.Name]; check != nil {
+			if err := check(args); err != nil {
+				return gqlerror.WrapPos(f.Position, &relay.ArgumentError{Message: err.Error()})
+			}
 		}
 	}
 	if err := c.ids(f); err != nil {
@@ -118,6 +125,26 @@ func (c *argumentCheck) ids(f *ast.Field) *gqlerror.Error {
 		}
 	}
 	return nil
+}
+
+// MaxTopicFilter is the most topic ids a list of posts takes (the
+// resolver's bound: each is a query parameter).
+const MaxTopicFilter = 20
+
+// listArgumentChecks check, on the same walk, the other arguments of
+// connections that sit under a field the resolvers would fetch first (a
+// space's posts under space(id:)), with argcheck's verdict and message,
+// which the resolvers give too.
+var listArgumentChecks = map[string]func(args map[string]any) error{
+	"Space.posts": func(args map[string]any) error {
+		raw, _ := args["topicIds"].([]any)
+		ids := make([]string, len(raw))
+		for i, v := range raw {
+			ids[i], _ = v.(string)
+		}
+		_, err := argcheck.IDs("topicIds", ids, MaxTopicFilter)
+		return err
+	},
 }
 
 // isConnection reports whether f returns a Relay connection, whose `first`

@@ -264,6 +264,8 @@ var (
 		"ChatMessage.reactions": false, "NotificationPreferences.types": false, "NotificationPreferences.spaces": false,
 		// A course outline's sections and their lessons, a question's options.
 		"Course.sections": false, "CourseSection.lessons": false, "QuizQuestion.options": false,
+		// A post's topics, an image post's gallery.
+		"Post.topics": false, "Gallery.images": false,
 	}
 	// objectFields need their object's own record, which the list it came
 	// from does not carry: the object costs one call however many of them
@@ -309,7 +311,11 @@ var (
 		"Member.canReceiveDirectMessage": true, "Member.spacesCount": true,
 	}
 	// spaceDetailFields need the full space record.
-	spaceDetailFields = map[string]bool{"Space.url": true, "Space.isPrivate": true, "Space.isMember": true}
+	spaceDetailFields = map[string]bool{
+		"Space.url": true, "Space.isPrivate": true, "Space.isMember": true,
+		"Space.coverImageUrl": true, "Space.policies": true, "Space.visibleTabs": true, "Space.defaultTab": true,
+		"Space.requiresTopic": true, "Space.isPostingDisabled": true,
+	}
 	// connectionItems are connections whose items come with more than
 	// their type's usual source: a member's spaces are full space records,
 	// the member directory carries tags and messaging flags.

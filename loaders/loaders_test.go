@@ -108,7 +108,7 @@ func setup(t *testing.T, cfg loaders.Config) (*loaders.Loaders, *upstream) {
 }
 
 // loadAll calls load for every key at once, as gqlgen resolves list items.
-func loadAll[K comparable, V any](ctx context.Context, keys []K, load func(context.Context, K) (V, error)) ([]V, []error) {
+func loadAll[K, V any](ctx context.Context, keys []K, load func(context.Context, K) (V, error)) ([]V, []error) {
 	vals := make([]V, len(keys))
 	errs := make([]error, len(keys))
 	var wg sync.WaitGroup

@@ -199,13 +199,18 @@ type ComplexityRoot struct {
 		Author       func(childComplexity int) int
 		BodyHTML     func(childComplexity int) int
 		BodyText     func(childComplexity int) int
+		BookmarkID   func(childComplexity int) int
 		CreatedAt    func(childComplexity int) int
 		ID           func(childComplexity int) int
+		IsBookmarked func(childComplexity int) int
 		IsLiked      func(childComplexity int) int
+		IsRemoved    func(childComplexity int) int
 		LikesCount   func(childComplexity int) int
 		Parent       func(childComplexity int) int
+		Policies     func(childComplexity int) int
 		Post         func(childComplexity int) int
-		Replies      func(childComplexity int, first *int, after *string) int
+		RemovedAt    func(childComplexity int) int
+		Replies      func(childComplexity int, first *int, after *string, sort *model.CommentSort) int
 		RepliesCount func(childComplexity int) int
 		TiptapBody   func(childComplexity int) int
 		UpdatedAt    func(childComplexity int) int
@@ -226,6 +231,14 @@ type ComplexityRoot struct {
 	CommentPayload struct {
 		Comment    func(childComplexity int) int
 		UserErrors func(childComplexity int) int
+	}
+
+	CommentPolicies struct {
+		CanBookmark func(childComplexity int) int
+		CanDestroy  func(childComplexity int) int
+		CanEdit     func(childComplexity int) int
+		CanManage   func(childComplexity int) int
+		CanReport   func(childComplexity int) int
 	}
 
 	Course struct {
@@ -292,15 +305,22 @@ type ComplexityRoot struct {
 	}
 
 	Event struct {
-		Attendees          func(childComplexity int, first *int, after *string) int
-		EndsAt             func(childComplexity int) int
-		InPersonLocation   func(childComplexity int) int
-		LocationType       func(childComplexity int) int
-		RsvpCount          func(childComplexity int) int
-		RsvpLimit          func(childComplexity int) int
-		RsvpStatus         func(childComplexity int) int
-		StartsAt           func(childComplexity int) int
-		VirtualLocationURL func(childComplexity int) int
+		Attendees                    func(childComplexity int, first *int, after *string) int
+		DurationSeconds              func(childComplexity int) int
+		EndsAt                       func(childComplexity int) int
+		EventType                    func(childComplexity int) int
+		HideAttendees                func(childComplexity int) int
+		HideLocationFromNonAttendees func(childComplexity int) int
+		InPersonLocation             func(childComplexity int) int
+		IsRecurring                  func(childComplexity int) int
+		LocationType                 func(childComplexity int) int
+		Recurrence                   func(childComplexity int) int
+		RsvpCount                    func(childComplexity int) int
+		RsvpDisabled                 func(childComplexity int) int
+		RsvpLimit                    func(childComplexity int) int
+		RsvpStatus                   func(childComplexity int) int
+		StartsAt                     func(childComplexity int) int
+		VirtualLocationURL           func(childComplexity int) int
 	}
 
 	EventAttendee struct {
@@ -321,9 +341,32 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	EventRecurrence struct {
+		EndsAt      func(childComplexity int) int
+		Frequency   func(childComplexity int) int
+		Occurrences func(childComplexity int) int
+		RangeType   func(childComplexity int) int
+	}
+
 	EventRsvpPayload struct {
 		Post       func(childComplexity int) int
 		UserErrors func(childComplexity int) int
+	}
+
+	Gallery struct {
+		DownloadableImages func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		Images             func(childComplexity int) int
+	}
+
+	GalleryImage struct {
+		Filename    func(childComplexity int) int
+		Height      func(childComplexity int) int
+		ID          func(childComplexity int) int
+		OriginalURL func(childComplexity int) int
+		SignedID    func(childComplexity int) int
+		URL         func(childComplexity int) int
+		Width       func(childComplexity int) int
 	}
 
 	HttpHeader struct {
@@ -511,6 +554,7 @@ type ComplexityRoot struct {
 		DeleteComment                         func(childComplexity int, postID string, id string) int
 		DeleteNotification                    func(childComplexity int, id string) int
 		DeletePost                            func(childComplexity int, spaceID string, id string) int
+		DeleteReply                           func(childComplexity int, commentID string, id string) int
 		EditChatMessage                       func(childComplexity int, chatRoomUUID string, id string, body string) int
 		EndCircleSession                      func(childComplexity int) int
 		JoinByInvitation                      func(childComplexity int, token string) int
@@ -524,7 +568,7 @@ type ComplexityRoot struct {
 		MarkSpaceAsRead                       func(childComplexity int, spaceID string) int
 		RefreshAccessToken                    func(childComplexity int, refreshToken string) int
 		RemoveChatReaction                    func(childComplexity int, chatRoomUUID string, messageID string, emoji string) int
-		ReplyToComment                        func(childComplexity int, postID string, commentID string, body string) int
+		ReplyToComment                        func(childComplexity int, postID string, commentID string, body string, tiptapBody model.JSON) int
 		ReportContent                         func(childComplexity int, input model.ReportContentInput) int
 		ResetNewNotificationsCount            func(childComplexity int) int
 		RevokeAccessToken                     func(childComplexity int, accessToken *string) int
@@ -599,25 +643,39 @@ type ComplexityRoot struct {
 	}
 
 	Post struct {
-		Author        func(childComplexity int) int
-		BodyHTML      func(childComplexity int) int
-		BodyText      func(childComplexity int) int
-		Comments      func(childComplexity int, first *int, after *string, sort *model.CommentSort) int
-		CommentsCount func(childComplexity int) int
-		CreatedAt     func(childComplexity int) int
-		Event         func(childComplexity int) int
-		ID            func(childComplexity int) int
-		IsLiked       func(childComplexity int) int
-		IsPinned      func(childComplexity int) int
-		Likes         func(childComplexity int, first *int, after *string) int
-		LikesCount    func(childComplexity int) int
-		Slug          func(childComplexity int) int
-		Space         func(childComplexity int) int
-		TiptapBody    func(childComplexity int) int
-		Title         func(childComplexity int) int
-		Type          func(childComplexity int) int
-		URL           func(childComplexity int) int
-		UpdatedAt     func(childComplexity int) int
+		Attachments       func(childComplexity int) int
+		Author            func(childComplexity int) int
+		BodyHTML          func(childComplexity int) int
+		BodyText          func(childComplexity int) int
+		BookmarkID        func(childComplexity int) int
+		CardViewImageURL  func(childComplexity int) int
+		Comments          func(childComplexity int, first *int, after *string, sort *model.CommentSort) int
+		CommentsCount     func(childComplexity int) int
+		CoverImageURL     func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		Event             func(childComplexity int) int
+		FollowerID        func(childComplexity int) int
+		Gallery           func(childComplexity int) int
+		ID                func(childComplexity int) int
+		IsBookmarked      func(childComplexity int) int
+		IsCommentsClosed  func(childComplexity int) int
+		IsCommentsEnabled func(childComplexity int) int
+		IsFollowing       func(childComplexity int) int
+		IsLiked           func(childComplexity int) int
+		IsLikingEnabled   func(childComplexity int) int
+		IsPinned          func(childComplexity int) int
+		Likes             func(childComplexity int, first *int, after *string) int
+		LikesCount        func(childComplexity int) int
+		Policies          func(childComplexity int) int
+		Slug              func(childComplexity int) int
+		Space             func(childComplexity int) int
+		Status            func(childComplexity int) int
+		TiptapBody        func(childComplexity int) int
+		Title             func(childComplexity int) int
+		Topics            func(childComplexity int) int
+		Type              func(childComplexity int) int
+		URL               func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
 	}
 
 	PostConnection struct {
@@ -637,6 +695,14 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	PostPolicies struct {
+		CanDestroy   func(childComplexity int) int
+		CanDuplicate func(childComplexity int) int
+		CanManage    func(childComplexity int) int
+		CanReport    func(childComplexity int) int
+		CanUpdate    func(childComplexity int) int
+	}
+
 	ProfilePayload struct {
 		Member     func(childComplexity int) int
 		Message    func(childComplexity int) int
@@ -651,7 +717,7 @@ type ComplexityRoot struct {
 		ChatThreads             func(childComplexity int, first *int, after *string) int
 		Course                  func(childComplexity int, id string) int
 		CourseTopics            func(childComplexity int, first *int, after *string) int
-		Events                  func(childComplexity int, first *int, after *string, pastEvents *bool) int
+		Events                  func(childComplexity int, first *int, after *string, pastEvents *bool, startDate *string, endDate *string, status *model.PostStatus) int
 		HomeFeed                func(childComplexity int, first *int, after *string, sort *model.PostSort) int
 		HomeSpace               func(childComplexity int) int
 		Me                      func(childComplexity int) int
@@ -724,17 +790,23 @@ type ComplexityRoot struct {
 
 	Space struct {
 		Course                   func(childComplexity int) int
+		CoverImageURL            func(childComplexity int) int
+		DefaultTab               func(childComplexity int) int
 		Emoji                    func(childComplexity int) int
 		ID                       func(childComplexity int) int
 		IsMember                 func(childComplexity int) int
+		IsPostingDisabled        func(childComplexity int) int
 		IsPrivate                func(childComplexity int) int
 		Name                     func(childComplexity int) int
 		NotificationPreferences  func(childComplexity int) int
-		Posts                    func(childComplexity int, first *int, after *string, sort *model.PostSort) int
+		Policies                 func(childComplexity int) int
+		Posts                    func(childComplexity int, first *int, after *string, sort *model.PostSort, status *model.PostStatus, topicIds []string) int
+		RequiresTopic            func(childComplexity int) int
 		Slug                     func(childComplexity int) int
 		URL                      func(childComplexity int) int
 		UnreadContentCount       func(childComplexity int) int
 		UnreadNotificationsCount func(childComplexity int) int
+		VisibleTabs              func(childComplexity int) int
 	}
 
 	SpaceConnection struct {
@@ -771,10 +843,29 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	SpacePolicies struct {
+		CanCreatePost    func(childComplexity int) int
+		CanInviteMembers func(childComplexity int) int
+		CanLeave         func(childComplexity int) int
+		CanManage        func(childComplexity int) int
+		CanView          func(childComplexity int) int
+	}
+
+	SpaceVisibleTabs struct {
+		Members func(childComplexity int) int
+		Posts   func(childComplexity int) int
+	}
+
 	Subscription struct {
 		ChatMessageReceived          func(childComplexity int, chatRoomUUID string) int
 		NewNotificationsCountChanged func(childComplexity int) int
 		NotificationReceived         func(childComplexity int) int
+	}
+
+	Topic struct {
+		AdminOnly func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Name      func(childComplexity int) int
 	}
 
 	UserError struct {
@@ -800,7 +891,7 @@ type CommentResolver interface {
 	Author(ctx context.Context, obj *model.Comment) (*model.Member, error)
 	Post(ctx context.Context, obj *model.Comment) (*model.Post, error)
 	Parent(ctx context.Context, obj *model.Comment) (*model.Comment, error)
-	Replies(ctx context.Context, obj *model.Comment, first *int, after *string) (*model.CommentConnection, error)
+	Replies(ctx context.Context, obj *model.Comment, first *int, after *string, sort *model.CommentSort) (*model.CommentConnection, error)
 }
 type CourseResolver interface {
 	Space(ctx context.Context, obj *model.Course) (*model.Space, error)
@@ -868,7 +959,8 @@ type MutationResolver interface {
 	AddChatReaction(ctx context.Context, chatRoomUUID string, messageID string, emoji string) (*model.ChatMessagePayload, error)
 	RemoveChatReaction(ctx context.Context, chatRoomUUID string, messageID string, emoji string) (*model.ChatMessagePayload, error)
 	CreateComment(ctx context.Context, input model.CreateCommentInput) (*model.CommentPayload, error)
-	ReplyToComment(ctx context.Context, postID string, commentID string, body string) (*model.CommentPayload, error)
+	ReplyToComment(ctx context.Context, postID string, commentID string, body string, tiptapBody model.JSON) (*model.CommentPayload, error)
+	DeleteReply(ctx context.Context, commentID string, id string) (*model.DeletePayload, error)
 	DeleteComment(ctx context.Context, postID string, id string) (*model.DeletePayload, error)
 	LikeComment(ctx context.Context, postID string, commentID string) (*model.CommentPayload, error)
 	UnlikeComment(ctx context.Context, postID string, commentID string) (*model.CommentPayload, error)
@@ -920,7 +1012,7 @@ type QueryResolver interface {
 	HomeSpace(ctx context.Context) (*model.Space, error)
 	Course(ctx context.Context, id string) (*model.Course, error)
 	CourseTopics(ctx context.Context, first *int, after *string) (*model.CourseTopicConnection, error)
-	Events(ctx context.Context, first *int, after *string, pastEvents *bool) (*model.PostConnection, error)
+	Events(ctx context.Context, first *int, after *string, pastEvents *bool, startDate *string, endDate *string, status *model.PostStatus) (*model.PostConnection, error)
 	Member(ctx context.Context, id string) (*model.Member, error)
 	Members(ctx context.Context, first *int, after *string, search *string, spaceID *string, sort *model.MemberSort) (*model.MemberConnection, error)
 	Notifications(ctx context.Context, first *int, after *string, status *model.NotificationStatus) (*model.NotificationConnection, error)
@@ -943,7 +1035,13 @@ type SpaceResolver interface {
 	URL(ctx context.Context, obj *model.Space) (*string, error)
 	IsPrivate(ctx context.Context, obj *model.Space) (bool, error)
 	IsMember(ctx context.Context, obj *model.Space) (bool, error)
-	Posts(ctx context.Context, obj *model.Space, first *int, after *string, sort *model.PostSort) (*model.PostConnection, error)
+	Posts(ctx context.Context, obj *model.Space, first *int, after *string, sort *model.PostSort, status *model.PostStatus, topicIds []string) (*model.PostConnection, error)
+	CoverImageURL(ctx context.Context, obj *model.Space) (*string, error)
+	Policies(ctx context.Context, obj *model.Space) (*model.SpacePolicies, error)
+	VisibleTabs(ctx context.Context, obj *model.Space) (*model.SpaceVisibleTabs, error)
+	DefaultTab(ctx context.Context, obj *model.Space) (*string, error)
+	RequiresTopic(ctx context.Context, obj *model.Space) (bool, error)
+	IsPostingDisabled(ctx context.Context, obj *model.Space) (bool, error)
 	Course(ctx context.Context, obj *model.Space) (*model.Course, error)
 	NotificationPreferences(ctx context.Context, obj *model.Space) (*model.SpaceNotificationSettings, error)
 	UnreadContentCount(ctx context.Context, obj *model.Space) (*int, error)
@@ -1554,6 +1652,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Comment.BodyText(childComplexity), true
+	case "Comment.bookmarkId":
+		if e.ComplexityRoot.Comment.BookmarkID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comment.BookmarkID(childComplexity), true
 	case "Comment.createdAt":
 		if e.ComplexityRoot.Comment.CreatedAt == nil {
 			break
@@ -1566,12 +1670,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Comment.ID(childComplexity), true
+	case "Comment.isBookmarked":
+		if e.ComplexityRoot.Comment.IsBookmarked == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comment.IsBookmarked(childComplexity), true
 	case "Comment.isLiked":
 		if e.ComplexityRoot.Comment.IsLiked == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Comment.IsLiked(childComplexity), true
+	case "Comment.isRemoved":
+		if e.ComplexityRoot.Comment.IsRemoved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comment.IsRemoved(childComplexity), true
 	case "Comment.likesCount":
 		if e.ComplexityRoot.Comment.LikesCount == nil {
 			break
@@ -1584,12 +1700,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Comment.Parent(childComplexity), true
+	case "Comment.policies":
+		if e.ComplexityRoot.Comment.Policies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comment.Policies(childComplexity), true
 	case "Comment.post":
 		if e.ComplexityRoot.Comment.Post == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Comment.Post(childComplexity), true
+	case "Comment.removedAt":
+		if e.ComplexityRoot.Comment.RemovedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comment.RemovedAt(childComplexity), true
 	case "Comment.replies":
 		if e.ComplexityRoot.Comment.Replies == nil {
 			break
@@ -1600,7 +1728,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Comment.Replies(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Comment.Replies(childComplexity, args["first"].(*int), args["after"].(*string), args["sort"].(*model.CommentSort)), true
 	case "Comment.repliesCount":
 		if e.ComplexityRoot.Comment.RepliesCount == nil {
 			break
@@ -1670,6 +1798,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CommentPayload.UserErrors(childComplexity), true
+
+	case "CommentPolicies.canBookmark":
+		if e.ComplexityRoot.CommentPolicies.CanBookmark == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentPolicies.CanBookmark(childComplexity), true
+	case "CommentPolicies.canDestroy":
+		if e.ComplexityRoot.CommentPolicies.CanDestroy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentPolicies.CanDestroy(childComplexity), true
+	case "CommentPolicies.canEdit":
+		if e.ComplexityRoot.CommentPolicies.CanEdit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentPolicies.CanEdit(childComplexity), true
+	case "CommentPolicies.canManage":
+		if e.ComplexityRoot.CommentPolicies.CanManage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentPolicies.CanManage(childComplexity), true
+	case "CommentPolicies.canReport":
+		if e.ComplexityRoot.CommentPolicies.CanReport == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentPolicies.CanReport(childComplexity), true
 
 	case "Course.id":
 		if e.ComplexityRoot.Course.ID == nil {
@@ -1917,30 +2076,72 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.Attendees(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Event.durationSeconds":
+		if e.ComplexityRoot.Event.DurationSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.DurationSeconds(childComplexity), true
 	case "Event.endsAt":
 		if e.ComplexityRoot.Event.EndsAt == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Event.EndsAt(childComplexity), true
+	case "Event.eventType":
+		if e.ComplexityRoot.Event.EventType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.EventType(childComplexity), true
+	case "Event.hideAttendees":
+		if e.ComplexityRoot.Event.HideAttendees == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.HideAttendees(childComplexity), true
+	case "Event.hideLocationFromNonAttendees":
+		if e.ComplexityRoot.Event.HideLocationFromNonAttendees == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.HideLocationFromNonAttendees(childComplexity), true
 	case "Event.inPersonLocation":
 		if e.ComplexityRoot.Event.InPersonLocation == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Event.InPersonLocation(childComplexity), true
+	case "Event.isRecurring":
+		if e.ComplexityRoot.Event.IsRecurring == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.IsRecurring(childComplexity), true
 	case "Event.locationType":
 		if e.ComplexityRoot.Event.LocationType == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Event.LocationType(childComplexity), true
+	case "Event.recurrence":
+		if e.ComplexityRoot.Event.Recurrence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Recurrence(childComplexity), true
 	case "Event.rsvpCount":
 		if e.ComplexityRoot.Event.RsvpCount == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Event.RsvpCount(childComplexity), true
+	case "Event.rsvpDisabled":
+		if e.ComplexityRoot.Event.RsvpDisabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.RsvpDisabled(childComplexity), true
 	case "Event.rsvpLimit":
 		if e.ComplexityRoot.Event.RsvpLimit == nil {
 			break
@@ -2023,6 +2224,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EventAttendeeEdge.Node(childComplexity), true
 
+	case "EventRecurrence.endsAt":
+		if e.ComplexityRoot.EventRecurrence.EndsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventRecurrence.EndsAt(childComplexity), true
+	case "EventRecurrence.frequency":
+		if e.ComplexityRoot.EventRecurrence.Frequency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventRecurrence.Frequency(childComplexity), true
+	case "EventRecurrence.occurrences":
+		if e.ComplexityRoot.EventRecurrence.Occurrences == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventRecurrence.Occurrences(childComplexity), true
+	case "EventRecurrence.rangeType":
+		if e.ComplexityRoot.EventRecurrence.RangeType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventRecurrence.RangeType(childComplexity), true
+
 	case "EventRsvpPayload.post":
 		if e.ComplexityRoot.EventRsvpPayload.Post == nil {
 			break
@@ -2035,6 +2261,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EventRsvpPayload.UserErrors(childComplexity), true
+
+	case "Gallery.downloadableImages":
+		if e.ComplexityRoot.Gallery.DownloadableImages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Gallery.DownloadableImages(childComplexity), true
+	case "Gallery.id":
+		if e.ComplexityRoot.Gallery.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Gallery.ID(childComplexity), true
+	case "Gallery.images":
+		if e.ComplexityRoot.Gallery.Images == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Gallery.Images(childComplexity), true
+
+	case "GalleryImage.filename":
+		if e.ComplexityRoot.GalleryImage.Filename == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GalleryImage.Filename(childComplexity), true
+	case "GalleryImage.height":
+		if e.ComplexityRoot.GalleryImage.Height == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GalleryImage.Height(childComplexity), true
+	case "GalleryImage.id":
+		if e.ComplexityRoot.GalleryImage.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GalleryImage.ID(childComplexity), true
+	case "GalleryImage.originalUrl":
+		if e.ComplexityRoot.GalleryImage.OriginalURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GalleryImage.OriginalURL(childComplexity), true
+	case "GalleryImage.signedId":
+		if e.ComplexityRoot.GalleryImage.SignedID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GalleryImage.SignedID(childComplexity), true
+	case "GalleryImage.url":
+		if e.ComplexityRoot.GalleryImage.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GalleryImage.URL(childComplexity), true
+	case "GalleryImage.width":
+		if e.ComplexityRoot.GalleryImage.Width == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GalleryImage.Width(childComplexity), true
 
 	case "HttpHeader.name":
 		if e.ComplexityRoot.HttpHeader.Name == nil {
@@ -2963,6 +3251,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeletePost(childComplexity, args["spaceId"].(string), args["id"].(string)), true
+	case "Mutation.deleteReply":
+		if e.ComplexityRoot.Mutation.DeleteReply == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteReply_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteReply(childComplexity, args["commentId"].(string), args["id"].(string)), true
 	case "Mutation.editChatMessage":
 		if e.ComplexityRoot.Mutation.EditChatMessage == nil {
 			break
@@ -3106,7 +3405,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.ReplyToComment(childComplexity, args["postId"].(string), args["commentId"].(string), args["body"].(string)), true
+		return e.ComplexityRoot.Mutation.ReplyToComment(childComplexity, args["postId"].(string), args["commentId"].(string), args["body"].(string), args["tiptapBody"].(model.JSON)), true
 	case "Mutation.reportContent":
 		if e.ComplexityRoot.Mutation.ReportContent == nil {
 			break
@@ -3478,6 +3777,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "Post.attachments":
+		if e.ComplexityRoot.Post.Attachments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.Attachments(childComplexity), true
 	case "Post.author":
 		if e.ComplexityRoot.Post.Author == nil {
 			break
@@ -3496,6 +3801,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Post.BodyText(childComplexity), true
+	case "Post.bookmarkId":
+		if e.ComplexityRoot.Post.BookmarkID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.BookmarkID(childComplexity), true
+	case "Post.cardViewImageUrl":
+		if e.ComplexityRoot.Post.CardViewImageURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.CardViewImageURL(childComplexity), true
 	case "Post.comments":
 		if e.ComplexityRoot.Post.Comments == nil {
 			break
@@ -3513,6 +3830,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Post.CommentsCount(childComplexity), true
+	case "Post.coverImageUrl":
+		if e.ComplexityRoot.Post.CoverImageURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.CoverImageURL(childComplexity), true
 	case "Post.createdAt":
 		if e.ComplexityRoot.Post.CreatedAt == nil {
 			break
@@ -3525,18 +3848,60 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Post.Event(childComplexity), true
+	case "Post.followerId":
+		if e.ComplexityRoot.Post.FollowerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.FollowerID(childComplexity), true
+	case "Post.gallery":
+		if e.ComplexityRoot.Post.Gallery == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.Gallery(childComplexity), true
 	case "Post.id":
 		if e.ComplexityRoot.Post.ID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Post.ID(childComplexity), true
+	case "Post.isBookmarked":
+		if e.ComplexityRoot.Post.IsBookmarked == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.IsBookmarked(childComplexity), true
+	case "Post.isCommentsClosed":
+		if e.ComplexityRoot.Post.IsCommentsClosed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.IsCommentsClosed(childComplexity), true
+	case "Post.isCommentsEnabled":
+		if e.ComplexityRoot.Post.IsCommentsEnabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.IsCommentsEnabled(childComplexity), true
+	case "Post.isFollowing":
+		if e.ComplexityRoot.Post.IsFollowing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.IsFollowing(childComplexity), true
 	case "Post.isLiked":
 		if e.ComplexityRoot.Post.IsLiked == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Post.IsLiked(childComplexity), true
+	case "Post.isLikingEnabled":
+		if e.ComplexityRoot.Post.IsLikingEnabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.IsLikingEnabled(childComplexity), true
 	case "Post.isPinned":
 		if e.ComplexityRoot.Post.IsPinned == nil {
 			break
@@ -3560,6 +3925,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Post.LikesCount(childComplexity), true
+	case "Post.policies":
+		if e.ComplexityRoot.Post.Policies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.Policies(childComplexity), true
 	case "Post.slug":
 		if e.ComplexityRoot.Post.Slug == nil {
 			break
@@ -3572,6 +3943,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Post.Space(childComplexity), true
+	case "Post.status":
+		if e.ComplexityRoot.Post.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.Status(childComplexity), true
 	case "Post.tiptapBody":
 		if e.ComplexityRoot.Post.TiptapBody == nil {
 			break
@@ -3584,6 +3961,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Post.Title(childComplexity), true
+	case "Post.topics":
+		if e.ComplexityRoot.Post.Topics == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.Topics(childComplexity), true
 	case "Post.type":
 		if e.ComplexityRoot.Post.Type == nil {
 			break
@@ -3653,6 +4036,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PostPayload.UserErrors(childComplexity), true
+
+	case "PostPolicies.canDestroy":
+		if e.ComplexityRoot.PostPolicies.CanDestroy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostPolicies.CanDestroy(childComplexity), true
+	case "PostPolicies.canDuplicate":
+		if e.ComplexityRoot.PostPolicies.CanDuplicate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostPolicies.CanDuplicate(childComplexity), true
+	case "PostPolicies.canManage":
+		if e.ComplexityRoot.PostPolicies.CanManage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostPolicies.CanManage(childComplexity), true
+	case "PostPolicies.canReport":
+		if e.ComplexityRoot.PostPolicies.CanReport == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostPolicies.CanReport(childComplexity), true
+	case "PostPolicies.canUpdate":
+		if e.ComplexityRoot.PostPolicies.CanUpdate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostPolicies.CanUpdate(childComplexity), true
 
 	case "ProfilePayload.member":
 		if e.ComplexityRoot.ProfilePayload.Member == nil {
@@ -3760,7 +4174,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Events(childComplexity, args["first"].(*int), args["after"].(*string), args["pastEvents"].(*bool)), true
+		return e.ComplexityRoot.Query.Events(childComplexity, args["first"].(*int), args["after"].(*string), args["pastEvents"].(*bool), args["startDate"].(*string), args["endDate"].(*string), args["status"].(*model.PostStatus)), true
 	case "Query.homeFeed":
 		if e.ComplexityRoot.Query.HomeFeed == nil {
 			break
@@ -4098,6 +4512,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Space.Course(childComplexity), true
+	case "Space.coverImageUrl":
+		if e.ComplexityRoot.Space.CoverImageURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Space.CoverImageURL(childComplexity), true
+	case "Space.defaultTab":
+		if e.ComplexityRoot.Space.DefaultTab == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Space.DefaultTab(childComplexity), true
 	case "Space.emoji":
 		if e.ComplexityRoot.Space.Emoji == nil {
 			break
@@ -4116,6 +4542,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Space.IsMember(childComplexity), true
+	case "Space.isPostingDisabled":
+		if e.ComplexityRoot.Space.IsPostingDisabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Space.IsPostingDisabled(childComplexity), true
 	case "Space.isPrivate":
 		if e.ComplexityRoot.Space.IsPrivate == nil {
 			break
@@ -4134,6 +4566,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Space.NotificationPreferences(childComplexity), true
+	case "Space.policies":
+		if e.ComplexityRoot.Space.Policies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Space.Policies(childComplexity), true
 	case "Space.posts":
 		if e.ComplexityRoot.Space.Posts == nil {
 			break
@@ -4144,7 +4582,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Space.Posts(childComplexity, args["first"].(*int), args["after"].(*string), args["sort"].(*model.PostSort)), true
+		return e.ComplexityRoot.Space.Posts(childComplexity, args["first"].(*int), args["after"].(*string), args["sort"].(*model.PostSort), args["status"].(*model.PostStatus), args["topicIds"].([]string)), true
+	case "Space.requiresTopic":
+		if e.ComplexityRoot.Space.RequiresTopic == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Space.RequiresTopic(childComplexity), true
 	case "Space.slug":
 		if e.ComplexityRoot.Space.Slug == nil {
 			break
@@ -4169,6 +4613,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Space.UnreadNotificationsCount(childComplexity), true
+	case "Space.visibleTabs":
+		if e.ComplexityRoot.Space.VisibleTabs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Space.VisibleTabs(childComplexity), true
 
 	case "SpaceConnection.edges":
 		if e.ComplexityRoot.SpaceConnection.Edges == nil {
@@ -4272,6 +4722,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SpacePayload.UserErrors(childComplexity), true
 
+	case "SpacePolicies.canCreatePost":
+		if e.ComplexityRoot.SpacePolicies.CanCreatePost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpacePolicies.CanCreatePost(childComplexity), true
+	case "SpacePolicies.canInviteMembers":
+		if e.ComplexityRoot.SpacePolicies.CanInviteMembers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpacePolicies.CanInviteMembers(childComplexity), true
+	case "SpacePolicies.canLeave":
+		if e.ComplexityRoot.SpacePolicies.CanLeave == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpacePolicies.CanLeave(childComplexity), true
+	case "SpacePolicies.canManage":
+		if e.ComplexityRoot.SpacePolicies.CanManage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpacePolicies.CanManage(childComplexity), true
+	case "SpacePolicies.canView":
+		if e.ComplexityRoot.SpacePolicies.CanView == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpacePolicies.CanView(childComplexity), true
+
+	case "SpaceVisibleTabs.members":
+		if e.ComplexityRoot.SpaceVisibleTabs.Members == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceVisibleTabs.Members(childComplexity), true
+	case "SpaceVisibleTabs.posts":
+		if e.ComplexityRoot.SpaceVisibleTabs.Posts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceVisibleTabs.Posts(childComplexity), true
+
 	case "Subscription.chatMessageReceived":
 		if e.ComplexityRoot.Subscription.ChatMessageReceived == nil {
 			break
@@ -4295,6 +4789,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.NotificationReceived(childComplexity), true
+
+	case "Topic.adminOnly":
+		if e.ComplexityRoot.Topic.AdminOnly == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Topic.AdminOnly(childComplexity), true
+	case "Topic.id":
+		if e.ComplexityRoot.Topic.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Topic.ID(childComplexity), true
+	case "Topic.name":
+		if e.ComplexityRoot.Topic.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Topic.Name(childComplexity), true
 
 	case "UserError.field":
 		if e.ComplexityRoot.UserError.Field == nil {
@@ -4874,6 +5387,12 @@ enum CommentSort {
   LATEST
   "Most liked first."
   LIKES
+  "By text, A to Z."
+  ALPHABETICAL
+  "Most recently changed first."
+  LATEST_UPDATED
+  "Least recently changed first."
+  OLDEST_UPDATED
 }
 
 "A comment on a post, or a reply to a comment. isLiked is the signed-in member's own."
@@ -4902,8 +5421,43 @@ type Comment {
   post: Post!
   "The comment this one replies to; null for a top-level comment."
   parent: Comment
-  "Replies to this comment, oldest first."
-  replies("Page size, 0 to 100." first: Int = 20, "Cursor after which the page starts." after: String): CommentConnection!
+  """
+  Replies to this comment, oldest first unless ` + "`" + `sort` + "`" + ` says otherwise. Circle
+  embeds a comment's replies in comment lists: when they are all there and
+  the order is OLDEST, the page is served from them with no upstream call.
+  """
+  replies(
+    "Page size, 0 to 100."
+    first: Int = 20
+    "Cursor after which the page starts."
+    after: String
+    "Order of the replies."
+    sort: CommentSort = OLDEST
+  ): CommentConnection!
+  "When the comment was removed; null unless it was. Circle keeps a removed comment in its thread, so its replies stay in place."
+  removedAt: DateTime
+  "True when the comment was removed (removedAt is set)."
+  isRemoved: Boolean!
+  "What the signed-in member may do with the comment; null when Circle did not say."
+  policies: CommentPolicies
+  "The signed-in member's bookmark of the comment (deleteBookmark takes it); null when not bookmarked."
+  bookmarkId: ID
+  "True when the signed-in member bookmarked the comment."
+  isBookmarked: Boolean!
+}
+
+"What the signed-in member may do with a comment, as Circle decides it."
+type CommentPolicies {
+  "May bookmark the comment."
+  canBookmark: Boolean!
+  "May delete the comment."
+  canDestroy: Boolean!
+  "May edit the comment."
+  canEdit: Boolean!
+  "May moderate the comment."
+  canManage: Boolean!
+  "May report the comment to the moderators."
+  canReport: Boolean!
 }
 
 "A page of comments."
@@ -4948,7 +5502,18 @@ extend type Mutation {
   "Comment on a post as the signed-in member."
   createComment(input: CreateCommentInput!): CommentPayload!
   "Reply to a comment."
-  replyToComment("The post the comment is on." postId: ID!, "The comment to reply to." commentId: ID!, "The reply's text." body: String!): CommentPayload!
+  replyToComment(
+    "The post the comment is on."
+    postId: ID!
+    "The comment to reply to."
+    commentId: ID!
+    "The reply as HTML or plain text; may be empty when tiptapBody is given."
+    body: String!
+    "The reply as a TipTap document in Circle's tiptap_body shape; when given, it is sent instead of body."
+    tiptapBody: JSON
+  ): CommentPayload!
+  "Delete one of the signed-in member's replies, through Circle's replies endpoint."
+  deleteReply("The comment replied to (the reply's parent)." commentId: ID!, "The reply." id: ID!): DeletePayload!
   "Delete one of the signed-in member's comments."
   deleteComment("The post the comment is on." postId: ID!, "The comment." id: ID!): DeletePayload!
   "Like a comment; the payload's comment is re-read."
@@ -5429,6 +5994,32 @@ type Event {
   rsvpStatus: RsvpStatus
   "Members who answered the invitation."
   attendees("Page size, 0 to 100." first: Int = 20, "Cursor after which the page starts." after: String): EventAttendeeConnection!
+  "Circle's event type: \"single\", or \"recurring\" for an event of a series; null when Circle did not say."
+  eventType: String
+  "True for an event of a recurring series (recurrence says how it repeats)."
+  isRecurring: Boolean!
+  "How a recurring event repeats; null for a single event."
+  recurrence: EventRecurrence
+  "Length of the event in seconds, when known."
+  durationSeconds: Int
+  "True when RSVPs are turned off (rsvpEvent is refused)."
+  rsvpDisabled: Boolean!
+  "True when the attendee list is hidden from members."
+  hideAttendees: Boolean!
+  "True when the location is shown to attendees only."
+  hideLocationFromNonAttendees: Boolean!
+}
+
+"How a recurring event repeats, as Circle describes it."
+type EventRecurrence {
+  "How often, in Circle's words, e.g. \"weekly\"."
+  frequency: String
+  "When the series ends, if it ends on a date."
+  endsAt: DateTime
+  "How many events the series has, if it ends after a number of them."
+  occurrences: Int
+  "How the series ends, in Circle's words (a date or a number of events)."
+  rangeType: String
 }
 
 "One member's RSVP to an event."
@@ -5470,6 +6061,12 @@ extend type Query {
     after: String
     "True for events that already happened."
     pastEvents: Boolean = false
+    "Only events starting on or after this day, as YYYY-MM-DD (Circle's filter_date[start_date])."
+    startDate: String
+    "Only events starting on or before this day, as YYYY-MM-DD (Circle's filter_date[end_date])."
+    endDate: String
+    "Only events with this status."
+    status: PostStatus
   ): PostConnection!
 }
 
@@ -5928,6 +6525,98 @@ type Post {
   ): CommentConnection!
   "Members who liked the post."
   likes("Page size, 0 to 100." first: Int = 20, "Cursor after which the page starts." after: String): MemberConnection!
+  "Whether the post is published or a draft; null when Circle names another status."
+  status: PostStatus
+  "URL of the post's cover image, shown above it; null when it has none."
+  coverImageUrl: String
+  "URL of the thumbnail Circle shows for the post in card views; null when it has none."
+  cardViewImageUrl: String
+  """
+  Files and images attached to the body, as Circle lists them (its
+  body.attachments_array, passed through untouched); null when there are none.
+  Image posts keep their images in ` + "`" + `gallery` + "`" + ` instead.
+  """
+  attachments: JSON
+  "The images of an image post (type IMAGE), in order; null for other posts."
+  gallery: Gallery
+  "The post's topics, in Circle's order; empty when it has none."
+  topics: [Topic!]!
+  "True when members may comment (the author can turn comments off)."
+  isCommentsEnabled: Boolean!
+  "True when the post's comments are closed: the ones written stay, new ones are refused."
+  isCommentsClosed: Boolean!
+  "True when members may like the post."
+  isLikingEnabled: Boolean!
+  "What the signed-in member may do with the post; null when Circle did not say."
+  policies: PostPolicies
+  "The signed-in member's bookmark of the post (deleteBookmark takes it); null when not bookmarked."
+  bookmarkId: ID
+  "True when the signed-in member bookmarked the post."
+  isBookmarked: Boolean!
+  "The signed-in member's following of the post (unfollowPost can take it); null when not following."
+  followerId: ID
+  "True when the signed-in member follows the post, and so hears of its new comments."
+  isFollowing: Boolean!
+}
+
+"Whether a post is out or still being written."
+enum PostStatus {
+  "Visible to the space's members."
+  PUBLISHED
+  "Visible to its author only."
+  DRAFT
+}
+
+"The images of an image post."
+type Gallery {
+  "Circle's gallery id."
+  id: ID!
+  "True when members may download the images as uploaded (originalUrl)."
+  downloadableImages: Boolean!
+  "The images, in the order the post shows them."
+  images: [GalleryImage!]!
+}
+
+"One image of an image post's gallery."
+type GalleryImage {
+  "Circle's id of the image in the gallery (updateImagePost takes it to reorder the image)."
+  id: ID!
+  "URL of the image sized for display."
+  url: String!
+  "URL of the file as uploaded; null when Circle did not send it."
+  originalUrl: String
+  "Signed id of the uploaded file (the direct upload's signed id)."
+  signedId: String
+  "The uploaded file's name."
+  filename: String
+  "Width in pixels, when known."
+  width: Int
+  "Height in pixels, when known."
+  height: Int
+}
+
+"A topic of a space: posts are tagged with the space's topics."
+type Topic {
+  "Circle's topic id (createPost's topicIds and posts' topicIds filter take it)."
+  id: ID!
+  "Display name."
+  name: String!
+  "True when only admins may tag posts with it."
+  adminOnly: Boolean!
+}
+
+"What the signed-in member may do with a post, as Circle decides it."
+type PostPolicies {
+  "May delete the post."
+  canDestroy: Boolean!
+  "May duplicate the post."
+  canDuplicate: Boolean!
+  "May moderate the post (pin, close comments, move)."
+  canManage: Boolean!
+  "May report the post to the moderators."
+  canReport: Boolean!
+  "May edit the post."
+  canUpdate: Boolean!
 }
 
 "A page of posts."
@@ -5970,9 +6659,9 @@ input CreatePostInput {
   spaceId: ID!
   "The post's title; must not be empty."
   title: String!
-  "Body as HTML or plain text; give this or tiptapBody."
+  "Body as HTML or plain text; optional (Circle decides whether the space needs one)."
   body: String
-  "Body as a TipTap document; give this or body."
+  "Body as a TipTap document in Circle's tiptap_body shape; sent instead of body when given."
   tiptapBody: JSON
   "Allow comments (the space's default when omitted)."
   isCommentsEnabled: Boolean
@@ -6276,7 +6965,45 @@ type Space {
     after: String
     "Order; the space's default when omitted."
     sort: PostSort
+    "Only posts with this status; Circle's default (published) when omitted."
+    status: PostStatus
+    "Only posts tagged with these topics (at most 20 ids)."
+    topicIds: [ID!]
   ): PostConnection!
+  "URL of the space's cover image; null when it has none."
+  coverImageUrl: String
+  "What the signed-in member may do in the space; null when Circle did not say."
+  policies: SpacePolicies
+  "Which tabs Circle shows in the space; null when Circle did not say."
+  visibleTabs: SpaceVisibleTabs
+  "The tab the space opens on, e.g. \"posts\"; null when Circle did not say."
+  defaultTab: String
+  "True when every new post must be tagged with at least one of the space's topics (createPost's topicIds)."
+  requiresTopic: Boolean!
+  "True when the signed-in member may not post in the space."
+  isPostingDisabled: Boolean!
+}
+
+"What the signed-in member may do in a space, as Circle decides it."
+type SpacePolicies {
+  "May change the space's settings."
+  canManage: Boolean!
+  "May see the space."
+  canView: Boolean!
+  "May leave the space."
+  canLeave: Boolean!
+  "May post in the space."
+  canCreatePost: Boolean!
+  "May invite members to the space."
+  canInviteMembers: Boolean!
+}
+
+"Which tabs of a space Circle shows."
+type SpaceVisibleTabs {
+  "The posts tab."
+  posts: Boolean!
+  "The members tab."
+  members: Boolean!
 }
 
 extend type Query {
@@ -6737,6 +7464,16 @@ func (ec *executionContext) childFields_Comment(ctx context.Context, field graph
 		return ec.fieldContext_Comment_parent(ctx, field)
 	case "replies":
 		return ec.fieldContext_Comment_replies(ctx, field)
+	case "removedAt":
+		return ec.fieldContext_Comment_removedAt(ctx, field)
+	case "isRemoved":
+		return ec.fieldContext_Comment_isRemoved(ctx, field)
+	case "policies":
+		return ec.fieldContext_Comment_policies(ctx, field)
+	case "bookmarkId":
+		return ec.fieldContext_Comment_bookmarkId(ctx, field)
+	case "isBookmarked":
+		return ec.fieldContext_Comment_isBookmarked(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Comment", field.Name)
 }
@@ -6773,6 +7510,22 @@ func (ec *executionContext) childFields_CommentPayload(ctx context.Context, fiel
 		return ec.fieldContext_CommentPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CommentPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CommentPolicies(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "canBookmark":
+		return ec.fieldContext_CommentPolicies_canBookmark(ctx, field)
+	case "canDestroy":
+		return ec.fieldContext_CommentPolicies_canDestroy(ctx, field)
+	case "canEdit":
+		return ec.fieldContext_CommentPolicies_canEdit(ctx, field)
+	case "canManage":
+		return ec.fieldContext_CommentPolicies_canManage(ctx, field)
+	case "canReport":
+		return ec.fieldContext_CommentPolicies_canReport(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CommentPolicies", field.Name)
 }
 
 func (ec *executionContext) childFields_Course(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6921,6 +7674,20 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 		return ec.fieldContext_Event_rsvpStatus(ctx, field)
 	case "attendees":
 		return ec.fieldContext_Event_attendees(ctx, field)
+	case "eventType":
+		return ec.fieldContext_Event_eventType(ctx, field)
+	case "isRecurring":
+		return ec.fieldContext_Event_isRecurring(ctx, field)
+	case "recurrence":
+		return ec.fieldContext_Event_recurrence(ctx, field)
+	case "durationSeconds":
+		return ec.fieldContext_Event_durationSeconds(ctx, field)
+	case "rsvpDisabled":
+		return ec.fieldContext_Event_rsvpDisabled(ctx, field)
+	case "hideAttendees":
+		return ec.fieldContext_Event_hideAttendees(ctx, field)
+	case "hideLocationFromNonAttendees":
+		return ec.fieldContext_Event_hideLocationFromNonAttendees(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Event", field.Name)
 }
@@ -6961,6 +7728,20 @@ func (ec *executionContext) childFields_EventAttendeeEdge(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type EventAttendeeEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_EventRecurrence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "frequency":
+		return ec.fieldContext_EventRecurrence_frequency(ctx, field)
+	case "endsAt":
+		return ec.fieldContext_EventRecurrence_endsAt(ctx, field)
+	case "occurrences":
+		return ec.fieldContext_EventRecurrence_occurrences(ctx, field)
+	case "rangeType":
+		return ec.fieldContext_EventRecurrence_rangeType(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EventRecurrence", field.Name)
+}
+
 func (ec *executionContext) childFields_EventRsvpPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "post":
@@ -6969,6 +7750,38 @@ func (ec *executionContext) childFields_EventRsvpPayload(ctx context.Context, fi
 		return ec.fieldContext_EventRsvpPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EventRsvpPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Gallery(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Gallery_id(ctx, field)
+	case "downloadableImages":
+		return ec.fieldContext_Gallery_downloadableImages(ctx, field)
+	case "images":
+		return ec.fieldContext_Gallery_images(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Gallery", field.Name)
+}
+
+func (ec *executionContext) childFields_GalleryImage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_GalleryImage_id(ctx, field)
+	case "url":
+		return ec.fieldContext_GalleryImage_url(ctx, field)
+	case "originalUrl":
+		return ec.fieldContext_GalleryImage_originalUrl(ctx, field)
+	case "signedId":
+		return ec.fieldContext_GalleryImage_signedId(ctx, field)
+	case "filename":
+		return ec.fieldContext_GalleryImage_filename(ctx, field)
+	case "width":
+		return ec.fieldContext_GalleryImage_width(ctx, field)
+	case "height":
+		return ec.fieldContext_GalleryImage_height(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GalleryImage", field.Name)
 }
 
 func (ec *executionContext) childFields_HttpHeader(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7455,6 +8268,34 @@ func (ec *executionContext) childFields_Post(ctx context.Context, field graphql.
 		return ec.fieldContext_Post_comments(ctx, field)
 	case "likes":
 		return ec.fieldContext_Post_likes(ctx, field)
+	case "status":
+		return ec.fieldContext_Post_status(ctx, field)
+	case "coverImageUrl":
+		return ec.fieldContext_Post_coverImageUrl(ctx, field)
+	case "cardViewImageUrl":
+		return ec.fieldContext_Post_cardViewImageUrl(ctx, field)
+	case "attachments":
+		return ec.fieldContext_Post_attachments(ctx, field)
+	case "gallery":
+		return ec.fieldContext_Post_gallery(ctx, field)
+	case "topics":
+		return ec.fieldContext_Post_topics(ctx, field)
+	case "isCommentsEnabled":
+		return ec.fieldContext_Post_isCommentsEnabled(ctx, field)
+	case "isCommentsClosed":
+		return ec.fieldContext_Post_isCommentsClosed(ctx, field)
+	case "isLikingEnabled":
+		return ec.fieldContext_Post_isLikingEnabled(ctx, field)
+	case "policies":
+		return ec.fieldContext_Post_policies(ctx, field)
+	case "bookmarkId":
+		return ec.fieldContext_Post_bookmarkId(ctx, field)
+	case "isBookmarked":
+		return ec.fieldContext_Post_isBookmarked(ctx, field)
+	case "followerId":
+		return ec.fieldContext_Post_followerId(ctx, field)
+	case "isFollowing":
+		return ec.fieldContext_Post_isFollowing(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Post", field.Name)
 }
@@ -7491,6 +8332,22 @@ func (ec *executionContext) childFields_PostPayload(ctx context.Context, field g
 		return ec.fieldContext_PostPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PostPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_PostPolicies(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "canDestroy":
+		return ec.fieldContext_PostPolicies_canDestroy(ctx, field)
+	case "canDuplicate":
+		return ec.fieldContext_PostPolicies_canDuplicate(ctx, field)
+	case "canManage":
+		return ec.fieldContext_PostPolicies_canManage(ctx, field)
+	case "canReport":
+		return ec.fieldContext_PostPolicies_canReport(ctx, field)
+	case "canUpdate":
+		return ec.fieldContext_PostPolicies_canUpdate(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PostPolicies", field.Name)
 }
 
 func (ec *executionContext) childFields_ProfilePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7631,6 +8488,18 @@ func (ec *executionContext) childFields_Space(ctx context.Context, field graphql
 		return ec.fieldContext_Space_isMember(ctx, field)
 	case "posts":
 		return ec.fieldContext_Space_posts(ctx, field)
+	case "coverImageUrl":
+		return ec.fieldContext_Space_coverImageUrl(ctx, field)
+	case "policies":
+		return ec.fieldContext_Space_policies(ctx, field)
+	case "visibleTabs":
+		return ec.fieldContext_Space_visibleTabs(ctx, field)
+	case "defaultTab":
+		return ec.fieldContext_Space_defaultTab(ctx, field)
+	case "requiresTopic":
+		return ec.fieldContext_Space_requiresTopic(ctx, field)
+	case "isPostingDisabled":
+		return ec.fieldContext_Space_isPostingDisabled(ctx, field)
 	case "course":
 		return ec.fieldContext_Space_course(ctx, field)
 	case "notificationPreferences":
@@ -7709,6 +8578,44 @@ func (ec *executionContext) childFields_SpacePayload(ctx context.Context, field 
 		return ec.fieldContext_SpacePayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SpacePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SpacePolicies(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "canManage":
+		return ec.fieldContext_SpacePolicies_canManage(ctx, field)
+	case "canView":
+		return ec.fieldContext_SpacePolicies_canView(ctx, field)
+	case "canLeave":
+		return ec.fieldContext_SpacePolicies_canLeave(ctx, field)
+	case "canCreatePost":
+		return ec.fieldContext_SpacePolicies_canCreatePost(ctx, field)
+	case "canInviteMembers":
+		return ec.fieldContext_SpacePolicies_canInviteMembers(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SpacePolicies", field.Name)
+}
+
+func (ec *executionContext) childFields_SpaceVisibleTabs(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "posts":
+		return ec.fieldContext_SpaceVisibleTabs_posts(ctx, field)
+	case "members":
+		return ec.fieldContext_SpaceVisibleTabs_members(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SpaceVisibleTabs", field.Name)
+}
+
+func (ec *executionContext) childFields_Topic(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Topic_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Topic_name(ctx, field)
+	case "adminOnly":
+		return ec.fieldContext_Topic_adminOnly(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Topic", field.Name)
 }
 
 func (ec *executionContext) childFields_UserError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7900,6 +8807,14 @@ func (ec *executionContext) field_Comment_replies_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "sort",
+		func(ctx context.Context, v any) (*model.CommentSort, error) {
+			return ec.unmarshalOCommentSort2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCommentSort(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sort"] = arg2
 	return args, nil
 }
 
@@ -8307,6 +9222,28 @@ func (ec *executionContext) field_Mutation_deletePost_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteReply_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "commentId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["commentId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_editChatMessage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8536,6 +9473,14 @@ func (ec *executionContext) field_Mutation_replyToComment_args(ctx context.Conte
 		return nil, err
 	}
 	args["body"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "tiptapBody",
+		func(ctx context.Context, v any) (model.JSON, error) {
+			return ec.unmarshalOJSON2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐJSON(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tiptapBody"] = arg3
 	return args, nil
 }
 
@@ -9146,6 +10091,30 @@ func (ec *executionContext) field_Query_events_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["pastEvents"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "startDate",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["startDate"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "endDate",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["endDate"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (*model.PostStatus, error) {
+			return ec.unmarshalOPostStatus2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPostStatus(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg5
 	return args, nil
 }
 
@@ -9384,6 +10353,22 @@ func (ec *executionContext) field_Space_posts_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["sort"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (*model.PostStatus, error) {
+			return ec.unmarshalOPostStatus2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPostStatus(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "topicIds",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["topicIds"] = arg4
 	return args, nil
 }
 
@@ -12165,7 +13150,7 @@ func (ec *executionContext) _Comment_replies(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Comment().Replies(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Comment().Replies(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["sort"].(*model.CommentSort))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CommentConnection) graphql.Marshaler {
@@ -12197,6 +13182,130 @@ func (ec *executionContext) fieldContext_Comment_replies(ctx context.Context, fi
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Comment_removedAt(ctx context.Context, field graphql.CollectedField, obj *model.Comment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comment_removedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RemovedAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Comment_removedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Comment", field, true, false, "DateTime")
+}
+
+func (ec *executionContext) _Comment_isRemoved(ctx context.Context, field graphql.CollectedField, obj *model.Comment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comment_isRemoved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsRemoved(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Comment_isRemoved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Comment", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _Comment_policies(ctx context.Context, field graphql.CollectedField, obj *model.Comment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comment_policies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Policies(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CommentPolicies) graphql.Marshaler {
+			return ec.marshalOCommentPolicies2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCommentPolicies(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Comment_policies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Comment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CommentPolicies(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Comment_bookmarkId(ctx context.Context, field graphql.CollectedField, obj *model.Comment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comment_bookmarkId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BookmarkID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Comment_bookmarkId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Comment", field, true, false, "ID")
+}
+
+func (ec *executionContext) _Comment_isBookmarked(ctx context.Context, field graphql.CollectedField, obj *model.Comment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comment_isBookmarked(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsBookmarked(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Comment_isBookmarked(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Comment", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _CommentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CommentConnection) (ret graphql.Marshaler) {
@@ -12435,6 +13544,121 @@ func (ec *executionContext) fieldContext_CommentPayload_userErrors(_ context.Con
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _CommentPolicies_canBookmark(ctx context.Context, field graphql.CollectedField, obj *model.CommentPolicies) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentPolicies_canBookmark(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CanBookmark, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommentPolicies_canBookmark(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommentPolicies", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CommentPolicies_canDestroy(ctx context.Context, field graphql.CollectedField, obj *model.CommentPolicies) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentPolicies_canDestroy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CanDestroy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommentPolicies_canDestroy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommentPolicies", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CommentPolicies_canEdit(ctx context.Context, field graphql.CollectedField, obj *model.CommentPolicies) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentPolicies_canEdit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CanEdit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommentPolicies_canEdit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommentPolicies", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CommentPolicies_canManage(ctx context.Context, field graphql.CollectedField, obj *model.CommentPolicies) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentPolicies_canManage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CanManage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommentPolicies_canManage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommentPolicies", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CommentPolicies_canReport(ctx context.Context, field graphql.CollectedField, obj *model.CommentPolicies) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentPolicies_canReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CanReport, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommentPolicies_canReport(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommentPolicies", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Course_id(ctx context.Context, field graphql.CollectedField, obj *model.Course) (ret graphql.Marshaler) {
@@ -13643,6 +14867,176 @@ func (ec *executionContext) fieldContext_Event_attendees(ctx context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Event_eventType(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_eventType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EventType(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Event_eventType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, true, false, "String")
+}
+
+func (ec *executionContext) _Event_isRecurring(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_isRecurring(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsRecurring(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_isRecurring(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _Event_recurrence(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_recurrence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Recurrence(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EventRecurrence) graphql.Marshaler {
+			return ec.marshalOEventRecurrence2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐEventRecurrence(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Event_recurrence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventRecurrence(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Event_durationSeconds(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_durationSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DurationSeconds(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Event_durationSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Event_rsvpDisabled(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_rsvpDisabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RsvpDisabled(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_rsvpDisabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _Event_hideAttendees(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_hideAttendees(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HideAttendees(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_hideAttendees(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _Event_hideLocationFromNonAttendees(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_hideLocationFromNonAttendees(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HideLocationFromNonAttendees(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_hideLocationFromNonAttendees(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, true, false, "Boolean")
+}
+
 func (ec *executionContext) _EventAttendee_member(ctx context.Context, field graphql.CollectedField, obj *model.EventAttendee) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13895,6 +15289,98 @@ func (ec *executionContext) fieldContext_EventAttendeeEdge_node(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _EventRecurrence_frequency(ctx context.Context, field graphql.CollectedField, obj *model.EventRecurrence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventRecurrence_frequency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Frequency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventRecurrence_frequency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventRecurrence", field, false, false, "String")
+}
+
+func (ec *executionContext) _EventRecurrence_endsAt(ctx context.Context, field graphql.CollectedField, obj *model.EventRecurrence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventRecurrence_endsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventRecurrence_endsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventRecurrence", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _EventRecurrence_occurrences(ctx context.Context, field graphql.CollectedField, obj *model.EventRecurrence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventRecurrence_occurrences(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Occurrences, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventRecurrence_occurrences(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventRecurrence", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EventRecurrence_rangeType(ctx context.Context, field graphql.CollectedField, obj *model.EventRecurrence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventRecurrence_rangeType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RangeType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventRecurrence_rangeType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventRecurrence", field, false, false, "String")
+}
+
 func (ec *executionContext) _EventRsvpPayload_post(ctx context.Context, field graphql.CollectedField, obj *model.EventRsvpPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13957,6 +15443,245 @@ func (ec *executionContext) fieldContext_EventRsvpPayload_userErrors(_ context.C
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Gallery_id(ctx context.Context, field graphql.CollectedField, obj *model.Gallery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Gallery_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Gallery_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Gallery", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Gallery_downloadableImages(ctx context.Context, field graphql.CollectedField, obj *model.Gallery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Gallery_downloadableImages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DownloadableImages, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Gallery_downloadableImages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Gallery", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Gallery_images(ctx context.Context, field graphql.CollectedField, obj *model.Gallery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Gallery_images(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Images, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GalleryImage) graphql.Marshaler {
+			return ec.marshalNGalleryImage2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐGalleryImageᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Gallery_images(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Gallery",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GalleryImage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GalleryImage_id(ctx context.Context, field graphql.CollectedField, obj *model.GalleryImage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GalleryImage_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GalleryImage_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GalleryImage", field, false, false, "ID")
+}
+
+func (ec *executionContext) _GalleryImage_url(ctx context.Context, field graphql.CollectedField, obj *model.GalleryImage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GalleryImage_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GalleryImage_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GalleryImage", field, false, false, "String")
+}
+
+func (ec *executionContext) _GalleryImage_originalUrl(ctx context.Context, field graphql.CollectedField, obj *model.GalleryImage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GalleryImage_originalUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OriginalURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GalleryImage_originalUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GalleryImage", field, false, false, "String")
+}
+
+func (ec *executionContext) _GalleryImage_signedId(ctx context.Context, field graphql.CollectedField, obj *model.GalleryImage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GalleryImage_signedId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SignedID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GalleryImage_signedId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GalleryImage", field, false, false, "String")
+}
+
+func (ec *executionContext) _GalleryImage_filename(ctx context.Context, field graphql.CollectedField, obj *model.GalleryImage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GalleryImage_filename(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Filename, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GalleryImage_filename(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GalleryImage", field, false, false, "String")
+}
+
+func (ec *executionContext) _GalleryImage_width(ctx context.Context, field graphql.CollectedField, obj *model.GalleryImage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GalleryImage_width(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Width, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GalleryImage_width(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GalleryImage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _GalleryImage_height(ctx context.Context, field graphql.CollectedField, obj *model.GalleryImage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GalleryImage_height(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Height, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GalleryImage_height(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GalleryImage", field, false, false, "Int")
 }
 
 func (ec *executionContext) _HttpHeader_name(ctx context.Context, field graphql.CollectedField, obj *model.HTTPHeader) (ret graphql.Marshaler) {
@@ -17741,7 +19466,7 @@ func (ec *executionContext) _Mutation_replyToComment(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ReplyToComment(ctx, fc.Args["postId"].(string), fc.Args["commentId"].(string), fc.Args["body"].(string))
+			return ec.Resolvers.Mutation().ReplyToComment(ctx, fc.Args["postId"].(string), fc.Args["commentId"].(string), fc.Args["body"].(string), fc.Args["tiptapBody"].(model.JSON))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CommentPayload) graphql.Marshaler {
@@ -17769,6 +19494,50 @@ func (ec *executionContext) fieldContext_Mutation_replyToComment(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_replyToComment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteReply(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteReply(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteReply(ctx, fc.Args["commentId"].(string), fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeletePayload) graphql.Marshaler {
+			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐDeletePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteReply(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeletePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteReply_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20289,6 +22058,355 @@ func (ec *executionContext) fieldContext_Post_likes(ctx context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _Post_status(ctx context.Context, field graphql.CollectedField, obj *model.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PostStatus) graphql.Marshaler {
+			return ec.marshalOPostStatus2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPostStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Post_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Post", field, true, false, "PostStatus")
+}
+
+func (ec *executionContext) _Post_coverImageUrl(ctx context.Context, field graphql.CollectedField, obj *model.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_coverImageUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CoverImageURL(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Post_coverImageUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Post", field, true, false, "String")
+}
+
+func (ec *executionContext) _Post_cardViewImageUrl(ctx context.Context, field graphql.CollectedField, obj *model.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_cardViewImageUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CardViewImageURL(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Post_cardViewImageUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Post", field, true, false, "String")
+}
+
+func (ec *executionContext) _Post_attachments(ctx context.Context, field graphql.CollectedField, obj *model.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_attachments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attachments(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.JSON) graphql.Marshaler {
+			return ec.marshalOJSON2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐJSON(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Post_attachments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Post", field, true, false, "JSON")
+}
+
+func (ec *executionContext) _Post_gallery(ctx context.Context, field graphql.CollectedField, obj *model.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_gallery(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Gallery(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Gallery) graphql.Marshaler {
+			return ec.marshalOGallery2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐGallery(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Post_gallery(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Post",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Gallery(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Post_topics(ctx context.Context, field graphql.CollectedField, obj *model.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_topics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Topics(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Topic) graphql.Marshaler {
+			return ec.marshalNTopic2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐTopicᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Post_topics(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Post",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Topic(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Post_isCommentsEnabled(ctx context.Context, field graphql.CollectedField, obj *model.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_isCommentsEnabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsCommentsEnabled(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Post_isCommentsEnabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Post", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _Post_isCommentsClosed(ctx context.Context, field graphql.CollectedField, obj *model.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_isCommentsClosed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsCommentsClosed(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Post_isCommentsClosed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Post", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _Post_isLikingEnabled(ctx context.Context, field graphql.CollectedField, obj *model.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_isLikingEnabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsLikingEnabled(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Post_isLikingEnabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Post", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _Post_policies(ctx context.Context, field graphql.CollectedField, obj *model.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_policies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Policies(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PostPolicies) graphql.Marshaler {
+			return ec.marshalOPostPolicies2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPostPolicies(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Post_policies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Post",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PostPolicies(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Post_bookmarkId(ctx context.Context, field graphql.CollectedField, obj *model.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_bookmarkId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BookmarkID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Post_bookmarkId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Post", field, true, false, "ID")
+}
+
+func (ec *executionContext) _Post_isBookmarked(ctx context.Context, field graphql.CollectedField, obj *model.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_isBookmarked(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsBookmarked(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Post_isBookmarked(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Post", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _Post_followerId(ctx context.Context, field graphql.CollectedField, obj *model.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_followerId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FollowerID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Post_followerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Post", field, true, false, "ID")
+}
+
+func (ec *executionContext) _Post_isFollowing(ctx context.Context, field graphql.CollectedField, obj *model.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_isFollowing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsFollowing(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Post_isFollowing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Post", field, true, false, "Boolean")
+}
+
 func (ec *executionContext) _PostConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.PostConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20525,6 +22643,121 @@ func (ec *executionContext) fieldContext_PostPayload_userErrors(_ context.Contex
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _PostPolicies_canDestroy(ctx context.Context, field graphql.CollectedField, obj *model.PostPolicies) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostPolicies_canDestroy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CanDestroy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PostPolicies_canDestroy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostPolicies", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PostPolicies_canDuplicate(ctx context.Context, field graphql.CollectedField, obj *model.PostPolicies) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostPolicies_canDuplicate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CanDuplicate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PostPolicies_canDuplicate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostPolicies", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PostPolicies_canManage(ctx context.Context, field graphql.CollectedField, obj *model.PostPolicies) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostPolicies_canManage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CanManage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PostPolicies_canManage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostPolicies", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PostPolicies_canReport(ctx context.Context, field graphql.CollectedField, obj *model.PostPolicies) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostPolicies_canReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CanReport, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PostPolicies_canReport(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostPolicies", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PostPolicies_canUpdate(ctx context.Context, field graphql.CollectedField, obj *model.PostPolicies) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostPolicies_canUpdate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CanUpdate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PostPolicies_canUpdate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostPolicies", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _ProfilePayload_member(ctx context.Context, field graphql.CollectedField, obj *model.ProfilePayload) (ret graphql.Marshaler) {
@@ -21042,7 +23275,7 @@ func (ec *executionContext) _Query_events(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Events(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["pastEvents"].(*bool))
+			return ec.Resolvers.Query().Events(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["pastEvents"].(*bool), fc.Args["startDate"].(*string), fc.Args["endDate"].(*string), fc.Args["status"].(*model.PostStatus))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PostConnection) graphql.Marshaler {
@@ -22579,7 +24812,7 @@ func (ec *executionContext) _Space_posts(ctx context.Context, field graphql.Coll
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Space().Posts(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["sort"].(*model.PostSort))
+			return ec.Resolvers.Space().Posts(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["sort"].(*model.PostSort), fc.Args["status"].(*model.PostStatus), fc.Args["topicIds"].([]string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PostConnection) graphql.Marshaler {
@@ -22611,6 +24844,162 @@ func (ec *executionContext) fieldContext_Space_posts(ctx context.Context, field 
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Space_coverImageUrl(ctx context.Context, field graphql.CollectedField, obj *model.Space) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Space_coverImageUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Space().CoverImageURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Space_coverImageUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Space", field, true, true, "String")
+}
+
+func (ec *executionContext) _Space_policies(ctx context.Context, field graphql.CollectedField, obj *model.Space) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Space_policies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Space().Policies(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SpacePolicies) graphql.Marshaler {
+			return ec.marshalOSpacePolicies2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpacePolicies(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Space_policies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Space",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpacePolicies(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Space_visibleTabs(ctx context.Context, field graphql.CollectedField, obj *model.Space) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Space_visibleTabs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Space().VisibleTabs(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SpaceVisibleTabs) graphql.Marshaler {
+			return ec.marshalOSpaceVisibleTabs2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceVisibleTabs(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Space_visibleTabs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Space",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpaceVisibleTabs(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Space_defaultTab(ctx context.Context, field graphql.CollectedField, obj *model.Space) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Space_defaultTab(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Space().DefaultTab(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Space_defaultTab(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Space", field, true, true, "String")
+}
+
+func (ec *executionContext) _Space_requiresTopic(ctx context.Context, field graphql.CollectedField, obj *model.Space) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Space_requiresTopic(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Space().RequiresTopic(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Space_requiresTopic(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Space", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Space_isPostingDisabled(ctx context.Context, field graphql.CollectedField, obj *model.Space) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Space_isPostingDisabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Space().IsPostingDisabled(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Space_isPostingDisabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Space", field, true, true, "Boolean")
 }
 
 func (ec *executionContext) _Space_course(ctx context.Context, field graphql.CollectedField, obj *model.Space) (ret graphql.Marshaler) {
@@ -23163,6 +25552,167 @@ func (ec *executionContext) fieldContext_SpacePayload_userErrors(_ context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _SpacePolicies_canManage(ctx context.Context, field graphql.CollectedField, obj *model.SpacePolicies) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpacePolicies_canManage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CanManage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpacePolicies_canManage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpacePolicies", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SpacePolicies_canView(ctx context.Context, field graphql.CollectedField, obj *model.SpacePolicies) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpacePolicies_canView(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CanView, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpacePolicies_canView(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpacePolicies", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SpacePolicies_canLeave(ctx context.Context, field graphql.CollectedField, obj *model.SpacePolicies) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpacePolicies_canLeave(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CanLeave, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpacePolicies_canLeave(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpacePolicies", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SpacePolicies_canCreatePost(ctx context.Context, field graphql.CollectedField, obj *model.SpacePolicies) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpacePolicies_canCreatePost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CanCreatePost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpacePolicies_canCreatePost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpacePolicies", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SpacePolicies_canInviteMembers(ctx context.Context, field graphql.CollectedField, obj *model.SpacePolicies) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpacePolicies_canInviteMembers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CanInviteMembers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpacePolicies_canInviteMembers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpacePolicies", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SpaceVisibleTabs_posts(ctx context.Context, field graphql.CollectedField, obj *model.SpaceVisibleTabs) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceVisibleTabs_posts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Posts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceVisibleTabs_posts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpaceVisibleTabs", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SpaceVisibleTabs_members(ctx context.Context, field graphql.CollectedField, obj *model.SpaceVisibleTabs) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceVisibleTabs_members(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Members, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceVisibleTabs_members(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpaceVisibleTabs", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _Subscription_notificationReceived(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
 	return graphql.ResolveFieldStream(
 		ctx,
@@ -23260,6 +25810,75 @@ func (ec *executionContext) fieldContext_Subscription_chatMessageReceived(ctx co
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Topic_id(ctx context.Context, field graphql.CollectedField, obj *model.Topic) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Topic_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Topic_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Topic", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Topic_name(ctx context.Context, field graphql.CollectedField, obj *model.Topic) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Topic_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Topic_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Topic", field, false, false, "String")
+}
+
+func (ec *executionContext) _Topic_adminOnly(ctx context.Context, field graphql.CollectedField, obj *model.Topic) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Topic_adminOnly(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AdminOnly, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Topic_adminOnly(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Topic", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _UserError_field(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
@@ -26165,6 +28784,31 @@ func (ec *executionContext) _Comment(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Comment_replies(ctx, field, obj)
 				})
+		case "removedAt":
+			out.Values[i] = ec._Comment_removedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isRemoved":
+			out.Values[i] = ec._Comment_isRemoved(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "policies":
+			out.Values[i] = ec._Comment_policies(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "bookmarkId":
+			out.Values[i] = ec._Comment_bookmarkId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isBookmarked":
+			out.Values[i] = ec._Comment_isBookmarked(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -26286,6 +28930,59 @@ func (ec *executionContext) _CommentPayload(ctx context.Context, sel ast.Selecti
 			}
 		case "userErrors":
 			out.Values[i] = ec._CommentPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var commentPoliciesImplementors = []string{"CommentPolicies"}
+
+func (ec *executionContext) _CommentPolicies(ctx context.Context, sel ast.SelectionSet, obj *model.CommentPolicies) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, commentPoliciesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CommentPolicies")
+		case "canBookmark":
+			out.Values[i] = ec._CommentPolicies_canBookmark(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "canDestroy":
+			out.Values[i] = ec._CommentPolicies_canDestroy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "canEdit":
+			out.Values[i] = ec._CommentPolicies_canEdit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "canManage":
+			out.Values[i] = ec._CommentPolicies_canManage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "canReport":
+			out.Values[i] = ec._CommentPolicies_canReport(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -26799,6 +29496,41 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Event_attendees(ctx, field, obj)
 				})
+		case "eventType":
+			out.Values[i] = ec._Event_eventType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isRecurring":
+			out.Values[i] = ec._Event_isRecurring(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recurrence":
+			out.Values[i] = ec._Event_recurrence(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "durationSeconds":
+			out.Values[i] = ec._Event_durationSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rsvpDisabled":
+			out.Values[i] = ec._Event_rsvpDisabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "hideAttendees":
+			out.Values[i] = ec._Event_hideAttendees(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "hideLocationFromNonAttendees":
+			out.Values[i] = ec._Event_hideLocationFromNonAttendees(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -26945,6 +29677,54 @@ func (ec *executionContext) _EventAttendeeEdge(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var eventRecurrenceImplementors = []string{"EventRecurrence"}
+
+func (ec *executionContext) _EventRecurrence(ctx context.Context, sel ast.SelectionSet, obj *model.EventRecurrence) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, eventRecurrenceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EventRecurrence")
+		case "frequency":
+			out.Values[i] = ec._EventRecurrence_frequency(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "endsAt":
+			out.Values[i] = ec._EventRecurrence_endsAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "occurrences":
+			out.Values[i] = ec._EventRecurrence_occurrences(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "rangeType":
+			out.Values[i] = ec._EventRecurrence_rangeType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var eventRsvpPayloadImplementors = []string{"EventRsvpPayload"}
 
 func (ec *executionContext) _EventRsvpPayload(ctx context.Context, sel ast.SelectionSet, obj *model.EventRsvpPayload) graphql.Marshaler {
@@ -26964,6 +29744,112 @@ func (ec *executionContext) _EventRsvpPayload(ctx context.Context, sel ast.Selec
 		case "userErrors":
 			out.Values[i] = ec._EventRsvpPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var galleryImplementors = []string{"Gallery"}
+
+func (ec *executionContext) _Gallery(ctx context.Context, sel ast.SelectionSet, obj *model.Gallery) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, galleryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Gallery")
+		case "id":
+			out.Values[i] = ec._Gallery_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "downloadableImages":
+			out.Values[i] = ec._Gallery_downloadableImages(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "images":
+			out.Values[i] = ec._Gallery_images(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var galleryImageImplementors = []string{"GalleryImage"}
+
+func (ec *executionContext) _GalleryImage(ctx context.Context, sel ast.SelectionSet, obj *model.GalleryImage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, galleryImageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GalleryImage")
+		case "id":
+			out.Values[i] = ec._GalleryImage_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._GalleryImage_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "originalUrl":
+			out.Values[i] = ec._GalleryImage_originalUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "signedId":
+			out.Values[i] = ec._GalleryImage_signedId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "filename":
+			out.Values[i] = ec._GalleryImage_filename(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "width":
+			out.Values[i] = ec._GalleryImage_width(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "height":
+			out.Values[i] = ec._GalleryImage_height(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -28210,6 +31096,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "deleteReply":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteReply(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "deleteComment":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteComment(ctx, field)
@@ -28915,6 +31808,76 @@ func (ec *executionContext) _Post(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Post_likes(ctx, field, obj)
 				})
+		case "status":
+			out.Values[i] = ec._Post_status(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "coverImageUrl":
+			out.Values[i] = ec._Post_coverImageUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cardViewImageUrl":
+			out.Values[i] = ec._Post_cardViewImageUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "attachments":
+			out.Values[i] = ec._Post_attachments(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "gallery":
+			out.Values[i] = ec._Post_gallery(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "topics":
+			out.Values[i] = ec._Post_topics(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isCommentsEnabled":
+			out.Values[i] = ec._Post_isCommentsEnabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isCommentsClosed":
+			out.Values[i] = ec._Post_isCommentsClosed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isLikingEnabled":
+			out.Values[i] = ec._Post_isLikingEnabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "policies":
+			out.Values[i] = ec._Post_policies(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "bookmarkId":
+			out.Values[i] = ec._Post_bookmarkId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isBookmarked":
+			out.Values[i] = ec._Post_isBookmarked(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "followerId":
+			out.Values[i] = ec._Post_followerId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isFollowing":
+			out.Values[i] = ec._Post_isFollowing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -29036,6 +31999,59 @@ func (ec *executionContext) _PostPayload(ctx context.Context, sel ast.SelectionS
 			}
 		case "userErrors":
 			out.Values[i] = ec._PostPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var postPoliciesImplementors = []string{"PostPolicies"}
+
+func (ec *executionContext) _PostPolicies(ctx context.Context, sel ast.SelectionSet, obj *model.PostPolicies) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, postPoliciesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PostPolicies")
+		case "canDestroy":
+			out.Values[i] = ec._PostPolicies_canDestroy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "canDuplicate":
+			out.Values[i] = ec._PostPolicies_canDuplicate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "canManage":
+			out.Values[i] = ec._PostPolicies_canManage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "canReport":
+			out.Values[i] = ec._PostPolicies_canReport(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "canUpdate":
+			out.Values[i] = ec._PostPolicies_canUpdate(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -29702,6 +32718,42 @@ func (ec *executionContext) _Space(ctx context.Context, sel ast.SelectionSet, ob
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Space_posts(ctx, field, obj)
 				})
+		case "coverImageUrl":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Space_coverImageUrl(ctx, field, obj)
+				})
+		case "policies":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Space_policies(ctx, field, obj)
+				})
+		case "visibleTabs":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Space_visibleTabs(ctx, field, obj)
+				})
+		case "defaultTab":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Space_defaultTab(ctx, field, obj)
+				})
+		case "requiresTopic":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Space_requiresTopic(ctx, field, obj)
+				})
+		case "isPostingDisabled":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Space_isPostingDisabled(ctx, field, obj)
+				})
 		case "course":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -29991,6 +33043,97 @@ func (ec *executionContext) _SpacePayload(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var spacePoliciesImplementors = []string{"SpacePolicies"}
+
+func (ec *executionContext) _SpacePolicies(ctx context.Context, sel ast.SelectionSet, obj *model.SpacePolicies) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, spacePoliciesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SpacePolicies")
+		case "canManage":
+			out.Values[i] = ec._SpacePolicies_canManage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "canView":
+			out.Values[i] = ec._SpacePolicies_canView(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "canLeave":
+			out.Values[i] = ec._SpacePolicies_canLeave(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "canCreatePost":
+			out.Values[i] = ec._SpacePolicies_canCreatePost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "canInviteMembers":
+			out.Values[i] = ec._SpacePolicies_canInviteMembers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var spaceVisibleTabsImplementors = []string{"SpaceVisibleTabs"}
+
+func (ec *executionContext) _SpaceVisibleTabs(ctx context.Context, sel ast.SelectionSet, obj *model.SpaceVisibleTabs) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, spaceVisibleTabsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SpaceVisibleTabs")
+		case "posts":
+			out.Values[i] = ec._SpaceVisibleTabs_posts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "members":
+			out.Values[i] = ec._SpaceVisibleTabs_members(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var subscriptionImplementors = []string{"Subscription"}
 
 func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
@@ -30013,6 +33156,49 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
+}
+
+var topicImplementors = []string{"Topic"}
+
+func (ec *executionContext) _Topic(ctx context.Context, sel ast.SelectionSet, obj *model.Topic) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, topicImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Topic")
+		case "id":
+			out.Values[i] = ec._Topic_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._Topic_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "adminOnly":
+			out.Values[i] = ec._Topic_adminOnly(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
 }
 
 var userErrorImplementors = []string{"UserError"}
@@ -31025,6 +34211,30 @@ func (ec *executionContext) marshalNEventRsvpPayload2ᚖgithubᚗcomᚋcircleᚑ
 	return ec._EventRsvpPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNGalleryImage2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐGalleryImageᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GalleryImage) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGalleryImage2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐGalleryImage(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNGalleryImage2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐGalleryImage(ctx context.Context, sel ast.SelectionSet, v *model.GalleryImage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GalleryImage!")
+		return graphql.Null
+	}
+	return ec._GalleryImage(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNHttpHeader2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐHTTPHeaderᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.HTTPHeader) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -31868,6 +35078,30 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
+func (ec *executionContext) marshalNTopic2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐTopicᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Topic) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTopic2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐTopic(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTopic2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐTopic(ctx context.Context, sel ast.SelectionSet, v *model.Topic) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Topic!")
+		return graphql.Null
+	}
+	return ec._Topic(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNUpdateProfileInput2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐUpdateProfileInput(ctx context.Context, v any) (model.UpdateProfileInput, error) {
 	res, err := ec.unmarshalInputUpdateProfileInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -32104,6 +35338,13 @@ func (ec *executionContext) marshalOComment2ᚖgithubᚗcomᚋcircleᚑgateway�
 	return ec._Comment(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOCommentPolicies2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCommentPolicies(ctx context.Context, sel ast.SelectionSet, v *model.CommentPolicies) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CommentPolicies(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOCommentSort2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCommentSort(ctx context.Context, v any) (*model.CommentSort, error) {
 	if v == nil {
 		return nil, nil
@@ -32159,6 +35400,13 @@ func (ec *executionContext) marshalOEvent2ᚖgithubᚗcomᚋcircleᚑgatewayᚋg
 	return ec._Event(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOEventRecurrence2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐEventRecurrence(ctx context.Context, sel ast.SelectionSet, v *model.EventRecurrence) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._EventRecurrence(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
 	if v == nil {
 		return nil, nil
@@ -32174,6 +35422,13 @@ func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel as
 	_ = sel
 	res := graphql.MarshalFloatContext(*v)
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) marshalOGallery2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐGallery(ctx context.Context, sel ast.SelectionSet, v *model.Gallery) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Gallery(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
@@ -32408,6 +35663,13 @@ func (ec *executionContext) marshalOPost2ᚖgithubᚗcomᚋcircleᚑgatewayᚋga
 	return ec._Post(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOPostPolicies2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPostPolicies(ctx context.Context, sel ast.SelectionSet, v *model.PostPolicies) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PostPolicies(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOPostSort2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPostSort(ctx context.Context, v any) (*model.PostSort, error) {
 	if v == nil {
 		return nil, nil
@@ -32418,6 +35680,22 @@ func (ec *executionContext) unmarshalOPostSort2ᚖgithubᚗcomᚋcircleᚑgatewa
 }
 
 func (ec *executionContext) marshalOPostSort2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPostSort(ctx context.Context, sel ast.SelectionSet, v *model.PostSort) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOPostStatus2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPostStatus(ctx context.Context, v any) (*model.PostStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.PostStatus)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPostStatus2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPostStatus(ctx context.Context, sel ast.SelectionSet, v *model.PostStatus) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -32525,6 +35803,20 @@ func (ec *executionContext) marshalOSpaceNotificationSettings2ᚖgithubᚗcomᚋ
 		return graphql.Null
 	}
 	return ec._SpaceNotificationSettings(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOSpacePolicies2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpacePolicies(ctx context.Context, sel ast.SelectionSet, v *model.SpacePolicies) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SpacePolicies(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOSpaceVisibleTabs2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceVisibleTabs(ctx context.Context, sel ast.SelectionSet, v *model.SpaceVisibleTabs) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SpaceVisibleTabs(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

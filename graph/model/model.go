@@ -66,10 +66,31 @@ func nonEmpty(s string) *string {
 type Space struct {
 	ref  circle.SpaceRef
 	full *circle.Space
+	// bySlug marks a space known only by the slug a client named: its
+	// posts can be listed by that slug (Circle's space_id takes one), but
+	// nothing else about it is known.
+	bySlug bool
 }
 
 // SpaceFromRef wraps the short space embedded in a post.
 func SpaceFromRef(r circle.SpaceRef) *Space { return &Space{ref: r} }
+
+// SpaceFromSlug is a space known only by its slug, for fields that reach
+// Circle through the slug alone (Space.posts).
+func SpaceFromSlug(slug string) *Space { return &Space{ref: circle.SpaceRef{Slug: slug}, bySlug: true} }
+
+// BySlug reports whether the space is known only by its slug.
+func (s *Space) BySlug() bool { return s.bySlug }
+
+// PathRef is how the space is named in the paths of Circle's endpoints
+// that take a space id or slug: its id, or the slug when that is all
+// that is known.
+func (s *Space) PathRef() string {
+	if s.bySlug {
+		return s.ref.Slug
+	}
+	return FormatID(s.ref.ID)
+}
 
 // SpaceFrom wraps a full space record.
 func SpaceFrom(s *circle.Space) *Space {

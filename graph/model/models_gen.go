@@ -295,9 +295,9 @@ type CreatePostInput struct {
 	SpaceID string `json:"spaceId"`
 	// The post's title; must not be empty.
 	Title string `json:"title"`
-	// Body as HTML or plain text; give this or tiptapBody.
+	// Body as HTML or plain text; optional (Circle decides whether the space needs one).
 	Body *string `json:"body,omitempty"`
-	// Body as a TipTap document; give this or body.
+	// Body as a TipTap document in Circle's tiptap_body shape; sent instead of body when given.
 	TiptapBody JSON `json:"tiptapBody,omitempty"`
 	// Allow comments (the space's default when omitted).
 	IsCommentsEnabled *bool `json:"isCommentsEnabled,omitempty"`
@@ -926,17 +926,26 @@ const (
 	CommentSortLatest CommentSort = "LATEST"
 	// Most liked first.
 	CommentSortLikes CommentSort = "LIKES"
+	// By text, A to Z.
+	CommentSortAlphabetical CommentSort = "ALPHABETICAL"
+	// Most recently changed first.
+	CommentSortLatestUpdated CommentSort = "LATEST_UPDATED"
+	// Least recently changed first.
+	CommentSortOldestUpdated CommentSort = "OLDEST_UPDATED"
 )
 
 var AllCommentSort = []CommentSort{
 	CommentSortOldest,
 	CommentSortLatest,
 	CommentSortLikes,
+	CommentSortAlphabetical,
+	CommentSortLatestUpdated,
+	CommentSortOldestUpdated,
 }
 
 func (e CommentSort) IsValid() bool {
 	switch e {
-	case CommentSortOldest, CommentSortLatest, CommentSortLikes:
+	case CommentSortOldest, CommentSortLatest, CommentSortLikes, CommentSortAlphabetical, CommentSortLatestUpdated, CommentSortOldestUpdated:
 		return true
 	}
 	return false
@@ -1533,6 +1542,64 @@ func (e *PostSort) UnmarshalJSON(b []byte) error {
 }
 
 func (e PostSort) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Whether a post is out or still being written.
+type PostStatus string
+
+const (
+	// Visible to the space's members.
+	PostStatusPublished PostStatus = "PUBLISHED"
+	// Visible to its author only.
+	PostStatusDraft PostStatus = "DRAFT"
+)
+
+var AllPostStatus = []PostStatus{
+	PostStatusPublished,
+	PostStatusDraft,
+}
+
+func (e PostStatus) IsValid() bool {
+	switch e {
+	case PostStatusPublished, PostStatusDraft:
+		return true
+	}
+	return false
+}
+
+func (e PostStatus) String() string {
+	return string(e)
+}
+
+func (e *PostStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PostStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PostStatus", str)
+	}
+	return nil
+}
+
+func (e PostStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PostStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PostStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
