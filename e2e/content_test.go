@@ -4,15 +4,11 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/circle-gateway/gateway/internal/testenv"
 	"github.com/circle-gateway/gateway/internal/testjwt"
@@ -24,29 +20,12 @@ import (
 // schema (galleries, topics, policies, removed comments, embedded replies,
 // recurring events), and the sandbox for the whole flows.
 
-var (
-	memberDocOnce sync.Once
-	memberDoc     *openapi3.T
-	memberDocErr  error
-)
-
-// docExample returns the example named name of the answer with status to
-// method path in Circle's Member API document, as decoded JSON. Without the
-// document the test is skipped on a developer machine and fails in CI.
-func docExample(t *testing.T, method, path, status, name string) map[string]any {
+// namedExample returns the example named name of the answer with status
+// to method path in Circle's Member API document, as decoded JSON that the
+// test may change.
+func namedExample(t *testing.T, method, path, status, name string) map[string]any {
 	t.Helper()
-	file := filepath.Join("..", "..", "shared", "circle-openapi", "headless-member-v1.yaml")
-	if _, err := os.Stat(file); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("Circle's OpenAPI document is missing in CI: %v", err)
-		}
-		t.Skipf("Circle's OpenAPI document is not at %s: %v", file, err)
-	}
-	memberDocOnce.Do(func() { memberDoc, memberDocErr = openapi3.NewLoader().LoadFromFile(file) })
-	if memberDocErr != nil {
-		t.Fatal(memberDocErr)
-	}
-	item := memberDoc.Paths.Value("/api/headless/v1" + path)
+	item := memberAPIDoc(t).Paths.Value("/api/headless/v1" + path)
 	if item == nil || item.GetOperation(method) == nil {
 		t.Fatalf("%s %s is not in the document", method, path)
 	}
@@ -58,7 +37,6 @@ func docExample(t *testing.T, method, path, status, name string) map[string]any 
 	if ex == nil || ex.Value == nil {
 		t.Fatalf("%s %s %s has no example %q", method, path, status, name)
 	}
-	// A deep copy through JSON, so that a test may change it.
 	raw, err := json.Marshal(ex.Value.Value)
 	if err != nil {
 		t.Fatal(err)
@@ -114,20 +92,11 @@ func page(records ...any) map[string]any {
 	return map[string]any{"page": 1, "per_page": max(len(records), 1), "has_next_page": false, "count": len(records), "records": records}
 }
 
-// targets lists the recorded calls as "METHOD path?query".
-func targets(calls []testenv.Call) []string {
-	out := make([]string, len(calls))
-	for i, c := range calls {
-		out[i] = c.Method + " " + c.Target()
-	}
-	return out
-}
-
 // An image post renders from what Circle sends: its gallery, the member's
 // bookmark and following, policies, topics, and a body without text.
 func TestImagePostFromTheDocument(t *testing.T) {
 	t.Parallel()
-	post := docExample(t, "POST", "/spaces/{space_id}/images/posts", "200", "success")
+	post := namedExample(t, "POST", "/spaces/{space_id}/images/posts", "200", "success")
 	post["bookmark_id"], post["cover_image"] = 77, "https://img.example/cover.jpg"
 	post["topics"] = []any{map[string]any{"id": 5, "name": "Travel", "admin_only": false}}
 	post["policies"] = map[string]any{"can_destroy_post": true, "can_duplicate_post": false, "can_manage_post": false, "can_report_post": false, "can_update_post": true}
@@ -190,7 +159,7 @@ func TestImagePostFromTheDocument(t *testing.T) {
 // for or some are missing.
 func TestCommentFieldsAndEmbeddedReplies(t *testing.T) {
 	t.Parallel()
-	comments := docExample(t, "GET", "/posts/{post_id}/comments", "200", "success")
+	comments := namedExample(t, "GET", "/posts/{post_id}/comments", "200", "success")
 	records := comments["records"].([]any)
 	second := records[1].(map[string]any)
 	second["removed_at"], second["bookmark_id"] = "2024-04-16T10:00:00.000Z", 9
@@ -199,8 +168,8 @@ func TestCommentFieldsAndEmbeddedReplies(t *testing.T) {
 	_ = json.Unmarshal(third, &partial)
 	partial["id"], partial["replies_count"] = 4, 3 // three replies, one embedded: fetched
 	comments["records"], comments["count"] = append(records, partial), 3
-	replies := docExample(t, "GET", "/comments/{comment_id}/replies", "200", "success")
-	post := docExample(t, "POST", "/spaces/{space_id}/posts", "200", "success")
+	replies := namedExample(t, "GET", "/comments/{comment_id}/replies", "200", "success")
+	post := namedExample(t, "POST", "/spaces/{space_id}/posts", "200", "success")
 	post["space"] = map[string]any{"id": 1, "name": "ea", "slug": "architecto", "emoji": nil}
 	post["author"] = map[string]any{"id": 2, "community_member_id": 1, "name": "Shari Rowe", "headline": "", "avatar_url": nil}
 	post["id"] = 1
@@ -293,8 +262,8 @@ func sorted(s []string) []string {
 // RSVP settings, as the document's examples send them.
 func TestSpaceAndEventFieldsFromTheDocument(t *testing.T) {
 	t.Parallel()
-	spaces := docExample(t, "GET", "/spaces/{id}", "200", "success")
-	events := docExample(t, "GET", "/community_events", "200", "success")
+	spaces := namedExample(t, "GET", "/spaces/{id}", "200", "success")
+	events := namedExample(t, "GET", "/community_events", "200", "success")
 	first := events["records"].([]any)[0].(map[string]any)
 	first["event_type"] = "recurring"
 	first["recurring_setting_attributes"] = map[string]any{"frequency": "weekly", "ends_at": "2024-06-30T00:00:00.000Z", "occurrences": 6, "range_type": "occurrences"}
@@ -360,11 +329,11 @@ func TestSpaceAndEventFieldsFromTheDocument(t *testing.T) {
 // replies endpoint; neither write is retried when Circle fails it.
 func TestReplyWritesThroughTheRepliesEndpoint(t *testing.T) {
 	t.Parallel()
-	reply := docExample(t, "POST", "/comments/{comment_id}/replies", "201", "success")
+	reply := namedExample(t, "POST", "/comments/{comment_id}/replies", "201", "success")
 	reply["id"], reply["parent_comment_id"], reply["replies"], reply["replies_count"] = 12, 11, []any{}, 0
 	up := newFakeCircle(map[string]fakeAnswer{
 		"POST /comments/11/replies":      {201, reply},
-		"DELETE /comments/11/replies/12": {200, docExample(t, "DELETE", "/comments/{comment_id}/replies/{id}", "200", "success")},
+		"DELETE /comments/11/replies/12": {200, namedExample(t, "DELETE", "/comments/{comment_id}/replies/{id}", "200", "success")},
 		"DELETE /comments/11/replies/13": {503, map[string]any{"success": false, "message": "Service unavailable", "error_details": map[string]any{}}},
 	})
 	env := testenv.New(t, testenv.Options{Upstream: up})
