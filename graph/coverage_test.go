@@ -36,7 +36,6 @@ var allowedPending = map[string]string{
 	// Posts, comments, events, topics, bookmarks, image posts (issue 11).
 	"GET /spaces/{space_id}/posts/{id}":                              "11",
 	"PATCH /posts/{post_id}/comments/{id}":                           "11",
-	"DELETE /comments/{comment_id}/replies/{id}":                     "11",
 	"GET /comments/{comment_id}/replies/{id}":                        "11",
 	"PATCH /comments/{comment_id}/replies/{id}":                      "11",
 	"GET /comments/{comment_id}/user_likes":                          "11",
