@@ -442,7 +442,7 @@ func TestContentQueryArgumentsReachCircle(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t, testenv.Options{})
 	tok := env.DemoToken(t)
-	r := env.Do(t, tok, `{ space(id: "12") { topics: posts(first: 50, topicIds: ["70002", "70003", "70002"]) { nodes { topics { id } } }
+	r := env.Do(t, tok, `{ space(id: "12") { topics: posts(first: 50, topicIds: ["78002", "78003", "78002"]) { nodes { topics { id } } }
 		drafts: posts(first: 5, status: DRAFT) { totalCount } } }`, nil)
 	mustNoErrors(t, r)
 	var got struct {
@@ -458,11 +458,11 @@ func TestContentQueryArgumentsReachCircle(t *testing.T) {
 		t.Fatalf("space %+v", got.Space)
 	}
 	for _, n := range got.Space.Topics.Nodes {
-		if !slices.ContainsFunc(n.Topics, func(tp struct{ ID string }) bool { return tp.ID == "70002" || tp.ID == "70003" }) {
+		if !slices.ContainsFunc(n.Topics, func(tp struct{ ID string }) bool { return tp.ID == "78002" || tp.ID == "78003" }) {
 			t.Errorf("a post without the topics asked for: %+v", n)
 		}
 	}
-	want := []string{"GET /spaces", "GET /spaces/12/posts?page=1&per_page=50&topics=70002&topics=70003", "GET /spaces/12/posts?page=1&per_page=5&status=draft"}
+	want := []string{"GET /spaces", "GET /spaces/12/posts?page=1&per_page=50&topics=78002&topics=78003", "GET /spaces/12/posts?page=1&per_page=5&status=draft"}
 	if got := targets(env.Upstream.Calls()); !slices.Equal(sorted(got), sorted(want)) {
 		t.Errorf("calls %v, want %v", got, want)
 	}
@@ -530,7 +530,7 @@ func TestSandboxContentSeed(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t, testenv.Options{})
 	r := env.Do(t, env.DemoToken(t), `{
-		photos: space(id: "18") { name policies { canCreatePost } posts(first: 10) { nodes { type title gallery { images { url width height } } } } }
+		photos: space(id: "19") { name policies { canCreatePost } posts(first: 10) { nodes { type title gallery { images { url width height } } } } }
 		general: space(id: "12") { coverImageUrl requiresTopic posts(first: 30) { nodes { isBookmarked isFollowing topics { name } comments(first: 6) { nodes { isRemoved repliesCount } } } } }
 		events(first: 20) { nodes { title event { isRecurring recurrence { frequency occurrences } rsvpDisabled hideAttendees } } } }`, nil)
 	mustNoErrors(t, r)

@@ -629,7 +629,7 @@ func TestMutationSandboxRefusals(t *testing.T) {
 		name, field, doc string
 		want             mutUserError
 	}{
-		{"basic post in the image space", "createPost", `mutation { createPost(input: {spaceId: "18", title: "T", body: "B"}) { post { id } ` + mutErrSel + ` } }`,
+		{"basic post in the image space", "createPost", `mutation { createPost(input: {spaceId: "19", title: "T", body: "B"}) { post { id } ` + mutErrSel + ` } }`,
 			mutUserError{Field: []string{"input", "spaceId"}, Message: "Posts in an image space must be image posts."}},
 		{"comment whose HTML has no text", "createComment", `mutation { createComment(input: {postId: "` + id64(f.unliked.ID) + `", body: "<br>"}) { comment { id } ` + mutErrSel + ` } }`,
 			mutUserError{Field: []string{"input", "body"}, Message: "Failed to create comment!"}},
