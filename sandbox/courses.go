@@ -71,6 +71,7 @@ type lesson struct {
 	autocompleteOnMedia     bool
 	files                   []lessonFile
 	chatRoomUUID            string
+	createdAt               time.Time
 	// completed maps a member id to when they completed the lesson.
 	completed map[int64]time.Time
 }

@@ -18,7 +18,7 @@ import (
 const (
 	spaceCourse = 18 // the course space; the demo member is enrolled
 
-	firstSectionID    = 70001
+	firstSectionID    = 69001
 	firstLessonID     = 71001
 	firstLessonFileID = 72001
 	firstQuizID       = 73001
@@ -123,6 +123,7 @@ func (sd *seeder) courses() {
 				id: lessonID, courseID: spaceCourse, sectionID: sec.id, name: sl.name, paragraphs: sl.paragraphs,
 				commentsEnabled: sl.quiz == nil, downloadEnabled: sl.video > 0 && lessonID%2 == 0,
 				chatRoomUUID: fmt.Sprintf("00000000-0000-4000-8000-%012d", lessonID),
+				createdAt:    created.Add(time.Duration(lessonID-firstLessonID) * time.Hour),
 				completed:    map[int64]time.Time{},
 			}
 			if sl.video > 0 {

@@ -133,6 +133,8 @@ func (s *Sandbox) routes() http.Handler {
 	s.courseRoutes(member)
 	s.communityRoutes(member)
 	s.contentRoutes(member)
+	s.searchRoutes(member)
+	s.linkRoutes(member)
 	for path, m := range endpoints {
 		mux.Handle(memberPrefix+path, m)
 	}
