@@ -32,6 +32,7 @@ type ResolverRoot interface {
 	ChatMessage() ChatMessageResolver
 	ChatRoom() ChatRoomResolver
 	Comment() CommentResolver
+	CommentSearchResult() CommentSearchResultResolver
 	Course() CourseResolver
 	Event() EventResolver
 	Lesson() LessonResolver
@@ -39,6 +40,7 @@ type ResolverRoot interface {
 	Mutation() MutationResolver
 	Notification() NotificationResolver
 	Post() PostResolver
+	PostSearchResult() PostSearchResultResolver
 	Query() QueryResolver
 	QuizAttempt() QuizAttemptResolver
 	Space() SpaceResolver
@@ -241,6 +243,31 @@ type ComplexityRoot struct {
 		CanReport   func(childComplexity int) int
 	}
 
+	CommentSearchResult struct {
+		Author          func(childComplexity int) int
+		BodyText        func(childComplexity int) int
+		Comment         func(childComplexity int) int
+		HighlightedBody func(childComplexity int) int
+		ID              func(childComplexity int) int
+		ParentID        func(childComplexity int) int
+		Post            func(childComplexity int) int
+		PostID          func(childComplexity int) int
+		PostName        func(childComplexity int) int
+		PostSlug        func(childComplexity int) int
+		SpaceID         func(childComplexity int) int
+		SpaceSlug       func(childComplexity int) int
+		Title           func(childComplexity int) int
+		URL             func(childComplexity int) int
+	}
+
+	CommunityLink struct {
+		CreatedAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Name      func(childComplexity int) int
+		URL       func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+	}
+
 	Course struct {
 		ID           func(childComplexity int) int
 		Lesson       func(childComplexity int, id string) int
@@ -369,6 +396,14 @@ type ComplexityRoot struct {
 		Width       func(childComplexity int) int
 	}
 
+	GroupMentionSearchResult struct {
+		HighlightedName func(childComplexity int) int
+		ID              func(childComplexity int) int
+		MentionScope    func(childComplexity int) int
+		MentionType     func(childComplexity int) int
+		Name            func(childComplexity int) int
+	}
+
 	HttpHeader struct {
 		Name  func(childComplexity int) int
 		Value func(childComplexity int) int
@@ -448,6 +483,20 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	LessonSearchResult struct {
+		BodyText        func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		HighlightedBody func(childComplexity int) int
+		HighlightedName func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Lesson          func(childComplexity int) int
+		Name            func(childComplexity int) int
+		SectionID       func(childComplexity int) int
+		SectionName     func(childComplexity int) int
+		Space           func(childComplexity int) int
+		Status          func(childComplexity int) int
+	}
+
 	LiveRoom struct {
 		Access            func(childComplexity int) int
 		CanHost           func(childComplexity int) int
@@ -523,6 +572,13 @@ type ComplexityRoot struct {
 		Website      func(childComplexity int) int
 	}
 
+	MemberSearchResult struct {
+		Bio             func(childComplexity int) int
+		HighlightedName func(childComplexity int) int
+		Location        func(childComplexity int) int
+		Member          func(childComplexity int) int
+	}
+
 	MemberTag struct {
 		Color               func(childComplexity int) int
 		CustomEmojiDarkURL  func(childComplexity int) int
@@ -535,6 +591,13 @@ type ComplexityRoot struct {
 		IsPublic            func(childComplexity int) int
 		Name                func(childComplexity int) int
 		TextColor           func(childComplexity int) int
+	}
+
+	MemberTagSearchResult struct {
+		HighlightedName    func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		Name               func(childComplexity int) int
+		TaggedMembersCount func(childComplexity int) int
 	}
 
 	Mutation struct {
@@ -703,6 +766,67 @@ type ComplexityRoot struct {
 		CanUpdate    func(childComplexity int) int
 	}
 
+	PostSearchResult struct {
+		Author                func(childComplexity int) int
+		BodyText              func(childComplexity int) int
+		CommentsCount         func(childComplexity int) int
+		CoverImageURL         func(childComplexity int) int
+		CreatedAt             func(childComplexity int) int
+		HighlightedAuthorName func(childComplexity int) int
+		HighlightedBody       func(childComplexity int) int
+		HighlightedSlug       func(childComplexity int) int
+		HighlightedTitle      func(childComplexity int) int
+		ID                    func(childComplexity int) int
+		LikesCount            func(childComplexity int) int
+		Post                  func(childComplexity int) int
+		Slug                  func(childComplexity int) int
+		Space                 func(childComplexity int) int
+		StartsAt              func(childComplexity int) int
+		Status                func(childComplexity int) int
+		Title                 func(childComplexity int) int
+		Type                  func(childComplexity int) int
+		URL                   func(childComplexity int) int
+		UpdatedAt             func(childComplexity int) int
+	}
+
+	ProfileField struct {
+		AllowNull     func(childComplexity int) int
+		Choices       func(childComplexity int) int
+		Description   func(childComplexity int) int
+		FieldType     func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Key           func(childComplexity int) int
+		Label         func(childComplexity int) int
+		NumberFormat  func(childComplexity int) int
+		Placeholder   func(childComplexity int) int
+		PlatformField func(childComplexity int) int
+		Required      func(childComplexity int) int
+	}
+
+	ProfileFieldChoice struct {
+		ID    func(childComplexity int) int
+		Value func(childComplexity int) int
+	}
+
+	ProfileFieldConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ProfileFieldEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ProfileFieldNumberFormat struct {
+		Decimals func(childComplexity int) int
+		Format   func(childComplexity int) int
+		Position func(childComplexity int) int
+		Text     func(childComplexity int) int
+	}
+
 	ProfilePayload struct {
 		Member     func(childComplexity int) int
 		Message    func(childComplexity int) int
@@ -710,11 +834,13 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		AdvancedSearch          func(childComplexity int, query string, typeArg *model.SearchType, filters *model.SearchFilters, mentionScope *model.MentionScope, first *int, after *string) int
 		ChatMessage             func(childComplexity int, chatRoomUUID string, id string) int
 		ChatRoom                func(childComplexity int, uuid string) int
 		ChatRooms               func(childComplexity int, first *int, after *string) int
 		ChatThread              func(childComplexity int, id string) int
 		ChatThreads             func(childComplexity int, first *int, after *string) int
+		CommunityLinks          func(childComplexity int) int
 		Course                  func(childComplexity int, id string) int
 		CourseTopics            func(childComplexity int, first *int, after *string) int
 		Events                  func(childComplexity int, first *int, after *string, pastEvents *bool, startDate *string, endDate *string, status *model.PostStatus) int
@@ -726,8 +852,11 @@ type ComplexityRoot struct {
 		NewNotificationsCount   func(childComplexity int) int
 		NotificationPreferences func(childComplexity int, medium model.NotificationMedium) int
 		Notifications           func(childComplexity int, first *int, after *string, status *model.NotificationStatus) int
+		PageProfileFields       func(childComplexity int, page model.ProfilePage, first *int, after *string) int
 		Post                    func(childComplexity int, spaceID string, id string) int
 		QuizAttempt             func(childComplexity int, quizID string, id string, forAdminReview *bool) int
+		Search                  func(childComplexity int, query string, first *int, after *string) int
+		SearchMembers           func(childComplexity int, input *model.MemberSearchInput, first *int, after *string) int
 		Space                   func(childComplexity int, id *string, slug *string) int
 		Spaces                  func(childComplexity int) int
 		UnreadChatRoomUuids     func(childComplexity int) int
@@ -788,6 +917,18 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	SearchResultConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SearchResultEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Space struct {
 		Course                   func(childComplexity int) int
 		CoverImageURL            func(childComplexity int) int
@@ -821,6 +962,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	SpaceGroupSearchResult struct {
+		HighlightedName func(childComplexity int) int
+		ID              func(childComplexity int) int
+		MembersCount    func(childComplexity int) int
+		Name            func(childComplexity int) int
+	}
+
 	SpaceNotificationPreference struct {
 		Choice      func(childComplexity int) int
 		IsChatSpace func(childComplexity int) int
@@ -849,6 +997,13 @@ type ComplexityRoot struct {
 		CanLeave         func(childComplexity int) int
 		CanManage        func(childComplexity int) int
 		CanView          func(childComplexity int) int
+	}
+
+	SpaceSearchResult struct {
+		HighlightedName func(childComplexity int) int
+		HighlightedSlug func(childComplexity int) int
+		MembersCount    func(childComplexity int) int
+		Space           func(childComplexity int) int
 	}
 
 	SpaceVisibleTabs struct {
@@ -892,6 +1047,10 @@ type CommentResolver interface {
 	Post(ctx context.Context, obj *model.Comment) (*model.Post, error)
 	Parent(ctx context.Context, obj *model.Comment) (*model.Comment, error)
 	Replies(ctx context.Context, obj *model.Comment, first *int, after *string, sort *model.CommentSort) (*model.CommentConnection, error)
+}
+type CommentSearchResultResolver interface {
+	Post(ctx context.Context, obj *model.CommentSearchResult) (*model.Post, error)
+	Comment(ctx context.Context, obj *model.CommentSearchResult) (*model.Comment, error)
 }
 type CourseResolver interface {
 	Space(ctx context.Context, obj *model.Course) (*model.Space, error)
@@ -1000,6 +1159,9 @@ type PostResolver interface {
 	Comments(ctx context.Context, obj *model.Post, first *int, after *string, sort *model.CommentSort) (*model.CommentConnection, error)
 	Likes(ctx context.Context, obj *model.Post, first *int, after *string) (*model.MemberConnection, error)
 }
+type PostSearchResultResolver interface {
+	Post(ctx context.Context, obj *model.PostSearchResult) (*model.Post, error)
+}
 type QueryResolver interface {
 	Me(ctx context.Context) (*model.Member, error)
 	ChatRooms(ctx context.Context, first *int, after *string) (*model.ChatRoomConnection, error)
@@ -1013,6 +1175,8 @@ type QueryResolver interface {
 	Course(ctx context.Context, id string) (*model.Course, error)
 	CourseTopics(ctx context.Context, first *int, after *string) (*model.CourseTopicConnection, error)
 	Events(ctx context.Context, first *int, after *string, pastEvents *bool, startDate *string, endDate *string, status *model.PostStatus) (*model.PostConnection, error)
+	CommunityLinks(ctx context.Context) ([]*model.CommunityLink, error)
+	PageProfileFields(ctx context.Context, page model.ProfilePage, first *int, after *string) (*model.ProfileFieldConnection, error)
 	Member(ctx context.Context, id string) (*model.Member, error)
 	Members(ctx context.Context, first *int, after *string, search *string, spaceID *string, sort *model.MemberSort) (*model.MemberConnection, error)
 	Notifications(ctx context.Context, first *int, after *string, status *model.NotificationStatus) (*model.NotificationConnection, error)
@@ -1021,6 +1185,9 @@ type QueryResolver interface {
 	Post(ctx context.Context, spaceID string, id string) (*model.Post, error)
 	HomeFeed(ctx context.Context, first *int, after *string, sort *model.PostSort) (*model.PostConnection, error)
 	QuizAttempt(ctx context.Context, quizID string, id string, forAdminReview *bool) (*model.QuizAttempt, error)
+	Search(ctx context.Context, query string, first *int, after *string) (*model.SearchResultConnection, error)
+	AdvancedSearch(ctx context.Context, query string, typeArg *model.SearchType, filters *model.SearchFilters, mentionScope *model.MentionScope, first *int, after *string) (*model.SearchResultConnection, error)
+	SearchMembers(ctx context.Context, input *model.MemberSearchInput, first *int, after *string) (*model.MemberConnection, error)
 	Spaces(ctx context.Context) ([]*model.Space, error)
 	Space(ctx context.Context, id *string, slug *string) (*model.Space, error)
 }
@@ -1830,6 +1997,122 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CommentPolicies.CanReport(childComplexity), true
 
+	case "CommentSearchResult.author":
+		if e.ComplexityRoot.CommentSearchResult.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentSearchResult.Author(childComplexity), true
+	case "CommentSearchResult.bodyText":
+		if e.ComplexityRoot.CommentSearchResult.BodyText == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentSearchResult.BodyText(childComplexity), true
+	case "CommentSearchResult.comment":
+		if e.ComplexityRoot.CommentSearchResult.Comment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentSearchResult.Comment(childComplexity), true
+	case "CommentSearchResult.highlightedBody":
+		if e.ComplexityRoot.CommentSearchResult.HighlightedBody == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentSearchResult.HighlightedBody(childComplexity), true
+	case "CommentSearchResult.id":
+		if e.ComplexityRoot.CommentSearchResult.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentSearchResult.ID(childComplexity), true
+	case "CommentSearchResult.parentId":
+		if e.ComplexityRoot.CommentSearchResult.ParentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentSearchResult.ParentID(childComplexity), true
+	case "CommentSearchResult.post":
+		if e.ComplexityRoot.CommentSearchResult.Post == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentSearchResult.Post(childComplexity), true
+	case "CommentSearchResult.postId":
+		if e.ComplexityRoot.CommentSearchResult.PostID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentSearchResult.PostID(childComplexity), true
+	case "CommentSearchResult.postName":
+		if e.ComplexityRoot.CommentSearchResult.PostName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentSearchResult.PostName(childComplexity), true
+	case "CommentSearchResult.postSlug":
+		if e.ComplexityRoot.CommentSearchResult.PostSlug == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentSearchResult.PostSlug(childComplexity), true
+	case "CommentSearchResult.spaceId":
+		if e.ComplexityRoot.CommentSearchResult.SpaceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentSearchResult.SpaceID(childComplexity), true
+	case "CommentSearchResult.spaceSlug":
+		if e.ComplexityRoot.CommentSearchResult.SpaceSlug == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentSearchResult.SpaceSlug(childComplexity), true
+	case "CommentSearchResult.title":
+		if e.ComplexityRoot.CommentSearchResult.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentSearchResult.Title(childComplexity), true
+	case "CommentSearchResult.url":
+		if e.ComplexityRoot.CommentSearchResult.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentSearchResult.URL(childComplexity), true
+
+	case "CommunityLink.createdAt":
+		if e.ComplexityRoot.CommunityLink.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommunityLink.CreatedAt(childComplexity), true
+	case "CommunityLink.id":
+		if e.ComplexityRoot.CommunityLink.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommunityLink.ID(childComplexity), true
+	case "CommunityLink.name":
+		if e.ComplexityRoot.CommunityLink.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommunityLink.Name(childComplexity), true
+	case "CommunityLink.url":
+		if e.ComplexityRoot.CommunityLink.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommunityLink.URL(childComplexity), true
+	case "CommunityLink.updatedAt":
+		if e.ComplexityRoot.CommunityLink.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommunityLink.UpdatedAt(childComplexity), true
+
 	case "Course.id":
 		if e.ComplexityRoot.Course.ID == nil {
 			break
@@ -2324,6 +2607,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.GalleryImage.Width(childComplexity), true
 
+	case "GroupMentionSearchResult.highlightedName":
+		if e.ComplexityRoot.GroupMentionSearchResult.HighlightedName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupMentionSearchResult.HighlightedName(childComplexity), true
+	case "GroupMentionSearchResult.id":
+		if e.ComplexityRoot.GroupMentionSearchResult.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupMentionSearchResult.ID(childComplexity), true
+	case "GroupMentionSearchResult.mentionScope":
+		if e.ComplexityRoot.GroupMentionSearchResult.MentionScope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupMentionSearchResult.MentionScope(childComplexity), true
+	case "GroupMentionSearchResult.mentionType":
+		if e.ComplexityRoot.GroupMentionSearchResult.MentionType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupMentionSearchResult.MentionType(childComplexity), true
+	case "GroupMentionSearchResult.name":
+		if e.ComplexityRoot.GroupMentionSearchResult.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupMentionSearchResult.Name(childComplexity), true
+
 	case "HttpHeader.name":
 		if e.ComplexityRoot.HttpHeader.Name == nil {
 			break
@@ -2666,6 +2980,73 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LessonProgressPayload.UserErrors(childComplexity), true
+
+	case "LessonSearchResult.bodyText":
+		if e.ComplexityRoot.LessonSearchResult.BodyText == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonSearchResult.BodyText(childComplexity), true
+	case "LessonSearchResult.createdAt":
+		if e.ComplexityRoot.LessonSearchResult.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonSearchResult.CreatedAt(childComplexity), true
+	case "LessonSearchResult.highlightedBody":
+		if e.ComplexityRoot.LessonSearchResult.HighlightedBody == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonSearchResult.HighlightedBody(childComplexity), true
+	case "LessonSearchResult.highlightedName":
+		if e.ComplexityRoot.LessonSearchResult.HighlightedName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonSearchResult.HighlightedName(childComplexity), true
+	case "LessonSearchResult.id":
+		if e.ComplexityRoot.LessonSearchResult.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonSearchResult.ID(childComplexity), true
+	case "LessonSearchResult.lesson":
+		if e.ComplexityRoot.LessonSearchResult.Lesson == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonSearchResult.Lesson(childComplexity), true
+	case "LessonSearchResult.name":
+		if e.ComplexityRoot.LessonSearchResult.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonSearchResult.Name(childComplexity), true
+	case "LessonSearchResult.sectionId":
+		if e.ComplexityRoot.LessonSearchResult.SectionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonSearchResult.SectionID(childComplexity), true
+	case "LessonSearchResult.sectionName":
+		if e.ComplexityRoot.LessonSearchResult.SectionName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonSearchResult.SectionName(childComplexity), true
+	case "LessonSearchResult.space":
+		if e.ComplexityRoot.LessonSearchResult.Space == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonSearchResult.Space(childComplexity), true
+	case "LessonSearchResult.status":
+		if e.ComplexityRoot.LessonSearchResult.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LessonSearchResult.Status(childComplexity), true
 
 	case "LiveRoom.access":
 		if e.ComplexityRoot.LiveRoom.Access == nil {
@@ -3013,6 +3394,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MemberProfileInfo.Website(childComplexity), true
 
+	case "MemberSearchResult.bio":
+		if e.ComplexityRoot.MemberSearchResult.Bio == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberSearchResult.Bio(childComplexity), true
+	case "MemberSearchResult.highlightedName":
+		if e.ComplexityRoot.MemberSearchResult.HighlightedName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberSearchResult.HighlightedName(childComplexity), true
+	case "MemberSearchResult.location":
+		if e.ComplexityRoot.MemberSearchResult.Location == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberSearchResult.Location(childComplexity), true
+	case "MemberSearchResult.member":
+		if e.ComplexityRoot.MemberSearchResult.Member == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberSearchResult.Member(childComplexity), true
+
 	case "MemberTag.color":
 		if e.ComplexityRoot.MemberTag.Color == nil {
 			break
@@ -3079,6 +3485,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MemberTag.TextColor(childComplexity), true
+
+	case "MemberTagSearchResult.highlightedName":
+		if e.ComplexityRoot.MemberTagSearchResult.HighlightedName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberTagSearchResult.HighlightedName(childComplexity), true
+	case "MemberTagSearchResult.id":
+		if e.ComplexityRoot.MemberTagSearchResult.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberTagSearchResult.ID(childComplexity), true
+	case "MemberTagSearchResult.name":
+		if e.ComplexityRoot.MemberTagSearchResult.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberTagSearchResult.Name(childComplexity), true
+	case "MemberTagSearchResult.taggedMembersCount":
+		if e.ComplexityRoot.MemberTagSearchResult.TaggedMembersCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberTagSearchResult.TaggedMembersCount(childComplexity), true
 
 	case "Mutation.addChatReaction":
 		if e.ComplexityRoot.Mutation.AddChatReaction == nil {
@@ -4068,6 +4499,270 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PostPolicies.CanUpdate(childComplexity), true
 
+	case "PostSearchResult.author":
+		if e.ComplexityRoot.PostSearchResult.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSearchResult.Author(childComplexity), true
+	case "PostSearchResult.bodyText":
+		if e.ComplexityRoot.PostSearchResult.BodyText == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSearchResult.BodyText(childComplexity), true
+	case "PostSearchResult.commentsCount":
+		if e.ComplexityRoot.PostSearchResult.CommentsCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSearchResult.CommentsCount(childComplexity), true
+	case "PostSearchResult.coverImageUrl":
+		if e.ComplexityRoot.PostSearchResult.CoverImageURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSearchResult.CoverImageURL(childComplexity), true
+	case "PostSearchResult.createdAt":
+		if e.ComplexityRoot.PostSearchResult.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSearchResult.CreatedAt(childComplexity), true
+	case "PostSearchResult.highlightedAuthorName":
+		if e.ComplexityRoot.PostSearchResult.HighlightedAuthorName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSearchResult.HighlightedAuthorName(childComplexity), true
+	case "PostSearchResult.highlightedBody":
+		if e.ComplexityRoot.PostSearchResult.HighlightedBody == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSearchResult.HighlightedBody(childComplexity), true
+	case "PostSearchResult.highlightedSlug":
+		if e.ComplexityRoot.PostSearchResult.HighlightedSlug == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSearchResult.HighlightedSlug(childComplexity), true
+	case "PostSearchResult.highlightedTitle":
+		if e.ComplexityRoot.PostSearchResult.HighlightedTitle == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSearchResult.HighlightedTitle(childComplexity), true
+	case "PostSearchResult.id":
+		if e.ComplexityRoot.PostSearchResult.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSearchResult.ID(childComplexity), true
+	case "PostSearchResult.likesCount":
+		if e.ComplexityRoot.PostSearchResult.LikesCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSearchResult.LikesCount(childComplexity), true
+	case "PostSearchResult.post":
+		if e.ComplexityRoot.PostSearchResult.Post == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSearchResult.Post(childComplexity), true
+	case "PostSearchResult.slug":
+		if e.ComplexityRoot.PostSearchResult.Slug == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSearchResult.Slug(childComplexity), true
+	case "PostSearchResult.space":
+		if e.ComplexityRoot.PostSearchResult.Space == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSearchResult.Space(childComplexity), true
+	case "PostSearchResult.startsAt":
+		if e.ComplexityRoot.PostSearchResult.StartsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSearchResult.StartsAt(childComplexity), true
+	case "PostSearchResult.status":
+		if e.ComplexityRoot.PostSearchResult.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSearchResult.Status(childComplexity), true
+	case "PostSearchResult.title":
+		if e.ComplexityRoot.PostSearchResult.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSearchResult.Title(childComplexity), true
+	case "PostSearchResult.type":
+		if e.ComplexityRoot.PostSearchResult.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSearchResult.Type(childComplexity), true
+	case "PostSearchResult.url":
+		if e.ComplexityRoot.PostSearchResult.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSearchResult.URL(childComplexity), true
+	case "PostSearchResult.updatedAt":
+		if e.ComplexityRoot.PostSearchResult.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSearchResult.UpdatedAt(childComplexity), true
+
+	case "ProfileField.allowNull":
+		if e.ComplexityRoot.ProfileField.AllowNull == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileField.AllowNull(childComplexity), true
+	case "ProfileField.choices":
+		if e.ComplexityRoot.ProfileField.Choices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileField.Choices(childComplexity), true
+	case "ProfileField.description":
+		if e.ComplexityRoot.ProfileField.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileField.Description(childComplexity), true
+	case "ProfileField.fieldType":
+		if e.ComplexityRoot.ProfileField.FieldType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileField.FieldType(childComplexity), true
+	case "ProfileField.id":
+		if e.ComplexityRoot.ProfileField.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileField.ID(childComplexity), true
+	case "ProfileField.key":
+		if e.ComplexityRoot.ProfileField.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileField.Key(childComplexity), true
+	case "ProfileField.label":
+		if e.ComplexityRoot.ProfileField.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileField.Label(childComplexity), true
+	case "ProfileField.numberFormat":
+		if e.ComplexityRoot.ProfileField.NumberFormat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileField.NumberFormat(childComplexity), true
+	case "ProfileField.placeholder":
+		if e.ComplexityRoot.ProfileField.Placeholder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileField.Placeholder(childComplexity), true
+	case "ProfileField.platformField":
+		if e.ComplexityRoot.ProfileField.PlatformField == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileField.PlatformField(childComplexity), true
+	case "ProfileField.required":
+		if e.ComplexityRoot.ProfileField.Required == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileField.Required(childComplexity), true
+
+	case "ProfileFieldChoice.id":
+		if e.ComplexityRoot.ProfileFieldChoice.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileFieldChoice.ID(childComplexity), true
+	case "ProfileFieldChoice.value":
+		if e.ComplexityRoot.ProfileFieldChoice.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileFieldChoice.Value(childComplexity), true
+
+	case "ProfileFieldConnection.edges":
+		if e.ComplexityRoot.ProfileFieldConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileFieldConnection.Edges(childComplexity), true
+	case "ProfileFieldConnection.nodes":
+		if e.ComplexityRoot.ProfileFieldConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileFieldConnection.Nodes(childComplexity), true
+	case "ProfileFieldConnection.pageInfo":
+		if e.ComplexityRoot.ProfileFieldConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileFieldConnection.PageInfo(childComplexity), true
+	case "ProfileFieldConnection.totalCount":
+		if e.ComplexityRoot.ProfileFieldConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileFieldConnection.TotalCount(childComplexity), true
+
+	case "ProfileFieldEdge.cursor":
+		if e.ComplexityRoot.ProfileFieldEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileFieldEdge.Cursor(childComplexity), true
+	case "ProfileFieldEdge.node":
+		if e.ComplexityRoot.ProfileFieldEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileFieldEdge.Node(childComplexity), true
+
+	case "ProfileFieldNumberFormat.decimals":
+		if e.ComplexityRoot.ProfileFieldNumberFormat.Decimals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileFieldNumberFormat.Decimals(childComplexity), true
+	case "ProfileFieldNumberFormat.format":
+		if e.ComplexityRoot.ProfileFieldNumberFormat.Format == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileFieldNumberFormat.Format(childComplexity), true
+	case "ProfileFieldNumberFormat.position":
+		if e.ComplexityRoot.ProfileFieldNumberFormat.Position == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileFieldNumberFormat.Position(childComplexity), true
+	case "ProfileFieldNumberFormat.text":
+		if e.ComplexityRoot.ProfileFieldNumberFormat.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileFieldNumberFormat.Text(childComplexity), true
+
 	case "ProfilePayload.member":
 		if e.ComplexityRoot.ProfilePayload.Member == nil {
 			break
@@ -4087,6 +4782,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProfilePayload.UserErrors(childComplexity), true
 
+	case "Query.advancedSearch":
+		if e.ComplexityRoot.Query.AdvancedSearch == nil {
+			break
+		}
+
+		args, err := ec.field_Query_advancedSearch_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AdvancedSearch(childComplexity, args["query"].(string), args["type"].(*model.SearchType), args["filters"].(*model.SearchFilters), args["mentionScope"].(*model.MentionScope), args["first"].(*int), args["after"].(*string)), true
 	case "Query.chatMessage":
 		if e.ComplexityRoot.Query.ChatMessage == nil {
 			break
@@ -4142,6 +4848,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ChatThreads(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.communityLinks":
+		if e.ComplexityRoot.Query.CommunityLinks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.CommunityLinks(childComplexity), true
 	case "Query.course":
 		if e.ComplexityRoot.Query.Course == nil {
 			break
@@ -4249,6 +4961,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Notifications(childComplexity, args["first"].(*int), args["after"].(*string), args["status"].(*model.NotificationStatus)), true
+	case "Query.pageProfileFields":
+		if e.ComplexityRoot.Query.PageProfileFields == nil {
+			break
+		}
+
+		args, err := ec.field_Query_pageProfileFields_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PageProfileFields(childComplexity, args["page"].(model.ProfilePage), args["first"].(*int), args["after"].(*string)), true
 	case "Query.post":
 		if e.ComplexityRoot.Query.Post == nil {
 			break
@@ -4271,6 +4994,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.QuizAttempt(childComplexity, args["quizId"].(string), args["id"].(string), args["forAdminReview"].(*bool)), true
+	case "Query.search":
+		if e.ComplexityRoot.Query.Search == nil {
+			break
+		}
+
+		args, err := ec.field_Query_search_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Search(childComplexity, args["query"].(string), args["first"].(*int), args["after"].(*string)), true
+	case "Query.searchMembers":
+		if e.ComplexityRoot.Query.SearchMembers == nil {
+			break
+		}
+
+		args, err := ec.field_Query_searchMembers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SearchMembers(childComplexity, args["input"].(*model.MemberSearchInput), args["first"].(*int), args["after"].(*string)), true
 	case "Query.space":
 		if e.ComplexityRoot.Query.Space == nil {
 			break
@@ -4506,6 +5251,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ReportContentPayload.UserErrors(childComplexity), true
 
+	case "SearchResultConnection.edges":
+		if e.ComplexityRoot.SearchResultConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchResultConnection.Edges(childComplexity), true
+	case "SearchResultConnection.nodes":
+		if e.ComplexityRoot.SearchResultConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchResultConnection.Nodes(childComplexity), true
+	case "SearchResultConnection.pageInfo":
+		if e.ComplexityRoot.SearchResultConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchResultConnection.PageInfo(childComplexity), true
+	case "SearchResultConnection.totalCount":
+		if e.ComplexityRoot.SearchResultConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchResultConnection.TotalCount(childComplexity), true
+
+	case "SearchResultEdge.cursor":
+		if e.ComplexityRoot.SearchResultEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchResultEdge.Cursor(childComplexity), true
+	case "SearchResultEdge.node":
+		if e.ComplexityRoot.SearchResultEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchResultEdge.Node(childComplexity), true
+
 	case "Space.course":
 		if e.ComplexityRoot.Space.Course == nil {
 			break
@@ -4658,6 +5441,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SpaceEdge.Node(childComplexity), true
 
+	case "SpaceGroupSearchResult.highlightedName":
+		if e.ComplexityRoot.SpaceGroupSearchResult.HighlightedName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceGroupSearchResult.HighlightedName(childComplexity), true
+	case "SpaceGroupSearchResult.id":
+		if e.ComplexityRoot.SpaceGroupSearchResult.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceGroupSearchResult.ID(childComplexity), true
+	case "SpaceGroupSearchResult.membersCount":
+		if e.ComplexityRoot.SpaceGroupSearchResult.MembersCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceGroupSearchResult.MembersCount(childComplexity), true
+	case "SpaceGroupSearchResult.name":
+		if e.ComplexityRoot.SpaceGroupSearchResult.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceGroupSearchResult.Name(childComplexity), true
+
 	case "SpaceNotificationPreference.choice":
 		if e.ComplexityRoot.SpaceNotificationPreference.Choice == nil {
 			break
@@ -4753,6 +5561,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SpacePolicies.CanView(childComplexity), true
 
+	case "SpaceSearchResult.highlightedName":
+		if e.ComplexityRoot.SpaceSearchResult.HighlightedName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceSearchResult.HighlightedName(childComplexity), true
+	case "SpaceSearchResult.highlightedSlug":
+		if e.ComplexityRoot.SpaceSearchResult.HighlightedSlug == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceSearchResult.HighlightedSlug(childComplexity), true
+	case "SpaceSearchResult.membersCount":
+		if e.ComplexityRoot.SpaceSearchResult.MembersCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceSearchResult.MembersCount(childComplexity), true
+	case "SpaceSearchResult.space":
+		if e.ComplexityRoot.SpaceSearchResult.Space == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceSearchResult.Space(childComplexity), true
+
 	case "SpaceVisibleTabs.members":
 		if e.ComplexityRoot.SpaceVisibleTabs.Members == nil {
 			break
@@ -4835,11 +5668,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateDirectUploadInput", ec.unmarshalInputCreateDirectUploadInput),
 			graphql.NewInputUnmarshaler("CreateLiveRoomInput", ec.unmarshalInputCreateLiveRoomInput),
 			graphql.NewInputUnmarshaler("CreatePostInput", ec.unmarshalInputCreatePostInput),
+			graphql.NewInputUnmarshaler("MemberFilterInput", ec.unmarshalInputMemberFilterInput),
 			graphql.NewInputUnmarshaler("MemberIdentityInput", ec.unmarshalInputMemberIdentityInput),
+			graphql.NewInputUnmarshaler("MemberSearchInput", ec.unmarshalInputMemberSearchInput),
 			graphql.NewInputUnmarshaler("ProfileFieldAnswerInput", ec.unmarshalInputProfileFieldAnswerInput),
 			graphql.NewInputUnmarshaler("ProfileFieldChoiceInput", ec.unmarshalInputProfileFieldChoiceInput),
 			graphql.NewInputUnmarshaler("QuizResponseInput", ec.unmarshalInputQuizResponseInput),
 			graphql.NewInputUnmarshaler("ReportContentInput", ec.unmarshalInputReportContentInput),
+			graphql.NewInputUnmarshaler("SearchFilters", ec.unmarshalInputSearchFilters),
 			graphql.NewInputUnmarshaler("UpdateProfileInput", ec.unmarshalInputUpdateProfileInput),
 		)
 	}
@@ -6085,6 +6921,112 @@ extend type Mutation {
   cancelRsvp("The event's space." spaceId: ID!, "The event post." eventId: ID!): EventRsvpPayload!
 }
 `, BuiltIn: false},
+	{Name: "../../schema/links.graphqls", Input: `# Community-wide reads: the community's navigation links and the profile
+# fields each page shows (so that a signup or profile screen can render
+# the community's own fields).
+
+"A link the community shows in its navigation."
+type CommunityLink {
+  "Circle's link id."
+  id: ID!
+  "The link's text."
+  name: String!
+  "Where it points."
+  url: String!
+  "When the link was added."
+  createdAt: DateTime
+  "When the link was last changed."
+  updatedAt: DateTime
+}
+
+"A page that shows profile fields."
+enum ProfilePage {
+  "The signup form."
+  SIGNUP
+  "The member's own profile editor."
+  EDIT_PROFILE
+  "A member's profile page."
+  PROFILE_VIEW
+  "The member directory."
+  COMMUNITY_VIEW
+}
+
+"""
+A profile field the community defines. Answers to it are given with
+updateProfile's profileFields (profileFieldId is this id).
+"""
+type ProfileField {
+  "Circle's profile field id."
+  id: ID!
+  "The field's label."
+  label: String!
+  "Circle's field type, e.g. \"text\", \"textarea\", \"select\", \"multi_select\", \"number\", \"date\"."
+  fieldType: String!
+  "The field's key, as member search filters name it."
+  key: String!
+  "Placeholder text of the input."
+  placeholder: String
+  "Help text shown with the field."
+  description: String
+  "True when members must answer it."
+  required: Boolean!
+  "True when the answer may be left empty."
+  allowNull: Boolean!
+  "True for the fields Circle itself defines (as opposed to the community's)."
+  platformField: Boolean!
+  "How a number field is shown; null for other fields."
+  numberFormat: ProfileFieldNumberFormat
+  "The choices of a choice field, in order; empty for other fields."
+  choices: [ProfileFieldChoice!]!
+}
+
+"How a number field is shown."
+type ProfileFieldNumberFormat {
+  "Circle's number format, e.g. \"number\", \"currency\", \"percent\"."
+  format: String
+  "Digits after the decimal point."
+  decimals: Int
+  "Where text goes beside the number, when there is text."
+  position: Int
+  "Text shown beside the number (a unit, a currency sign)."
+  text: String
+}
+
+"One choice of a choice field."
+type ProfileFieldChoice {
+  "Circle's choice id (profileFieldChoiceId of updateProfile's answers)."
+  id: ID!
+  "The choice's text."
+  value: String!
+}
+
+"A page of profile fields."
+type ProfileFieldConnection {
+  "The fields of this page with their cursors."
+  edges: [ProfileFieldEdge!]!
+  "The fields of this page."
+  nodes: [ProfileField!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "Number of fields the page shows."
+  totalCount: Int
+}
+
+"A profile field and its cursor."
+type ProfileFieldEdge {
+  "Opaque cursor of this field."
+  cursor: String!
+  "The field."
+  node: ProfileField!
+}
+
+extend type Query {
+  "The community's navigation links, in Circle's order (one call)."
+  communityLinks: [CommunityLink!]!
+  "The profile fields a page shows, in order (one call a page)."
+  pageProfileFields("The page." page: ProfilePage!, "Page size, 0 to 100." first: Int = 20, "Cursor after which the page starts." after: String): ProfileFieldConnection!
+}
+`, BuiltIn: false},
 	{Name: "../../schema/member.graphqls", Input: `"""
 A community member. Member.id is always the Circle community_member_id (never
 the user id Circle also embeds). Fields not embedded where the member was
@@ -6879,6 +7821,365 @@ type DeletePayload {
   userErrors: [UserError!]!
 }
 `, BuiltIn: false},
+	{Name: "../../schema/search.graphqls", Input: `# Search: Circle's quick search (GET /search), its search page by type and
+# filters (GET /advanced_search), and the member directory's search with
+# profile filters (POST /search/community_members). A page of results is
+# one upstream call; a result's full object (post, comment, lesson) costs
+# what loading it costs, batched: the full posts of a page are one call per
+# space.
+
+"""
+One search result. Highlighted fields are Circle's HTML snippets, with
+<strong> around the words that matched (escape nothing more before showing
+them as HTML); they are null where Circle sends none.
+"""
+union SearchResult = PostSearchResult | CommentSearchResult | MemberSearchResult | SpaceSearchResult | SpaceGroupSearchResult | MemberTagSearchResult | LessonSearchResult | GroupMentionSearchResult
+
+"A post (or event) that matched."
+type PostSearchResult {
+  "Circle's post id."
+  id: ID!
+  "Title."
+  title: String
+  "Title with the match highlighted."
+  highlightedTitle: String
+  "URL slug of the post."
+  slug: String
+  "Slug with the match highlighted (quick search)."
+  highlightedSlug: String
+  "The body as plain text, or the excerpt Circle sends."
+  bodyText: String
+  "Body with the match highlighted."
+  highlightedBody: String
+  "The author's name with the match highlighted (quick search)."
+  highlightedAuthorName: String
+  "Link to the post in Circle's web app."
+  url: String
+  "Kind of post, when Circle says (quick search sends post_type; the search page sends starts_at for events)."
+  type: PostType
+  "Number of comments (quick search)."
+  commentsCount: Int
+  "Number of likes (quick search)."
+  likesCount: Int
+  "When the post was created."
+  createdAt: DateTime
+  "When the post was last changed (quick search)."
+  updatedAt: DateTime
+  "Circle's post status, e.g. \"published\" (search page)."
+  status: String
+  "Cover image URL (search page)."
+  coverImageUrl: String
+  "When the event starts, for event posts (search page)."
+  startsAt: DateTime
+  "The space the post is in (its id, name and slug come with the result)."
+  space: Space!
+  "Who wrote the post (name and avatar come with the result); null when Circle names no member."
+  author: Member
+  "The whole post, isLiked and counts included: the full posts of a page cost one call per space."
+  post: Post
+}
+
+"A comment that matched."
+type CommentSearchResult {
+  "Circle's comment id."
+  id: ID!
+  "The comment as plain text."
+  bodyText: String
+  "Body with the match highlighted (search page)."
+  highlightedBody: String
+  "Circle's one-line summary, e.g. \"Ava commented on Weekly wins\" (quick search)."
+  title: String
+  "The post commented on."
+  postId: ID!
+  "Title of that post."
+  postName: String
+  "Slug of that post (search page)."
+  postSlug: String
+  "The space of that post."
+  spaceId: ID
+  "Slug of that space (search page)."
+  spaceSlug: String
+  "Link to the comment in Circle's web app (search page)."
+  url: String
+  "The comment this one replies to; null for a top-level comment."
+  parentId: ID
+  "Who wrote the comment; null when Circle names no member."
+  author: Member
+  "The post commented on, in full (batched per space like every post)."
+  post: Post
+  "The comment in full (one GET of the comment)."
+  comment: Comment
+}
+
+"A member who matched."
+type MemberSearchResult {
+  "The member (name, headline, avatar and roles come with the result)."
+  member: Member!
+  "Name with the match highlighted (search page)."
+  highlightedName: String
+  "The member's bio (search page)."
+  bio: String
+  "Where the member is, as they wrote it (search page)."
+  location: String
+}
+
+"A space that matched."
+type SpaceSearchResult {
+  "The space (its id, name, slug and emoji come with the result)."
+  space: Space!
+  "Name with the match highlighted."
+  highlightedName: String
+  "Slug with the match highlighted (quick search)."
+  highlightedSlug: String
+  "Number of members, when Circle sends it."
+  membersCount: Int
+}
+
+"A space group that matched."
+type SpaceGroupSearchResult {
+  "Circle's space group id."
+  id: ID!
+  "Display name."
+  name: String!
+  "Name with the match highlighted."
+  highlightedName: String
+  "Number of members of the group."
+  membersCount: Int
+}
+
+"A member tag that matched."
+type MemberTagSearchResult {
+  "Circle's member tag id."
+  id: ID!
+  "The tag's text."
+  name: String!
+  "Name with the match highlighted."
+  highlightedName: String
+  "Number of members with the tag."
+  taggedMembersCount: Int
+}
+
+"A lesson of a course that matched (search page)."
+type LessonSearchResult {
+  "Circle's lesson id."
+  id: ID!
+  "Display name."
+  name: String!
+  "Name with the match highlighted."
+  highlightedName: String
+  "The lesson's text as plain text."
+  bodyText: String
+  "Body with the match highlighted."
+  highlightedBody: String
+  "The lesson's section."
+  sectionId: ID
+  "Name of that section."
+  sectionName: String
+  "Circle's lesson status, e.g. \"published\"."
+  status: String
+  "When the lesson was created."
+  createdAt: DateTime
+  "The course space (id, name, slug and emoji come with the result)."
+  space: Space!
+  "The lesson, read from its course on demand: its own fields cost one GET of the lesson."
+  lesson: Lesson!
+}
+
+"A group that can be mentioned (e.g. everyone in a space), for mention pickers (search page, type MENTIONS)."
+type GroupMentionSearchResult {
+  "Circle's id of the group mention."
+  id: ID!
+  "Display name."
+  name: String!
+  "Circle's mention type."
+  mentionType: String
+  "Circle's mention scope."
+  mentionScope: String
+  "Name with the match highlighted."
+  highlightedName: String
+}
+
+"A page of search results."
+type SearchResultConnection {
+  "The results of this page with their cursors."
+  edges: [SearchResultEdge!]!
+  "The results of this page, in Circle's order."
+  nodes: [SearchResult!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "Number of results in all, as Circle counts them."
+  totalCount: Int
+}
+
+"A search result and its cursor."
+type SearchResultEdge {
+  "Opaque cursor of this result."
+  cursor: String!
+  "The result."
+  node: SearchResult!
+}
+
+"What the search page looks for."
+enum SearchType {
+  "Everything (Circle's default)."
+  GENERAL
+  "Members."
+  MEMBERS
+  "Posts."
+  POSTS
+  "Comments."
+  COMMENTS
+  "Spaces."
+  SPACES
+  "Lessons of courses."
+  LESSONS
+  "Events."
+  EVENTS
+  "Circle's entity list (what its search modal lists)."
+  ENTITY_LIST
+  "Members and groups to mention."
+  MENTIONS
+}
+
+"Where a mention is being written, for SearchType MENTIONS."
+enum MentionScope {
+  "A post or comment in a space."
+  SPACE
+  "A group chat."
+  GROUP_CHAT
+  "A chat thread."
+  THREAD
+  "A direct message."
+  DIRECT
+}
+
+"Upcoming or past events."
+enum EventTimeFilter {
+  "Events that have not ended."
+  UPCOMING
+  "Events that have ended."
+  PAST
+}
+
+"Filters of the search page. Each list holds at most 50 ids."
+input SearchFilters {
+  "Only results in these spaces."
+  spaceIds: [ID!]
+  "Only posts with these topics."
+  topicIds: [ID!]
+  "Only members with these tags."
+  memberTagIds: [ID!]
+  "Only posts and comments by authors whose name matches; at most 200 characters."
+  authorName: String
+  "Only upcoming, or only past, events."
+  status: EventTimeFilter
+}
+
+"Order of a member search."
+enum MemberSearchOrder {
+  "Oldest members first."
+  OLDEST
+  "By name, A to Z."
+  ALPHABETICAL
+  "Newest members first."
+  LATEST
+  "Admins and moderators first."
+  ROLE
+}
+
+"Active or inactive members."
+enum MemberStatusFilter {
+  "Members whose account is active."
+  ACTIVE
+  "Members whose account is not active."
+  INACTIVE
+}
+
+"How a member filter compares."
+enum MemberFilterType {
+  "Equals the value."
+  IS
+  "Differs from the value."
+  IS_NOT
+  "Contains the value."
+  CONTAINS
+  "Does not contain the value."
+  DOES_NOT_CONTAIN
+  "Greater than the value."
+  GT
+  "Less than the value."
+  LT
+  "Equal to the value (numbers)."
+  EQ
+}
+
+"One filter of a member search, on a member attribute or a profile field (Circle's filter object)."
+input MemberFilterInput {
+  "What to filter on: a member attribute Circle knows (e.g. \"name\", \"headline\", \"role\") or a profile field's key; 1 to 100 characters."
+  key: String!
+  "How to compare."
+  filterType: MemberFilterType
+  "The profile field's type, for profile field filters (Circle's profile_field_type); at most 100 characters."
+  profileFieldType: String
+  "The profile field, for profile field filters."
+  profileFieldId: ID
+  "The value compared with; at most 200 characters."
+  value: String
+  "Lower bound, for numbers and dates (gte)."
+  gte: Int
+  "Upper bound, for numbers and dates (lte); not below gte."
+  lte: Int
+}
+
+"A member search."
+input MemberSearchInput {
+  "Text to look for in names and profiles; at most 200 characters."
+  query: String
+  "Order of the results; Circle's default when omitted."
+  order: MemberSearchOrder
+  "Only active, or only inactive, members."
+  status: MemberStatusFilter
+  "Leave out members without a name."
+  excludeEmptyName: Boolean
+  "Leave out members whose profile is empty."
+  excludeEmptyProfiles: Boolean
+  "Filters, all of which must hold; at most 20."
+  filters: [MemberFilterInput!]
+}
+
+extend type Query {
+  """
+  Circle's quick search over posts, comments, members, member tags, spaces
+  and space groups. query: 1 to 200 characters. One call a page.
+  """
+  search("What to look for." query: String!, "Page size, 0 to 100." first: Int = 20, "Cursor after which the page starts." after: String): SearchResultConnection!
+  """
+  Circle's search page: by type, with filters; results of the types the
+  type asks for (lessons and mentionable groups included). query: 1 to 200
+  characters. One call a page.
+  """
+  advancedSearch(
+    "What to look for."
+    query: String!
+    "What to look for it in."
+    type: SearchType = GENERAL
+    "Filters."
+    filters: SearchFilters
+    "Where a mention is being written, with type MENTIONS."
+    mentionScope: MentionScope
+    "Page size, 0 to 100."
+    first: Int = 20
+    "Cursor after which the page starts."
+    after: String
+  ): SearchResultConnection!
+  """
+  Search the member directory with profile filters (Circle's member search).
+  One call a page; the same search under two aliases is two calls, as
+  Circle takes it by POST.
+  """
+  searchMembers("The search; everyone when omitted." input: MemberSearchInput, "Page size, 0 to 100." first: Int = 20, "Cursor after which the page starts." after: String): MemberConnection!
+}
+`, BuiltIn: false},
 	{Name: "../../schema/session.graphqls", Input: `# Handing the signed-in member to Circle's own web pages (Circle's cookies
 # endpoints), for apps that show those pages in a native webview.
 
@@ -7526,6 +8827,22 @@ func (ec *executionContext) childFields_CommentPolicies(ctx context.Context, fie
 		return ec.fieldContext_CommentPolicies_canReport(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CommentPolicies", field.Name)
+}
+
+func (ec *executionContext) childFields_CommunityLink(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CommunityLink_id(ctx, field)
+	case "name":
+		return ec.fieldContext_CommunityLink_name(ctx, field)
+	case "url":
+		return ec.fieldContext_CommunityLink_url(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_CommunityLink_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_CommunityLink_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CommunityLink", field.Name)
 }
 
 func (ec *executionContext) childFields_Course(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8350,6 +9667,82 @@ func (ec *executionContext) childFields_PostPolicies(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type PostPolicies", field.Name)
 }
 
+func (ec *executionContext) childFields_ProfileField(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ProfileField_id(ctx, field)
+	case "label":
+		return ec.fieldContext_ProfileField_label(ctx, field)
+	case "fieldType":
+		return ec.fieldContext_ProfileField_fieldType(ctx, field)
+	case "key":
+		return ec.fieldContext_ProfileField_key(ctx, field)
+	case "placeholder":
+		return ec.fieldContext_ProfileField_placeholder(ctx, field)
+	case "description":
+		return ec.fieldContext_ProfileField_description(ctx, field)
+	case "required":
+		return ec.fieldContext_ProfileField_required(ctx, field)
+	case "allowNull":
+		return ec.fieldContext_ProfileField_allowNull(ctx, field)
+	case "platformField":
+		return ec.fieldContext_ProfileField_platformField(ctx, field)
+	case "numberFormat":
+		return ec.fieldContext_ProfileField_numberFormat(ctx, field)
+	case "choices":
+		return ec.fieldContext_ProfileField_choices(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProfileField", field.Name)
+}
+
+func (ec *executionContext) childFields_ProfileFieldChoice(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ProfileFieldChoice_id(ctx, field)
+	case "value":
+		return ec.fieldContext_ProfileFieldChoice_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProfileFieldChoice", field.Name)
+}
+
+func (ec *executionContext) childFields_ProfileFieldConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ProfileFieldConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ProfileFieldConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ProfileFieldConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ProfileFieldConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProfileFieldConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ProfileFieldEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ProfileFieldEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ProfileFieldEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProfileFieldEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ProfileFieldNumberFormat(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "format":
+		return ec.fieldContext_ProfileFieldNumberFormat_format(ctx, field)
+	case "decimals":
+		return ec.fieldContext_ProfileFieldNumberFormat_decimals(ctx, field)
+	case "position":
+		return ec.fieldContext_ProfileFieldNumberFormat_position(ctx, field)
+	case "text":
+		return ec.fieldContext_ProfileFieldNumberFormat_text(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProfileFieldNumberFormat", field.Name)
+}
+
 func (ec *executionContext) childFields_ProfilePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "member":
@@ -8468,6 +9861,30 @@ func (ec *executionContext) childFields_ReportContentPayload(ctx context.Context
 		return ec.fieldContext_ReportContentPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReportContentPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SearchResultConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SearchResultConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_SearchResultConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SearchResultConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SearchResultConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SearchResultConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SearchResultEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_SearchResultEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_SearchResultEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SearchResultEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Space(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9934,6 +11351,60 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_advancedSearch_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "query",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["query"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "type",
+		func(ctx context.Context, v any) (*model.SearchType, error) {
+			return ec.unmarshalOSearchType2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSearchType(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["type"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filters",
+		func(ctx context.Context, v any) (*model.SearchFilters, error) {
+			return ec.unmarshalOSearchFilters2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSearchFilters(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filters"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "mentionScope",
+		func(ctx context.Context, v any) (*model.MentionScope, error) {
+			return ec.unmarshalOMentionScope2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMentionScope(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mentionScope"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_chatMessage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10252,6 +11723,36 @@ func (ec *executionContext) field_Query_notifications_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_pageProfileFields_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "page",
+		func(ctx context.Context, v any) (model.ProfilePage, error) {
+			return ec.unmarshalNProfilePage2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfilePage(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["page"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_post_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10301,6 +11802,66 @@ func (ec *executionContext) field_Query_quizAttempt_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["forAdminReview"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_searchMembers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (*model.MemberSearchInput, error) {
+			return ec.unmarshalOMemberSearchInput2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMemberSearchInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_search_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "query",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["query"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -13661,6 +15222,470 @@ func (ec *executionContext) fieldContext_CommentPolicies_canReport(_ context.Con
 	return graphql.NewScalarFieldContext("CommentPolicies", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _CommentSearchResult_id(ctx context.Context, field graphql.CollectedField, obj *model.CommentSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentSearchResult_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommentSearchResult_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommentSearchResult", field, true, false, "ID")
+}
+
+func (ec *executionContext) _CommentSearchResult_bodyText(ctx context.Context, field graphql.CollectedField, obj *model.CommentSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentSearchResult_bodyText(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BodyText(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CommentSearchResult_bodyText(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommentSearchResult", field, true, false, "String")
+}
+
+func (ec *executionContext) _CommentSearchResult_highlightedBody(ctx context.Context, field graphql.CollectedField, obj *model.CommentSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentSearchResult_highlightedBody(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HighlightedBody(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CommentSearchResult_highlightedBody(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommentSearchResult", field, true, false, "String")
+}
+
+func (ec *executionContext) _CommentSearchResult_title(ctx context.Context, field graphql.CollectedField, obj *model.CommentSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentSearchResult_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CommentSearchResult_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommentSearchResult", field, true, false, "String")
+}
+
+func (ec *executionContext) _CommentSearchResult_postId(ctx context.Context, field graphql.CollectedField, obj *model.CommentSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentSearchResult_postId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PostID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommentSearchResult_postId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommentSearchResult", field, true, false, "ID")
+}
+
+func (ec *executionContext) _CommentSearchResult_postName(ctx context.Context, field graphql.CollectedField, obj *model.CommentSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentSearchResult_postName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PostName(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CommentSearchResult_postName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommentSearchResult", field, true, false, "String")
+}
+
+func (ec *executionContext) _CommentSearchResult_postSlug(ctx context.Context, field graphql.CollectedField, obj *model.CommentSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentSearchResult_postSlug(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PostSlug(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CommentSearchResult_postSlug(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommentSearchResult", field, true, false, "String")
+}
+
+func (ec *executionContext) _CommentSearchResult_spaceId(ctx context.Context, field graphql.CollectedField, obj *model.CommentSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentSearchResult_spaceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SpaceID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CommentSearchResult_spaceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommentSearchResult", field, true, false, "ID")
+}
+
+func (ec *executionContext) _CommentSearchResult_spaceSlug(ctx context.Context, field graphql.CollectedField, obj *model.CommentSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentSearchResult_spaceSlug(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SpaceSlug(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CommentSearchResult_spaceSlug(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommentSearchResult", field, true, false, "String")
+}
+
+func (ec *executionContext) _CommentSearchResult_url(ctx context.Context, field graphql.CollectedField, obj *model.CommentSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentSearchResult_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CommentSearchResult_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommentSearchResult", field, true, false, "String")
+}
+
+func (ec *executionContext) _CommentSearchResult_parentId(ctx context.Context, field graphql.CollectedField, obj *model.CommentSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentSearchResult_parentId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ParentID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CommentSearchResult_parentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommentSearchResult", field, true, false, "ID")
+}
+
+func (ec *executionContext) _CommentSearchResult_author(ctx context.Context, field graphql.CollectedField, obj *model.CommentSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentSearchResult_author(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Author(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Member) graphql.Marshaler {
+			return ec.marshalOMember2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMember(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CommentSearchResult_author(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CommentSearchResult",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Member(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CommentSearchResult_post(ctx context.Context, field graphql.CollectedField, obj *model.CommentSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentSearchResult_post(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CommentSearchResult().Post(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Post) graphql.Marshaler {
+			return ec.marshalOPost2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPost(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CommentSearchResult_post(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CommentSearchResult",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Post(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CommentSearchResult_comment(ctx context.Context, field graphql.CollectedField, obj *model.CommentSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentSearchResult_comment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CommentSearchResult().Comment(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Comment) graphql.Marshaler {
+			return ec.marshalOComment2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐComment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CommentSearchResult_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CommentSearchResult",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Comment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CommunityLink_id(ctx context.Context, field graphql.CollectedField, obj *model.CommunityLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommunityLink_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommunityLink_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommunityLink", field, true, false, "ID")
+}
+
+func (ec *executionContext) _CommunityLink_name(ctx context.Context, field graphql.CollectedField, obj *model.CommunityLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommunityLink_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommunityLink_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommunityLink", field, true, false, "String")
+}
+
+func (ec *executionContext) _CommunityLink_url(ctx context.Context, field graphql.CollectedField, obj *model.CommunityLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommunityLink_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommunityLink_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommunityLink", field, true, false, "String")
+}
+
+func (ec *executionContext) _CommunityLink_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.CommunityLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommunityLink_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CommunityLink_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommunityLink", field, true, false, "DateTime")
+}
+
+func (ec *executionContext) _CommunityLink_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.CommunityLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommunityLink_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CommunityLink_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommunityLink", field, true, false, "DateTime")
+}
+
 func (ec *executionContext) _Course_id(ctx context.Context, field graphql.CollectedField, obj *model.Course) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15684,6 +17709,121 @@ func (ec *executionContext) fieldContext_GalleryImage_height(_ context.Context, 
 	return graphql.NewScalarFieldContext("GalleryImage", field, false, false, "Int")
 }
 
+func (ec *executionContext) _GroupMentionSearchResult_id(ctx context.Context, field graphql.CollectedField, obj *model.GroupMentionSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupMentionSearchResult_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupMentionSearchResult_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GroupMentionSearchResult", field, true, false, "ID")
+}
+
+func (ec *executionContext) _GroupMentionSearchResult_name(ctx context.Context, field graphql.CollectedField, obj *model.GroupMentionSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupMentionSearchResult_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupMentionSearchResult_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GroupMentionSearchResult", field, true, false, "String")
+}
+
+func (ec *executionContext) _GroupMentionSearchResult_mentionType(ctx context.Context, field graphql.CollectedField, obj *model.GroupMentionSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupMentionSearchResult_mentionType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MentionType(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GroupMentionSearchResult_mentionType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GroupMentionSearchResult", field, true, false, "String")
+}
+
+func (ec *executionContext) _GroupMentionSearchResult_mentionScope(ctx context.Context, field graphql.CollectedField, obj *model.GroupMentionSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupMentionSearchResult_mentionScope(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MentionScope(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GroupMentionSearchResult_mentionScope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GroupMentionSearchResult", field, true, false, "String")
+}
+
+func (ec *executionContext) _GroupMentionSearchResult_highlightedName(ctx context.Context, field graphql.CollectedField, obj *model.GroupMentionSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupMentionSearchResult_highlightedName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HighlightedName(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GroupMentionSearchResult_highlightedName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GroupMentionSearchResult", field, true, false, "String")
+}
+
 func (ec *executionContext) _HttpHeader_name(ctx context.Context, field graphql.CollectedField, obj *model.HTTPHeader) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17055,6 +19195,277 @@ func (ec *executionContext) fieldContext_LessonProgressPayload_userErrors(_ cont
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LessonSearchResult_id(ctx context.Context, field graphql.CollectedField, obj *model.LessonSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonSearchResult_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LessonSearchResult_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LessonSearchResult", field, true, false, "ID")
+}
+
+func (ec *executionContext) _LessonSearchResult_name(ctx context.Context, field graphql.CollectedField, obj *model.LessonSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonSearchResult_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LessonSearchResult_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LessonSearchResult", field, true, false, "String")
+}
+
+func (ec *executionContext) _LessonSearchResult_highlightedName(ctx context.Context, field graphql.CollectedField, obj *model.LessonSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonSearchResult_highlightedName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HighlightedName(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LessonSearchResult_highlightedName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LessonSearchResult", field, true, false, "String")
+}
+
+func (ec *executionContext) _LessonSearchResult_bodyText(ctx context.Context, field graphql.CollectedField, obj *model.LessonSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonSearchResult_bodyText(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BodyText(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LessonSearchResult_bodyText(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LessonSearchResult", field, true, false, "String")
+}
+
+func (ec *executionContext) _LessonSearchResult_highlightedBody(ctx context.Context, field graphql.CollectedField, obj *model.LessonSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonSearchResult_highlightedBody(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HighlightedBody(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LessonSearchResult_highlightedBody(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LessonSearchResult", field, true, false, "String")
+}
+
+func (ec *executionContext) _LessonSearchResult_sectionId(ctx context.Context, field graphql.CollectedField, obj *model.LessonSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonSearchResult_sectionId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SectionID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LessonSearchResult_sectionId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LessonSearchResult", field, true, false, "ID")
+}
+
+func (ec *executionContext) _LessonSearchResult_sectionName(ctx context.Context, field graphql.CollectedField, obj *model.LessonSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonSearchResult_sectionName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SectionName(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LessonSearchResult_sectionName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LessonSearchResult", field, true, false, "String")
+}
+
+func (ec *executionContext) _LessonSearchResult_status(ctx context.Context, field graphql.CollectedField, obj *model.LessonSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonSearchResult_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LessonSearchResult_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LessonSearchResult", field, true, false, "String")
+}
+
+func (ec *executionContext) _LessonSearchResult_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.LessonSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonSearchResult_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LessonSearchResult_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LessonSearchResult", field, true, false, "DateTime")
+}
+
+func (ec *executionContext) _LessonSearchResult_space(ctx context.Context, field graphql.CollectedField, obj *model.LessonSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonSearchResult_space(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Space(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Space) graphql.Marshaler {
+			return ec.marshalNSpace2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpace(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LessonSearchResult_space(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LessonSearchResult",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Space(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LessonSearchResult_lesson(ctx context.Context, field graphql.CollectedField, obj *model.LessonSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LessonSearchResult_lesson(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lesson(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Lesson) graphql.Marshaler {
+			return ec.marshalNLesson2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐLesson(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LessonSearchResult_lesson(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LessonSearchResult",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lesson(ctx, field)
 		},
 	}
 	return fc, nil
@@ -18455,6 +20866,107 @@ func (ec *executionContext) fieldContext_MemberProfileInfo_linkedinUrl(_ context
 	return graphql.NewScalarFieldContext("MemberProfileInfo", field, false, false, "String")
 }
 
+func (ec *executionContext) _MemberSearchResult_member(ctx context.Context, field graphql.CollectedField, obj *model.MemberSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberSearchResult_member(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Member(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Member) graphql.Marshaler {
+			return ec.marshalNMember2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMember(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemberSearchResult_member(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MemberSearchResult",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Member(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MemberSearchResult_highlightedName(ctx context.Context, field graphql.CollectedField, obj *model.MemberSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberSearchResult_highlightedName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HighlightedName(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MemberSearchResult_highlightedName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberSearchResult", field, true, false, "String")
+}
+
+func (ec *executionContext) _MemberSearchResult_bio(ctx context.Context, field graphql.CollectedField, obj *model.MemberSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberSearchResult_bio(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Bio(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MemberSearchResult_bio(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberSearchResult", field, true, false, "String")
+}
+
+func (ec *executionContext) _MemberSearchResult_location(ctx context.Context, field graphql.CollectedField, obj *model.MemberSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberSearchResult_location(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Location(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MemberSearchResult_location(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberSearchResult", field, true, false, "String")
+}
+
 func (ec *executionContext) _MemberTag_id(ctx context.Context, field graphql.CollectedField, obj *model.MemberTag) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18706,6 +21218,98 @@ func (ec *executionContext) _MemberTag_isBackgroundEnabled(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_MemberTag_isBackgroundEnabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MemberTag", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _MemberTagSearchResult_id(ctx context.Context, field graphql.CollectedField, obj *model.MemberTagSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberTagSearchResult_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemberTagSearchResult_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberTagSearchResult", field, true, false, "ID")
+}
+
+func (ec *executionContext) _MemberTagSearchResult_name(ctx context.Context, field graphql.CollectedField, obj *model.MemberTagSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberTagSearchResult_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemberTagSearchResult_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberTagSearchResult", field, true, false, "String")
+}
+
+func (ec *executionContext) _MemberTagSearchResult_highlightedName(ctx context.Context, field graphql.CollectedField, obj *model.MemberTagSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberTagSearchResult_highlightedName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HighlightedName(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MemberTagSearchResult_highlightedName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberTagSearchResult", field, true, false, "String")
+}
+
+func (ec *executionContext) _MemberTagSearchResult_taggedMembersCount(ctx context.Context, field graphql.CollectedField, obj *model.MemberTagSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberTagSearchResult_taggedMembersCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TaggedMembersCount(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MemberTagSearchResult_taggedMembersCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberTagSearchResult", field, true, false, "Int")
 }
 
 func (ec *executionContext) _Mutation_signIn(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -22760,6 +25364,1076 @@ func (ec *executionContext) fieldContext_PostPolicies_canUpdate(_ context.Contex
 	return graphql.NewScalarFieldContext("PostPolicies", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _PostSearchResult_id(ctx context.Context, field graphql.CollectedField, obj *model.PostSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSearchResult_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PostSearchResult_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSearchResult", field, true, false, "ID")
+}
+
+func (ec *executionContext) _PostSearchResult_title(ctx context.Context, field graphql.CollectedField, obj *model.PostSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSearchResult_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PostSearchResult_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSearchResult", field, true, false, "String")
+}
+
+func (ec *executionContext) _PostSearchResult_highlightedTitle(ctx context.Context, field graphql.CollectedField, obj *model.PostSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSearchResult_highlightedTitle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HighlightedTitle(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PostSearchResult_highlightedTitle(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSearchResult", field, true, false, "String")
+}
+
+func (ec *executionContext) _PostSearchResult_slug(ctx context.Context, field graphql.CollectedField, obj *model.PostSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSearchResult_slug(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Slug(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PostSearchResult_slug(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSearchResult", field, true, false, "String")
+}
+
+func (ec *executionContext) _PostSearchResult_highlightedSlug(ctx context.Context, field graphql.CollectedField, obj *model.PostSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSearchResult_highlightedSlug(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HighlightedSlug(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PostSearchResult_highlightedSlug(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSearchResult", field, true, false, "String")
+}
+
+func (ec *executionContext) _PostSearchResult_bodyText(ctx context.Context, field graphql.CollectedField, obj *model.PostSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSearchResult_bodyText(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BodyText(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PostSearchResult_bodyText(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSearchResult", field, true, false, "String")
+}
+
+func (ec *executionContext) _PostSearchResult_highlightedBody(ctx context.Context, field graphql.CollectedField, obj *model.PostSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSearchResult_highlightedBody(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HighlightedBody(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PostSearchResult_highlightedBody(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSearchResult", field, true, false, "String")
+}
+
+func (ec *executionContext) _PostSearchResult_highlightedAuthorName(ctx context.Context, field graphql.CollectedField, obj *model.PostSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSearchResult_highlightedAuthorName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HighlightedAuthorName(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PostSearchResult_highlightedAuthorName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSearchResult", field, true, false, "String")
+}
+
+func (ec *executionContext) _PostSearchResult_url(ctx context.Context, field graphql.CollectedField, obj *model.PostSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSearchResult_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PostSearchResult_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSearchResult", field, true, false, "String")
+}
+
+func (ec *executionContext) _PostSearchResult_type(ctx context.Context, field graphql.CollectedField, obj *model.PostSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSearchResult_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PostType) graphql.Marshaler {
+			return ec.marshalOPostType2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPostType(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PostSearchResult_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSearchResult", field, true, false, "PostType")
+}
+
+func (ec *executionContext) _PostSearchResult_commentsCount(ctx context.Context, field graphql.CollectedField, obj *model.PostSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSearchResult_commentsCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CommentsCount(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PostSearchResult_commentsCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSearchResult", field, true, false, "Int")
+}
+
+func (ec *executionContext) _PostSearchResult_likesCount(ctx context.Context, field graphql.CollectedField, obj *model.PostSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSearchResult_likesCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LikesCount(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PostSearchResult_likesCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSearchResult", field, true, false, "Int")
+}
+
+func (ec *executionContext) _PostSearchResult_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.PostSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSearchResult_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PostSearchResult_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSearchResult", field, true, false, "DateTime")
+}
+
+func (ec *executionContext) _PostSearchResult_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.PostSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSearchResult_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PostSearchResult_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSearchResult", field, true, false, "DateTime")
+}
+
+func (ec *executionContext) _PostSearchResult_status(ctx context.Context, field graphql.CollectedField, obj *model.PostSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSearchResult_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PostSearchResult_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSearchResult", field, true, false, "String")
+}
+
+func (ec *executionContext) _PostSearchResult_coverImageUrl(ctx context.Context, field graphql.CollectedField, obj *model.PostSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSearchResult_coverImageUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CoverImageURL(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PostSearchResult_coverImageUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSearchResult", field, true, false, "String")
+}
+
+func (ec *executionContext) _PostSearchResult_startsAt(ctx context.Context, field graphql.CollectedField, obj *model.PostSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSearchResult_startsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartsAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PostSearchResult_startsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSearchResult", field, true, false, "DateTime")
+}
+
+func (ec *executionContext) _PostSearchResult_space(ctx context.Context, field graphql.CollectedField, obj *model.PostSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSearchResult_space(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Space(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Space) graphql.Marshaler {
+			return ec.marshalNSpace2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpace(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PostSearchResult_space(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PostSearchResult",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Space(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PostSearchResult_author(ctx context.Context, field graphql.CollectedField, obj *model.PostSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSearchResult_author(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Author(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Member) graphql.Marshaler {
+			return ec.marshalOMember2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMember(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PostSearchResult_author(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PostSearchResult",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Member(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PostSearchResult_post(ctx context.Context, field graphql.CollectedField, obj *model.PostSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSearchResult_post(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PostSearchResult().Post(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Post) graphql.Marshaler {
+			return ec.marshalOPost2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPost(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PostSearchResult_post(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PostSearchResult",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Post(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProfileField_id(ctx context.Context, field graphql.CollectedField, obj *model.ProfileField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileField_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileField_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileField", field, true, false, "ID")
+}
+
+func (ec *executionContext) _ProfileField_label(ctx context.Context, field graphql.CollectedField, obj *model.ProfileField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileField_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileField_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileField", field, true, false, "String")
+}
+
+func (ec *executionContext) _ProfileField_fieldType(ctx context.Context, field graphql.CollectedField, obj *model.ProfileField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileField_fieldType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FieldType(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileField_fieldType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileField", field, true, false, "String")
+}
+
+func (ec *executionContext) _ProfileField_key(ctx context.Context, field graphql.CollectedField, obj *model.ProfileField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileField_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileField_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileField", field, true, false, "String")
+}
+
+func (ec *executionContext) _ProfileField_placeholder(ctx context.Context, field graphql.CollectedField, obj *model.ProfileField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileField_placeholder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Placeholder(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileField_placeholder(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileField", field, true, false, "String")
+}
+
+func (ec *executionContext) _ProfileField_description(ctx context.Context, field graphql.CollectedField, obj *model.ProfileField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileField_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileField_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileField", field, true, false, "String")
+}
+
+func (ec *executionContext) _ProfileField_required(ctx context.Context, field graphql.CollectedField, obj *model.ProfileField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileField_required(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Required(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileField_required(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileField", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _ProfileField_allowNull(ctx context.Context, field graphql.CollectedField, obj *model.ProfileField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileField_allowNull(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AllowNull(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileField_allowNull(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileField", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _ProfileField_platformField(ctx context.Context, field graphql.CollectedField, obj *model.ProfileField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileField_platformField(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PlatformField(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileField_platformField(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileField", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _ProfileField_numberFormat(ctx context.Context, field graphql.CollectedField, obj *model.ProfileField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileField_numberFormat(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NumberFormat(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProfileFieldNumberFormat) graphql.Marshaler {
+			return ec.marshalOProfileFieldNumberFormat2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfileFieldNumberFormat(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileField_numberFormat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProfileField",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProfileFieldNumberFormat(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProfileField_choices(ctx context.Context, field graphql.CollectedField, obj *model.ProfileField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileField_choices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Choices(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProfileFieldChoice) graphql.Marshaler {
+			return ec.marshalNProfileFieldChoice2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfileFieldChoiceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileField_choices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProfileField",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProfileFieldChoice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProfileFieldChoice_id(ctx context.Context, field graphql.CollectedField, obj *model.ProfileFieldChoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileFieldChoice_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileFieldChoice_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileFieldChoice", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ProfileFieldChoice_value(ctx context.Context, field graphql.CollectedField, obj *model.ProfileFieldChoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileFieldChoice_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileFieldChoice_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileFieldChoice", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProfileFieldConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ProfileFieldConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileFieldConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProfileFieldEdge) graphql.Marshaler {
+			return ec.marshalNProfileFieldEdge2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfileFieldEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileFieldConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProfileFieldConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProfileFieldEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProfileFieldConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.ProfileFieldConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileFieldConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProfileField) graphql.Marshaler {
+			return ec.marshalNProfileField2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfileFieldᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileFieldConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProfileFieldConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProfileField(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProfileFieldConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ProfileFieldConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileFieldConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileFieldConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProfileFieldConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProfileFieldConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ProfileFieldConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileFieldConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileFieldConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileFieldConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProfileFieldEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ProfileFieldEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileFieldEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileFieldEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileFieldEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProfileFieldEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ProfileFieldEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileFieldEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProfileField) graphql.Marshaler {
+			return ec.marshalNProfileField2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfileField(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileFieldEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProfileFieldEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProfileField(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProfileFieldNumberFormat_format(ctx context.Context, field graphql.CollectedField, obj *model.ProfileFieldNumberFormat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileFieldNumberFormat_format(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Format, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileFieldNumberFormat_format(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileFieldNumberFormat", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProfileFieldNumberFormat_decimals(ctx context.Context, field graphql.CollectedField, obj *model.ProfileFieldNumberFormat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileFieldNumberFormat_decimals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Decimals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileFieldNumberFormat_decimals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileFieldNumberFormat", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProfileFieldNumberFormat_position(ctx context.Context, field graphql.CollectedField, obj *model.ProfileFieldNumberFormat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileFieldNumberFormat_position(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Position, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileFieldNumberFormat_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileFieldNumberFormat", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProfileFieldNumberFormat_text(ctx context.Context, field graphql.CollectedField, obj *model.ProfileFieldNumberFormat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileFieldNumberFormat_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileFieldNumberFormat_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileFieldNumberFormat", field, false, false, "String")
+}
+
 func (ec *executionContext) _ProfilePayload_member(ctx context.Context, field graphql.CollectedField, obj *model.ProfilePayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23309,6 +26983,82 @@ func (ec *executionContext) fieldContext_Query_events(ctx context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_communityLinks(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_communityLinks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().CommunityLinks(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CommunityLink) graphql.Marshaler {
+			return ec.marshalNCommunityLink2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCommunityLinkᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_communityLinks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CommunityLink(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_pageProfileFields(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_pageProfileFields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PageProfileFields(ctx, fc.Args["page"].(model.ProfilePage), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProfileFieldConnection) graphql.Marshaler {
+			return ec.marshalNProfileFieldConnection2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfileFieldConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_pageProfileFields(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProfileFieldConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_pageProfileFields_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_member(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23634,6 +27384,138 @@ func (ec *executionContext) fieldContext_Query_quizAttempt(ctx context.Context, 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_quizAttempt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_search(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_search(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Search(ctx, fc.Args["query"].(string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SearchResultConnection) graphql.Marshaler {
+			return ec.marshalNSearchResultConnection2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSearchResultConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_search(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SearchResultConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_search_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_advancedSearch(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_advancedSearch(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AdvancedSearch(ctx, fc.Args["query"].(string), fc.Args["type"].(*model.SearchType), fc.Args["filters"].(*model.SearchFilters), fc.Args["mentionScope"].(*model.MentionScope), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SearchResultConnection) graphql.Marshaler {
+			return ec.marshalNSearchResultConnection2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSearchResultConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_advancedSearch(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SearchResultConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_advancedSearch_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_searchMembers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_searchMembers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SearchMembers(ctx, fc.Args["input"].(*model.MemberSearchInput), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MemberConnection) graphql.Marshaler {
+			return ec.marshalNMemberConnection2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMemberConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_searchMembers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MemberConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_searchMembers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -24641,6 +28523,162 @@ func (ec *executionContext) fieldContext_ReportContentPayload_userErrors(_ conte
 	return fc, nil
 }
 
+func (ec *executionContext) _SearchResultConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SearchResultConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchResultConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SearchResultEdge) graphql.Marshaler {
+			return ec.marshalNSearchResultEdge2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSearchResultEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchResultConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SearchResultConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SearchResultEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SearchResultConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.SearchResultConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchResultConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.SearchResult) graphql.Marshaler {
+			return ec.marshalNSearchResult2ᚕgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSearchResultᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchResultConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchResultConnection", field, false, false, "SearchResult")
+}
+
+func (ec *executionContext) _SearchResultConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.SearchResultConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchResultConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchResultConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SearchResultConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SearchResultConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.SearchResultConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchResultConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SearchResultConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchResultConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SearchResultEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.SearchResultEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchResultEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchResultEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchResultEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _SearchResultEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.SearchResultEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchResultEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.SearchResult) graphql.Marshaler {
+			return ec.marshalNSearchResult2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSearchResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchResultEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchResultEdge", field, false, false, "SearchResult")
+}
+
 func (ec *executionContext) _Space_id(ctx context.Context, field graphql.CollectedField, obj *model.Space) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25286,6 +29324,98 @@ func (ec *executionContext) fieldContext_SpaceEdge_node(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _SpaceGroupSearchResult_id(ctx context.Context, field graphql.CollectedField, obj *model.SpaceGroupSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceGroupSearchResult_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceGroupSearchResult_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpaceGroupSearchResult", field, true, false, "ID")
+}
+
+func (ec *executionContext) _SpaceGroupSearchResult_name(ctx context.Context, field graphql.CollectedField, obj *model.SpaceGroupSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceGroupSearchResult_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceGroupSearchResult_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpaceGroupSearchResult", field, true, false, "String")
+}
+
+func (ec *executionContext) _SpaceGroupSearchResult_highlightedName(ctx context.Context, field graphql.CollectedField, obj *model.SpaceGroupSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceGroupSearchResult_highlightedName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HighlightedName(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceGroupSearchResult_highlightedName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpaceGroupSearchResult", field, true, false, "String")
+}
+
+func (ec *executionContext) _SpaceGroupSearchResult_membersCount(ctx context.Context, field graphql.CollectedField, obj *model.SpaceGroupSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceGroupSearchResult_membersCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MembersCount(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceGroupSearchResult_membersCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpaceGroupSearchResult", field, true, false, "Int")
+}
+
 func (ec *executionContext) _SpaceNotificationPreference_spaceId(ctx context.Context, field graphql.CollectedField, obj *model.SpaceNotificationPreference) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25665,6 +29795,107 @@ func (ec *executionContext) _SpacePolicies_canInviteMembers(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_SpacePolicies_canInviteMembers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SpacePolicies", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SpaceSearchResult_space(ctx context.Context, field graphql.CollectedField, obj *model.SpaceSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceSearchResult_space(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Space(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Space) graphql.Marshaler {
+			return ec.marshalNSpace2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpace(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceSearchResult_space(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpaceSearchResult",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Space(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SpaceSearchResult_highlightedName(ctx context.Context, field graphql.CollectedField, obj *model.SpaceSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceSearchResult_highlightedName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HighlightedName(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceSearchResult_highlightedName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpaceSearchResult", field, true, false, "String")
+}
+
+func (ec *executionContext) _SpaceSearchResult_highlightedSlug(ctx context.Context, field graphql.CollectedField, obj *model.SpaceSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceSearchResult_highlightedSlug(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HighlightedSlug(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceSearchResult_highlightedSlug(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpaceSearchResult", field, true, false, "String")
+}
+
+func (ec *executionContext) _SpaceSearchResult_membersCount(ctx context.Context, field graphql.CollectedField, obj *model.SpaceSearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceSearchResult_membersCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MembersCount(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceSearchResult_membersCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpaceSearchResult", field, true, false, "Int")
 }
 
 func (ec *executionContext) _SpaceVisibleTabs_posts(ctx context.Context, field graphql.CollectedField, obj *model.SpaceVisibleTabs) (ret graphql.Marshaler) {
@@ -27322,6 +31553,90 @@ func UnmarshalCreatePostInput(ctx context.Context, raw any) (model.CreatePostInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputMemberFilterInput(ctx context.Context, obj any) (model.MemberFilterInput, error) {
+	var it model.MemberFilterInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"key", "filterType", "profileFieldType", "profileFieldId", "value", "gte", "lte"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "filterType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filterType"))
+			data, err := ec.unmarshalOMemberFilterType2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMemberFilterType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FilterType = data
+		case "profileFieldType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("profileFieldType"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProfileFieldType = data
+		case "profileFieldId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("profileFieldId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProfileFieldID = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "gte":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gte"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Gte = data
+		case "lte":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lte"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lte = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMemberFilterInput unmarshals raw into the MemberFilterInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMemberFilterInput(ctx context.Context, raw any) (model.MemberFilterInput, error) {
+	var out model.MemberFilterInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MemberFilterInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputMemberIdentityInput(ctx context.Context, obj any) (model.MemberIdentityInput, error) {
 	var it model.MemberIdentityInput
 	if obj == nil {
@@ -27375,6 +31690,83 @@ func (ec *executionContext) unmarshalInputMemberIdentityInput(ctx context.Contex
 func UnmarshalMemberIdentityInput(ctx context.Context, raw any) (model.MemberIdentityInput, error) {
 	var out model.MemberIdentityInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "MemberIdentityInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputMemberSearchInput(ctx context.Context, obj any) (model.MemberSearchInput, error) {
+	var it model.MemberSearchInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"query", "order", "status", "excludeEmptyName", "excludeEmptyProfiles", "filters"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "query":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("query"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Query = data
+		case "order":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("order"))
+			data, err := ec.unmarshalOMemberSearchOrder2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMemberSearchOrder(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Order = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOMemberStatusFilter2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMemberStatusFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "excludeEmptyName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("excludeEmptyName"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExcludeEmptyName = data
+		case "excludeEmptyProfiles":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("excludeEmptyProfiles"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExcludeEmptyProfiles = data
+		case "filters":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filters"))
+			data, err := ec.unmarshalOMemberFilterInput2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMemberFilterInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Filters = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMemberSearchInput unmarshals raw into the MemberSearchInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMemberSearchInput(ctx context.Context, raw any) (model.MemberSearchInput, error) {
+	var out model.MemberSearchInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MemberSearchInput", raw, &out)
 	return out, err
 }
 
@@ -27624,6 +32016,76 @@ func UnmarshalReportContentInput(ctx context.Context, raw any) (model.ReportCont
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSearchFilters(ctx context.Context, obj any) (model.SearchFilters, error) {
+	var it model.SearchFilters
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"spaceIds", "topicIds", "memberTagIds", "authorName", "status"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "spaceIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("spaceIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SpaceIds = data
+		case "topicIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("topicIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TopicIds = data
+		case "memberTagIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberTagIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberTagIds = data
+		case "authorName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorName = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOEventTimeFilter2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐEventTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSearchFilters unmarshals raw into the SearchFilters input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSearchFilters(ctx context.Context, raw any) (model.SearchFilters, error) {
+	var out model.SearchFilters
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SearchFilters", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateProfileInput(ctx context.Context, obj any) (model.UpdateProfileInput, error) {
 	var it model.UpdateProfileInput
 	if obj == nil {
@@ -27718,6 +32180,59 @@ func UnmarshalUpdateProfileInput(ctx context.Context, raw any) (model.UpdateProf
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
+
+func (ec *executionContext) _SearchResult(ctx context.Context, sel ast.SelectionSet, obj model.SearchResult) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case *model.SpaceSearchResult:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._SpaceSearchResult(ctx, sel, obj)
+	case *model.SpaceGroupSearchResult:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._SpaceGroupSearchResult(ctx, sel, obj)
+	case *model.PostSearchResult:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._PostSearchResult(ctx, sel, obj)
+	case *model.MemberTagSearchResult:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._MemberTagSearchResult(ctx, sel, obj)
+	case *model.MemberSearchResult:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._MemberSearchResult(ctx, sel, obj)
+	case *model.LessonSearchResult:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._LessonSearchResult(ctx, sel, obj)
+	case *model.GroupMentionSearchResult:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._GroupMentionSearchResult(ctx, sel, obj)
+	case *model.CommentSearchResult:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._CommentSearchResult(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of SearchResult must implement graphql.Marshaler", obj))
+		}
+	}
+}
 
 // endregion ************************** interface.gotpl ***************************
 
@@ -29003,6 +33518,159 @@ func (ec *executionContext) _CommentPolicies(ctx context.Context, sel ast.Select
 	return out
 }
 
+var commentSearchResultImplementors = []string{"CommentSearchResult", "SearchResult"}
+
+func (ec *executionContext) _CommentSearchResult(ctx context.Context, sel ast.SelectionSet, obj *model.CommentSearchResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, commentSearchResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CommentSearchResult")
+		case "id":
+			out.Values[i] = ec._CommentSearchResult_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "bodyText":
+			out.Values[i] = ec._CommentSearchResult_bodyText(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "highlightedBody":
+			out.Values[i] = ec._CommentSearchResult_highlightedBody(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "title":
+			out.Values[i] = ec._CommentSearchResult_title(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "postId":
+			out.Values[i] = ec._CommentSearchResult_postId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "postName":
+			out.Values[i] = ec._CommentSearchResult_postName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "postSlug":
+			out.Values[i] = ec._CommentSearchResult_postSlug(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "spaceId":
+			out.Values[i] = ec._CommentSearchResult_spaceId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "spaceSlug":
+			out.Values[i] = ec._CommentSearchResult_spaceSlug(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "url":
+			out.Values[i] = ec._CommentSearchResult_url(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "parentId":
+			out.Values[i] = ec._CommentSearchResult_parentId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "author":
+			out.Values[i] = ec._CommentSearchResult_author(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "post":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CommentSearchResult_post(ctx, field, obj)
+				})
+		case "comment":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CommentSearchResult_comment(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var communityLinkImplementors = []string{"CommunityLink"}
+
+func (ec *executionContext) _CommunityLink(ctx context.Context, sel ast.SelectionSet, obj *model.CommunityLink) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, communityLinkImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CommunityLink")
+		case "id":
+			out.Values[i] = ec._CommunityLink_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._CommunityLink_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._CommunityLink_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._CommunityLink_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._CommunityLink_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var courseImplementors = []string{"Course"}
 
 func (ec *executionContext) _Course(ctx context.Context, sel ast.SelectionSet, obj *model.Course) graphql.Marshaler {
@@ -29869,6 +34537,59 @@ func (ec *executionContext) _GalleryImage(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var groupMentionSearchResultImplementors = []string{"GroupMentionSearchResult", "SearchResult"}
+
+func (ec *executionContext) _GroupMentionSearchResult(ctx context.Context, sel ast.SelectionSet, obj *model.GroupMentionSearchResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, groupMentionSearchResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GroupMentionSearchResult")
+		case "id":
+			out.Values[i] = ec._GroupMentionSearchResult_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._GroupMentionSearchResult_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mentionType":
+			out.Values[i] = ec._GroupMentionSearchResult_mentionType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "mentionScope":
+			out.Values[i] = ec._GroupMentionSearchResult_mentionScope(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "highlightedName":
+			out.Values[i] = ec._GroupMentionSearchResult_highlightedName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var httpHeaderImplementors = []string{"HttpHeader"}
 
 func (ec *executionContext) _HttpHeader(ctx context.Context, sel ast.SelectionSet, obj *model.HTTPHeader) graphql.Marshaler {
@@ -30386,6 +35107,89 @@ func (ec *executionContext) _LessonProgressPayload(ctx context.Context, sel ast.
 	return out
 }
 
+var lessonSearchResultImplementors = []string{"LessonSearchResult", "SearchResult"}
+
+func (ec *executionContext) _LessonSearchResult(ctx context.Context, sel ast.SelectionSet, obj *model.LessonSearchResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, lessonSearchResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LessonSearchResult")
+		case "id":
+			out.Values[i] = ec._LessonSearchResult_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._LessonSearchResult_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "highlightedName":
+			out.Values[i] = ec._LessonSearchResult_highlightedName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "bodyText":
+			out.Values[i] = ec._LessonSearchResult_bodyText(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "highlightedBody":
+			out.Values[i] = ec._LessonSearchResult_highlightedBody(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sectionId":
+			out.Values[i] = ec._LessonSearchResult_sectionId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sectionName":
+			out.Values[i] = ec._LessonSearchResult_sectionName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._LessonSearchResult_status(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._LessonSearchResult_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "space":
+			out.Values[i] = ec._LessonSearchResult_space(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lesson":
+			out.Values[i] = ec._LessonSearchResult_lesson(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var liveRoomImplementors = []string{"LiveRoom"}
 
 func (ec *executionContext) _LiveRoom(ctx context.Context, sel ast.SelectionSet, obj *model.LiveRoom) graphql.Marshaler {
@@ -30868,6 +35672,54 @@ func (ec *executionContext) _MemberProfileInfo(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var memberSearchResultImplementors = []string{"MemberSearchResult", "SearchResult"}
+
+func (ec *executionContext) _MemberSearchResult(ctx context.Context, sel ast.SelectionSet, obj *model.MemberSearchResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, memberSearchResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MemberSearchResult")
+		case "member":
+			out.Values[i] = ec._MemberSearchResult_member(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "highlightedName":
+			out.Values[i] = ec._MemberSearchResult_highlightedName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "bio":
+			out.Values[i] = ec._MemberSearchResult_bio(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "location":
+			out.Values[i] = ec._MemberSearchResult_location(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var memberTagImplementors = []string{"MemberTag"}
 
 func (ec *executionContext) _MemberTag(ctx context.Context, sel ast.SelectionSet, obj *model.MemberTag) graphql.Marshaler {
@@ -30932,6 +35784,54 @@ func (ec *executionContext) _MemberTag(ctx context.Context, sel ast.SelectionSet
 		case "isBackgroundEnabled":
 			out.Values[i] = ec._MemberTag_isBackgroundEnabled(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var memberTagSearchResultImplementors = []string{"MemberTagSearchResult", "SearchResult"}
+
+func (ec *executionContext) _MemberTagSearchResult(ctx context.Context, sel ast.SelectionSet, obj *model.MemberTagSearchResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, memberTagSearchResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MemberTagSearchResult")
+		case "id":
+			out.Values[i] = ec._MemberTagSearchResult_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._MemberTagSearchResult_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "highlightedName":
+			out.Values[i] = ec._MemberTagSearchResult_highlightedName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "taggedMembersCount":
+			out.Values[i] = ec._MemberTagSearchResult_taggedMembersCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -32072,6 +36972,390 @@ func (ec *executionContext) _PostPolicies(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var postSearchResultImplementors = []string{"PostSearchResult", "SearchResult"}
+
+func (ec *executionContext) _PostSearchResult(ctx context.Context, sel ast.SelectionSet, obj *model.PostSearchResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, postSearchResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PostSearchResult")
+		case "id":
+			out.Values[i] = ec._PostSearchResult_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "title":
+			out.Values[i] = ec._PostSearchResult_title(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "highlightedTitle":
+			out.Values[i] = ec._PostSearchResult_highlightedTitle(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "slug":
+			out.Values[i] = ec._PostSearchResult_slug(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "highlightedSlug":
+			out.Values[i] = ec._PostSearchResult_highlightedSlug(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "bodyText":
+			out.Values[i] = ec._PostSearchResult_bodyText(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "highlightedBody":
+			out.Values[i] = ec._PostSearchResult_highlightedBody(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "highlightedAuthorName":
+			out.Values[i] = ec._PostSearchResult_highlightedAuthorName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "url":
+			out.Values[i] = ec._PostSearchResult_url(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "type":
+			out.Values[i] = ec._PostSearchResult_type(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "commentsCount":
+			out.Values[i] = ec._PostSearchResult_commentsCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "likesCount":
+			out.Values[i] = ec._PostSearchResult_likesCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._PostSearchResult_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._PostSearchResult_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._PostSearchResult_status(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "coverImageUrl":
+			out.Values[i] = ec._PostSearchResult_coverImageUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startsAt":
+			out.Values[i] = ec._PostSearchResult_startsAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "space":
+			out.Values[i] = ec._PostSearchResult_space(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "author":
+			out.Values[i] = ec._PostSearchResult_author(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "post":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PostSearchResult_post(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var profileFieldImplementors = []string{"ProfileField"}
+
+func (ec *executionContext) _ProfileField(ctx context.Context, sel ast.SelectionSet, obj *model.ProfileField) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, profileFieldImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProfileField")
+		case "id":
+			out.Values[i] = ec._ProfileField_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._ProfileField_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fieldType":
+			out.Values[i] = ec._ProfileField_fieldType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "key":
+			out.Values[i] = ec._ProfileField_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "placeholder":
+			out.Values[i] = ec._ProfileField_placeholder(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._ProfileField_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "required":
+			out.Values[i] = ec._ProfileField_required(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "allowNull":
+			out.Values[i] = ec._ProfileField_allowNull(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "platformField":
+			out.Values[i] = ec._ProfileField_platformField(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "numberFormat":
+			out.Values[i] = ec._ProfileField_numberFormat(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "choices":
+			out.Values[i] = ec._ProfileField_choices(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var profileFieldChoiceImplementors = []string{"ProfileFieldChoice"}
+
+func (ec *executionContext) _ProfileFieldChoice(ctx context.Context, sel ast.SelectionSet, obj *model.ProfileFieldChoice) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, profileFieldChoiceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProfileFieldChoice")
+		case "id":
+			out.Values[i] = ec._ProfileFieldChoice_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._ProfileFieldChoice_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var profileFieldConnectionImplementors = []string{"ProfileFieldConnection"}
+
+func (ec *executionContext) _ProfileFieldConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ProfileFieldConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, profileFieldConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProfileFieldConnection")
+		case "edges":
+			out.Values[i] = ec._ProfileFieldConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._ProfileFieldConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ProfileFieldConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ProfileFieldConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var profileFieldEdgeImplementors = []string{"ProfileFieldEdge"}
+
+func (ec *executionContext) _ProfileFieldEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ProfileFieldEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, profileFieldEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProfileFieldEdge")
+		case "cursor":
+			out.Values[i] = ec._ProfileFieldEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ProfileFieldEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var profileFieldNumberFormatImplementors = []string{"ProfileFieldNumberFormat"}
+
+func (ec *executionContext) _ProfileFieldNumberFormat(ctx context.Context, sel ast.SelectionSet, obj *model.ProfileFieldNumberFormat) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, profileFieldNumberFormatImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProfileFieldNumberFormat")
+		case "format":
+			out.Values[i] = ec._ProfileFieldNumberFormat_format(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "decimals":
+			out.Values[i] = ec._ProfileFieldNumberFormat_decimals(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "position":
+			out.Values[i] = ec._ProfileFieldNumberFormat_position(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "text":
+			out.Values[i] = ec._ProfileFieldNumberFormat_text(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var profilePayloadImplementors = []string{"ProfilePayload"}
 
 func (ec *executionContext) _ProfilePayload(ctx context.Context, sel ast.SelectionSet, obj *model.ProfilePayload) graphql.Marshaler {
@@ -32206,6 +37490,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_events(ctx, field)
 				})
+		case "communityLinks":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_communityLinks(ctx, field)
+				})
+		case "pageProfileFields":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_pageProfileFields(ctx, field)
+				})
 		case "member":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -32253,6 +37549,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_quizAttempt(ctx, field)
+				})
+		case "search":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_search(ctx, field)
+				})
+		case "advancedSearch":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_advancedSearch(ctx, field)
+				})
+		case "searchMembers":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_searchMembers(ctx, field)
 				})
 		case "spaces":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -32663,6 +37977,92 @@ func (ec *executionContext) _ReportContentPayload(ctx context.Context, sel ast.S
 	return out
 }
 
+var searchResultConnectionImplementors = []string{"SearchResultConnection"}
+
+func (ec *executionContext) _SearchResultConnection(ctx context.Context, sel ast.SelectionSet, obj *model.SearchResultConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, searchResultConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SearchResultConnection")
+		case "edges":
+			out.Values[i] = ec._SearchResultConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._SearchResultConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._SearchResultConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._SearchResultConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var searchResultEdgeImplementors = []string{"SearchResultEdge"}
+
+func (ec *executionContext) _SearchResultEdge(ctx context.Context, sel ast.SelectionSet, obj *model.SearchResultEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, searchResultEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SearchResultEdge")
+		case "cursor":
+			out.Values[i] = ec._SearchResultEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._SearchResultEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var spaceImplementors = []string{"Space"}
 
 func (ec *executionContext) _Space(ctx context.Context, sel ast.SelectionSet, obj *model.Space) graphql.Marshaler {
@@ -32881,6 +38281,54 @@ func (ec *executionContext) _SpaceEdge(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var spaceGroupSearchResultImplementors = []string{"SpaceGroupSearchResult", "SearchResult"}
+
+func (ec *executionContext) _SpaceGroupSearchResult(ctx context.Context, sel ast.SelectionSet, obj *model.SpaceGroupSearchResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, spaceGroupSearchResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SpaceGroupSearchResult")
+		case "id":
+			out.Values[i] = ec._SpaceGroupSearchResult_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._SpaceGroupSearchResult_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "highlightedName":
+			out.Values[i] = ec._SpaceGroupSearchResult_highlightedName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "membersCount":
+			out.Values[i] = ec._SpaceGroupSearchResult_membersCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var spaceNotificationPreferenceImplementors = []string{"SpaceNotificationPreference"}
 
 func (ec *executionContext) _SpaceNotificationPreference(ctx context.Context, sel ast.SelectionSet, obj *model.SpaceNotificationPreference) graphql.Marshaler {
@@ -33077,6 +38525,54 @@ func (ec *executionContext) _SpacePolicies(ctx context.Context, sel ast.Selectio
 		case "canInviteMembers":
 			out.Values[i] = ec._SpacePolicies_canInviteMembers(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var spaceSearchResultImplementors = []string{"SpaceSearchResult", "SearchResult"}
+
+func (ec *executionContext) _SpaceSearchResult(ctx context.Context, sel ast.SelectionSet, obj *model.SpaceSearchResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, spaceSearchResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SpaceSearchResult")
+		case "space":
+			out.Values[i] = ec._SpaceSearchResult_space(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "highlightedName":
+			out.Values[i] = ec._SpaceSearchResult_highlightedName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "highlightedSlug":
+			out.Values[i] = ec._SpaceSearchResult_highlightedSlug(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "membersCount":
+			out.Values[i] = ec._SpaceSearchResult_membersCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -34001,6 +39497,30 @@ func (ec *executionContext) marshalNCommentPayload2ᚖgithubᚗcomᚋcircleᚑga
 	return ec._CommentPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCommunityLink2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCommunityLinkᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CommunityLink) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCommunityLink2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCommunityLink(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCommunityLink2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCommunityLink(ctx context.Context, sel ast.SelectionSet, v *model.CommunityLink) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CommunityLink!")
+		return graphql.Null
+	}
+	return ec._CommunityLink(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCourse2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCourse(ctx context.Context, sel ast.SelectionSet, v *model.Course) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Course!")
@@ -34494,6 +40014,11 @@ func (ec *executionContext) marshalNMemberEdge2ᚖgithubᚗcomᚋcircleᚑgatewa
 	return ec._MemberEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNMemberFilterInput2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMemberFilterInput(ctx context.Context, v any) (*model.MemberFilterInput, error) {
+	res, err := ec.unmarshalInputMemberFilterInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNMemberIdentityInput2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMemberIdentityInput(ctx context.Context, v any) (model.MemberIdentityInput, error) {
 	res, err := ec.unmarshalInputMemberIdentityInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -34737,14 +40262,104 @@ func (ec *executionContext) marshalNPostType2githubᚗcomᚋcircleᚑgatewayᚋg
 	return v
 }
 
+func (ec *executionContext) marshalNProfileField2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfileFieldᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ProfileField) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProfileField2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfileField(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProfileField2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfileField(ctx context.Context, sel ast.SelectionSet, v *model.ProfileField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProfileField!")
+		return graphql.Null
+	}
+	return ec._ProfileField(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNProfileFieldAnswerInput2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfileFieldAnswerInput(ctx context.Context, v any) (*model.ProfileFieldAnswerInput, error) {
 	res, err := ec.unmarshalInputProfileFieldAnswerInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNProfileFieldChoice2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfileFieldChoiceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ProfileFieldChoice) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProfileFieldChoice2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfileFieldChoice(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProfileFieldChoice2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfileFieldChoice(ctx context.Context, sel ast.SelectionSet, v *model.ProfileFieldChoice) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProfileFieldChoice!")
+		return graphql.Null
+	}
+	return ec._ProfileFieldChoice(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNProfileFieldChoiceInput2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfileFieldChoiceInput(ctx context.Context, v any) (*model.ProfileFieldChoiceInput, error) {
 	res, err := ec.unmarshalInputProfileFieldChoiceInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNProfileFieldConnection2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfileFieldConnection(ctx context.Context, sel ast.SelectionSet, v *model.ProfileFieldConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProfileFieldConnection!")
+		return graphql.Null
+	}
+	return ec._ProfileFieldConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProfileFieldEdge2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfileFieldEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ProfileFieldEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProfileFieldEdge2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfileFieldEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProfileFieldEdge2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfileFieldEdge(ctx context.Context, sel ast.SelectionSet, v *model.ProfileFieldEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProfileFieldEdge!")
+		return graphql.Null
+	}
+	return ec._ProfileFieldEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNProfilePage2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfilePage(ctx context.Context, v any) (model.ProfilePage, error) {
+	var res model.ProfilePage
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNProfilePage2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfilePage(ctx context.Context, sel ast.SelectionSet, v model.ProfilePage) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNProfilePayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfilePayload(ctx context.Context, sel ast.SelectionSet, v *model.ProfilePayload) graphql.Marshaler {
@@ -34927,6 +40542,62 @@ func (ec *executionContext) unmarshalNReportedContentType2githubᚗcomᚋcircle�
 
 func (ec *executionContext) marshalNReportedContentType2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐReportedContentType(ctx context.Context, sel ast.SelectionSet, v model.ReportedContentType) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNSearchResult2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSearchResult(ctx context.Context, sel ast.SelectionSet, v model.SearchResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SearchResult!")
+		return graphql.Null
+	}
+	return ec._SearchResult(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSearchResult2ᚕgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSearchResultᚄ(ctx context.Context, sel ast.SelectionSet, v []model.SearchResult) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSearchResult2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSearchResult(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSearchResultConnection2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSearchResultConnection(ctx context.Context, sel ast.SelectionSet, v *model.SearchResultConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SearchResultConnection!")
+		return graphql.Null
+	}
+	return ec._SearchResultConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSearchResultEdge2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSearchResultEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SearchResultEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSearchResultEdge2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSearchResultEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSearchResultEdge2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSearchResultEdge(ctx context.Context, sel ast.SelectionSet, v *model.SearchResultEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SearchResultEdge!")
+		return graphql.Null
+	}
+	return ec._SearchResultEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNSpace2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Space) graphql.Marshaler {
@@ -35407,6 +41078,22 @@ func (ec *executionContext) marshalOEventRecurrence2ᚖgithubᚗcomᚋcircleᚑg
 	return ec._EventRecurrence(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOEventTimeFilter2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐEventTimeFilter(ctx context.Context, v any) (*model.EventTimeFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.EventTimeFilter)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOEventTimeFilter2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐEventTimeFilter(ctx context.Context, sel ast.SelectionSet, v *model.EventTimeFilter) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
 	if v == nil {
 		return nil, nil
@@ -35610,6 +41297,63 @@ func (ec *executionContext) marshalOMember2ᚖgithubᚗcomᚋcircleᚑgatewayᚋ
 	return ec._Member(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOMemberFilterInput2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMemberFilterInputᚄ(ctx context.Context, v any) ([]*model.MemberFilterInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.MemberFilterInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMemberFilterInput2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMemberFilterInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOMemberFilterType2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMemberFilterType(ctx context.Context, v any) (*model.MemberFilterType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.MemberFilterType)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMemberFilterType2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMemberFilterType(ctx context.Context, sel ast.SelectionSet, v *model.MemberFilterType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOMemberSearchInput2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMemberSearchInput(ctx context.Context, v any) (*model.MemberSearchInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputMemberSearchInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOMemberSearchOrder2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMemberSearchOrder(ctx context.Context, v any) (*model.MemberSearchOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.MemberSearchOrder)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMemberSearchOrder2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMemberSearchOrder(ctx context.Context, sel ast.SelectionSet, v *model.MemberSearchOrder) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOMemberSort2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMemberSort(ctx context.Context, v any) (*model.MemberSort, error) {
 	if v == nil {
 		return nil, nil
@@ -35620,6 +41364,38 @@ func (ec *executionContext) unmarshalOMemberSort2ᚖgithubᚗcomᚋcircleᚑgate
 }
 
 func (ec *executionContext) marshalOMemberSort2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMemberSort(ctx context.Context, sel ast.SelectionSet, v *model.MemberSort) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOMemberStatusFilter2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMemberStatusFilter(ctx context.Context, v any) (*model.MemberStatusFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.MemberStatusFilter)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMemberStatusFilter2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMemberStatusFilter(ctx context.Context, sel ast.SelectionSet, v *model.MemberStatusFilter) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOMentionScope2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMentionScope(ctx context.Context, v any) (*model.MentionScope, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.MentionScope)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMentionScope2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMentionScope(ctx context.Context, sel ast.SelectionSet, v *model.MentionScope) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -35702,6 +41478,22 @@ func (ec *executionContext) marshalOPostStatus2ᚖgithubᚗcomᚋcircleᚑgatewa
 	return v
 }
 
+func (ec *executionContext) unmarshalOPostType2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPostType(ctx context.Context, v any) (*model.PostType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.PostType)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPostType2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPostType(ctx context.Context, sel ast.SelectionSet, v *model.PostType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOProfileFieldAnswerInput2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfileFieldAnswerInputᚄ(ctx context.Context, v any) ([]*model.ProfileFieldAnswerInput, error) {
 	if v == nil {
 		return nil, nil
@@ -35734,6 +41526,13 @@ func (ec *executionContext) unmarshalOProfileFieldChoiceInput2ᚕᚖgithubᚗcom
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOProfileFieldNumberFormat2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐProfileFieldNumberFormat(ctx context.Context, sel ast.SelectionSet, v *model.ProfileFieldNumberFormat) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ProfileFieldNumberFormat(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOQuizAttempt2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐQuizAttempt(ctx context.Context, sel ast.SelectionSet, v *model.QuizAttempt) graphql.Marshaler {
@@ -35769,6 +41568,30 @@ func (ec *executionContext) unmarshalORsvpStatus2ᚖgithubᚗcomᚋcircleᚑgate
 }
 
 func (ec *executionContext) marshalORsvpStatus2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐRsvpStatus(ctx context.Context, sel ast.SelectionSet, v *model.RsvpStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOSearchFilters2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSearchFilters(ctx context.Context, v any) (*model.SearchFilters, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSearchFilters(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOSearchType2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSearchType(ctx context.Context, v any) (*model.SearchType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.SearchType)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSearchType2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSearchType(ctx context.Context, sel ast.SelectionSet, v *model.SearchType) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -10,6 +10,13 @@ import (
 	"time"
 )
 
+// One search result. Highlighted fields are Circle's HTML snippets, with
+// <strong> around the words that matched (escape nothing more before showing
+// them as HTML); they are null where Circle sends none.
+type SearchResult interface {
+	IsSearchResult()
+}
+
 // A fresh access token.
 type AccessTokenPayload struct {
 	// Circle member access token.
@@ -506,6 +513,24 @@ type MemberEdge struct {
 	Node *Member `json:"node"`
 }
 
+// One filter of a member search, on a member attribute or a profile field (Circle's filter object).
+type MemberFilterInput struct {
+	// What to filter on: a member attribute Circle knows (e.g. "name", "headline", "role") or a profile field's key; 1 to 100 characters.
+	Key string `json:"key"`
+	// How to compare.
+	FilterType *MemberFilterType `json:"filterType,omitempty"`
+	// The profile field's type, for profile field filters (Circle's profile_field_type); at most 100 characters.
+	ProfileFieldType *string `json:"profileFieldType,omitempty"`
+	// The profile field, for profile field filters.
+	ProfileFieldID *string `json:"profileFieldId,omitempty"`
+	// The value compared with; at most 200 characters.
+	Value *string `json:"value,omitempty"`
+	// Lower bound, for numbers and dates (gte).
+	Gte *int `json:"gte,omitempty"`
+	// Upper bound, for numbers and dates (lte); not below gte.
+	Lte *int `json:"lte,omitempty"`
+}
+
 // Exactly one identifier, as Circle's Auth API takes. Blank strings count as absent; several are refused with BAD_USER_INPUT before Circle is called.
 type MemberIdentityInput struct {
 	// Your identity provider's user id, as stored in Circle (sso_user_id).
@@ -530,6 +555,22 @@ type MemberProfileInfo struct {
 	InstagramURL *string `json:"instagramUrl,omitempty"`
 	// Link to the member's LinkedIn profile.
 	LinkedinURL *string `json:"linkedinUrl,omitempty"`
+}
+
+// A member search.
+type MemberSearchInput struct {
+	// Text to look for in names and profiles; at most 200 characters.
+	Query *string `json:"query,omitempty"`
+	// Order of the results; Circle's default when omitted.
+	Order *MemberSearchOrder `json:"order,omitempty"`
+	// Only active, or only inactive, members.
+	Status *MemberStatusFilter `json:"status,omitempty"`
+	// Leave out members without a name.
+	ExcludeEmptyName *bool `json:"excludeEmptyName,omitempty"`
+	// Leave out members whose profile is empty.
+	ExcludeEmptyProfiles *bool `json:"excludeEmptyProfiles,omitempty"`
+	// Filters, all of which must hold; at most 20.
+	Filters []*MemberFilterInput `json:"filters,omitempty"`
 }
 
 // A tag the community gives members (a badge beside their name).
@@ -675,6 +716,14 @@ type ProfileFieldAnswerInput struct {
 	Choices []*ProfileFieldChoiceInput `json:"choices,omitempty"`
 }
 
+// One choice of a choice field.
+type ProfileFieldChoice struct {
+	// Circle's choice id (profileFieldChoiceId of updateProfile's answers).
+	ID string `json:"id"`
+	// The choice's text.
+	Value string `json:"value"`
+}
+
 // One choice of a choice field, picked or dropped.
 type ProfileFieldChoiceInput struct {
 	// The choice (Circle's profile_field_choice_id).
@@ -683,6 +732,38 @@ type ProfileFieldChoiceInput struct {
 	PickID *string `json:"pickId,omitempty"`
 	// True drops the pick instead of making it.
 	Remove *bool `json:"remove,omitempty"`
+}
+
+// A page of profile fields.
+type ProfileFieldConnection struct {
+	// The fields of this page with their cursors.
+	Edges []*ProfileFieldEdge `json:"edges"`
+	// The fields of this page.
+	Nodes []*ProfileField `json:"nodes"`
+	// Where this page sits in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Number of fields the page shows.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+// A profile field and its cursor.
+type ProfileFieldEdge struct {
+	// Opaque cursor of this field.
+	Cursor string `json:"cursor"`
+	// The field.
+	Node *ProfileField `json:"node"`
+}
+
+// How a number field is shown.
+type ProfileFieldNumberFormat struct {
+	// Circle's number format, e.g. "number", "currency", "percent".
+	Format *string `json:"format,omitempty"`
+	// Digits after the decimal point.
+	Decimals *int `json:"decimals,omitempty"`
+	// Where text goes beside the number, when there is text.
+	Position *int `json:"position,omitempty"`
+	// Text shown beside the number (a unit, a currency sign).
+	Text *string `json:"text,omitempty"`
 }
 
 // Result of a profile change: the signed-in member as Circle now has them.
@@ -755,6 +836,40 @@ type ReportContentPayload struct {
 	Message *string `json:"message,omitempty"`
 	// Problems with the input; empty on success.
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Filters of the search page. Each list holds at most 50 ids.
+type SearchFilters struct {
+	// Only results in these spaces.
+	SpaceIds []string `json:"spaceIds,omitempty"`
+	// Only posts with these topics.
+	TopicIds []string `json:"topicIds,omitempty"`
+	// Only members with these tags.
+	MemberTagIds []string `json:"memberTagIds,omitempty"`
+	// Only posts and comments by authors whose name matches; at most 200 characters.
+	AuthorName *string `json:"authorName,omitempty"`
+	// Only upcoming, or only past, events.
+	Status *EventTimeFilter `json:"status,omitempty"`
+}
+
+// A page of search results.
+type SearchResultConnection struct {
+	// The results of this page with their cursors.
+	Edges []*SearchResultEdge `json:"edges"`
+	// The results of this page, in Circle's order.
+	Nodes []SearchResult `json:"nodes"`
+	// Where this page sits in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Number of results in all, as Circle counts them.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+// A search result and its cursor.
+type SearchResultEdge struct {
+	// Opaque cursor of this result.
+	Cursor string `json:"cursor"`
+	// The result.
+	Node SearchResult `json:"node"`
 }
 
 // A page of spaces.
@@ -981,6 +1096,64 @@ func (e *CommentSort) UnmarshalJSON(b []byte) error {
 }
 
 func (e CommentSort) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Upcoming or past events.
+type EventTimeFilter string
+
+const (
+	// Events that have not ended.
+	EventTimeFilterUpcoming EventTimeFilter = "UPCOMING"
+	// Events that have ended.
+	EventTimeFilterPast EventTimeFilter = "PAST"
+)
+
+var AllEventTimeFilter = []EventTimeFilter{
+	EventTimeFilterUpcoming,
+	EventTimeFilterPast,
+}
+
+func (e EventTimeFilter) IsValid() bool {
+	switch e {
+	case EventTimeFilterUpcoming, EventTimeFilterPast:
+		return true
+	}
+	return false
+}
+
+func (e EventTimeFilter) String() string {
+	return string(e)
+}
+
+func (e *EventTimeFilter) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = EventTimeFilter(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid EventTimeFilter", str)
+	}
+	return nil
+}
+
+func (e EventTimeFilter) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *EventTimeFilter) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e EventTimeFilter) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -1224,6 +1397,143 @@ func (e LiveRoomViewType) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// How a member filter compares.
+type MemberFilterType string
+
+const (
+	// Equals the value.
+	MemberFilterTypeIs MemberFilterType = "IS"
+	// Differs from the value.
+	MemberFilterTypeIsNot MemberFilterType = "IS_NOT"
+	// Contains the value.
+	MemberFilterTypeContains MemberFilterType = "CONTAINS"
+	// Does not contain the value.
+	MemberFilterTypeDoesNotContain MemberFilterType = "DOES_NOT_CONTAIN"
+	// Greater than the value.
+	MemberFilterTypeGt MemberFilterType = "GT"
+	// Less than the value.
+	MemberFilterTypeLt MemberFilterType = "LT"
+	// Equal to the value (numbers).
+	MemberFilterTypeEq MemberFilterType = "EQ"
+)
+
+var AllMemberFilterType = []MemberFilterType{
+	MemberFilterTypeIs,
+	MemberFilterTypeIsNot,
+	MemberFilterTypeContains,
+	MemberFilterTypeDoesNotContain,
+	MemberFilterTypeGt,
+	MemberFilterTypeLt,
+	MemberFilterTypeEq,
+}
+
+func (e MemberFilterType) IsValid() bool {
+	switch e {
+	case MemberFilterTypeIs, MemberFilterTypeIsNot, MemberFilterTypeContains, MemberFilterTypeDoesNotContain, MemberFilterTypeGt, MemberFilterTypeLt, MemberFilterTypeEq:
+		return true
+	}
+	return false
+}
+
+func (e MemberFilterType) String() string {
+	return string(e)
+}
+
+func (e *MemberFilterType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = MemberFilterType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid MemberFilterType", str)
+	}
+	return nil
+}
+
+func (e MemberFilterType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *MemberFilterType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e MemberFilterType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Order of a member search.
+type MemberSearchOrder string
+
+const (
+	// Oldest members first.
+	MemberSearchOrderOldest MemberSearchOrder = "OLDEST"
+	// By name, A to Z.
+	MemberSearchOrderAlphabetical MemberSearchOrder = "ALPHABETICAL"
+	// Newest members first.
+	MemberSearchOrderLatest MemberSearchOrder = "LATEST"
+	// Admins and moderators first.
+	MemberSearchOrderRole MemberSearchOrder = "ROLE"
+)
+
+var AllMemberSearchOrder = []MemberSearchOrder{
+	MemberSearchOrderOldest,
+	MemberSearchOrderAlphabetical,
+	MemberSearchOrderLatest,
+	MemberSearchOrderRole,
+}
+
+func (e MemberSearchOrder) IsValid() bool {
+	switch e {
+	case MemberSearchOrderOldest, MemberSearchOrderAlphabetical, MemberSearchOrderLatest, MemberSearchOrderRole:
+		return true
+	}
+	return false
+}
+
+func (e MemberSearchOrder) String() string {
+	return string(e)
+}
+
+func (e *MemberSearchOrder) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = MemberSearchOrder(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid MemberSearchOrder", str)
+	}
+	return nil
+}
+
+func (e MemberSearchOrder) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *MemberSearchOrder) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e MemberSearchOrder) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // How a list of members is ordered.
 type MemberSort string
 
@@ -1280,6 +1590,128 @@ func (e *MemberSort) UnmarshalJSON(b []byte) error {
 }
 
 func (e MemberSort) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Active or inactive members.
+type MemberStatusFilter string
+
+const (
+	// Members whose account is active.
+	MemberStatusFilterActive MemberStatusFilter = "ACTIVE"
+	// Members whose account is not active.
+	MemberStatusFilterInactive MemberStatusFilter = "INACTIVE"
+)
+
+var AllMemberStatusFilter = []MemberStatusFilter{
+	MemberStatusFilterActive,
+	MemberStatusFilterInactive,
+}
+
+func (e MemberStatusFilter) IsValid() bool {
+	switch e {
+	case MemberStatusFilterActive, MemberStatusFilterInactive:
+		return true
+	}
+	return false
+}
+
+func (e MemberStatusFilter) String() string {
+	return string(e)
+}
+
+func (e *MemberStatusFilter) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = MemberStatusFilter(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid MemberStatusFilter", str)
+	}
+	return nil
+}
+
+func (e MemberStatusFilter) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *MemberStatusFilter) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e MemberStatusFilter) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where a mention is being written, for SearchType MENTIONS.
+type MentionScope string
+
+const (
+	// A post or comment in a space.
+	MentionScopeSpace MentionScope = "SPACE"
+	// A group chat.
+	MentionScopeGroupChat MentionScope = "GROUP_CHAT"
+	// A chat thread.
+	MentionScopeThread MentionScope = "THREAD"
+	// A direct message.
+	MentionScopeDirect MentionScope = "DIRECT"
+)
+
+var AllMentionScope = []MentionScope{
+	MentionScopeSpace,
+	MentionScopeGroupChat,
+	MentionScopeThread,
+	MentionScopeDirect,
+}
+
+func (e MentionScope) IsValid() bool {
+	switch e {
+	case MentionScopeSpace, MentionScopeGroupChat, MentionScopeThread, MentionScopeDirect:
+		return true
+	}
+	return false
+}
+
+func (e MentionScope) String() string {
+	return string(e)
+}
+
+func (e *MentionScope) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = MentionScope(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid MentionScope", str)
+	}
+	return nil
+}
+
+func (e MentionScope) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *MentionScope) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e MentionScope) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -1666,6 +2098,70 @@ func (e PostType) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// A page that shows profile fields.
+type ProfilePage string
+
+const (
+	// The signup form.
+	ProfilePageSignup ProfilePage = "SIGNUP"
+	// The member's own profile editor.
+	ProfilePageEditProfile ProfilePage = "EDIT_PROFILE"
+	// A member's profile page.
+	ProfilePageProfileView ProfilePage = "PROFILE_VIEW"
+	// The member directory.
+	ProfilePageCommunityView ProfilePage = "COMMUNITY_VIEW"
+)
+
+var AllProfilePage = []ProfilePage{
+	ProfilePageSignup,
+	ProfilePageEditProfile,
+	ProfilePageProfileView,
+	ProfilePageCommunityView,
+}
+
+func (e ProfilePage) IsValid() bool {
+	switch e {
+	case ProfilePageSignup, ProfilePageEditProfile, ProfilePageProfileView, ProfilePageCommunityView:
+		return true
+	}
+	return false
+}
+
+func (e ProfilePage) String() string {
+	return string(e)
+}
+
+func (e *ProfilePage) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ProfilePage(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ProfilePage", str)
+	}
+	return nil
+}
+
+func (e ProfilePage) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ProfilePage) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ProfilePage) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // The outcome of a quiz attempt.
 type QuizResult string
 
@@ -1911,6 +2407,85 @@ func (e *RsvpStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e RsvpStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What the search page looks for.
+type SearchType string
+
+const (
+	// Everything (Circle's default).
+	SearchTypeGeneral SearchType = "GENERAL"
+	// Members.
+	SearchTypeMembers SearchType = "MEMBERS"
+	// Posts.
+	SearchTypePosts SearchType = "POSTS"
+	// Comments.
+	SearchTypeComments SearchType = "COMMENTS"
+	// Spaces.
+	SearchTypeSpaces SearchType = "SPACES"
+	// Lessons of courses.
+	SearchTypeLessons SearchType = "LESSONS"
+	// Events.
+	SearchTypeEvents SearchType = "EVENTS"
+	// Circle's entity list (what its search modal lists).
+	SearchTypeEntityList SearchType = "ENTITY_LIST"
+	// Members and groups to mention.
+	SearchTypeMentions SearchType = "MENTIONS"
+)
+
+var AllSearchType = []SearchType{
+	SearchTypeGeneral,
+	SearchTypeMembers,
+	SearchTypePosts,
+	SearchTypeComments,
+	SearchTypeSpaces,
+	SearchTypeLessons,
+	SearchTypeEvents,
+	SearchTypeEntityList,
+	SearchTypeMentions,
+}
+
+func (e SearchType) IsValid() bool {
+	switch e {
+	case SearchTypeGeneral, SearchTypeMembers, SearchTypePosts, SearchTypeComments, SearchTypeSpaces, SearchTypeLessons, SearchTypeEvents, SearchTypeEntityList, SearchTypeMentions:
+		return true
+	}
+	return false
+}
+
+func (e SearchType) String() string {
+	return string(e)
+}
+
+func (e *SearchType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SearchType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SearchType", str)
+	}
+	return nil
+}
+
+func (e SearchType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SearchType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SearchType) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
