@@ -89,3 +89,38 @@ func TestCourseAndQuizCosts(t *testing.T) {
 		})
 	}
 }
+
+func TestSearchCosts(t *testing.T) {
+	t.Parallel()
+	schema := loadSchema(t)
+	tests := []struct {
+		name  string
+		query string
+		want  int
+	}{
+		{"a page of mixed results is one call", `{ search(query: "x", first: 20) { totalCount nodes { __typename
+			... on PostSearchResult { highlightedTitle space { name } author { name avatarUrl } }
+			... on CommentSearchResult { bodyText postName }
+			... on MemberSearchResult { highlightedName member { name headline } } } } }`, 1},
+		{"alternatives cost the dearest one, not their sum", `{ search(query: "x", first: 20) { nodes {
+			... on PostSearchResult { post { isLiked } }
+			... on CommentSearchResult { comment { id } }
+			... on LessonSearchResult { lesson { bodyText } } } } }`, 1 + 20},
+		{"fields of one alternative add up", `{ search(query: "x", first: 20) { nodes {
+			... on CommentSearchResult { post { title } comment { id } } } } }`, 1 + 20*2},
+		{"named fragments are alternatives too", `query { advancedSearch(query: "x", first: 10) { nodes { ...P ...C } } }
+			fragment P on PostSearchResult { post { title } author { bio } }
+			fragment C on CommentSearchResult { post { title } }`, 1 + 10*2},
+		{"a lesson result's lesson costs its GET", `{ advancedSearch(query: "x", type: LESSONS, first: 5) { nodes { ... on LessonSearchResult { lesson { progress bodyText tiptapBody } } } } }`, 1 + 5},
+		{"a member result's profile", `{ advancedSearch(query: "x", type: MEMBERS, first: 10) { nodes { ... on MemberSearchResult { member { bio postsCount } } } } }`, 1 + 10},
+		{"member search", `{ searchMembers(input: { query: "a" }, first: 30) { totalCount nodes { name headline isAdmin } } }`, 1},
+		{"member search with profiles", `{ searchMembers(first: 30) { nodes { bio } } }`, 1 + 30},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := costOf(t, schema, tt.query, nil); got != tt.want {
+				t.Errorf("cost %d, want %d", got, tt.want)
+			}
+		})
+	}
+}

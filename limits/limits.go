@@ -253,6 +253,11 @@ var (
 		// space or a lesson costs its outline when a field reads it.
 		"Query.course": true, "Space.course": true, "Lesson.course": true,
 		"Course.lesson": true, "Course.space": true, "Query.quizAttempt": true,
+		// A search result's full object: posts are batched per space, so
+		// one call per result is an upper bound; a lesson result's lesson
+		// costs its GET whatever is selected beyond id and name.
+		"PostSearchResult.post": true, "CommentSearchResult.post": true, "CommentSearchResult.comment": true,
+		"LessonSearchResult.lesson": true,
 	}
 	// embeddedLists are plain lists Circle sends inside their parent: they
 	// cost nothing themselves, only what their items' fields fetch. The
@@ -284,7 +289,7 @@ var (
 	// lesson or quiz attempt, read by id or answered by a write): their
 	// objectFields cost nothing more.
 	detailedParents = map[string]bool{
-		"Course.lesson": true, "Query.quizAttempt": true,
+		"Course.lesson": true, "Query.quizAttempt": true, "LessonSearchResult.lesson": true,
 		"QuizAttemptPayload.attempt": true, "LessonProgressPayload.lesson": true,
 	}
 	// membersWithBio are member fields whose member comes with its bio.
