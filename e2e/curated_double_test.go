@@ -147,6 +147,21 @@ func init() {
 		{"POST", "quizzes/{}/attempts", false, nil, (*cdCall).submit},
 		{"GET", "quizzes/{}/attempts/{}", false, cdParams{"for_admin_review": cdIsBool}, (*cdCall).attempt},
 		{"PUT", "quizzes/{}/attempts/{}", false, nil, (*cdCall).setResult},
+		{"GET", "spaces/{}/posts", true, cdParams{"post_ids": cdIsIDList}, (*cdCall).postsByIDs},
+		{"GET", "search", true, cdParams{"search_text": cdRequired(cdNonBlank)}, (*cdCall).search},
+		{"GET", "advanced_search", true, cdParams{
+			"query":                     cdRequired(cdNonBlank),
+			"type":                      cdEnum("general", "members", "posts", "comments", "spaces", "lessons", "events", "entity_list", "mentions"),
+			"mention_scope":             cdEnum("space", "group_chat", "thread", "direct"),
+			"filters[space_ids][]":      cdIsID,
+			"filters[topic_ids][]":      cdIsID,
+			"filters[member_tag_ids][]": cdIsID,
+			"filters[author_name]":      cdNonBlank,
+			"filters[status]":           cdEnum("upcoming", "past"),
+		}, (*cdCall).advancedSearch},
+		{"POST", "search/community_members", false, nil, (*cdCall).searchMembers},
+		{"GET", "community_links", false, nil, (*cdCall).links},
+		{"GET", "page_profile_fields", true, cdParams{"page_name": cdRequired(cdEnum("signup", "edit_profile", "profile_view", "community_view"))}, (*cdCall).profileFields},
 	}
 }
 
@@ -227,7 +242,7 @@ func (c *cdCall) authenticate() bool {
 func (c *cdCall) checkQuery(rt cdRoute) bool {
 	ok := true
 	for k, vs := range c.q {
-		if len(vs) != 1 {
+		if len(vs) != 1 && !strings.HasSuffix(k, "[]") { // Rails arrays repeat their key
 			c.d.violate("%s: parameter %q sent %d times", c.what, k, len(vs))
 			ok = false
 			continue
@@ -239,8 +254,18 @@ func (c *cdCall) checkQuery(rt cdRoute) bool {
 		if !known {
 			c.d.violate("%s: unknown query parameter %q", c.what, k)
 			ok = false
-		} else if !check(vs[0]) {
-			c.d.violate("%s: invalid value %q for %q", c.what, vs[0], k)
+			continue
+		}
+		for _, v := range vs {
+			if !check(v) {
+				c.d.violate("%s: invalid value %q for %q", c.what, v, k)
+				ok = false
+			}
+		}
+	}
+	for k, check := range rt.params {
+		if _, sent := c.q[k]; !sent && check("\x00required") {
+			c.d.violate("%s: required parameter %q missing", c.what, k)
 			ok = false
 		}
 	}
@@ -338,6 +363,27 @@ func cdAtoi(s string) (int64, bool) {
 }
 
 func cdIsBool(s string) bool { return s == "true" || s == "false" }
+
+func cdIsID(s string) bool     { _, ok := cdAtoi(s); return ok }
+func cdNonBlank(s string) bool { return s != "\x00required" && strings.TrimSpace(s) != "" }
+func cdIsIDList(s string) bool {
+	for _, part := range strings.Split(s, ",") {
+		if !cdIsID(part) {
+			return false
+		}
+	}
+	return true
+}
+
+func cdEnum(vs ...string) func(string) bool {
+	return func(s string) bool { return s != "\x00required" && slices.Contains(vs, s) }
+}
+
+// cdRequired marks a parameter the endpoint requires: checkQuery asks its
+// check about the sentinel "\x00required" to learn that.
+func cdRequired(check func(string) bool) func(string) bool {
+	return func(s string) bool { return s == "\x00required" || check(s) }
+}
 
 // cdMatchPath matches path segments against a pattern whose "{}" are ids.
 func cdMatchPath(seg []string, pattern string) (ids []int64, matched, valid bool) {
@@ -601,6 +647,151 @@ func (c *cdCall) setResult() {
 	c.w.WriteHeader(http.StatusNoContent)
 }
 
+// --- search ---
+
+const (
+	cdPostKiln   int64 = 5_600_001
+	cdPostCourse int64 = 5_600_002
+	cdComment    int64 = 5_700_001
+	cdGroup      int64 = 4_500_900
+	cdTag        int64 = 5_800_001
+)
+
+func (c *cdCall) authorOf(id int64) map[string]any {
+	m := c.d.member(id)
+	return map[string]any{"id": m.UserID, "name": m.Name, "avatar_url": nil, "community_member_id": m.ID}
+}
+
+func (c *cdCall) search() {
+	text := c.q.Get("search_text")
+	hl := "<strong>" + text + "</strong> wheel"
+	c.list([]any{
+		map[string]any{"id": "space_group_4500900", "type": "space_group", "attributes": map[string]any{"id": cdGroup, "name": "Studio", "community_id": 1, "space_group_members_count": 3, "highlighted_name": "<strong>Studio</strong>"}},
+		map[string]any{"id": "space_4500002", "type": "space", "attributes": map[string]any{"id": cdKiln, "name": "Kiln Talk", "slug": "kiln-talk", "created_at": cdTS(cdBase), "updated_at": cdTS(cdBase),
+			"community_id": 1, "emoji": "🔥", "custom_emoji_url": nil, "custom_emoji_dark_url": nil, "space_members_count": 3, "highlighted_name": "<strong>Kiln</strong> Talk", "highlighted_slug": "<strong>kiln</strong>-talk"}},
+		map[string]any{"id": "community_member_7700002", "type": "community_member", "attributes": map[string]any{"id": "8800002", "community_member_id": cdBen, "name": "Ben Adeyemi", "headline": "Weekend potter", "avatar_url": nil, "roles": []any{}}},
+		map[string]any{"id": "post_5600001", "type": "post", "attributes": map[string]any{"id": cdPostKiln, "name": "Cone 6 firing", "body": "Ramp slowly past 600°C.", "slug": "cone-6", "url": "https://studio.circle.test/c/kiln-talk/cone-6",
+			"comments_count": 1, "user_likes_count": 2, "created_at": cdTS(cdBase), "updated_at": cdTS(cdBase.Add(time.Hour)), "community_id": 1, "hide_meta_info": false,
+			"highlighted_email": nil, "highlighted_post_name": nil, "highlighted_name": hl, "highlighted_slug": "cone-6", "highlighted_body": "Ramp slowly past 600°C.", "highlighted_user_name": "Ada Okonkwo",
+			"post_type": "basic", "space": map[string]any{"id": cdKiln, "slug": "kiln-talk", "name": "Kiln Talk"}, "author": c.authorOf(cdAda)}},
+		map[string]any{"id": "poll_1", "type": "poll", "attributes": map[string]any{"id": 1, "name": "A record type the gateway does not know"}},
+		map[string]any{"id": "post_5600002", "type": "post", "attributes": map[string]any{"id": cdPostCourse, "name": "Open studio night", "body": "Bring clay.", "slug": "open-studio", "url": "https://studio.circle.test/c/wheel-throwing/open-studio",
+			"comments_count": 0, "user_likes_count": 0, "created_at": cdTS(cdBase), "updated_at": cdTS(cdBase), "community_id": 1, "hide_meta_info": false,
+			"highlighted_name": "Open studio night", "highlighted_body": "Bring clay.", "post_type": "event", "space": map[string]any{"id": cdCourse, "slug": "wheel-throwing", "name": "Wheel Throwing"}, "author": c.authorOf(cdBen)}},
+		map[string]any{"id": "member_tag_5800001", "type": "member_tag", "attributes": map[string]any{"id": cdTag, "name": "Kiln crew", "community_id": 1, "tagged_members_count": 2, "highlighted_name": "<strong>Kiln</strong> crew"}},
+		map[string]any{"id": "comment_5700001", "type": "comment", "attributes": map[string]any{"id": cdComment, "parent_comment_id": nil, "post_id": cdPostKiln, "post_name": "Cone 6 firing", "space_id": cdKiln,
+			"community_id": 1, "body_text": "Kiln sitter saved me.", "title": "Cleo Marchetti commented on Cone 6 firing", "author": c.authorOf(cdCleo)}},
+	})
+}
+
+// cdPost renders a post of the double as the posts endpoints do.
+func (c *cdCall) cdPost(id int64) map[string]any {
+	space, author, name := cdKiln, cdAda, "Cone 6 firing"
+	if id == cdPostCourse {
+		space, author, name = cdCourse, cdBen, "Open studio night"
+	}
+	a := c.authorOf(author)
+	a["headline"], a["roles"] = c.d.member(author).Headline, []any{}
+	return map[string]any{"id": id, "post_type": "basic", "name": name, "display_title": name, "slug": "p", "body": map[string]any{"html": "<p>" + name + "</p>"},
+		"body_plain_text": name, "tiptap_body": nil, "is_liked": c.viewer == cdBen, "user_likes_count": 2, "comment_count": 1, "is_pinned_at_top_of_space": false,
+		"created_at": cdTS(cdBase), "updated_at": cdTS(cdBase), "space": map[string]any{"id": space, "name": "S", "slug": "s", "emoji": nil}, "author": a}
+}
+
+func (c *cdCall) postsByIDs() {
+	raw := c.q.Get("post_ids")
+	if raw == "" {
+		c.d.violate("%s: the double serves only post_ids batches", c.what)
+	}
+	ids := strings.Split(raw, ",")
+	if c.perPage != len(ids) {
+		c.d.violate("%s: per_page %d for %d post_ids", c.what, c.perPage, len(ids))
+	}
+	var records []any
+	for _, v := range ids {
+		id, _ := cdAtoi(v)
+		if (id == cdPostKiln && c.ids[0] == cdKiln) || (id == cdPostCourse && c.ids[0] == cdCourse) {
+			records = append(records, c.cdPost(id))
+		}
+	}
+	c.list(records)
+}
+
+func (c *cdCall) advancedSearch() {
+	kind := c.q.Get("type")
+	space := map[string]any{"id": cdCourse, "slug": "wheel-throwing", "name": "Wheel Throwing", "emoji": nil, "custom_emoji_url": nil, "custom_emoji_dark_url": nil}
+	all := map[string][]any{
+		"lessons": {map[string]any{"id": cdThrowing, "type": "lesson", "name": "Throwing a cylinder", "body": "Centre first.", "status": "published", "section_name": "Clay", "section_id": cdClay,
+			"created_at": cdTS(cdBase), "highlighted_name": "<strong>Throwing</strong> a cylinder", "highlighted_body": "Centre first.", "sgid": "sg-l", "space": space}},
+		"events": {map[string]any{"id": cdPostCourse, "type": "post", "name": "Open studio night", "slug": "open-studio", "url": "https://studio.circle.test/c/wheel-throwing/open-studio",
+			"created_at": cdTS(cdBase), "status": "published", "highlighted_name": "<strong>Open</strong> studio night", "cover_image_url": "https://studio.circle.test/cover.jpg",
+			"body": "Bring clay.", "highlighted_body": nil, "sgid": "sg-p", "starts_at": "2024-12-01T18:00:00.000Z",
+			"author": map[string]any{"name": "Ben Adeyemi", "avatar_url": nil, "community_member_id": cdBen}, "space": space}},
+		"mentions": {
+			map[string]any{"type": "community_member", "id": cdCleo, "name": "Cleo Marchetti", "headline": "Glaze chemist", "avatar_url": nil, "bio": "Mixes her own glazes.", "public_uid": "c1e0",
+				"location": "Faenza", "user_id": 8_800_003, "highlighted_name": "<strong>Cl</strong>eo Marchetti", "sgid": "sg-m"},
+			map[string]any{"id": 42, "type": "group_mention", "name": "Everyone in Kiln Talk", "mention_type": "space_members", "mention_scope": "space", "highlighted_name": "Everyone", "sgid": "sg-g"},
+		},
+		"comments": {map[string]any{"id": cdComment, "type": "comment", "body": "Kiln sitter saved me.", "url": "https://studio.circle.test/c/kiln-talk/cone-6#comment_5700001",
+			"post_id": cdPostKiln, "post_slug": "cone-6", "post_name": "Cone 6 firing", "space_id": cdKiln, "space_slug": "kiln-talk", "parent_comment_id": nil,
+			"highlighted_body": "<strong>Kiln</strong> sitter saved me.", "author": map[string]any{"name": "Cleo Marchetti", "avatar_url": nil, "community_member_id": cdCleo}}},
+	}
+	c.list(all[kind])
+}
+
+func (c *cdCall) searchMembers() {
+	var body struct {
+		Page                 *int   `json:"page"`
+		PerPage              *int   `json:"per_page"`
+		SearchText           string `json:"search_text"`
+		ExcludeEmptyName     *bool  `json:"exclude_empty_name"`
+		ExcludeEmptyProfiles *bool  `json:"exclude_empty_profiles"`
+		Order                string `json:"order"`
+		Status               string `json:"status"`
+		Filters              []struct {
+			Key              string `json:"key"`
+			FilterType       string `json:"filter_type"`
+			ProfileFieldType string `json:"profile_field_type"`
+			ProfileFieldID   string `json:"profile_field_id"`
+			Value            string `json:"value"`
+			Gte              *int   `json:"gte"`
+			Lte              *int   `json:"lte"`
+		} `json:"filters"`
+		SearchAfter []string `json:"search_after"`
+	}
+	if !c.decodeBody(&body) {
+		return
+	}
+	if body.Page == nil || body.PerPage == nil || *body.Page < 1 || *body.PerPage < 1 || *body.PerPage > 100 {
+		c.d.violate("%s: page and per_page must be sent (per_page 1..100): %s", c.what, c.body)
+		c.fail(http.StatusBadRequest, "Bad request")
+		return
+	}
+	c.page, c.perPage = *body.Page, *body.PerPage
+	var records []any
+	for _, m := range c.d.members[:2] {
+		first, last, _ := strings.Cut(m.Name, " ")
+		records = append(records, map[string]any{"first_name": first, "last_name": last, "user_id": m.UserID, "id": m.ID, "admin": m.Admin, "headline": m.Headline,
+			"public_uid": "p", "user_attachable_sgid": "sg", "name": m.Name, "avatar_url": nil, "is_deleted": false, "community_member_id": m.ID})
+	}
+	c.list(records)
+}
+
+func (c *cdCall) links() {
+	c.json(http.StatusOK, []any{
+		map[string]any{"id": 6_100_001, "name": "Firing schedule", "url": "https://studio.circle.test/firing", "community_id": 1, "created_at": cdTS(cdBase), "updated_at": cdTS(cdBase)},
+		map[string]any{"id": 6_100_002, "name": "Shop", "url": "https://shop.studio.test/", "community_id": 1, "created_at": cdTS(cdBase), "updated_at": cdTS(cdBase.Add(time.Hour))},
+	})
+}
+
+func (c *cdCall) profileFields() {
+	c.list([]any{
+		map[string]any{"id": 6_200_002, "label": "Kilns owned", "field_type": "number", "key": "profile_field_key_2", "placeholder": nil, "description": nil,
+			"required": false, "allow_null": false, "platform_field": false, "number_options": map[string]any{"id": 1, "format": "number", "decimal": 2, "position": nil, "text": nil}, "choices": []any{}},
+		map[string]any{"id": 6_200_001, "label": "Clay body", "field_type": "select", "key": "profile_field_key_1", "placeholder": "Pick one", "description": "What you throw with.",
+			"required": true, "allow_null": false, "platform_field": false, "number_options": nil, "choices": []any{map[string]any{"id": 6_300_001, "value": "Stoneware"}, map[string]any{"id": 6_300_002, "value": "Porcelain"}}},
+	})
+}
+
 // --- harness ---
 
 type cdEnv struct {
@@ -752,4 +943,117 @@ func sortedStrings(s []string) []string {
 	out := slices.Clone(s)
 	slices.Sort(out)
 	return out
+}
+
+// The quick search page against the double: every result type as Circle
+// wrote it, an unknown record type left out, the full posts one call per
+// space.
+func TestCDSearch(t *testing.T) {
+	t.Parallel()
+	e := newCDEnv(t)
+	r := e.run(t, cdBen, searchPage, map[string]any{"q": "kiln"})
+	mustOK(t, r)
+	compareData(t, "search", r.Data, obj("search", obj("totalCount", 8, "pageInfo", obj("hasNextPage", false, "endCursor", "bzE6Nw"), "nodes", []any{
+		obj("__typename", "SpaceGroupSearchResult", "id", "4500900", "name", "Studio", "highlightedName", "<strong>Studio</strong>"),
+		obj("__typename", "SpaceSearchResult", "highlightedName", "<strong>Kiln</strong> Talk", "space", obj("id", "4500002", "name", "Kiln Talk", "slug", "kiln-talk")),
+		obj("__typename", "MemberSearchResult", "member", obj("id", "7700002", "name", "Ben Adeyemi", "headline", "Weekend potter", "avatarUrl", nil)),
+		obj("__typename", "PostSearchResult", "id", "5600001", "highlightedTitle", "<strong>kiln</strong> wheel", "highlightedBody", "Ramp slowly past 600°C.", "type", "BASIC",
+			"space", obj("id", "4500002", "name", "Kiln Talk"), "author", obj("id", "7700001", "name", "Ada Okonkwo", "avatarUrl", nil), "post", obj("id", "5600001", "isLiked", true, "likesCount", 2)),
+		obj("__typename", "PostSearchResult", "id", "5600002", "highlightedTitle", "Open studio night", "highlightedBody", "Bring clay.", "type", "EVENT",
+			"space", obj("id", "4500001", "name", "Wheel Throwing"), "author", obj("id", "7700002", "name", "Ben Adeyemi", "avatarUrl", nil), "post", obj("id", "5600002", "isLiked", true, "likesCount", 2)),
+		obj("__typename", "MemberTagSearchResult", "id", "5800001", "name", "Kiln crew", "taggedMembersCount", 2),
+		obj("__typename", "CommentSearchResult", "id", "5700001", "bodyText", "Kiln sitter saved me.", "postId", "5600001", "spaceId", "4500002", "author", obj("name", "Cleo Marchetti"), "post", obj("id", "5600001", "title", "Cone 6 firing")),
+	})))
+	want := []string{"GET /search?page=1&per_page=20&search_text=kiln", "GET /spaces/4500001/posts?page=1&per_page=1&post_ids=5600002", "GET /spaces/4500002/posts?page=1&per_page=1&post_ids=5600001"}
+	if got := sortedStrings(targets(e.Upstream.Calls())); !slices.Equal(got, want) {
+		t.Errorf("calls:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// The search page by type against the double: its parameters as the
+// document and Rails take them, events, lessons, members and group
+// mentions as Circle writes them.
+func TestCDAdvancedSearch(t *testing.T) {
+	t.Parallel()
+	e := newCDEnv(t)
+	r := e.run(t, cdBen, `{ advancedSearch(query: "open", type: EVENTS, filters: { spaceIds: ["4500001", "4500002"], topicIds: ["9"], memberTagIds: ["5800001"], authorName: "Ben", status: UPCOMING }, first: 5) {
+		nodes { ... on PostSearchResult { id type title status coverImageUrl startsAt highlightedTitle author { id name } space { id name } } } } }`, nil)
+	mustOK(t, r)
+	compareData(t, "events", r.Data, obj("advancedSearch", obj("nodes", []any{obj("id", "5600002", "type", "EVENT", "title", "Open studio night", "status", "published",
+		"coverImageUrl", "https://studio.circle.test/cover.jpg", "startsAt", "2024-12-01T18:00:00Z", "highlightedTitle", "<strong>Open</strong> studio night",
+		"author", obj("id", "7700002", "name", "Ben Adeyemi"), "space", obj("id", "4500001", "name", "Wheel Throwing"))})))
+	calls := e.Upstream.Calls()
+	if len(calls) != 1 {
+		t.Fatalf("calls %v", targets(calls))
+	}
+	q, _ := url.ParseQuery(calls[0].Query)
+	if !slices.Equal(q["filters[space_ids][]"], []string{"4500001", "4500002"}) || q.Get("filters[status]") != "upcoming" || q.Get("type") != "events" || q.Get("filters[author_name]") != "Ben" {
+		t.Errorf("query %s", calls[0].Query)
+	}
+
+	r = e.run(t, cdBen, `{ advancedSearch(query: "cl", type: MENTIONS, mentionScope: SPACE, first: 10) { nodes { __typename
+		... on MemberSearchResult { highlightedName bio location member { id name headline bio } }
+		... on GroupMentionSearchResult { id name mentionType mentionScope highlightedName } } } }`, nil)
+	mustOK(t, r)
+	compareData(t, "mentions", r.Data, obj("advancedSearch", obj("nodes", []any{
+		obj("__typename", "MemberSearchResult", "highlightedName", "<strong>Cl</strong>eo Marchetti", "bio", "Mixes her own glazes.", "location", "Faenza",
+			"member", obj("id", "7700003", "name", "Cleo Marchetti", "headline", "Glaze chemist", "bio", "Mixes her own glazes.")),
+		obj("__typename", "GroupMentionSearchResult", "id", "42", "name", "Everyone in Kiln Talk", "mentionType", "space_members", "mentionScope", "space", "highlightedName", "Everyone"),
+	})))
+	if n := len(e.Upstream.Calls()); n != 1 {
+		t.Errorf("mentions: %d calls, want 1 (a result's bio comes with it)", n)
+	}
+
+	r = e.run(t, cdBen, `{ advancedSearch(query: "throw", type: LESSONS) { nodes { ... on LessonSearchResult { id name sectionId sectionName space { id } lesson { id name progress lessonLabel course { id } } } } } }`, nil)
+	mustOK(t, r)
+	compareData(t, "lessons", r.Data, obj("advancedSearch", obj("nodes", []any{obj("id", "4700002", "name", "Throwing a cylinder", "sectionId", "4600001", "sectionName", "Clay",
+		"space", obj("id", "4500001"), "lesson", obj("id", "4700002", "name", "Throwing a cylinder", "progress", "INCOMPLETE", "lessonLabel", "day", "course", obj("id", "4500001")))})))
+	want := []string{"GET /advanced_search?page=1&per_page=20&query=throw&type=lessons", "GET /courses/4500001/lessons/4700002"}
+	if got := targets(e.Upstream.Calls()); !slices.Equal(got, want) {
+		t.Errorf("calls %v, want %v", got, want)
+	}
+}
+
+// The member search sends the document's body, once, and its results
+// are members by their community member id.
+func TestCDSearchMembers(t *testing.T) {
+	t.Parallel()
+	e := newCDEnv(t)
+	r := e.run(t, cdBen, `{ searchMembers(input: { query: "a", order: ALPHABETICAL, status: ACTIVE, excludeEmptyName: true, excludeEmptyProfiles: false,
+		filters: [{ key: "profile_field_key_1", filterType: IS_NOT, profileFieldType: "select", profileFieldId: "6200001", value: "Porcelain" }, { key: "joined", gte: 1, lte: 9 }] }, first: 1, after: "bzE6MA") {
+		totalCount pageInfo { hasNextPage } nodes { id name headline isAdmin } } }`, nil)
+	mustOK(t, r)
+	compareData(t, "members", r.Data, obj("searchMembers", obj("totalCount", 2, "pageInfo", obj("hasNextPage", false), "nodes", []any{
+		obj("id", "7700002", "name", "Ben Adeyemi", "headline", "Weekend potter", "isAdmin", false)})))
+	if n := len(e.Upstream.Calls()); n != 1 {
+		t.Errorf("%d calls", n)
+	}
+	want := `{"page":2,"per_page":1,"search_text":"a","exclude_empty_name":true,"exclude_empty_profiles":false,"order":"alphabetical","status":"active","filters":[{"key":"profile_field_key_1","filter_type":"is_not","profile_field_type":"select","profile_field_id":"6200001","value":"Porcelain"},{"key":"joined","gte":1,"lte":9}]}`
+	if got := e.d.bodies[len(e.d.bodies)-1]; got != want {
+		t.Errorf("body\n got %s\nwant %s", got, want)
+	}
+}
+
+// Links and profile fields as the double sends them.
+func TestCDCommunity(t *testing.T) {
+	t.Parallel()
+	e := newCDEnv(t)
+	r := e.run(t, cdBen, `{ communityLinks { id name url createdAt updatedAt } pageProfileFields(page: EDIT_PROFILE) { totalCount nodes {
+		id label fieldType key placeholder description required allowNull platformField numberFormat { format decimals position text } choices { id value } } } }`, nil)
+	mustOK(t, r)
+	compareData(t, "community", r.Data, obj(
+		"communityLinks", []any{
+			obj("id", "6100001", "name", "Firing schedule", "url", "https://studio.circle.test/firing", "createdAt", "2024-11-14T10:41:55Z", "updatedAt", "2024-11-14T10:41:55Z"),
+			obj("id", "6100002", "name", "Shop", "url", "https://shop.studio.test/", "createdAt", "2024-11-14T10:41:55Z", "updatedAt", "2024-11-14T11:41:55Z"),
+		},
+		"pageProfileFields", obj("totalCount", 2, "nodes", []any{
+			obj("id", "6200002", "label", "Kilns owned", "fieldType", "number", "key", "profile_field_key_2", "placeholder", nil, "description", nil, "required", false, "allowNull", false,
+				"platformField", false, "numberFormat", obj("format", "number", "decimals", 2, "position", nil, "text", nil), "choices", []any{}),
+			obj("id", "6200001", "label", "Clay body", "fieldType", "select", "key", "profile_field_key_1", "placeholder", "Pick one", "description", "What you throw with.", "required", true,
+				"allowNull", false, "platformField", false, "numberFormat", nil, "choices", []any{obj("id", "6300001", "value", "Stoneware"), obj("id", "6300002", "value", "Porcelain")}),
+		})))
+	want := []string{"GET /community_links", "GET /page_profile_fields?page=1&page_name=edit_profile&per_page=20"}
+	if got := sortedStrings(targets(e.Upstream.Calls())); !slices.Equal(got, want) {
+		t.Errorf("calls %v", got)
+	}
 }
