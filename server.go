@@ -33,6 +33,7 @@ import (
 	"github.com/circle-gateway/gateway/memcap"
 	"github.com/circle-gateway/gateway/observe"
 	"github.com/circle-gateway/gateway/persisted"
+	"github.com/circle-gateway/gateway/respcache"
 	"github.com/circle-gateway/gateway/sandbox"
 	"github.com/circle-gateway/gateway/tracing"
 	"github.com/circle-gateway/gateway/transport"
@@ -122,6 +123,9 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 		circle.WithCoalescing(cfg.UpstreamCoalescing), circle.WithTokenMemory(tokens)}
 	if tracer != nil {
 		clientOpts = append(clientOpts, circle.WithTracer(tracer))
+	}
+	if rc := responseCache(cfg, rdb, circleURL, log); rc != nil {
+		clientOpts = append(clientOpts, circle.WithResponseCache(rc))
 	}
 	limiter, err := newLimiter(cfg, shared, obs)
 	if err != nil {
@@ -281,6 +285,21 @@ func announceSandbox(log *slog.Logger, sb *sandbox.Sandbox, cfg config.Config, g
 }
 
 const sampleQuery = `{ me { name } homeFeed(first: 5) { nodes { title author { name } space { name } comments(first: 2) { nodes { bodyText author { name } } } } } }`
+
+// responseCache is the RESPONSE_CACHE_TTL cache: in Redis when REDIS_URL
+// is set (shared by the replicas, so a write through one replica drops the
+// member's entries for all), else in memory; nil when the TTL is 0.
+func responseCache(cfg config.Config, rdb *redis.Client, circleURL string, log *slog.Logger) circle.ResponseCache {
+	if cfg.ResponseCacheTTL <= 0 {
+		return nil
+	}
+	if rdb != nil {
+		log.Info("response cache: Member API answers kept per member token in redis", "ttl", cfg.ResponseCacheTTL.String())
+		return respcache.NewRedis(rdb, budgetScope(circleURL), cfg.ResponseCacheTTL, log)
+	}
+	log.Info("response cache: Member API answers kept per member token in memory", "ttl", cfg.ResponseCacheTTL.String(), "max_bytes", cfg.ResponseCacheMaxBytes)
+	return respcache.NewMemory(cfg.ResponseCacheTTL, cfg.ResponseCacheMaxBytes, nil)
+}
 
 // openRedis connects to REDIS_URL, if set (nil otherwise): the Automatic
 // Persisted Queries, the budget of calls to Circle and the token memory

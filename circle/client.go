@@ -54,6 +54,10 @@ type Call struct {
 	// the same member already in flight (see WithCoalescing). Status,
 	// Duration and Attempt are then zero.
 	Shared bool
+	// Cached marks a GET answered from the response cache (see
+	// WithResponseCache): nothing was sent. Status, Duration and Attempt
+	// are then zero.
+	Cached bool
 	// Refused marks a call that sent nothing because Circle had refused
 	// its credential before (see WithTokenMemory).
 	Refused bool
@@ -83,6 +87,7 @@ type Client struct {
 	limiter    Limiter
 	observe    func(context.Context, Call)
 	tracer     Tracer
+	cache      ResponseCache // nil: no response cache
 	backoff    func(attempt int) time.Duration
 	flights    *flights // nil when coalescing is off
 	tokens     TokenMemory

@@ -91,6 +91,18 @@ func (m *MemberAPI) WithGetter(g Getter) *MemberAPI {
 // Identical GETs of the same token that overlap in time share one call
 // unless coalescing is off.
 func (m *MemberAPI) Fetch(ctx context.Context, r GetRequest) (*Response, error) {
+	cacheable := m.cacheable()
+	var ticket uint64
+	if cacheable {
+		body, t, ok := m.c.cache.Get(ctx, m.cacheKey(r))
+		if ok {
+			if m.c.observe != nil {
+				m.c.observe(ctx, Call{Method: http.MethodGet, Endpoint: r.Endpoint, Cached: true})
+			}
+			return NewResponse(body), nil
+		}
+		ticket = t
+	}
 	req := request{method: http.MethodGet, endpoint: r.Endpoint, target: r.Target, prefix: memberPrefix, token: m.who.token, cred: &m.cred}
 	call := func(ctx context.Context) (*Response, error) {
 		body, err := m.c.do(ctx, req)
@@ -99,15 +111,27 @@ func (m *MemberAPI) Fetch(ctx context.Context, r GetRequest) (*Response, error) 
 		}
 		return NewResponse(body), nil
 	}
+	var resp *Response
+	var err error
 	if m.c.flights == nil {
-		return call(ctx)
+		resp, err = call(ctx)
+	} else {
+		var shared bool
+		resp, shared, err = m.c.flights.do(ctx, m.who, r, call)
+		if shared && m.c.observe != nil {
+			m.c.observe(ctx, Call{Method: http.MethodGet, Endpoint: r.Endpoint, Shared: true, Err: err})
+		}
+		if shared && m.c.tracer != nil {
+			m.c.tracer.SharedCall(ctx, http.MethodGet, r.Endpoint, err)
+		}
 	}
-	resp, shared, err := m.c.flights.do(ctx, m.who, r, call)
-	if shared && m.c.observe != nil {
-		m.c.observe(ctx, Call{Method: http.MethodGet, Endpoint: r.Endpoint, Shared: true, Err: err})
-	}
-	if shared && m.c.tracer != nil {
-		m.c.tracer.SharedCall(ctx, http.MethodGet, r.Endpoint, err)
+	switch {
+	case err == nil && cacheable:
+		m.c.cache.Put(ctx, m.cacheKey(r), ticket, resp.Body)
+	case m.c.cache != nil && IsStatus(err, http.StatusUnauthorized):
+		// Circle no longer takes the token (revoked or expired outside
+		// the gateway): what was kept for the member is not served again.
+		m.forgetCached(ctx)
 	}
 	return resp, err
 }
@@ -162,6 +186,9 @@ func (m *MemberAPI) writeRequest(ctx context.Context, r request, out any) error 
 		// a GET that may have read the state from before the write.
 		m.c.flights.forgetMember(m.who.member)
 	}
+	// Nor be answered from before it: the write's answer is returned only
+	// once the member's cached answers are gone.
+	m.forgetCached(ctx)
 	if err != nil {
 		return err
 	}

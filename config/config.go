@@ -97,6 +97,8 @@ type Config struct {
 	Memory memcap.Limits
 	// Live are the subscription settings (live.go).
 	Live
+	// ResponseCache is RESPONSE_CACHE_TTL and its bound (cache.go).
+	ResponseCache
 	// ShutdownReadyDelay is how long the gateway keeps serving after
 	// SIGTERM with /readyz answering 503, before it closes its listener
 	// (SHUTDOWN_READY_DELAY, default 5s, sandbox 0s; shutdown.go).
@@ -153,6 +155,7 @@ func Load(getenv func(string) string) (Config, error) {
 	errs = append(errs, c.Operations.load(getenv)...)
 	errs = append(errs, c.loadMemory(getenv)...)
 	errs = append(errs, c.loadLive(getenv)...)
+	errs = append(errs, c.loadResponseCache(getenv)...)
 	errs = append(errs, c.loadShutdown(getenv)...)
 
 	c.PersistedOperationsFile, _ = lookup(getenv, "PERSISTED_OPERATIONS_FILE")

@@ -44,6 +44,7 @@ type Observer struct {
 	upstreamDuration *prometheus.HistogramVec
 	upstreamRetries  *prometheus.CounterVec
 	upstreamShared   *prometheus.CounterVec
+	upstreamCached   *prometheus.CounterVec
 	loaderBatch      *prometheus.HistogramVec
 	limiterWait      prometheus.Histogram
 	limiterRefused   prometheus.Counter
@@ -89,6 +90,9 @@ func New(log *slog.Logger, requestID func(context.Context) string) *Observer {
 	o.limiterWait = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "gateway_rate_limiter_wait_seconds", Help: "Time upstream calls waited for the client-side rate limiter.", Buckets: []float64{0, .01, .05, .1, .25, .5, 1, 2},
 	})
+	o.upstreamCached = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "gateway_upstream_cached_calls_total", Help: "GETs answered from the response cache (RESPONSE_CACHE_TTL) without a call, by endpoint template.",
+	}, []string{"endpoint"})
 	o.limiterRefused = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "gateway_rate_limiter_refusals_total", Help: "Upstream calls refused because the limiter's wait would exceed its budget.",
 	})
@@ -104,7 +108,7 @@ func New(log *slog.Logger, requestID func(context.Context) string) *Observer {
 		Name: "gateway_upstream_refused_without_call_total", Help: "Upstream calls not made because Circle had refused their credential before, by endpoint template.",
 	}, []string{"endpoint"})
 	o.reg.MustRegister(o.operations, o.opDuration, o.opErrors, o.upstreamCalls, o.upstreamDuration, o.upstreamRetries,
-		o.upstreamShared, o.loaderBatch, o.limiterWait, o.limiterRefused, o.limiterDecisions, o.tokenMemory, o.upstreamRefused,
+		o.upstreamShared, o.upstreamCached, o.loaderBatch, o.limiterWait, o.limiterRefused, o.limiterDecisions, o.tokenMemory, o.upstreamRefused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return o
 }
@@ -125,6 +129,13 @@ func (o *Observer) MetricsHandler() http.Handler {
 func (o *Observer) Upstream(ctx context.Context, c circle.Call) {
 	if c.Refused {
 		o.upstreamRefused.WithLabelValues(c.Endpoint).Inc()
+		return
+	}
+	if c.Cached {
+		o.upstreamCached.WithLabelValues(c.Endpoint).Inc()
+		if s, ok := ctx.Value(statsKey{}).(*requestStats); ok {
+			s.cached.Add(1)
+		}
 		return
 	}
 	if c.Shared {
@@ -198,6 +209,7 @@ type statsKey struct{}
 type requestStats struct {
 	upstream atomic.Int64
 	shared   atomic.Int64 // GETs answered by another request's call
+	cached   atomic.Int64 // GETs answered from the response cache
 	mu       sync.Mutex
 	name     string
 	opType   string
@@ -291,6 +303,7 @@ func (o *Observer) finish(ctx context.Context, s *requestStats, status int, d ti
 		slog.Duration("duration", d),
 		slog.Int64("upstream_calls", s.upstream.Load()),
 		slog.Int64("shared_calls", s.shared.Load()),
+		slog.Int64("cached_calls", s.cached.Load()),
 		slog.Any("error_codes", codes),
 		slog.String("request_id", o.requestID(ctx)),
 	)
