@@ -59,7 +59,7 @@ func (c *Client) authCall(ctx context.Context, method, endpoint, target string, 
 		return fmt.Errorf("circle: %s %s: %w", method, endpoint, ErrNoAppToken)
 	}
 	raw, err := c.do(ctx, request{method: method, endpoint: endpoint, target: target, prefix: authPrefix, token: c.appToken, body: body, cred: cred, verdict: judge})
-	if err != nil {
+	if err := c.judgeAppToken(ctx, method, endpoint, err); err != nil {
 		return err
 	}
 	if out == nil {

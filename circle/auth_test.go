@@ -171,6 +171,23 @@ func TestAuthAPIDocumentedErrors(t *testing.T) {
 					_, _ = io.WriteString(w, b.body)
 				}, WithAppToken(testAppToken))
 				err := tc.call(c)
+				if b.status == http.StatusUnauthorized {
+					// A double answering 401 to everything refuses the app
+					// token: on the refresh-token endpoints the client asks
+					// Circle once (an empty revocation) to know.
+					var rejected *AppTokenRejectedError
+					if !errors.As(err, &rejected) || !errors.Is(err, ErrAppTokenRejected) {
+						t.Fatalf("err = %#v, want *AppTokenRejectedError", err)
+					}
+					want := int32(1)
+					if tc.name == "refresh" || tc.name == "revoke refresh token" {
+						want = 2
+					}
+					if calls.Load() != want {
+						t.Fatalf("%d calls, want %d", calls.Load(), want)
+					}
+					return
+				}
 				var ce *Error
 				if !errors.As(err, &ce) || ce.Status != b.status || ce.Message != b.msg {
 					t.Fatalf("err = %#v, want *Error %d %q", err, b.status, b.msg)

@@ -92,6 +92,7 @@ type Client struct {
 	flights    *flights // nil when coalescing is off
 	tokens     TokenMemory
 	gate       *gate
+	app        appTokenState
 }
 
 // Option configures a Client.

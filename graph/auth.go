@@ -33,12 +33,14 @@ func (r *Resolver) authAPIReady() error {
 	return nil
 }
 
-// issueFailed wraps a failed token issuance. A 401 or 403 there is Circle
-// refusing the gateway's own app token (not the caller's fault), so the
-// operator is told in the log; the caller still gets Circle's message.
+// issueFailed wraps a failed token issuance. A 403 there is Circle
+// refusing the community (its plan) rather than the caller, so the
+// operator is told in the log; the caller still gets Circle's message. (A
+// 401, Circle refusing the app token, is circle.ErrAppTokenRejected, which
+// the error presenter logs for every Auth API call.)
 func (r *Resolver) issueFailed(ctx context.Context, op string, err error) error {
 	var ce *circle.Error
-	if errors.As(err, &ce) && (ce.Status == http.StatusUnauthorized || ce.Status == http.StatusForbidden) && r.Log != nil {
+	if errors.As(err, &ce) && ce.Status == http.StatusForbidden && r.Log != nil {
 		r.Log.WarnContext(ctx, "Circle's Auth API refused the gateway's app token: check CIRCLE_HEADLESS_AUTH_TOKEN and the community's plan",
 			"op", op, "status", ce.Status, "circle_message", ce.Message)
 	}

@@ -108,6 +108,10 @@ var errIntrospectionDisabled = errors.New("introspection is disabled on this gat
 // checked after the limits (validation.go).
 var errFieldsCannotMerge = errors.New("fields cannot be merged")
 
+// appTokenRejectedMessage is what a member learns when Circle refuses the
+// gateway's app token: not their doing, and not fixed by signing in again.
+const appTokenRejectedMessage = "Circle refused the gateway's own app token, so member tokens cannot be issued, refreshed or revoked right now; this is the gateway's configuration, not your request: try again later"
+
 // internalMessage is all a client learns of an unexpected error.
 const internalMessage = "internal server error"
 
@@ -204,6 +208,8 @@ func classify(err error, msg string) (p presented, ok bool) {
 		return presented{code: CodeShuttingDown, message: "the gateway is shutting down: subscribe again in a moment"}, true
 
 	// Circle.
+	case errors.Is(err, circle.ErrAppTokenRejected):
+		return presented{code: CodeUpstreamUnavailable, message: appTokenRejectedMessage}, true
 	case errors.As(err, &upstream):
 		return classifyUpstream(upstream), true
 	case errors.Is(err, circle.ErrOutcomeUnknown):
@@ -273,6 +279,9 @@ func ErrorPresenter(log *slog.Logger, requestID RequestIDFunc) graphql.ErrorPres
 		gqlErr.Extensions["code"] = p.code
 		for k, v := range p.extra {
 			gqlErr.Extensions[k] = v
+		}
+		if errors.Is(err, circle.ErrAppTokenRejected) {
+			log.ErrorContext(ctx, "Circle refused the gateway's app token: every Auth API call fails until CIRCLE_HEADLESS_AUTH_TOKEN is fixed", "err", cause, "request_id", requestID(ctx))
 		}
 		if p.code == CodeInternal {
 			id := requestID(ctx)
