@@ -26,20 +26,6 @@ var commentList = regexp.MustCompile(`^/api/headless/v1/posts/(\d+)/comments$`)
 // mib is n bytes in MiB, for messages.
 func mib(n int64) string { return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20)) }
 
-// binary builds the gateway for one test (the build cache makes every
-// build after the first a link).
-func binary(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("builds the gateway binary")
-	}
-	bin, err := hx.Build(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bin
-}
-
 // startGateway runs the binary against d until the test ends.
 func startGateway(t *testing.T, bin string, d *hx.Double, env ...string) *hx.Gateway {
 	t.Helper()
@@ -63,7 +49,7 @@ func startGateway(t *testing.T, bin string, d *hx.Double, env ...string) *hx.Gat
 // once the operations end the heap goes back to the OS.
 func TestHostileLargeAnswers(t *testing.T) {
 	t.Parallel()
-	bin := binary(t)
+	bin := gatewayBinary(t)
 	d := hx.NewDouble()
 	t.Cleanup(d.Close)
 	const rounds, parallel, size = 2, 4, 15_000_000

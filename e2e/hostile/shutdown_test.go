@@ -35,7 +35,7 @@ var commentWrite = regexp.MustCompile(`^/api/headless/v1/posts/\d+/comments$`)
 // the process exits 0.
 func TestHostileShutdownUnderLoad(t *testing.T) {
 	t.Parallel()
-	bin := binary(t)
+	bin := gatewayBinary(t)
 	d := hx.NewDouble()
 	t.Cleanup(d.Close)
 	d.Upstream.SetDelay(1500 * time.Millisecond)

@@ -59,6 +59,9 @@ func moduleRoot() (string, error) {
 type Gateway struct {
 	// URL is its base URL on loopback; GraphQL is at URL + "/graphql".
 	URL string
+	// Addr is the address it says it listens on (its "gateway listening"
+	// log line), e.g. "127.0.0.1:41234" or "[::]:41234".
+	Addr string
 	// Logs holds everything it wrote to stdout (JSON log lines).
 	Logs *logbuf.Buffer
 
@@ -70,12 +73,20 @@ type Gateway struct {
 // startTimeout bounds how long a gateway may take to say it listens.
 const startTimeout = 30 * time.Second
 
-// Start runs bin with env added to this process's environment (PORT=0 and
-// LOG_FORMAT=json are set first, so env may override them) and returns
-// once it listens.
+// Start runs bin with env added to this process's environment, less any
+// REDIS_URL (PORT=0 and LOG_FORMAT=json are set first, so env may override
+// them), and returns once it listens.
 func Start(bin string, env ...string) (*Gateway, error) {
 	cmd := exec.Command(bin)
-	cmd.Env = append(append(os.Environ(), "PORT=0", "LOG_FORMAT=json"), env...)
+	// Only what the scenario sets: an inherited REDIS_URL (CI sets one)
+	// would share the budget and caches with whoever else uses it.
+	var inherited []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "REDIS_URL=") {
+			inherited = append(inherited, kv)
+		}
+	}
+	cmd.Env = append(append(inherited, "PORT=0", "LOG_FORMAT=json"), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -107,7 +118,7 @@ func Start(bin string, env ...string) (*Gateway, error) {
 			g.Kill()
 			return nil, fmt.Errorf("gateway listens on %q: %w", addr, err)
 		}
-		g.URL = "http://127.0.0.1:" + port
+		g.Addr, g.URL = addr, "http://127.0.0.1:"+port
 		return g, nil
 	case <-g.exited:
 		return nil, fmt.Errorf("gateway exited before listening: %v\n%s", g.err, g.Logs.String())
