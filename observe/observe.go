@@ -202,7 +202,6 @@ func (o *Observer) LastUpstreamAnswer() time.Time {
 	return time.Unix(0, n)
 }
 
-
 type statsKey struct{}
 
 // requestStats is what one GraphQL request records about itself.
