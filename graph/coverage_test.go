@@ -14,7 +14,7 @@ import (
 	"github.com/circle-gateway/gateway/graph/generated"
 )
 
-// The coverage test keeps README.md's "Coverage" table honest (docs/contract.md
+// The coverage test keeps the table of docs/coverage.md honest (docs/contract.md
 // §9): every operation of Circle's Member API document has exactly one row,
 // every row names an operation of the document, and every GraphQL field a
 // row names exists in the served schema. An operation not reached yet has a
@@ -22,7 +22,7 @@ import (
 // may have one.
 
 // allowedPending lists, by operation, the operations that may still be
-// marked pending in the README, with the issue that will reach them. An
+// marked pending in docs/coverage.md, with the issue that will reach them. An
 // operation that gets a GraphQL field must leave this list in the same
 // commit (the test fails on a stale entry), so the list only shrinks; at
 // the end of issues 10 and 11 it is empty.
@@ -50,7 +50,7 @@ var allowedPending = map[string]string{
 }
 
 // memberAPIPrefix is where the Member API's paths start in the document;
-// the README's rows leave it out.
+// the table's rows leave it out.
 const memberAPIPrefix = "/api/headless/v1"
 
 var (
@@ -62,7 +62,13 @@ var (
 	fieldRef = regexp.MustCompile("^`([A-Z][A-Za-z0-9_]*)\\.([a-z_][A-Za-z0-9_]*)`$")
 )
 
-// coverageRow is one row of the README's table.
+// coverageFile holds the coverage table, under coverageHeading.
+const (
+	coverageFile    = "docs/coverage.md"
+	coverageHeading = "## Member API operations"
+)
+
+// coverageRow is one row of the coverage table.
 type coverageRow struct {
 	line    int
 	op      string   // "GET /home"
@@ -70,8 +76,8 @@ type coverageRow struct {
 	pending string   // the issue number, when pending
 }
 
-// readCoverage returns the rows of the table under README.md's "## Coverage"
-// heading.
+// readCoverage returns the rows of the table under coverageHeading in the
+// file at path (coverageFile, seen from the package).
 func readCoverage(t *testing.T, path string) []coverageRow {
 	t.Helper()
 	f, err := os.Open(path)
@@ -85,7 +91,7 @@ func readCoverage(t *testing.T, path string) []coverageRow {
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
 		if strings.HasPrefix(line, "## ") {
-			inSection = line == "## Coverage"
+			inSection = line == coverageHeading
 			inTable = false
 			continue
 		}
@@ -99,7 +105,7 @@ func readCoverage(t *testing.T, path string) []coverageRow {
 		if !inTable {
 			// The header and its separator.
 			if len(cells) != 2 || cells[0] != "Circle operation" || cells[1] != "GraphQL" {
-				t.Fatalf("README.md:%d: the coverage table's header must be | Circle operation | GraphQL |, got %q", n, line)
+				t.Fatalf("%s:%d: the coverage table's header must be | Circle operation | GraphQL |, got %q", coverageFile, n, line)
 			}
 			inTable = true
 			continue
@@ -108,12 +114,12 @@ func readCoverage(t *testing.T, path string) []coverageRow {
 			continue
 		}
 		if len(cells) != 2 {
-			t.Errorf("README.md:%d: a row has two cells, got %d: %q", n, len(cells), line)
+			t.Errorf("%s:%d: a row has two cells, got %d: %q", coverageFile, n, len(cells), line)
 			continue
 		}
 		m := operationCell.FindStringSubmatch(cells[0])
 		if m == nil {
-			t.Errorf("README.md:%d: the operation cell must be `METHOD /path` (path under %s), got %q", n, memberAPIPrefix, cells[0])
+			t.Errorf("%s:%d: the operation cell must be `METHOD /path` (path under %s), got %q", coverageFile, n, memberAPIPrefix, cells[0])
 			continue
 		}
 		row := coverageRow{line: n, op: m[1] + " " + m[2]}
@@ -124,13 +130,13 @@ func readCoverage(t *testing.T, path string) []coverageRow {
 				ref = strings.TrimSpace(ref)
 				fm := fieldRef.FindStringSubmatch(ref)
 				if fm == nil {
-					t.Errorf("README.md:%d: %s: %q is neither `Type.field` nor \"pending: issue N\"", n, row.op, ref)
+					t.Errorf("%s:%d: %s: %q is neither `Type.field` nor \"pending: issue N\"", coverageFile, n, row.op, ref)
 					continue
 				}
 				row.fields = append(row.fields, fm[1]+"."+fm[2])
 			}
 			if len(row.fields) == 0 {
-				t.Errorf("README.md:%d: %s names no GraphQL field", n, row.op)
+				t.Errorf("%s:%d: %s names no GraphQL field", coverageFile, n, row.op)
 			}
 		}
 		rows = append(rows, row)
@@ -139,7 +145,7 @@ func readCoverage(t *testing.T, path string) []coverageRow {
 		t.Fatal(err)
 	}
 	if !inTable {
-		t.Fatalf("%s has no \"## Coverage\" section with a | Circle operation | GraphQL | table", path)
+		t.Fatalf("%s has no %q section with a | Circle operation | GraphQL | table", path, coverageHeading)
 	}
 	return rows
 }
@@ -183,7 +189,7 @@ func memberAPIDocument(t *testing.T) string {
 func TestCoverageTable(t *testing.T) {
 	t.Parallel()
 	ops := memberOperations(t, memberAPIDocument(t))
-	rows := readCoverage(t, filepath.Join("..", "README.md"))
+	rows := readCoverage(t, filepath.Join("..", filepath.FromSlash(coverageFile)))
 	schema := generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{}}).Schema()
 
 	inDoc := map[string]bool{}
@@ -194,40 +200,40 @@ func TestCoverageTable(t *testing.T) {
 	mapped := 0
 	for _, r := range rows {
 		if prev, ok := seen[r.op]; ok {
-			t.Errorf("README.md:%d: %s has a row already, at line %d", r.line, r.op, prev)
+			t.Errorf("%s:%d: %s has a row already, at line %d", coverageFile, r.line, r.op, prev)
 		}
 		seen[r.op] = r.line
 		if !inDoc[r.op] {
-			t.Errorf("README.md:%d: %s is not an operation of Circle's Member API document", r.line, r.op)
+			t.Errorf("%s:%d: %s is not an operation of Circle's Member API document", coverageFile, r.line, r.op)
 		}
 		if r.pending != "" {
 			switch want, ok := allowedPending[r.op]; {
 			case !ok:
-				t.Errorf("README.md:%d: %s is marked pending but is not allowed to be (allowedPending)", r.line, r.op)
+				t.Errorf("%s:%d: %s is marked pending but is not allowed to be (allowedPending)", coverageFile, r.line, r.op)
 			case want != r.pending:
-				t.Errorf("README.md:%d: %s is pending on issue %s, allowedPending says issue %s", r.line, r.op, r.pending, want)
+				t.Errorf("%s:%d: %s is pending on issue %s, allowedPending says issue %s", coverageFile, r.line, r.op, r.pending, want)
 			}
 			continue
 		}
 		mapped++
 		if _, ok := allowedPending[r.op]; ok {
-			t.Errorf("README.md:%d: %s is mapped now: remove it from allowedPending in graph/coverage_test.go", r.line, r.op)
+			t.Errorf("%s:%d: %s is mapped now: remove it from allowedPending in graph/coverage_test.go", coverageFile, r.line, r.op)
 		}
 		for _, ref := range r.fields {
 			typeName, field, _ := strings.Cut(ref, ".")
 			def := schema.Types[typeName]
 			if def == nil {
-				t.Errorf("README.md:%d: %s: type %s is not in the served schema", r.line, r.op, typeName)
+				t.Errorf("%s:%d: %s: type %s is not in the served schema", coverageFile, r.line, r.op, typeName)
 				continue
 			}
 			if def.Fields.ForName(field) == nil {
-				t.Errorf("README.md:%d: %s: %s has no field %s in the served schema", r.line, r.op, typeName, field)
+				t.Errorf("%s:%d: %s: %s has no field %s in the served schema", coverageFile, r.line, r.op, typeName, field)
 			}
 		}
 	}
 	for _, op := range ops {
 		if _, ok := seen[op]; !ok {
-			t.Errorf("README.md's coverage table has no row for %s", op)
+			t.Errorf("%s has no row for %s", coverageFile, op)
 		}
 	}
 	for op := range allowedPending {
