@@ -66,7 +66,7 @@ func main() {
 	flag.DurationVar(&o.duration, "duration", 4*time.Second, "measuring time per scenario")
 	flag.DurationVar(&o.warmup, "warmup", 500*time.Millisecond, "warm-up time per scenario (not measured)")
 	flag.StringVar(&o.only, "only", "", "run only the queries whose name contains this")
-	flag.StringVar(&o.concurrency, "upstream-concurrency", "", "UPSTREAM_CONCURRENCY for the gateway (default: its own default, 16)")
+	flag.StringVar(&o.concurrency, "upstream-concurrency", "", "UPSTREAM_CONCURRENCY for the gateway (default: its own default, 32)")
 	flag.IntVar(&o.members, "members", 1, "distinct member tokens the clients share (client i uses token i mod members); the gateway shares in-flight GETs only within one token")
 	flag.IntVar(&o.rounds, "rounds", 1, "measure every row this many times, interleaving the floor and the gateway (noisy machines)")
 	gatewayEnv := flag.String("gateway-env", "", "extra KEY=VALUE settings for the gateway process only, comma-separated (e.g. GOGC=100)")
@@ -181,8 +181,10 @@ func runLatency(o options, latency time.Duration, gatewayBin, sandboxBin, dir st
 
 	rssOf := &peakRSS{pid: gateway.Process.Pid}
 	fmt.Printf("## Upstream latency %s, %d member token(s)\n\n", latency, o.members)
-	fmt.Println("| target | clients | requests | throughput (req/s) | p50 | p99 | errors | upstream calls/request | gateway peak RSS |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|")
+	fmt.Println("CPU/request is the CPU time (user + system) each process spent per answered request during the row, warm-up included: unlike throughput, it hardly moves when other work shares the machine.")
+	fmt.Println()
+	fmt.Println("| target | clients | requests | throughput (req/s) | p50 | p99 | errors | upstream calls/request | gateway peak RSS | CPU/request: gateway, upstream, load generator | load average |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|")
 	floor := target{name: "floor: GET /home (REST, direct)", do: restCall(upURL+floorPath, tokens)}
 	targets := []target{floor}
 	for _, q := range refqueries.All {
@@ -200,20 +202,22 @@ func runLatency(o options, latency time.Duration, gatewayBin, sandboxBin, dir st
 			for _, t := range targets {
 				rssOf.reset()
 				calls0 := upstreamCalls(gwURL)
+				cpu0 := [3]time.Duration{processCPU(gateway.Process.Pid), processCPU(sandbox.Process.Pid), processCPU(os.Getpid())}
 				res := measure(t.do, c, o.warmup, o.duration)
-				rss, perRequest := "—", "1 (by definition)"
+				cpu := fmt.Sprintf("%s, %s, %s", perRequest(processCPU(gateway.Process.Pid)-cpu0[0], res.total), perRequest(processCPU(sandbox.Process.Pid)-cpu0[1], res.total), perRequest(processCPU(os.Getpid())-cpu0[2], res.total))
+				rss, callsPerRequest := "—", "1 (by definition)"
 				if t.name == floor.name {
 					floorThroughput = res.throughput
 				} else {
 					rss = fmt.Sprintf("%.1f MiB", float64(rssOf.read())/(1<<20))
-					perRequest = fmt.Sprintf("%.2f", float64(upstreamCalls(gwURL)-calls0)/float64(max(res.total, 1)))
+					callsPerRequest = fmt.Sprintf("%.2f", float64(upstreamCalls(gwURL)-calls0)/float64(max(res.total, 1)))
 					ratios[c][t.name] = append(ratios[c][t.name], res.throughput/floorThroughput)
 				}
 				name := t.name
 				if o.rounds > 1 {
 					name = fmt.Sprintf("%s (round %d)", name, round+1)
 				}
-				fmt.Printf("| %s | %d | %d | %.0f | %s | %s | %d | %s | %s |\n", name, c, res.count, res.throughput, ms(res.p50), ms(res.p99), res.errors, perRequest, rss)
+				fmt.Printf("| %s | %d | %d | %.0f | %s | %s | %d | %s | %s | %s | %s |\n", name, c, res.count, res.throughput, ms(res.p50), ms(res.p99), res.errors, callsPerRequest, rss, cpu, loadAverage())
 			}
 		}
 	}
@@ -435,6 +439,43 @@ func statusField(pid int, field string) int64 {
 		}
 	}
 	return 0
+}
+
+// processCPU is the CPU time (user + system) process pid has used so far,
+// from /proc/<pid>/stat (in clock ticks of 10 ms).
+func processCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name (field 2) may hold spaces; the fields after it
+	// start behind its closing parenthesis.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+// perRequest renders d spread over n requests, in microseconds.
+func perRequest(d time.Duration, n int) string {
+	return fmt.Sprintf("%.0f µs", float64(d)/float64(max(n, 1))/float64(time.Microsecond))
+}
+
+// loadAverage is the machine's one-minute load average (/proc/loadavg):
+// the figures of a row are only as good as the machine was quiet.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Fields(string(b))[0]
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
