@@ -11,10 +11,11 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
-// Extension is the gqlgen handler extension that counts each operation's
-// answer against its Account (MAX_RESPONSE_BYTES and the shared bytes),
-// field by field as values are resolved, before anything is marshalled, so
-// an answer is never built past the cap. What happens at the cap:
+// Extension is the gqlgen handler extension that gives an answer past its
+// Account's cap (MAX_RESPONSE_BYTES and the shared bytes) its final shape;
+// CountFields is the field middleware that counts the answer, field by
+// field as values are resolved, before anything is marshalled, so an
+// answer is never built past the cap. What happens at the cap:
 //
 //   - a query stops: no field still to resolve runs its resolver (nothing
 //     more is fetched), and its answer is one error naming the cap, with
@@ -32,7 +33,6 @@ type Extension struct{}
 
 var _ interface {
 	graphql.HandlerExtension
-	graphql.FieldInterceptor
 	graphql.ResponseInterceptor
 } = Extension{}
 
@@ -42,36 +42,42 @@ func (Extension) ExtensionName() string { return "ResponseCap" }
 // Validate accepts any schema.
 func (Extension) Validate(graphql.ExecutableSchema) error { return nil }
 
-// InterceptField counts a resolved field, and leaves out the fields still
-// to resolve once the answer has crossed a cap.
-func (Extension) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
-	a := FromContext(ctx)
+// CountFields returns the field middleware of one operation whose answer
+// a counts (nil: next itself): it counts each resolved field, and leaves
+// out the fields still to resolve once the answer has crossed a cap.
+// mutation says whether the operation is a mutation (see leftOut). It is
+// installed per operation, with a and mutation known once, because it
+// runs for every field of every answer: a server-wide interceptor would
+// look both up in the field's context each time.
+func CountFields(a *Account, mutation bool, next graphql.FieldMiddleware) graphql.FieldMiddleware {
 	if a == nil {
-		return next(ctx)
+		return next
 	}
-	fc := graphql.GetFieldContext(ctx)
-	if over := a.Over(); over != nil && leftOut(ctx, fc) {
-		return nil, over
+	return func(ctx context.Context, resolve graphql.Resolver) (any, error) {
+		fc := graphql.GetFieldContext(ctx)
+		if over := a.Over(); over != nil && leftOut(mutation, fc) {
+			return nil, over
+		}
+		res, err := next(ctx, resolve)
+		if err != nil {
+			return res, err
+		}
+		n := fieldOverhead + valueSize(res)
+		if fc != nil {
+			n += int64(len(fc.Field.Alias))
+		}
+		if err := a.Write(n); err != nil && leftOut(mutation, fc) {
+			return nil, err
+		}
+		return res, nil
 	}
-	res, err := next(ctx)
-	if err != nil {
-		return res, err
-	}
-	n := fieldOverhead + valueSize(res)
-	if fc != nil {
-		n += int64(len(fc.Field.Alias))
-	}
-	if err := a.Write(n); err != nil && leftOut(ctx, fc) {
-		return nil, err
-	}
-	return res, nil
 }
 
 // leftOut reports whether the field of fc is left out of an answer past
 // its cap: every field of a query; in a mutation, the nullable fields of
 // the payloads, never a root field (a write).
-func leftOut(ctx context.Context, fc *graphql.FieldContext) bool {
-	if !isMutation(ctx) {
+func leftOut(mutation bool, fc *graphql.FieldContext) bool {
+	if !mutation {
 		return true
 	}
 	return fc != nil && fc.Object != "Mutation" && fc.Field.Definition != nil && !fc.Field.Definition.Type.NonNull

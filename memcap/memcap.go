@@ -164,8 +164,10 @@ type Account struct {
 	written  int64
 	pooled   int64 // drawn from pool: max(0, read+responseCopies*written-Allowance)
 	readOver bool  // an answer crossed MaxReadBytes
-	over     *Error
-	ended    bool
+	// over is the cap the answer ran into; written under mu, read
+	// without it by Over, which every field of the answer asks.
+	over  atomic.Pointer[Error]
+	ended bool
 }
 
 type accountKey struct{}
@@ -267,15 +269,16 @@ func (a *Account) Write(n int64) error {
 	if a.ended {
 		return nil
 	}
-	if a.over != nil {
-		return a.over
+	if over := a.over.Load(); over != nil {
+		return over
 	}
 	if limit := a.pool.limits.MaxResponseBytes; limit > 0 && a.written+n > limit {
-		a.over = &Error{Scope: ScopeResponse, Limit: limit}
-		return a.over
+		over := &Error{Scope: ScopeResponse, Limit: limit}
+		a.over.Store(over)
+		return over
 	}
 	if err := a.draw(responseCopies * n); err != nil {
-		a.over = err
+		a.over.Store(err)
 		return err
 	}
 	a.written += n
@@ -287,9 +290,7 @@ func (a *Account) Over() *Error {
 	if a == nil {
 		return nil
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.over
+	return a.over.Load()
 }
 
 // draw takes from the pool what holding n more bytes needs beyond the

@@ -80,12 +80,15 @@ func perEvent(o Options) graphql.ResponseMiddleware {
 	}
 }
 
-// armEventDeadline starts an event's clock at its first field.
-func armEventDeadline(ctx context.Context, next graphql.Resolver) (any, error) {
-	if s, ok := ctx.Value(eventScopeKey{}).(*eventScope); ok {
-		s.arm()
+// armEventDeadline is the field middleware of a subscription: it starts
+// an event's clock at its first field, then passes on to next.
+func armEventDeadline(next graphql.FieldMiddleware) graphql.FieldMiddleware {
+	return func(ctx context.Context, resolve graphql.Resolver) (any, error) {
+		if s, ok := ctx.Value(eventScopeKey{}).(*eventScope); ok {
+			s.arm()
+		}
+		return next(ctx, resolve)
 	}
-	return next(ctx)
 }
 
 // isEventStream reports whether r asks for an SSE stream (graphql-sse).

@@ -272,10 +272,10 @@ func newGraphQLServer(schema graphql.ExecutableSchema, o Options) http.Handler {
 	if o.aroundFields != nil {
 		srv.AroundFields(o.aroundFields)
 	}
-	srv.AroundFields(armEventDeadline)
 	srv.AroundResponses(perEvent(o))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		oc := graphql.GetOperationContext(ctx)
+		operationFieldMiddleware(ctx, oc)
 		member, err := auth.ParseBearer(authorization(ctx, oc), o.Now())
 		ctx = auth.NewContext(ctx, member, err)
 		var l *loaders.Loaders
@@ -306,6 +306,24 @@ func newGraphQLServer(schema graphql.ExecutableSchema, o Options) http.Handler {
 		return next(ctx)
 	})
 	return servedBy(transports, srv)
+}
+
+// operationFieldMiddleware installs the field middleware of one operation
+// (gqlgen copies the server's into each operation's context): the count of
+// its answer against its memory account, and for a subscription the start
+// of each event's clock. Both are per operation rather than server-wide
+// interceptors because they run for every field of every answer, and what
+// they need (the account, the kind of operation) is known once here.
+func operationFieldMiddleware(ctx context.Context, oc *graphql.OperationContext) {
+	kind := ast.Query
+	if oc.Operation != nil {
+		kind = oc.Operation.Operation
+	}
+	mw := oc.ResolverMiddleware
+	if kind == ast.Subscription {
+		mw = armEventDeadline(mw)
+	}
+	oc.ResolverMiddleware = memcap.CountFields(memcap.FromContext(ctx), kind == ast.Mutation, mw)
 }
 
 // servedBy refuses a request none of transports takes (BAD_REQUEST through
