@@ -1,6 +1,7 @@
-// Package loaders holds the per-operation dataloaders (graph-gophers/dataloader
-// v7) that make a GraphQL operation cost the fewest upstream calls Circle's
-// Member API allows (docs/contract.md §6):
+// Package loaders holds the per-operation loaders that make a GraphQL
+// operation cost the fewest upstream calls Circle's Member API allows
+// (docs/contract.md §6): memos (Memo) for what costs one call per key, and
+// a batching loader for posts, which Circle reads many per call:
 //
 //   - SpacesByID: one GET /spaces serves every space the member can see;
 //     GET /spaces/{id} only for ids it lacks;
@@ -72,14 +73,14 @@ type Loaders struct {
 	// operation and bounded by MaxInFlight. List fields read through it.
 	API *circle.MemberAPI
 	// SpacesByID loads full space records.
-	SpacesByID *dataloader.Loader[int64, *circle.Space]
+	SpacesByID *Memo[int64, *circle.Space]
 	// PostsBySpaceAndID loads posts, one post_ids call per space for the
 	// whole operation (see PostLoader).
 	PostsBySpaceAndID *PostLoader
 	// ProfilesByMemberID loads public profiles by community member id.
-	ProfilesByMemberID *dataloader.Loader[int64, *circle.Profile]
+	ProfilesByMemberID *Memo[int64, *circle.Profile]
 
-	gets    *dataloader.Loader[circle.GetRequest, *circle.Response]
+	gets    *Memo[circle.GetRequest, *circle.Response]
 	sem     chan struct{}
 	onBatch func(string, int)
 }
@@ -95,19 +96,19 @@ func New(direct *circle.MemberAPI, cfg Config) *Loaders {
 	}
 	l := &Loaders{sem: make(chan struct{}, cfg.MaxInFlight), onBatch: cfg.OnBatch}
 
-	// Every GET goes through one cache keyed by path and query. A batch of
-	// one starts at once: deduplication needs no batch window.
-	l.gets = dataloader.NewBatchedLoader(l.fetchGets(direct), dataloader.WithBatchCapacity[circle.GetRequest, *circle.Response](1))
-	l.API = direct.WithGetter(circle.GetterFunc(func(ctx context.Context, r circle.GetRequest) (*circle.Response, error) {
-		return l.gets.Load(ctx, r)()
-	}))
+	// Every GET goes through one memo keyed by path and query, made on the
+	// goroutine of the field that asks first: deduplication needs no
+	// batch window.
+	l.gets = newMemo(l.fetchGet(direct))
+	l.API = direct.WithGetter(circle.GetterFunc(l.gets.Get))
 
 	// Spaces and profiles cost one call per key whatever the batch (the
-	// space list is one deduplicated GET), so they start at once; only
-	// posts gain from batching, as Circle takes many ids per call.
-	l.SpacesByID = dataloader.NewBatchedLoader(l.batchSpaces, dataloader.WithBatchCapacity[int64, *circle.Space](1))
+	// space list is one deduplicated GET), so they start at once, through
+	// memos too; only posts gain from batching, as Circle takes many ids
+	// per call.
+	l.SpacesByID = newMemo(l.loadSpace)
 	l.PostsBySpaceAndID = newPostLoader(l, cfg.MaxPostWait, cfg.OnPostWaitExpired)
-	l.ProfilesByMemberID = dataloader.NewBatchedLoader(l.batchProfiles, dataloader.WithBatchCapacity[int64, *circle.Profile](1))
+	l.ProfilesByMemberID = newMemo(l.loadProfile)
 	return l
 }
 
@@ -129,55 +130,47 @@ func (l *Loaders) batched(name string, size int) {
 	}
 }
 
-// fetchGets performs deduplicated GETs, each holding one in-flight slot.
-func (l *Loaders) fetchGets(direct *circle.MemberAPI) dataloader.BatchFunc[circle.GetRequest, *circle.Response] {
-	return func(ctx context.Context, keys []circle.GetRequest) []*dataloader.Result[*circle.Response] {
-		return each(ctx, keys, func(ctx context.Context, r circle.GetRequest) (*circle.Response, error) {
-			select {
-			case l.sem <- struct{}{}:
-			case <-ctx.Done():
-				return nil, fmt.Errorf("circle: GET %s: %w: %v", r.Endpoint, circle.ErrUnavailable, ctx.Err())
-			}
-			defer func() { <-l.sem }()
-			return direct.Fetch(ctx, r)
-		})
+// fetchGet performs one GET of the memo, holding one in-flight slot.
+func (l *Loaders) fetchGet(direct *circle.MemberAPI) func(context.Context, circle.GetRequest) (*circle.Response, error) {
+	return func(ctx context.Context, r circle.GetRequest) (*circle.Response, error) {
+		select {
+		case l.sem <- struct{}{}:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("circle: GET %s: %w: %v", r.Endpoint, circle.ErrUnavailable, ctx.Err())
+		}
+		defer func() { <-l.sem }()
+		return direct.Fetch(ctx, r)
 	}
 }
 
-// batchSpaces answers space ids from one GET /spaces and fetches the rest
-// one by one.
-func (l *Loaders) batchSpaces(ctx context.Context, ids []int64) []*dataloader.Result[*circle.Space] {
-	l.batched("SpacesByID", len(ids))
+// loadSpace answers a space id from the operation's one GET /spaces, and
+// fetches the space alone when the list lacks it.
+func (l *Loaders) loadSpace(ctx context.Context, id int64) (*circle.Space, error) {
+	l.batched("SpacesByID", 1)
 	all, err := l.API.Spaces(ctx)
 	if err != nil {
-		return fail[*circle.Space](len(ids), fmt.Errorf("spaces: %w", err))
+		return nil, fmt.Errorf("spaces: %w", err)
 	}
-	byID := make(map[int64]*circle.Space, len(all))
 	for i := range all {
-		byID[all[i].ID] = &all[i]
+		if all[i].ID == id {
+			return &all[i], nil
+		}
 	}
-	return each(ctx, ids, func(ctx context.Context, id int64) (*circle.Space, error) {
-		if s, ok := byID[id]; ok {
-			return s, nil
-		}
-		s, err := l.API.Space(ctx, id)
-		if err != nil {
-			return nil, fmt.Errorf("space %d: %w", id, err)
-		}
-		return s, nil
-	})
+	s, err := l.API.Space(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("space %d: %w", id, err)
+	}
+	return s, nil
 }
 
-// batchProfiles fetches one public profile per member.
-func (l *Loaders) batchProfiles(ctx context.Context, ids []int64) []*dataloader.Result[*circle.Profile] {
-	l.batched("ProfilesByMemberID", len(ids))
-	return each(ctx, ids, func(ctx context.Context, id int64) (*circle.Profile, error) {
-		p, err := l.API.PublicProfile(ctx, id)
-		if err != nil {
-			return nil, fmt.Errorf("profile of member %d: %w", id, err)
-		}
-		return p, nil
-	})
+// loadProfile fetches one member's public profile.
+func (l *Loaders) loadProfile(ctx context.Context, id int64) (*circle.Profile, error) {
+	l.batched("ProfilesByMemberID", 1)
+	p, err := l.API.PublicProfile(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("profile of member %d: %w", id, err)
+	}
+	return p, nil
 }
 
 // each runs fn for every key concurrently (the in-flight bound applies at
@@ -208,15 +201,6 @@ func result[V any](v V, err error) *dataloader.Result[V] {
 		err = dataloader.NewSkipCacheError(err)
 	}
 	return &dataloader.Result[V]{Data: v, Error: err}
-}
-
-// fail gives every key the same error.
-func fail[V any](n int, err error) []*dataloader.Result[V] {
-	out := make([]*dataloader.Result[V], n)
-	for i := range out {
-		out[i] = result(*new(V), err)
-	}
-	return out
 }
 
 type ctxKey struct{}
