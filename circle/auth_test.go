@@ -8,7 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/circle-gateway/gateway/internal/deadline"
 )
 
 const testAppToken = "app-token-s3cret"
@@ -16,7 +17,7 @@ const testAppToken = "app-token-s3cret"
 // authCase is one Auth API method under test, with what it must send.
 type authCase struct {
 	name       string
-	call       func(c *Client) error
+	call       func(ctx context.Context, c *Client) error
 	wantMethod string
 	wantPath   string
 	wantBody   map[string]any
@@ -25,11 +26,10 @@ type authCase struct {
 }
 
 func authCases() []authCase {
-	ctx := context.Background()
 	return []authCase{
 		{
 			name: "create by sso_user_id",
-			call: func(c *Client) error {
+			call: func(ctx context.Context, c *Client) error {
 				tok, err := c.CreateAuthToken(ctx, Identity{SSOUserID: "demo-user"})
 				if err == nil && (tok.AccessToken != "acc" || tok.RefreshToken != "ref" || tok.CommunityMemberID != 101 || tok.CommunityID != 1 || tok.AccessTokenExpiresAt.IsZero()) {
 					return errors.New("decoded wrongly")
@@ -43,7 +43,7 @@ func authCases() []authCase {
 		},
 		{
 			name: "create by member id and email",
-			call: func(c *Client) error {
+			call: func(ctx context.Context, c *Client) error {
 				_, err := c.CreateAuthToken(ctx, Identity{CommunityMemberID: 7, Email: "a@example.com"})
 				return err
 			},
@@ -54,7 +54,7 @@ func authCases() []authCase {
 		},
 		{
 			name: "refresh",
-			call: func(c *Client) error {
+			call: func(ctx context.Context, c *Client) error {
 				tok, err := c.RefreshAccessToken(ctx, "ref")
 				if err == nil && tok.AccessToken != "acc2" {
 					return errors.New("decoded wrongly")
@@ -68,14 +68,14 @@ func authCases() []authCase {
 		},
 		{
 			name:       "revoke access token",
-			call:       func(c *Client) error { return c.RevokeAccessToken(ctx, "acc") },
+			call:       func(ctx context.Context, c *Client) error { return c.RevokeAccessToken(ctx, "acc") },
 			wantMethod: http.MethodPost, wantPath: "/api/v1/headless/access_token/revoke",
 			wantBody: map[string]any{"access_token": "acc"},
 			okStatus: 204,
 		},
 		{
 			name:       "revoke refresh token",
-			call:       func(c *Client) error { return c.RevokeRefreshToken(ctx, "ref") },
+			call:       func(ctx context.Context, c *Client) error { return c.RevokeRefreshToken(ctx, "ref") },
 			wantMethod: http.MethodPost, wantPath: "/api/v1/headless/refresh_token/revoke",
 			wantBody: map[string]any{"refresh_token": "ref"},
 			okStatus: 204,
@@ -97,7 +97,7 @@ func TestAuthAPIRequests(t *testing.T) {
 				w.WriteHeader(tc.okStatus)
 				_, _ = io.WriteString(w, tc.okBody)
 			}, WithAppToken(testAppToken))
-			if err := tc.call(c); err != nil {
+			if err := tc.call(context.Background(), c); err != nil {
 				t.Fatal(err)
 			}
 			if calls.Load() != 1 || gotMethod != tc.wantMethod || gotPath != tc.wantPath {
@@ -132,7 +132,7 @@ func TestAuthAPIWithoutAppToken(t *testing.T) {
 			if c.HasAppToken() {
 				t.Fatal("HasAppToken without one")
 			}
-			err := tc.call(c)
+			err := tc.call(context.Background(), c)
 			if !errors.Is(err, ErrNoAppToken) || !strings.Contains(err.Error(), "CIRCLE_HEADLESS_AUTH_TOKEN") {
 				t.Fatalf("err = %v, want ErrNoAppToken naming the setting", err)
 			}
@@ -170,7 +170,7 @@ func TestAuthAPIDocumentedErrors(t *testing.T) {
 					w.WriteHeader(b.status)
 					_, _ = io.WriteString(w, b.body)
 				}, WithAppToken(testAppToken))
-				err := tc.call(c)
+				err := tc.call(context.Background(), c)
 				if b.status == http.StatusUnauthorized {
 					// A double answering 401 to everything refuses the app
 					// token: on the refresh-token endpoints the client asks
@@ -210,30 +210,43 @@ func TestAuthAPIDocumentedErrors(t *testing.T) {
 // happened when Circle fails or goes silent, so none is repeated.
 func TestAuthAPINeverRetriedOnceSent(t *testing.T) {
 	t.Parallel()
+	// Each handler gets expire, which makes the call's deadline pass (a
+	// gated deadline, not a clock): the one that never answers expires it
+	// once it holds the request, so the call certainly timed out after it
+	// was sent. Circle's answers are read without a deadline of the
+	// test's, so a loaded machine cannot turn them into timeouts.
 	failures := []struct {
 		name        string
-		handler     http.HandlerFunc
+		handler     func(expire func()) http.HandlerFunc
 		wantUnknown bool
 	}{
-		{"503", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) }, false},
-		{"502", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusBadGateway) }, false},
-		{"429 with a short Retry-After", func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Retry-After", "1")
-			w.WriteHeader(http.StatusTooManyRequests)
+		{"503", func(func()) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) }
 		}, false},
-		{"connection dropped after the request", func(w http.ResponseWriter, r *http.Request) {
-			_, _ = io.ReadAll(r.Body)
-			conn, _, err := http.NewResponseController(w).Hijack()
-			if err == nil {
-				_ = conn.Close()
+		{"502", func(func()) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusBadGateway) }
+		}, false},
+		{"429 with a short Retry-After", func(func()) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Retry-After", "1")
+				w.WriteHeader(http.StatusTooManyRequests)
+			}
+		}, false},
+		{"connection dropped after the request", func(func()) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				_, _ = io.ReadAll(r.Body)
+				conn, _, err := http.NewResponseController(w).Hijack()
+				if err == nil {
+					_ = conn.Close()
+				}
 			}
 		}, true},
-		{"no answer in time", func(w http.ResponseWriter, r *http.Request) {
-			// The server notices the client hanging up only once the body is read.
-			_, _ = io.ReadAll(r.Body)
-			select {
-			case <-r.Context().Done():
-			case <-time.After(5 * time.Second):
+		{"no answer in time", func(expire func()) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				// The server notices the client hanging up only once the body is read.
+				_, _ = io.ReadAll(r.Body)
+				expire()
+				<-r.Context().Done()
 			}
 		}, true},
 	}
@@ -241,8 +254,9 @@ func TestAuthAPINeverRetriedOnceSent(t *testing.T) {
 		for _, f := range failures {
 			t.Run(tc.name+"/"+f.name, func(t *testing.T) {
 				t.Parallel()
-				c, calls := newTestClient(t, f.handler, WithAppToken(testAppToken), WithTimeout(100*time.Millisecond))
-				err := tc.call(c)
+				ctx, expire := deadline.Gated(context.Background())
+				c, calls := newTestClient(t, f.handler(expire), WithAppToken(testAppToken))
+				err := tc.call(ctx, c)
 				if err == nil {
 					t.Fatal("no error")
 				}

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/circle-gateway/gateway/internal/deadline"
 )
 
 // fast makes retries instant in tests.
@@ -212,24 +214,45 @@ func TestTimeoutIsUnavailable(t *testing.T) {
 
 func TestWriteTimeoutOutcomeUnknown(t *testing.T) {
 	t.Parallel()
-	// The server never answers. The client reports every attempt it sent
-	// as it ends, so the count is known when the call returns, however
-	// late a loaded server sees the request.
-	release := make(chan struct{})
+	// The server never answers. The deadline passes once the server holds
+	// the request (a gated deadline, not a clock), so the call certainly
+	// timed out after it was sent, however slow the machine; the client
+	// reports every attempt it sent as it ends, so the count is known
+	// when the call returns.
+	ctx, expire := deadline.Gated(context.Background())
 	var attempts atomic.Int32
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-release:
-		case <-r.Context().Done():
+		_, _ = io.ReadAll(r.Body) // the server notices the client hanging up only once the body is read
+		expire()
+		<-r.Context().Done()
+	}, WithObserver(func(context.Context, Call) { attempts.Add(1) }))
+	err := c.Member("t").write(ctx, http.MethodPost, "/posts/{id}/user_likes", "/posts/1/user_likes", struct{}{}, nil)
+	if !errors.Is(err, ErrOutcomeUnknown) || !strings.Contains(err.Error(), "timed out") {
+		t.Fatalf("err = %v, want ErrOutcomeUnknown after a timeout", err)
+	}
+	if n := attempts.Load(); n != 1 {
+		t.Fatalf("a write was retried: %d attempts", n)
+	}
+}
+
+// A write whose connection drops once the server has it is not sent again:
+// the caller's context is still live, so only the client's rule (a request
+// that may have reached Circle is never repeated) stops the retry.
+func TestWriteDroppedOutcomeUnknown(t *testing.T) {
+	t.Parallel()
+	var attempts atomic.Int32
+	c, calls := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.ReadAll(r.Body)
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			_ = conn.Close()
 		}
-	}, WithTimeout(50*time.Millisecond), WithObserver(func(context.Context, Call) { attempts.Add(1) }))
-	defer close(release)
+	}, WithBackoff(fast), WithObserver(func(context.Context, Call) { attempts.Add(1) }))
 	err := c.Member("t").write(context.Background(), http.MethodPost, "/posts/{id}/user_likes", "/posts/1/user_likes", struct{}{}, nil)
 	if !errors.Is(err, ErrOutcomeUnknown) {
 		t.Fatalf("err = %v, want ErrOutcomeUnknown", err)
 	}
-	if n := attempts.Load(); n != 1 {
-		t.Fatalf("a write was retried: %d attempts", n)
+	if n, got := attempts.Load(), calls.Load(); n != 1 || got != 1 {
+		t.Fatalf("a write was retried: %d attempts, %d received", n, got)
 	}
 }
 

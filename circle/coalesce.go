@@ -175,3 +175,31 @@ func (fs *flights) forgetToken(token string) {
 		}
 	}
 }
+
+// waiting is how many callers wait on the flights right now, the first
+// caller of each included.
+func (fs *flights) waiting() int {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	n := 0
+	for _, mine := range fs.byMember {
+		for _, f := range mine {
+			n += f.waiters
+		}
+	}
+	return n
+}
+
+// SharedWaiters is how many callers wait right now on GETs in flight that
+// callers share (UPSTREAM_COALESCING), the caller that sent each
+// included; 0 with coalescing off. It is the gauge
+// gateway_upstream_shared_waiters: above the number of GETs in flight, it
+// shows calls saved. Tests read it to know that operations have joined
+// one call before they let Circle answer, rather than hoping they overlap
+// in time.
+func (c *Client) SharedWaiters() int {
+	if c.flights == nil {
+		return 0
+	}
+	return c.flights.waiting()
+}

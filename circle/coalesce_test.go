@@ -63,19 +63,6 @@ func (u *gatedUpstream) open() {
 	}
 }
 
-// waiting is how many callers wait on c's shared GETs right now.
-func waiting(c *Client) int {
-	c.flights.mu.Lock()
-	defer c.flights.mu.Unlock()
-	n := 0
-	for _, mine := range c.flights.byMember {
-		for _, f := range mine {
-			n += f.waiters
-		}
-	}
-	return n
-}
-
 // eventually polls cond for up to 5 s.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -133,7 +120,7 @@ func TestCoalescingSharesOnlyIdenticalGETsOfOneToken(t *testing.T) {
 				})
 			}
 			if tt.coalesce {
-				eventually(t, "every caller to wait on a call", func() bool { return waiting(c) == len(tt.gets) })
+				eventually(t, "every caller to wait on a call", func() bool { return c.SharedWaiters() == len(tt.gets) })
 			} else {
 				eventually(t, "every call to arrive", func() bool { return up.gets.Load() == int32(len(tt.gets)) })
 			}
@@ -224,7 +211,7 @@ func TestCoalescingStopsAtWrites(t *testing.T) {
 				t.Fatalf("write: %v", err)
 			}
 			wg.Go(func() { errAfter = get() })
-			eventually(t, "the second GET to wait", func() bool { return waiting(c) == 2 || up.gets.Load() == 2 })
+			eventually(t, "the second GET to wait", func() bool { return c.SharedWaiters() == 2 || up.gets.Load() == 2 })
 			up.open()
 			wg.Wait()
 			if errBefore != nil || errAfter != nil {
@@ -267,9 +254,9 @@ func TestCoalescingWaitersLeave(t *testing.T) {
 			}
 			second <- err
 		}()
-		eventually(t, "the second caller to join", func() bool { return waiting(c) == 2 })
+		eventually(t, "the second caller to join", func() bool { return c.SharedWaiters() == 2 })
 		cancelFirst()
-		eventually(t, "the first caller to leave", func() bool { return waiting(c) == 1 })
+		eventually(t, "the first caller to leave", func() bool { return c.SharedWaiters() == 1 })
 		// The first caller is answered as soon as it leaves, not when the
 		// call it started ends.
 		select {
@@ -299,7 +286,7 @@ func TestCoalescingWaitersLeave(t *testing.T) {
 		for i := range errs {
 			wg.Go(func() { _, errs[i] = fetch(ctx, c) })
 		}
-		eventually(t, "all callers to wait", func() bool { return waiting(c) == 3 })
+		eventually(t, "all callers to wait", func() bool { return c.SharedWaiters() == 3 })
 		cancel()
 		wg.Wait()
 		for i, err := range errs {
@@ -308,7 +295,7 @@ func TestCoalescingWaitersLeave(t *testing.T) {
 			}
 		}
 		eventually(t, "the upstream to see the cancellation", func() bool { return up.cancelled.Load() == 1 })
-		if waiting(c) != 0 {
+		if c.SharedWaiters() != 0 {
 			t.Error("flight still registered")
 		}
 	})
@@ -324,7 +311,7 @@ func TestCoalescingWaitersLeave(t *testing.T) {
 		eventually(t, "the call", func() bool { return up.gets.Load() == 1 })
 		second := make(chan error, 1)
 		go func() { _, err := fetch(context.Background(), c); second <- err }()
-		eventually(t, "the second caller to join", func() bool { return waiting(c) == 2 })
+		eventually(t, "the second caller to join", func() bool { return c.SharedWaiters() == 2 })
 		if err := <-first; err == nil {
 			t.Fatal("first caller: no error after its deadline")
 		}
@@ -354,7 +341,7 @@ func TestCoalescingSharesErrors(t *testing.T) {
 	for i := range errs {
 		wg.Go(func() { _, errs[i] = c.Member("tok-a").Post(context.Background(), 1, 2) })
 	}
-	eventually(t, "all callers to wait", func() bool { return waiting(c) == 4 })
+	eventually(t, "all callers to wait", func() bool { return c.SharedWaiters() == 4 })
 	close(gate)
 	wg.Wait()
 	for i, err := range errs {
@@ -443,7 +430,7 @@ func TestCoalescingWaiterWithMoreTimeCallsAgain(t *testing.T) {
 			go func() { first <- fetch(short) }()
 			eventually(t, "the first call", func() bool { return gets.Load() == 1 })
 			go func() { second <- fetch(long) }()
-			eventually(t, "the second caller to join", func() bool { return waiting(c) == 2 })
+			eventually(t, "the second caller to join", func() bool { return c.SharedWaiters() == 2 })
 			close(gate)
 			if err := <-first; err == nil {
 				t.Error("first caller: answered although its wait did not fit")

@@ -10,7 +10,8 @@ import (
 	"slices"
 	"sync/atomic"
 	"testing"
-	"time"
+
+	"github.com/circle-gateway/gateway/internal/deadline"
 )
 
 // writeCase is one typed write: what it must send and what Circle answers.
@@ -235,19 +236,18 @@ func TestWritesNeverRetried(t *testing.T) {
 		})
 		t.Run(tc.name+" timeout", func(t *testing.T) {
 			t.Parallel()
-			// The server never answers; the client reports each attempt
-			// it sent as it ends, so what was sent is known as soon as the
-			// call returns, however late the server sees the request.
-			release := make(chan struct{})
+			// The server never answers, and the call's deadline passes
+			// once the server holds the request (a gated deadline, not a
+			// clock); the client reports each attempt it sent as it ends,
+			// so what was sent is known as soon as the call returns.
+			ctx, expire := deadline.Gated(context.Background())
 			var attempts atomic.Int32
 			c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-				select {
-				case <-release:
-				case <-r.Context().Done():
-				}
-			}, WithTimeout(100*time.Millisecond), WithObserver(func(context.Context, Call) { attempts.Add(1) }))
-			defer close(release)
-			_, err := tc.call(context.Background(), c.Member("t"))
+				_, _ = io.ReadAll(r.Body)
+				expire()
+				<-r.Context().Done()
+			}, WithObserver(func(context.Context, Call) { attempts.Add(1) }))
+			_, err := tc.call(ctx, c.Member("t"))
 			if !errors.Is(err, ErrOutcomeUnknown) {
 				t.Fatalf("err %v, want ErrOutcomeUnknown", err)
 			}

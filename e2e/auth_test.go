@@ -770,10 +770,10 @@ func TestAuthAPIErrorsMapped(t *testing.T) {
 	var attemptsMu sync.Mutex
 	var attempts []circle.Call
 	// Circle's answers are read with the default timeout, so that a loaded
-	// machine cannot turn one into "no answer"; only the subtests where
-	// Circle never answers use a gateway that gives up after 150 ms.
-	env := authEnv(t, testenv.Options{})
-	slow := authEnv(t, testenv.Options{ClientOptions: []circle.Option{circle.WithTimeout(150 * time.Millisecond),
+	// machine cannot turn one into "no answer"; where Circle gives none,
+	// it hangs up once it has the request, so that the gateway learns at
+	// once, with no clock, that the call was sent and never answered.
+	env := authEnv(t, testenv.Options{ClientOptions: []circle.Option{
 		circle.WithObserver(func(_ context.Context, c circle.Call) {
 			attemptsMu.Lock()
 			defer attemptsMu.Unlock()
@@ -832,17 +832,16 @@ func TestAuthAPIErrorsMapped(t *testing.T) {
 				mustAuthCall(t, env, mapMethod(m.path), m.path)
 			})
 		}
-		t.Run(m.name+"/no answer in time", func(t *testing.T) {
-			slow.Upstream.Reset()
-			// Circle never answers: the gate holds every call until the
-			// gateway gives up on it, so the operation answers only
-			// because the upstream timeout ended the call.
-			slow.Upstream.SetGate(testenv.Unanswered())
-			defer slow.Upstream.SetGate(nil)
+		t.Run(m.name+"/no answer", func(t *testing.T) {
+			env.Upstream.Reset()
+			// Circle reads the request and hangs up: the call was sent
+			// and its answer never comes.
+			env.Upstream.SetGate(testenv.Hangup())
+			defer env.Upstream.SetGate(nil)
 			attemptsMu.Lock()
 			attempts = nil
 			attemptsMu.Unlock()
-			e := mustCode(t, slow.DoWith(t, m.headers, m.query, m.vars), "UPSTREAM_UNAVAILABLE")
+			e := mustCode(t, env.DoWith(t, m.headers, m.query, m.vars), "UPSTREAM_UNAVAILABLE")
 			if !strings.Contains(e.Message, "may or may not have been applied") {
 				t.Fatalf("message %q: the outcome is unknown and must be said so", e.Message)
 			}

@@ -26,13 +26,13 @@ func TestConcurrentOperationsShareGETsWithinOneMember(t *testing.T) {
 	tests := []struct {
 		name     string
 		coalesce bool
-		// maxPerKey bounds the calls per (token, GET): with coalescing all
-		// overlapping operations share one (2 leaves room for a straggler
-		// on a loaded machine); without it each operation sends its own.
-		maxPerKey, minPerKey int
+		// perKey is the calls per (token, GET): with coalescing all the
+		// overlapping operations share one; without it each operation
+		// sends its own.
+		perKey int
 	}{
-		{"coalescing on (the default)", true, 2, 1},
-		{"UPSTREAM_COALESCING=false", false, perMember, perMember},
+		{"coalescing on (the default)", true, 1},
+		{"UPSTREAM_COALESCING=false", false, perMember},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -63,11 +63,24 @@ func TestConcurrentOperationsShareGETsWithinOneMember(t *testing.T) {
 					w.liked[fmt.Sprint(p.ID)] = p.IsLiked
 				}
 				wants[m] = w
+				// Circle accepts the token once through the gateway, so
+				// that its calls are no longer sent one at a time.
+				mustNoErrors(t, env.Do(t, tok, `{ me { id } }`, nil))
 			}
+			env.Upstream.Reset()
 
-			// Long enough that every operation starts while the first
-			// calls are still in flight.
-			env.Upstream.SetDelay(time.Second)
+			// Circle holds every call until every operation is waiting on
+			// its GETs: with coalescing, each of the two GETs of each
+			// member is in flight once and all perMember operations of
+			// the member wait on it (the gauge counts them); without it,
+			// every operation's own calls are in flight at once. Overlap
+			// is then a fact of the run, not a hope about timing.
+			const gets = 2 // me and homeFeed
+			gate := testenv.Unanswered()
+			if !tt.coalesce {
+				gate = &testenv.Gate{N: len(wants) * perMember * gets}
+			}
+			env.Upstream.SetGate(gate)
 			var wg sync.WaitGroup
 			for m, w := range wants {
 				for range perMember {
@@ -98,7 +111,16 @@ func TestConcurrentOperationsShareGETsWithinOneMember(t *testing.T) {
 					})
 				}
 			}
+			if tt.coalesce {
+				waitUntil(t, "every operation waiting on the shared GETs", func() bool {
+					return gate.Arrived() == len(wants)*gets && metricValue(t, env, "gateway_upstream_shared_waiters") == len(wants)*perMember*gets
+				})
+				gate.Release()
+			}
 			wg.Wait()
+			if !tt.coalesce && !gate.Opened() {
+				t.Errorf("%d calls reached Circle, never %d at once", gate.Arrived(), gate.N)
+			}
 
 			perKey := map[string]int{}
 			for _, c := range env.Upstream.Calls() {
@@ -108,8 +130,8 @@ func TestConcurrentOperationsShareGETsWithinOneMember(t *testing.T) {
 				t.Errorf("want 4 distinct (member, GET) pairs, got %d", len(perKey))
 			}
 			for key, n := range perKey {
-				if n < tt.minPerKey || n > tt.maxPerKey {
-					t.Errorf("%s: %d calls, want %d..%d", key[strings.Index(key, " ")+1:], n, tt.minPerKey, tt.maxPerKey)
+				if n != tt.perKey {
+					t.Errorf("%s: %d calls, want %d", key[strings.Index(key, " ")+1:], n, tt.perKey)
 				}
 			}
 			_, metrics := getBody(t, env.URL+"/metrics")

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -238,4 +239,21 @@ func TestRetryMetrics(t *testing.T) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
+}
+
+// metricValue is the value of an unlabelled gauge or counter on the
+// gateway's /metrics, as a whole number (0 when it is not there).
+func metricValue(t *testing.T, env *testenv.Env, name string) int {
+	t.Helper()
+	_, body := getBody(t, env.URL+"/metrics")
+	for line := range strings.SplitSeq(body, "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			return int(f)
+		}
+	}
+	return 0
 }

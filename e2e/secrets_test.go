@@ -12,7 +12,6 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/internal/testenv"
 	"github.com/circle-gateway/gateway/internal/testjwt"
 )
@@ -92,11 +91,11 @@ func (s *secretsRun) idToken(claims jwt.MapClaims, key []byte) string {
 // and refresh tokens) never appear in the gateway's logs, metrics, error
 // messages or responses — except tokens in the one payload that issues
 // them. The whole auth suite runs against one gateway, successes and
-// failures (refusals, Circle's errors with details, timeouts, internal
-// errors), then everything captured is scanned.
+// failures (refusals, Circle's errors with details, calls never
+// answered, internal errors), then everything captured is scanned.
 func TestSecretsNeverLeak(t *testing.T) {
 	t.Parallel()
-	env := authEnv(t, testenv.Options{ClientOptions: []circle.Option{circle.WithTimeout(200 * time.Millisecond)}})
+	env := authEnv(t, testenv.Options{})
 	s := &secretsRun{t: t, env: env, issuedBy: map[string]int{}}
 	bearer := func(tok string) http.Header { return http.Header{"Authorization": {"Bearer " + tok}} }
 
@@ -131,10 +130,10 @@ func TestSecretsNeverLeak(t *testing.T) {
 	env.Upstream.SetFault(failPath("/access_token/revoke", 500, `{"message":"boom `+svcAccess+`"}`))
 	s.do("revoke 500", bearer(svcAccess), revokeOwnMutation, nil)
 	env.Upstream.SetFault(nil)
-	// Circle never answers: the call is held until the gateway gives up on
-	// it, so the operation has ended, and logged, when do returns.
-	env.Upstream.SetGate(testenv.Unanswered())
-	s.do("refresh timeout", nil, refreshMutation, map[string]any{"r": svcRefresh})
+	// Circle takes the call and hangs up: no answer ever comes, and the
+	// operation has ended, and logged, when do returns.
+	env.Upstream.SetGate(testenv.Hangup())
+	s.do("refresh unanswered", nil, refreshMutation, map[string]any{"r": svcRefresh})
 	env.Upstream.SetGate(nil)
 
 	// Sign out, twice.

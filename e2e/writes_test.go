@@ -797,22 +797,24 @@ func TestMutationRereadFailureSaysTheChangeWasMade(t *testing.T) {
 
 // A write whose answer never came answers UPSTREAM_UNAVAILABLE saying its
 // outcome is unknown, after exactly one call: no retry, no re-read. Circle
-// holds the call until the gateway gives up on it (a gate that never
-// opens), so the operation answers only because the upstream timeout ended
-// the call; and the gateway's client reports every attempt it sent as it
-// ends, before the operation answers.
-func TestMutationTimeoutOutcomeUnknown(t *testing.T) {
+// reads the request and hangs up, so the gateway knows, with no clock,
+// that the call was sent and will not be answered (a short upstream
+// timeout could fire, on a loaded machine, before the request is written,
+// and take the path of a call never sent); the gateway's client reports
+// every attempt it sent as it ends, before the operation answers. The
+// timeout itself is circle's TestWriteTimeoutOutcomeUnknown.
+func TestMutationNoAnswerOutcomeUnknown(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
 	var sent []circle.Call
-	env := testenv.New(t, testenv.Options{ClientOptions: []circle.Option{circle.WithTimeout(150 * time.Millisecond),
+	env := testenv.New(t, testenv.Options{ClientOptions: []circle.Option{
 		circle.WithObserver(func(_ context.Context, c circle.Call) {
 			mu.Lock()
 			defer mu.Unlock()
 			sent = append(sent, c)
 		})}})
 	f := newMutFixture(t, env)
-	env.Upstream.SetGate(testenv.Unanswered())
+	env.Upstream.SetGate(testenv.Hangup())
 	mu.Lock()
 	sent = nil
 	mu.Unlock()

@@ -161,6 +161,11 @@ func New(o Options) (http.Handler, error) {
 	if err := o.Observer.Register(memoryMetrics(o.Memory, rel)...); err != nil {
 		return nil, fmt.Errorf("transport: %w", err)
 	}
+	if err := o.Observer.Gauge("gateway_upstream_shared_waiters",
+		"Operations waiting right now on GETs to Circle they share with others of the same member (UPSTREAM_COALESCING), the one that sent each included.",
+		func() float64 { return float64(o.Client.SharedWaiters()) }); err != nil {
+		return nil, fmt.Errorf("transport: %w", err)
+	}
 	if o.Subscriptions == nil {
 		o.Subscriptions = NewSubscriptions(SubscriptionOptions{})
 	}

@@ -86,10 +86,15 @@ type Gate struct {
 	// the API prefix); nil matches every call.
 	Match func(method, path string) bool
 
-	mu      sync.Mutex
-	arrived int
-	open    chan struct{}
-	opened  bool
+	// hangup closes a matching call's connection at once instead of
+	// holding it (Hangup).
+	hangup bool
+
+	mu       sync.Mutex
+	arrived  int
+	open     chan struct{}
+	opened   bool // N were in flight at once
+	released bool // open is closed
 }
 
 // Unanswered returns a gate that never opens: a Circle that does not
@@ -97,6 +102,30 @@ type Gate struct {
 // GateTimeout passes, and the test fails). A test of timeouts then needs
 // no clock of its own.
 func Unanswered() *Gate { return &Gate{N: math.MaxInt} }
+
+// Hangup returns a gate that answers no call: it reads each request and
+// closes the connection. The gateway then knows Circle got the request
+// and that no answer will come (a write's outcome is unknown) at once, on
+// any machine: unlike an unanswered call ended by a short upstream
+// timeout, which on a loaded machine can fire before the request is even
+// written, and then takes another path (a call never sent, retried).
+func Hangup() *Gate { return &Gate{N: math.MaxInt, hangup: true} }
+
+// Release opens the gate whatever the number of calls in flight: the
+// calls it holds go on, and later ones pass. A test holds calls with
+// Unanswered, waits for what it needs to see while they are held (every
+// operation joined a shared call, say), then releases them.
+func (g *Gate) Release() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.open == nil {
+		g.open = make(chan struct{})
+	}
+	if !g.released {
+		g.released = true
+		close(g.open)
+	}
+}
 
 // Opened reports whether N matching calls were in flight at once.
 func (g *Gate) Opened() bool {
@@ -112,9 +141,21 @@ func (g *Gate) Arrived() int {
 	return g.arrived
 }
 
+// matches reports whether the gate is for this call.
+func (g *Gate) matches(req *http.Request, path string) bool {
+	return g.Match == nil || g.Match(req.Method, path)
+}
+
+// note counts a call that reached a Hangup gate.
+func (g *Gate) note() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.arrived++
+}
+
 // hold blocks a matching call until the gate opens (or times out).
 func (g *Gate) hold(req *http.Request, path string) {
-	if g.Match != nil && !g.Match(req.Method, path) {
+	if !g.matches(req, path) {
 		return
 	}
 	g.mu.Lock()
@@ -125,7 +166,10 @@ func (g *Gate) hold(req *http.Request, path string) {
 	g.arrived++
 	if g.arrived == g.N {
 		g.opened = true
-		close(open)
+		if !g.released {
+			g.released = true
+			close(open)
+		}
 	}
 	g.mu.Unlock()
 	select {
@@ -176,6 +220,14 @@ func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	gate, gen := r.gate, r.gen
 	r.mu.Unlock()
+	if gate != nil && gate.hangup && gate.matches(req, apiPath(req.URL.Path)) {
+		gate.note()
+		r.record(req, start, gen)()
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			_ = conn.Close()
+		}
+		return
+	}
 	if gate != nil {
 		gate.hold(req, apiPath(req.URL.Path))
 	}
