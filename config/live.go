@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Defaults of the subscription settings (GATEWAY.md §8).
+// Defaults of the subscription settings (docs/contract.md §8).
 const (
 	DefaultMaxSubscriptionsPerConnection = 20
 	DefaultMaxSubscribers                = 10000

@@ -21,7 +21,7 @@ const (
 	// 3 s; its JavaScript client gives up after 6 s.
 	DefaultStaleAfter = 10 * time.Second
 	// DefaultPollInterval is how often the notification count is polled
-	// while the cable is unreachable (GATEWAY.md SUBSCRIPTION_POLL_INTERVAL).
+	// while the cable is unreachable (SUBSCRIPTION_POLL_INTERVAL, docs/contract.md §8).
 	DefaultPollInterval = 15 * time.Second
 	// DefaultBuffer is how many events a subscription may fall behind by
 	// before it is ended with ErrFellBehind (a stuck client must not hold

@@ -1,7 +1,7 @@
 // Package live bridges the gateway's GraphQL subscriptions to Circle's
 // real-time cable: an ActionCable endpoint (wss://app.circle.so/cable, or
 // the sandbox's own /cable) on which Circle pushes notification and chat
-// events to each member (GATEWAY.md §8, Circle's "Websockets (Beta)" page).
+// events to each member (docs/contract.md §8, Circle's "Websockets (Beta)" page).
 //
 // A Bridge holds at most one upstream WebSocket per member access token,
 // shared by every subscription of that token in the process: the first

@@ -2,7 +2,7 @@
 // community that answers the Circle Member API (/api/headless/v1/…) and Auth
 // API (/api/v1/headless/…) with the same paths, query parameters, status
 // codes, error messages and JSON shapes as app.circle.so, as documented in
-// Circle's OpenAPI documents (../shared/circle-openapi/).
+// Circle's OpenAPI documents (docs/contract.md §7 says where they are).
 //
 // It is a product feature, not a test stub: the gateway runs against it when
 // no Circle is configured (sandbox mode) so that anyone can develop and demo

@@ -20,7 +20,7 @@ import (
 	"github.com/circle-gateway/gateway/graph"
 )
 
-// Defaults of SubscriptionOptions (GATEWAY.md §8).
+// Defaults of SubscriptionOptions (docs/contract.md §8).
 const (
 	DefaultMaxSubscriptionsPerConnection = 20
 	DefaultMaxSubscribers                = 10000

@@ -95,7 +95,7 @@ type Options struct {
 	// (nil: tracing off).
 	Tracer *tracing.Tracer
 	// Subscriptions admits, limits and drains subscriptions (default: a
-	// registry with GATEWAY.md's limits; the server passes its own, to
+	// registry with the limits of docs/contract.md §8; the server passes its own, to
 	// shut it down on SIGTERM).
 	Subscriptions *Subscriptions
 	// Live bridges subscriptions to Circle's real-time cable; nil makes

@@ -4,7 +4,7 @@
 // JSON that nothing else in the project produces.
 //
 // The double is independent of package sandbox and of package circle: its JSON is shaped after the
-// examples of Circle's OpenAPI documents (../shared/circle-openapi), extra
+// examples of Circle's OpenAPI documents (docs/contract.md §7), extra
 // fields the gateway does not use included (policies, gallery, topics,
 // member_tags, action, …), and its data lies far from the sandbox's ranges:
 // Member ids 900_001…999_999, user ids 7_0xx_xxx (never equal to a member
