@@ -25,5 +25,10 @@
 // bearer token, and Circle's request bodies. Every breach is recorded as a
 // violation (TakeViolations) and fails the test that caused it.
 //
+// Curated (curated.go) is a second double of the same strictness for the
+// domains added later (courses, quizzes, search, links, profile fields),
+// with a community and id ranges of its own; strict.go holds the checks
+// both make before an endpoint answers.
+//
 // It is test code: nothing outside the tests may import it.
 package circledouble

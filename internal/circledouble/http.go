@@ -2,59 +2,19 @@ package circledouble
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"html"
-	"io"
 	"net/http"
-	"net/url"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 )
 
 // --- the HTTP side ---
 
-type params map[string]func(string) bool
-
-type route struct {
-	method, pattern string
-	list            bool
-	params          params
-	serve           func(*call)
-}
-
-// atoi reads a canonical positive decimal (no sign, no leading zero).
-func atoi(s string) (int64, bool) {
-	if s == "" || len(s) > 19 || s[0] == '0' {
-		return 0, false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return 0, false
-		}
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	return n, err == nil
-}
-
-func enum(vs ...string) func(string) bool {
-	return func(s string) bool { return slices.Contains(vs, s) }
-}
-func isID(s string) bool     { _, ok := atoi(s); return ok }
-func isBool(s string) bool   { return s == "true" || s == "false" }
-func nonEmpty(s string) bool { return s != "" }
-func isDate(s string) bool   { _, err := time.Parse("2006-01-02", s); return err == nil }
-func isIDList(s string) bool {
-	for _, part := range strings.Split(s, ",") {
-		if !isID(part) {
-			return false
-		}
-	}
-	return true
-}
+// route is one endpoint of the double.
+type route = endpoint[*call]
 
 var (
 	postSorts    = enum("popular", "likes", "oldest", "alphabetical", "new_activity")
@@ -93,33 +53,10 @@ var routes = []route{
 	{"POST", "spaces/{}/leave", false, nil, func(c *call) { c.membership(false) }},
 }
 
+// call is one call being served, with the double it is for.
 type call struct {
-	d             *Circle
-	w             http.ResponseWriter
-	r             *http.Request
-	what          string
-	viewer        int64
-	ids           []int64
-	q             url.Values
-	page, perPage int
-	body          []byte
-}
-
-func (c *call) json(status int, v any) {
-	c.w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	c.w.WriteHeader(status)
-	_ = json.NewEncoder(c.w).Encode(v)
-}
-
-func (c *call) fail(status int, message string, details any) {
-	if details == nil {
-		details = map[string]any{}
-	}
-	c.json(status, map[string]any{"success": false, "message": message, "error_details": details})
-}
-
-func (c *call) notFound(what string) {
-	c.fail(http.StatusNotFound, "Oops! Missing record. Please try again later.", map[string]any{"message": "Missing record: " + what})
+	*request
+	d *Circle
 }
 
 // ServeHTTP answers one Member API call.
@@ -132,163 +69,8 @@ func (d *Circle) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	c := &call{d: d, w: w, r: r, what: r.Method + " " + r.URL.RequestURI()}
-	c.body, _ = io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	rest, ok := strings.CutPrefix(r.URL.Path, "/api/headless/v1/")
-	if !ok {
-		d.violate("%s: not a Member API path", c.what)
-		c.notFound("endpoint")
-		return
-	}
-	if !c.authenticate() {
-		return
-	}
-	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		d.violate("%s: query does not parse: %v", c.what, err)
-		c.fail(http.StatusBadRequest, "Bad request", nil)
-		return
-	}
-	c.q = q
-	seg := strings.Split(rest, "/")
-	for _, rt := range routes {
-		ids, matched, valid := matchPath(seg, rt.pattern)
-		if !matched || rt.method != r.Method {
-			continue
-		}
-		if !valid {
-			d.violate("%s: an id in the path is not a canonical positive integer", c.what)
-			c.notFound("record")
-			return
-		}
-		c.ids = ids
-		if !c.checkQuery(rt) {
-			c.fail(http.StatusBadRequest, "Invalid parameters", nil)
-			return
-		}
-		if r.Method == http.MethodGet && len(bytes.TrimSpace(c.body)) > 0 {
-			d.violate("%s: a GET with a body", c.what)
-		}
-		rt.serve(c)
-		return
-	}
-	d.violate("%s: no such Member API endpoint", c.what)
-	c.notFound("endpoint")
-}
-
-func matchPath(seg []string, pattern string) (ids []int64, matched, valid bool) {
-	ps := strings.Split(pattern, "/")
-	if len(ps) != len(seg) {
-		return nil, false, false
-	}
-	for i, p := range ps {
-		if p != "{}" && p != seg[i] {
-			return nil, false, false
-		}
-	}
-	valid = true
-	for i, p := range ps {
-		if p == "{}" {
-			id, ok := atoi(seg[i])
-			valid = valid && ok
-			ids = append(ids, id)
-		}
-	}
-	return ids, true, valid
-}
-
-// authenticate reads the member from the bearer token's claims, without
-// verifying it. A call with no token, a malformed or an expired one is the
-// gateway's fault: it must refuse those before calling (docs/contract.md §3).
-func (c *call) authenticate() bool {
-	tok, ok := strings.CutPrefix(c.r.Header.Get("Authorization"), "Bearer ")
-	if !ok || tok == "" {
-		c.d.violate("%s: reached Circle without a member bearer token", c.what)
-		c.fail(http.StatusUnauthorized, "The access token is invalid.", nil)
-		return false
-	}
-	parts := strings.Split(tok, ".")
-	var claims struct {
-		Member json.Number `json:"community_member_id"`
-		Exp    json.Number `json:"exp"`
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(func() string {
-		if len(parts) == 3 {
-			return parts[1]
-		}
-		return "!"
-	}())
-	if err == nil {
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.UseNumber()
-		err = dec.Decode(&claims)
-	}
-	if err != nil {
-		c.d.violate("%s: a malformed bearer token reached Circle", c.what)
-		c.fail(http.StatusUnauthorized, "The access token is invalid.", nil)
-		return false
-	}
-	if exp, err := claims.Exp.Int64(); err != nil || exp <= time.Now().Unix() {
-		c.d.violate("%s: an expired (or exp-less) token reached Circle", c.what)
-		c.fail(http.StatusUnauthorized, "The access token is expired.", nil)
-		return false
-	}
-	id, err := claims.Member.Int64()
-	if err != nil || c.d.Member(id) == nil {
-		c.fail(http.StatusUnauthorized, "Community member associated with the access token not found.", nil)
-		return false
-	}
-	c.viewer = id
-	return true
-}
-
-// checkQuery enforces the endpoint's query parameters.
-func (c *call) checkQuery(rt route) bool {
-	ok := true
-	for k, vs := range c.q {
-		if len(vs) != 1 {
-			c.d.violate("%s: parameter %q sent %d times", c.what, k, len(vs))
-			ok = false
-			continue
-		}
-		if rt.list && (k == "page" || k == "per_page") {
-			continue
-		}
-		check, known := rt.params[k]
-		if !known {
-			c.d.violate("%s: unknown query parameter %q", c.what, k)
-			ok = false
-			continue
-		}
-		if !check(vs[0]) {
-			c.d.violate("%s: invalid value %q for %q", c.what, vs[0], k)
-			ok = false
-		}
-	}
-	if !rt.list {
-		return ok
-	}
-	c.page = 1
-	if vs, present := c.q["page"]; present {
-		n, good := atoi(vs[0])
-		if !good {
-			c.d.violate("%s: page must be an integer >= 1, got %q", c.what, vs[0])
-			return false
-		}
-		c.page = int(n)
-	}
-	vs, present := c.q["per_page"]
-	if !present {
-		c.d.violate("%s: per_page missing (Circle's default page size is undocumented)", c.what)
-		return false
-	}
-	n, good := atoi(vs[0])
-	if !good || n > 100 {
-		c.d.violate("%s: per_page must be 1..100, got %q", c.what, vs[0])
-		return false
-	}
-	c.perPage = int(n)
-	return ok
+	c := newRequest(w, r, d.violate)
+	serve(c, &call{request: c, d: d}, routes, func(id int64) bool { return d.Member(id) != nil })
 }
 
 // list answers one page of items.
@@ -500,7 +282,7 @@ func (c *call) noBody() bool {
 		return true
 	}
 	c.d.violate("%s: unexpected request body %q", c.what, c.body)
-	c.fail(http.StatusBadRequest, "Bad request", nil)
+	c.fail(http.StatusBadRequest, "Bad request")
 	return false
 }
 
@@ -514,7 +296,7 @@ func (c *call) like(like bool) {
 		return
 	}
 	if p.LikingOff {
-		c.fail(http.StatusUnprocessableEntity, "Liking is disabled for this post.", nil)
+		c.fail(http.StatusUnprocessableEntity, "Liking is disabled for this post.")
 		return
 	}
 	if like {
@@ -550,7 +332,7 @@ func (c *call) commentBody() (text string, tiptap json.RawMessage, ok bool) {
 	}
 	if bad {
 		c.d.violate("%s: body %s is not Circle's {\"comment\": {\"body\"|\"tiptap_body\": …}}", c.what, c.body)
-		c.fail(http.StatusBadRequest, "Bad request", nil)
+		c.fail(http.StatusBadRequest, "Bad request")
 		return "", nil, false
 	}
 	return text, tiptap, true
@@ -577,7 +359,7 @@ func (c *call) createComment() {
 		return
 	}
 	if p.Closed {
-		c.fail(http.StatusUnprocessableEntity, "Comments are closed for this post.", map[string]any{"base": []any{"Comments are closed"}})
+		c.failWith(http.StatusUnprocessableEntity, "Comments are closed for this post.", map[string]any{"base": []any{"Comments are closed"}})
 		return
 	}
 	c.addComment(p, 0, text, tiptap)
@@ -594,7 +376,7 @@ func (c *call) createReply() {
 		return
 	}
 	if text == "too long" {
-		c.fail(http.StatusUnprocessableEntity, "Failed to create reply!", map[string]any{"body": []any{"is too long (maximum is 8 characters)"}})
+		c.failWith(http.StatusUnprocessableEntity, "Failed to create reply!", map[string]any{"body": []any{"is too long (maximum is 8 characters)"}})
 		return
 	}
 	c.addComment(c.d.Post(parent.PostID), parent.ID, text, tiptap)
@@ -671,7 +453,7 @@ func (c *call) membership(join bool) {
 		return
 	}
 	if join && sp.Private && !sp.Members[c.viewer] {
-		c.fail(http.StatusForbidden, "You are not allowed to join this space.", nil)
+		c.fail(http.StatusForbidden, "You are not allowed to join this space.")
 		return
 	}
 	if join {
