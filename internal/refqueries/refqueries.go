@@ -143,3 +143,16 @@ func Block(doc string) (string, error) {
 	}
 	return doc[i : j+len(End)], nil
 }
+
+// Check returns an error, naming the command that fixes it, when the
+// generated block of doc (BENCHMARKS.md) is not the table of runs.
+func Check(doc string, runs []Measured) error {
+	shown, err := Block(doc)
+	if err != nil {
+		return err
+	}
+	if want := Table(runs); shown != want {
+		return fmt.Errorf("BENCHMARKS.md's reference-query table is stale; run go run ./cmd/refqueries -w BENCHMARKS.md\nit shows:\n%s\nthe runs give:\n%s", shown, want)
+	}
+	return nil
+}
