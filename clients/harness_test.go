@@ -125,12 +125,17 @@ type gateway struct {
 	URL string
 	// Token is the demo member access token its sandbox announced.
 	Token string
-	logs  *logbuf.Buffer
+	// ServiceKey is the createMemberToken key the sandbox generated and
+	// announced (GATEWAY_SERVICE_KEY is never passed through to it).
+	ServiceKey string
+	// SampleSubscription is the subscription the startup log suggests.
+	SampleSubscription string
+	logs               *logbuf.Buffer
 }
 
 // ownSettings are the variables the tests set themselves; the rest of the
 // environment is passed through.
-var ownSettings = []string{"PORT", "LOG_FORMAT", "CIRCLE_API_URL", "CIRCLE_HEADLESS_AUTH_TOKEN", "CORS_ALLOWED_ORIGINS", "PERSISTED_OPERATIONS_FILE", "PERSISTED_OPERATIONS_ONLY", "INTROSPECTION"}
+var ownSettings = []string{"PORT", "LOG_FORMAT", "CIRCLE_API_URL", "CIRCLE_HEADLESS_AUTH_TOKEN", "CORS_ALLOWED_ORIGINS", "PERSISTED_OPERATIONS_FILE", "PERSISTED_OPERATIONS_ONLY", "INTROSPECTION", "GATEWAY_SERVICE_KEY"}
 
 func gatewayCommand(t *testing.T, settings map[string]string) *exec.Cmd {
 	cmd := exec.Command(gatewayBinary(t))
@@ -163,7 +168,11 @@ func startGateway(t *testing.T, settings map[string]string) *gateway {
 	}
 	exited := make(chan error, 1)
 	listening := make(chan string, 1)
-	announced := make(chan string, 1) // the demo token, logged before "gateway listening"
+	// What the sandbox announces before "gateway listening": the demo
+	// token, the service key, the sample subscription.
+	announced := make(chan string, 1)
+	serviceKey := make(chan string, 1)
+	sample := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
@@ -178,6 +187,18 @@ func startGateway(t *testing.T, settings map[string]string) *gateway {
 			if auth, ok := rec["authorization"].(string); ok && strings.HasPrefix(msg, "sandbox demo member access token") {
 				select {
 				case announced <- strings.TrimPrefix(auth, "Bearer "):
+				default:
+				}
+			}
+			if key, ok := rec["x_service_key"].(string); ok {
+				select {
+				case serviceKey <- key:
+				default:
+				}
+			}
+			if _, sub, ok := strings.Cut(msg, "): "); ok && strings.HasPrefix(msg, "sample subscription") {
+				select {
+				case sample <- sub:
 				default:
 				}
 			}
@@ -215,6 +236,18 @@ func startGateway(t *testing.T, settings map[string]string) *gateway {
 	case g.Token = <-announced:
 	default:
 		t.Fatalf("the sandbox announced no demo token:\n%s", g.logs.String())
+	}
+	select {
+	case g.ServiceKey = <-serviceKey:
+	default:
+		if _, set := settings["GATEWAY_SERVICE_KEY"]; !set {
+			t.Fatalf("the sandbox announced no service key:\n%s", g.logs.String())
+		}
+	}
+	select {
+	case g.SampleSubscription = <-sample:
+	default:
+		t.Fatalf("the startup log suggests no subscription:\n%s", g.logs.String())
 	}
 	return g
 }
@@ -265,13 +298,21 @@ func (r graphqlResponse) codes() []string {
 // post sends a JSON body to /graphql as the demo member.
 func (g *gateway) post(t *testing.T, body map[string]any) graphqlResponse {
 	t.Helper()
+	return g.postWith(t, map[string]string{"Authorization": "Bearer " + g.Token}, body)
+}
+
+// postWith sends a JSON body to /graphql with these headers.
+func (g *gateway) postWith(t *testing.T, headers map[string]string, body map[string]any) graphqlResponse {
+	t.Helper()
 	b, _ := json.Marshal(body)
 	req, err := http.NewRequest(http.MethodPost, g.URL+"/graphql", bytes.NewReader(b))
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+g.Token)
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

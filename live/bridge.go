@@ -204,6 +204,29 @@ func (b *Bridge) Members() int {
 // Open is the number of upstream WebSocket connections open right now.
 func (b *Bridge) Open() int { return int(b.open.Load()) }
 
+// Confirmed is the number of channel subscriptions the cable has confirmed
+// in its current sessions and that still have subscribers: the upstream
+// subscriptions live right now, each shared by every subscriber of its
+// channel. What Circle pushes on such a channel reaches its subscribers;
+// below the number of channels wanted, some wait for the cable (a dial, a
+// confirmation, a reconnect). It walks every connection: for a gauge, not
+// for a hot path.
+func (b *Bridge) Confirmed() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := 0
+	for _, c := range b.conns {
+		c.mu.Lock()
+		for _, chn := range c.channels {
+			if chn.confirmed {
+				n++
+			}
+		}
+		c.mu.Unlock()
+	}
+	return n
+}
+
 // Close ends every subscription with ErrClosed, closes every connection and
 // waits until they are closed (or ctx ends).
 func (b *Bridge) Close(ctx context.Context) error {

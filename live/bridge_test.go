@@ -156,8 +156,8 @@ func TestOneConnectionPerTokenAndNoCrossDelivery(t *testing.T) {
 	if subscribes[notifID] != 1 || subscribes[chatID] != 1 || len(subscribes) != 2 {
 		t.Errorf("member A's connection subscribed %v, want each channel once", subscribes)
 	}
-	if b.Members() != 2 || b.Open() != 2 {
-		t.Errorf("bridge counts %d members, %d open connections; want 2, 2", b.Members(), b.Open())
+	if b.Members() != 2 || b.Open() != 2 || b.Confirmed() != 3 {
+		t.Errorf("bridge counts %d members, %d open connections, %d confirmed channels; want 2, 2, 3", b.Members(), b.Open(), b.Confirmed())
 	}
 
 	f.push(tokenA, notifID, EventNewNotification, map[string]any{"id": 1, "text": "for A"})
@@ -201,9 +201,17 @@ func TestLastSubscriberClosesTheConnection(t *testing.T) {
 	conn := f.waitSubscribed(tokenA, Identifier(ChatRoomChannel, memberA.ID))
 	f.waitSubscribed(tokenA, Identifier(NotificationChannel, memberA.ID))
 
+	waitKind(t, chat, KindUp)
+	waitKind(t, notif, KindUp)
+	if n := b.Confirmed(); n != 2 {
+		t.Errorf("%d confirmed channels before the chat leaves, want 2", n)
+	}
 	chat.Close()
 	f.waitFor("chat unsubscribed", func() bool { return !conn.subscribed(Identifier(ChatRoomChannel, memberA.ID)) })
 	for range chat.C { // what was buffered before Close, then the end
+	}
+	if n := b.Confirmed(); n != 1 {
+		t.Errorf("%d confirmed channels after the chat left, want 1", n)
 	}
 	if chat.Err() != nil {
 		t.Errorf("Close ended the subscription with %v, want nil", chat.Err())
