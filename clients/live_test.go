@@ -2,6 +2,7 @@ package clients
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -253,3 +254,76 @@ func TestGraphQLWSClient(t *testing.T) { runSubscriptions(t, "ws") }
 // npm's graphql-sse client in distinct connections mode, one SSE request
 // per subscription, the token in the Authorization header.
 func TestGraphQLSSEClient(t *testing.T) { runSubscriptions(t, "sse") }
+
+// A chat screen on Apollo Client: the room list, a room's newest messages,
+// one page back, a message sent whose payload the cache takes in. What the
+// cache ends up holding is what the gateway answers afterwards.
+func TestApolloChatScreen(t *testing.T) {
+	need(t, nodeTools)
+	gw := startGateway(t, nil)
+	var rooms struct {
+		Me        struct{ ID string }
+		ChatRooms struct {
+			Nodes []struct {
+				UUID     string
+				Messages struct{ TotalCount int }
+			}
+		}
+	}
+	decode(t, gw.postAs(t, gw.Token, `{ me { id } chatRooms(first: 20) { nodes { uuid messages(last: 1) { totalCount } } } }`, nil), &rooms)
+	var listed []string
+	room, most := "", 0
+	for _, r := range rooms.ChatRooms.Nodes {
+		listed = append(listed, r.UUID)
+		if r.Messages.TotalCount > most {
+			room, most = r.UUID, r.Messages.TotalCount
+		}
+	}
+	if most <= 20 {
+		t.Fatalf("no room of the demo member has more than two pages of 10 messages: %+v", rooms)
+	}
+
+	out := runNode(t, map[string]string{"GATEWAY_URL": gw.URL, "GATEWAY_TOKEN": gw.Token, "ROOM_UUID": room}, "node", filepath.Join("live", "apollo-chat.mjs"))
+	summary := lastJSON(t, out)
+	mustPass(t, summary, "the room list came from the gateway", "the older page went in front of the first", "the merged messages are oldest first",
+		"no message twice", "the payload message is in the cache", "the open screen shows it last", "the cached room query ends with it",
+		"the room list shows it as the last message", "the total count went up by one", "nothing was refetched after the send")
+	if got := strings.Fields(strings.Trim(fmt.Sprint(summary["rooms"]), "[]")); !slices.Equal(got, listed) {
+		t.Errorf("Apollo listed rooms %v, the gateway lists %v", got, listed)
+	}
+
+	// The gateway's own view of the room after the send.
+	cached, _ := summary["cachedMessages"].([]any)
+	var after struct {
+		ChatRoom struct {
+			Messages struct {
+				TotalCount int
+				Edges      []struct{ Node struct{ ID string } }
+			}
+		}
+		ChatMessage struct {
+			Body   string
+			Sender struct{ ID string }
+		}
+	}
+	sent, _ := summary["sent"].(map[string]any)
+	sentID, _ := sent["id"].(string)
+	decode(t, gw.postAs(t, gw.Token, `query($r: ID!, $n: Int!, $m: ID!) {
+		chatRoom(uuid: $r) { messages(last: $n) { totalCount edges { node { id } } } }
+		chatMessage(chatRoomUuid: $r, id: $m) { body sender { id } } }`,
+		map[string]any{"r": room, "n": len(cached), "m": sentID}), &after)
+	var want []string
+	for _, e := range after.ChatRoom.Messages.Edges {
+		want = append(want, e.Node.ID)
+	}
+	if fmt.Sprint(cached) != fmt.Sprint(want) {
+		t.Errorf("Apollo's cache holds messages %v, the gateway answers %v", cached, want)
+	}
+	if summary["totalCount"] != float64(after.ChatRoom.Messages.TotalCount) || after.ChatRoom.Messages.TotalCount != most+1 {
+		t.Errorf("cached totalCount %v, the gateway's %d, before the send %d", summary["totalCount"], after.ChatRoom.Messages.TotalCount, most)
+	}
+	if after.ChatMessage.Body != "Sent from the Apollo chat screen" || after.ChatMessage.Sender.ID != rooms.Me.ID {
+		t.Errorf("the sent message as the gateway has it: %+v", after.ChatMessage)
+	}
+	t.Logf("Apollo: %v; %d messages in the cache, the last %s", summary["operations"], len(cached), sentID)
+}

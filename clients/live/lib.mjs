@@ -71,14 +71,21 @@ export class Stream {
 
   // nth waits (up to ms) until result i (from 0) has arrived and returns
   // it; an error or an end of the stream before it fails at once.
-  async nth(i, ms = 30_000) {
-    const ready = () => this.results.length > i || this.errors.length > 0 || this.completed;
+  nth(i, ms = 30_000) {
+    return this.find((_, j) => j === i, `result ${i + 1}`, ms);
+  }
+
+  // find waits (up to ms) for a result that satisfies match and returns
+  // the first one.
+  async find(match, what, ms = 30_000) {
+    const found = () => this.results.find(match);
     await within(ms, new Promise((resolve) => {
-      const check = () => (ready() ? resolve() : this.waiters.push(check));
+      const check = () => (found() !== undefined || this.errors.length > 0 || this.completed ? resolve() : this.waiters.push(check));
       check();
-    }), `${this.name}: result ${i + 1}`);
-    if (this.results.length > i) return this.results[i];
-    throw new Error(`${this.name} ended before result ${i + 1}: ${this.errors.join('; ') || 'complete'}`);
+    }), `${this.name}: ${what}`);
+    const r = found();
+    if (r !== undefined) return r;
+    throw new Error(`${this.name} ended before ${what}: ${this.errors.join('; ') || 'complete'}`);
   }
 
   summary() {
