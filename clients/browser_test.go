@@ -154,3 +154,53 @@ func mustPass(t *testing.T, summary map[string]any, names ...string) {
 		t.Errorf("the browser script did not pass: %v", summary)
 	}
 }
+
+// Subscriptions in the Playground of `go run .`: GraphiQL, with the token
+// the sandbox pre-filled, runs the issue's subscription and then the one
+// the startup log suggests, each over its WebSocket to /graphql; another
+// member's comment on the demo member's post appears in the response pane
+// each time, as the notification the demo member then has.
+func TestPlaygroundSubscriptionInChromium(t *testing.T) {
+	need(t, nodeTools, browser)
+	gw := startGateway(t, nil)
+	c := castTwoMembers(t, gw)
+	runs := []string{`subscription { notificationReceived { text } }`, gw.SampleSubscription}
+	docs, _ := json.Marshal(runs)
+	out := runNode(t, map[string]string{
+		"GATEWAY_URL":   gw.URL,
+		"TOKEN_B":       c.B.Token,
+		"POST_OF_A":     c.PostOfA.ID,
+		"SUBSCRIPTIONS": string(docs),
+		"ARTIFACTS_DIR": artifactsDir(t),
+	}, "node", filepath.Join("browser", "playground-subscription.mjs"))
+	summary := lastJSON(t, out)
+	mustPass(t, summary, "the headers editor was pre-filled with a member token", "no subscription went as a plain POST", "each run opened a WebSocket to /graphql",
+		"connection_init carried the editor's Authorization", "each run subscribed over graphql-transport-ws",
+		"each run showed a notification without errors", "the notification text is visible on the page",
+		"stopping ended each run's socket", "no page errors")
+
+	// What the page showed is the demo member's two newest notifications.
+	var inbox struct {
+		Notifications struct {
+			Nodes []struct{ Text, ActorName string }
+		}
+	}
+	decode(t, gw.postAs(t, gw.Token, `{ notifications(first: 2) { nodes { text actorName } } }`, nil), &inbox)
+	events, _ := summary["events"].([]any)
+	if len(events) != len(runs) || len(inbox.Notifications.Nodes) != 2 {
+		t.Fatalf("events %v, inbox %+v", events, inbox)
+	}
+	for i, ev := range events {
+		shown, _ := ev.(map[string]any)
+		want := inbox.Notifications.Nodes[len(runs)-1-i] // newest first
+		if shown["text"] != want.Text || !strings.Contains(want.Text, c.B.Name) || !strings.Contains(want.Text, "commented") {
+			t.Errorf("run %d (%s) showed %v; the inbox has %q", i+1, runs[i], shown, want.Text)
+		}
+	}
+	sample, _ := events[1].(map[string]any)
+	post, _ := sample["post"].(map[string]any)
+	if sample["actorName"] != c.B.Name || post["title"] != c.PostOfA.Title || sample["createdAt"] == nil {
+		t.Errorf("the sample subscription showed %v, want %s's comment on %q", sample, c.B.Name, c.PostOfA.Title)
+	}
+	t.Logf("GraphiQL showed %v; screenshot %v", events, summary["screenshot"])
+}

@@ -56,6 +56,8 @@ func TestRequestErrorsHaveClientCodes(t *testing.T) {
 		{"APQ version unsupported", on,
 			post(`{"query":"{ me { id } }","extensions":{"persistedQuery":{"version":2,"sha256Hash":"abc"}}}`),
 			200, "BAD_REQUEST", "persisted query extension"},
+		{"subscription as a plain POST: refused, not left hanging for an event", on, post(`{"query":"subscription { notificationReceived { text } }"}`),
+			406, "HTTP_406", "a subscription needs a stream"},
 		{"mutation over GET", on, get(url.Values{"query": {`mutation { revokeAccessToken }`}}), 406, "HTTP_406", "GET requests only allow query operations"},
 		{"GET variables that do not decode", on, get(url.Values{"query": {`{ me { id } }`}, "variables": {`{"r": "` + secret}}), 400, "BAD_REQUEST", "variables could not be decoded"},
 		{"GET extensions that do not decode", on, get(url.Values{"query": {`{ me { id } }`}, "extensions": {`{`}}), 400, "BAD_REQUEST", "extensions could not be decoded"},

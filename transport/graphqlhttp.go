@@ -99,6 +99,10 @@ func (postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	run(w, r, exec, raw, false)
 }
 
+// errSubscriptionNeedsStream is the refusal of a subscription sent as a
+// plain POST: it runs over a WebSocket or SSE (docs/subscriptions.md).
+const errSubscriptionNeedsStream = "a subscription needs a stream: a WebSocket at /graphql (graphql-transport-ws) or SSE (POST /graphql with Accept: text/event-stream)"
+
 // decodeJSON decodes one JSON value as gqlgen does (numbers kept as
 // json.Number, so Int and Float variables keep their precision).
 func decodeJSON(s string, into any) error {
@@ -128,8 +132,15 @@ func run(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, raw
 		writeJSON(w, exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs))
 		return
 	}
-	if op := oc.Doc.Operations.ForName(oc.OperationName); queriesOnly && (op == nil || op.Operation != ast.Query) {
+	op := oc.Doc.Operations.ForName(oc.OperationName)
+	if queriesOnly && (op == nil || op.Operation != ast.Query) {
 		refuseIn(graphql.WithOperationContext(ctx, oc), w, r, exec, &RequestError{Status: http.StatusNotAcceptable, Message: "GET requests only allow query operations"})
+		return
+	}
+	if op != nil && op.Operation == ast.Subscription {
+		// One JSON answer cannot carry a stream: run here, the request
+		// would hang until the first event. Refused before anything runs.
+		refuseIn(graphql.WithOperationContext(ctx, oc), w, r, exec, &RequestError{Status: http.StatusNotAcceptable, Message: errSubscriptionNeedsStream})
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, oc)

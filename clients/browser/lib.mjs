@@ -95,6 +95,19 @@ export async function routeCDN(context) {
   return log;
 }
 
+// editorValue reads a CodeMirror editor's text (GraphiQL 4 uses CodeMirror 5).
+export const editorValue = (page, selector) =>
+  page.$eval(selector, (el) => el.CodeMirror.getValue());
+
+// typeInto replaces an editor's text by typing, as a person would.
+export async function typeInto(page, selector, text) {
+  await page.click(selector);
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Backspace');
+  await page.keyboard.type(text);
+  await page.keyboard.press('Escape'); // close any completion hint
+}
+
 // fail prints the reason as the script's last line and exits non-zero.
 export function fail(msg, extra = {}) {
   console.log(JSON.stringify({ ok: false, error: msg, ...extra }));

@@ -9,7 +9,7 @@
 // any failure.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fail, launch, requireEnv, routeCDN } from './lib.mjs';
+import { editorValue, fail, launch, requireEnv, routeCDN, typeInto } from './lib.mjs';
 
 const gateway = requireEnv('GATEWAY_URL');
 const token = requireEnv('GATEWAY_TOKEN');
@@ -19,19 +19,6 @@ const artifacts = requireEnv('ARTIFACTS_DIR');
 const schemaFromFile = process.env.SCHEMA_FROM_FILE === '1';
 const query = '{ me { name } homeFeed(first: 3) { nodes { title author { name } space { name } } } }';
 const headers = `{"Authorization": "Bearer ${token}"}`;
-
-// editorValue reads a CodeMirror editor's text (GraphiQL 4 uses CodeMirror 5).
-const editorValue = (page, selector) =>
-  page.$eval(selector, (el) => el.CodeMirror.getValue());
-
-// typeInto replaces an editor's text by typing, as a person would.
-async function typeInto(page, selector, text) {
-  await page.click(selector);
-  await page.keyboard.press('Control+A');
-  await page.keyboard.press('Backspace');
-  await page.keyboard.type(text);
-  await page.keyboard.press('Escape'); // close any completion hint
-}
 
 const compact = (s) => s.replace(/\s+/g, ' ').trim();
 

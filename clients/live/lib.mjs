@@ -20,19 +20,25 @@ export async function gauge(gateway, name) {
   return Number(line.slice(name.length + 1));
 }
 
+// until polls check (sync or async) until it returns true, for up to ms;
+// what (text, or a function giving it) says what did not happen.
+export async function until(check, what, ms = 30_000) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`${typeof what === 'function' ? what() : what}: not within ${ms / 1000}s`);
+}
+
 // channelsConfirmed waits until Circle's cable has confirmed n channel
 // subscriptions (gateway_cable_channels_confirmed): from then on, what the
 // sandbox publishes on them reaches the subscribers. Writes made before
 // would notify nobody, which no client could tell from a lost event.
 export async function channelsConfirmed(gateway, n, ms = 30_000) {
-  const deadline = Date.now() + ms;
   let last;
-  while (Date.now() < deadline) {
-    last = await gauge(gateway, 'gateway_cable_channels_confirmed');
-    if (last === n) return last;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`the cable confirmed ${last} channel subscriptions, not ${n}, within ${ms / 1000}s`);
+  await until(async () => (last = await gauge(gateway, 'gateway_cable_channels_confirmed')) === n,
+    () => `${n} channel subscriptions confirmed on the cable (last seen: ${last})`, ms);
 }
 
 // Stream records every result one subscription delivers, in order, and
