@@ -3,8 +3,16 @@
 // another origin calling /graphql with fetch, graphql-codegen over the SDL
 // served at /schema.graphql and the example operations in
 // ../examples/operations, the persisted-operations manifest codegen writes
-// loaded by a gateway that runs nothing else, and the schema-evolution
-// check of .ci/schema-diff.sh.
+// loaded by a gateway that runs nothing else, the schema-evolution
+// check of .ci/schema-diff.sh, and live updates through the client
+// libraries apps use: npm's graphql-ws and graphql-sse with two members
+// who each hear only their own events, an Apollo Client chat screen whose
+// cache takes in what it sends, and GraphiQL running subscriptions.
+//
+// A live test never writes before the gateway's cable subscriptions are
+// confirmed (gateway_cable_channels_confirmed on /metrics), so that no
+// event can be lost to a race; who received what is decided from what each
+// subscription recorded, never from a wait.
 //
 // The Go tests here start the real gateway binary in sandbox mode and run
 // the Node.js tooling pinned in package.json / package-lock.json (npm ci in
