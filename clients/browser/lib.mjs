@@ -95,6 +95,15 @@ export async function routeCDN(context) {
   return log;
 }
 
+// watchedPage opens a page whose uncaught errors and console errors are
+// pushed onto problems.
+export async function watchedPage(context, problems) {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
+  return page;
+}
+
 // editorValue reads a CodeMirror editor's text (GraphiQL 4 uses CodeMirror 5).
 export const editorValue = (page, selector) =>
   page.$eval(selector, (el) => el.CodeMirror.getValue());

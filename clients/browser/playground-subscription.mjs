@@ -13,7 +13,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { channelsConfirmed, until } from '../live/lib.mjs';
-import { editorValue, launch, requireEnv, routeCDN, typeInto } from './lib.mjs';
+import { editorValue, launch, requireEnv, routeCDN, typeInto, watchedPage } from './lib.mjs';
 
 const gateway = requireEnv('GATEWAY_URL');
 const tokenB = requireEnv('TOKEN_B');
@@ -43,9 +43,7 @@ const problems = [];
 let summary = {};
 try {
   const cdn = await routeCDN(browser.context);
-  const page = await browser.context.newPage();
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
+  const page = await watchedPage(browser.context, problems);
   // Every WebSocket the page opens, with what went over it, recorded in
   // the page itself (window.__sockets).
   await page.addInitScript(() => {

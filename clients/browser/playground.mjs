@@ -9,7 +9,7 @@
 // any failure.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { editorValue, fail, launch, requireEnv, routeCDN, typeInto } from './lib.mjs';
+import { editorValue, fail, launch, requireEnv, routeCDN, typeInto, watchedPage } from './lib.mjs';
 
 const gateway = requireEnv('GATEWAY_URL');
 const token = requireEnv('GATEWAY_TOKEN');
@@ -27,9 +27,7 @@ const problems = [];
 let summary = {};
 try {
   const cdn = await routeCDN(browser.context);
-  const page = await browser.context.newPage();
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
+  const page = await watchedPage(browser.context, problems);
   const graphqlRequests = [];
   const schemaFileRequests = [];
   page.on('request', (r) => {
