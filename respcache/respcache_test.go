@@ -23,8 +23,16 @@ func caches(t *testing.T, ttl time.Duration) map[string]circle.ResponseCache {
 	rdb := redisClient(t)
 	return map[string]circle.ResponseCache{
 		"memory": respcache.NewMemory(ttl, 1<<20, nil),
-		"redis":  respcache.NewRedis(rdb, t.Name(), ttl, nil),
+		"redis":  redisCache(rdb, t.Name(), ttl),
 	}
+}
+
+// redisCache is a Redis cache whose commands may take up to a minute: these
+// tests are about what the cache keeps and drops, and on a loaded machine
+// Redis can take longer than the production bound (DefaultRedisTimeout),
+// which would turn a hit into a miss and a Forget into a failure.
+func redisCache(rdb *redis.Client, scope string, ttl time.Duration) *respcache.Redis {
+	return respcache.NewRedis(rdb, scope, ttl, nil).WithTimeout(time.Minute)
 }
 
 func redisClient(t *testing.T) *redis.Client {
@@ -133,7 +141,7 @@ func TestEntriesExpire(t *testing.T) {
 	// Redis expires by its own clock: an entry with a short TTL stops
 	// being served (polled until it does, within a bound that only a
 	// broken expiry reaches).
-	r := respcache.NewRedis(redisClient(t), t.Name(), 50*time.Millisecond, nil)
+	r := redisCache(redisClient(t), t.Name(), 50*time.Millisecond)
 	_, ticket, _ = r.Get(ctx, annA)
 	r.Put(ctx, annA, ticket, []byte("page"))
 	deadline := time.Now().Add(5 * time.Second)
@@ -184,9 +192,9 @@ func TestRedisSharedByReplicas(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	rdb := redisClient(t)
-	a := respcache.NewRedis(rdb, t.Name(), time.Minute, nil)
-	b := respcache.NewRedis(rdb, t.Name(), time.Minute, nil)
-	other := respcache.NewRedis(rdb, t.Name()+"/another community", time.Minute, nil)
+	a := redisCache(rdb, t.Name(), time.Minute)
+	b := redisCache(rdb, t.Name(), time.Minute)
+	other := redisCache(rdb, t.Name()+"/another community", time.Minute)
 	_, ticket, _ := a.Get(ctx, annA)
 	a.Put(ctx, annA, ticket, []byte("page"))
 	if body, _, ok := b.Get(ctx, annA); !ok || string(body) != "page" {
@@ -217,7 +225,7 @@ func TestRedisDownIsAMiss(t *testing.T) {
 	}
 	rdb := redis.NewClient(opts)
 	defer rdb.Close()
-	c := respcache.NewRedis(rdb, t.Name(), time.Minute, nil)
+	c := redisCache(rdb, t.Name(), time.Minute)
 	_, ticket, _ := c.Get(ctx, annA)
 	c.Put(ctx, annA, ticket, []byte("page"))
 	if _, _, ok := c.Get(ctx, annA); !ok {
