@@ -307,16 +307,32 @@ func recoverFunc(log *slog.Logger) graphql.RecoverFunc {
 }
 
 // writeRefusal answers a request the HTTP surface refuses before GraphQL
-// runs, with a GraphQL-shaped error body (so clients show the message like
-// any other error) coded by classify, and notes the code for the request's
-// log line and metrics.
+// runs, with its status.
 func writeRefusal(w http.ResponseWriter, r *http.Request, err *RequestError) {
-	p, _ := classify(err, err.Message)
+	writeError(w, r, err.Status, err)
+}
+
+// writeError answers err with status and a GraphQL-shaped error body (so
+// clients show the message like any other error) coded by classify, with
+// Retry-After when the refusal says when to come back, and notes the code
+// for the request's log line and metrics.
+func writeError(w http.ResponseWriter, r *http.Request, status int, err error) {
+	p, ok := classify(err, err.Error())
+	if !ok {
+		p = presented{code: CodeInternal, message: internalMessage}
+	}
 	observe.NoteErrorCodes(r.Context(), p.code)
+	ext := map[string]any{"code": p.code}
+	for k, v := range p.extra {
+		ext[k] = v
+	}
+	if secs, ok := p.extra["retryAfterSeconds"].(int); ok {
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+	}
 	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(err.Status)
+	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{
-		"errors": []map[string]any{{"message": p.message, "extensions": map[string]any{"code": p.code}}},
+		"errors": []map[string]any{{"message": p.message, "extensions": ext}},
 	})
 }
 
@@ -361,4 +377,14 @@ func withCode(err *gqlerror.Error) *gqlerror.Error {
 		errcode.Set(err, p.code)
 	}
 	return err
+}
+
+// closeReason is the reason a WebSocket is closed with for err: its code
+// and client message from classify, cut to fit a control frame.
+func closeReason(err error) string {
+	p, ok := classify(err, err.Error())
+	if !ok {
+		p = presented{code: CodeInternal, message: internalMessage}
+	}
+	return truncateReason(p.code + ": " + p.message)
 }

@@ -18,6 +18,8 @@ import (
 	"github.com/circle-gateway/gateway/graph"
 	"github.com/circle-gateway/gateway/idtoken"
 	"github.com/circle-gateway/gateway/limits"
+	"github.com/circle-gateway/gateway/live"
+	"github.com/circle-gateway/gateway/memcap"
 	"github.com/circle-gateway/gateway/persisted"
 	"github.com/circle-gateway/gateway/relay"
 )
@@ -65,6 +67,18 @@ func TestErrorPresenterCodes(t *testing.T) {
 		{"request refused", gqlerror.Wrap(&RequestError{Status: 406, Message: "GET requests only allow query operations"}), "HTTP_406", "GET requests only allow query operations", nil},
 		{"request malformed", gqlerror.Wrap(&RequestError{Status: 400, Malformed: true, Message: "variables could not be decoded"}), CodeBadRequest, "variables could not be decoded", nil},
 		{"re-read after a write", &graph.RereadError{What: "the post", Err: &circle.Error{Status: 404, Message: "Post not found"}}, CodeNotFound, "the change was made, but re-reading the post failed (Post not found): read it again instead of repeating the mutation", nil},
+		{"over the operation's read cap", fmt.Errorf("home: %w", &memcap.Error{Scope: memcap.ScopeRead, Limit: 32 << 20}), CodeResponseTooLarge, (&memcap.Error{Scope: memcap.ScopeRead, Limit: 32 << 20}).Error(), nil},
+		{"over the answer cap", &memcap.Error{Scope: memcap.ScopeResponse, Limit: 16 << 20}, CodeResponseTooLarge, (&memcap.Error{Scope: memcap.ScopeResponse, Limit: 16 << 20}).Error(), nil},
+		{"over the process cap", &memcap.Error{Scope: memcap.ScopeProcess, Limit: 64 << 20}, CodeUpstreamUnavailable, (&memcap.Error{Scope: memcap.ScopeProcess, Limit: 64 << 20}).Error(), nil},
+		{"one upstream answer too large", fmt.Errorf("circle: GET /home: %w", &circle.BodyTooLargeError{Limit: 8 << 20, Endpoint: "GET /home"}), CodeUpstreamUnavailable, "Circle's answer was larger than 8 MiB, the most one upstream call may read", nil},
+		{"app token refused", fmt.Errorf("signIn: %w", circle.ErrAppTokenRejected), CodeUpstreamUnavailable, appTokenRejectedMessage, nil},
+		{"subscription limit", &subscriptionLimitError{Message: "at most 20 subscriptions per connection"}, CodeSubscriptionLimitExceeded, "at most 20 subscriptions per connection", nil},
+		{"subscription during the drain", errShutdown, CodeShuttingDown, "the gateway is shutting down: subscribe again in a moment", nil},
+		{"subscription's token expired", errTokenExpired, CodeUnauthenticated, "member access token expired: refresh it and subscribe again", nil},
+		{"cable refused the token", fmt.Errorf("notifications: %w", live.ErrUnauthorized), CodeUnauthenticated, live.ErrUnauthorized.Error(), nil},
+		{"cable refused the channel", fmt.Errorf("chat room: %w", live.ErrRejected), CodeForbidden, live.ErrRejected.Error(), nil},
+		{"subscriber fell behind", live.ErrFellBehind, CodeSubscriptionLimitExceeded, live.ErrFellBehind.Error() + ": read events as they come, or subscribe again", nil},
+		{"bridge shut down", live.ErrClosed, CodeShuttingDown, "the gateway is shutting down: subscribe again in a moment", nil},
 		{"panic", errPanic, CodeInternal, "internal server error", map[string]any{"requestId": "req-1"}},
 		{"unexpected", errors.New("nil map write in resolver"), CodeInternal, "internal server error", map[string]any{"requestId": "req-1"}},
 		{"gqlgen's own code stands", &gqlerror.Error{Message: "Cannot query field", Extensions: map[string]any{"code": CodeValidationFailed}}, CodeValidationFailed, "Cannot query field", nil},

@@ -237,9 +237,8 @@ func (s *Subscriptions) initConnection(ctx context.Context, payload gqltransport
 	}
 	m, err := auth.ParseBearer(header, s.now())
 	if err != nil {
-		reason := "UNAUTHENTICATED: " + err.Error()
 		ctx = gqltransport.WithWebsocketCloseCode(ctx, closeUnauthorized)
-		return gqltransport.AppendCloseReason(ctx, truncateReason(reason)), nil, err
+		return gqltransport.AppendCloseReason(ctx, closeReason(err)), nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	c.init(header, m.ExpiresAt, cancel)
@@ -431,7 +430,7 @@ func (c *wsConn) expire() {
 	a, cancel := c.adapter, c.cancel
 	c.mu.Unlock()
 	if a != nil {
-		_ = a.WriteClose(closeUnauthorized, "UNAUTHENTICATED: "+errTokenExpired.Error())
+		_ = a.WriteClose(closeUnauthorized, closeReason(errTokenExpired))
 	}
 	if cancel != nil {
 		cancel()
@@ -499,7 +498,7 @@ func (c *wsConn) closeAfter(ctx context.Context, idle <-chan struct{}, a *wsAdap
 	case <-ctx.Done():
 	}
 	if a != nil {
-		_ = a.WriteClose(closeGoingAway, "the gateway is shutting down")
+		_ = a.WriteClose(closeGoingAway, closeReason(errShutdown))
 	}
 }
 

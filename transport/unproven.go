@@ -1,16 +1,13 @@
 package transport
 
 import (
-	"encoding/json"
 	"net"
 	"net/http"
 	"net/netip"
-	"strconv"
 	"strings"
 
 	"github.com/circle-gateway/gateway/auth"
 	"github.com/circle-gateway/gateway/circle"
-	"github.com/circle-gateway/gateway/observe"
 )
 
 // limitUnproven refuses, before anything is parsed or sent upstream, the
@@ -41,18 +38,7 @@ func limitUnproven(o Options, next http.Handler) http.Handler {
 // refuseRateLimited answers 429 with Retry-After and the refusal as
 // classify presents it (RATE_LIMITED with retryAfterSeconds).
 func refuseRateLimited(w http.ResponseWriter, r *http.Request, err error) {
-	p, _ := classify(err, err.Error())
-	observe.NoteErrorCodes(r.Context(), p.code)
-	ext := map[string]any{"code": p.code}
-	for k, v := range p.extra {
-		ext[k] = v
-	}
-	if secs, ok := p.extra["retryAfterSeconds"].(int); ok {
-		w.Header().Set("Retry-After", strconv.Itoa(secs))
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusTooManyRequests)
-	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{"message": p.message, "extensions": ext}}})
+	writeError(w, r, http.StatusTooManyRequests, err)
 }
 
 // ClientAddress is who sent r, as the per-client limit keys it: the
