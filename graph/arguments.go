@@ -1,8 +1,7 @@
 package graph
 
 import (
-	"strconv"
-
+	"github.com/circle-gateway/gateway/internal/argcheck"
 	"github.com/circle-gateway/gateway/loaders"
 )
 
@@ -12,23 +11,19 @@ import (
 // arguments, `first` and `after`, are relay's to judge, before the
 // operation runs: limits.checkConnectionArguments.)
 
-// parseID reads a GraphQL ID argument as a Circle id: a positive integer.
+// parseID reads a GraphQL ID argument as a Circle id: a positive integer
+// (argcheck.ID, the rule the query limits apply to nested ids too).
 // Anything else is refused before any upstream call.
 func parseID(arg, v string) (int64, error) {
-	id, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, badInput("%s must be a positive integer id, got %q", arg, truncate(v, 40))
+	id, err := argcheck.ID(arg, v)
+	if err != nil {
+		return 0, badInput("%v", err)
 	}
 	return id, nil
 }
 
 // truncate keeps error messages short whatever the input.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}
+func truncate(s string, n int) string { return argcheck.Truncate(s, n) }
 
 // postKeyArgs parses a post's space id and id arguments.
 func postKeyArgs(spaceArg, spaceID, postArg, postID string) (loaders.PostKey, error) {

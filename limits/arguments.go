@@ -1,8 +1,6 @@
 package limits
 
 import (
-	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -101,7 +99,7 @@ func backward(f *ast.Field) bool {
 var nestedIDArguments = map[string][]string{"Course.lesson": {"id"}}
 
 // ids refuses a nested id argument that is not a positive integer, with
-// the message of graph's parseID, as a *relay.ArgumentError (an argument
+// argcheck.ID's verdict and message (graph's parseID's), as a *relay.ArgumentError (an argument
 // refused before any call: BAD_USER_INPUT, like a connection's).
 func (c *argumentCheck) ids(f *ast.Field) *gqlerror.Error {
 	if f.ObjectDefinition == nil {
@@ -117,11 +115,8 @@ func (c *argumentCheck) ids(f *ast.Field) *gqlerror.Error {
 		if !ok {
 			continue
 		}
-		if id, err := strconv.ParseInt(v, 10, 64); err != nil || id <= 0 {
-			if len(v) > 40 {
-				v = v[:40] + "…"
-			}
-			return gqlerror.WrapPos(f.Position, &relay.ArgumentError{Message: fmt.Sprintf("%s must be a positive integer id, got %q", name, v)})
+		if _, err := argcheck.ID(name, v); err != nil {
+			return gqlerror.WrapPos(f.Position, &relay.ArgumentError{Message: err.Error()})
 		}
 	}
 	return nil
