@@ -99,8 +99,9 @@ func backward(f *ast.Field) bool {
 var nestedIDArguments = map[string][]string{"Course.lesson": {"id"}}
 
 // ids refuses a nested id argument that is not a positive integer, with
-// argcheck.ID's verdict and message (graph's parseID's), as a *relay.ArgumentError (an argument
-// refused before any call: BAD_USER_INPUT, like a connection's).
+// argcheck.ID's verdict and message (graph's parseID's), as a
+// *relay.ArgumentError (an argument refused before any call:
+// BAD_USER_INPUT, like a connection's).
 func (c *argumentCheck) ids(f *ast.Field) *gqlerror.Error {
 	if f.ObjectDefinition == nil {
 		return nil
