@@ -183,11 +183,11 @@ func messagesPage(ctx context.Context, uuid string, last *int, before *string) (
 	if err != nil {
 		return nil, err
 	}
-	l, err := loaders.For(ctx)
+	api, err := memberAPI(ctx)
 	if err != nil {
 		return nil, err
 	}
-	res, err := l.API.ChatMessages(ctx, uuid, circle.MessageWindow{Around: w.Before, Previous: w.Previous()})
+	res, err := api.ChatMessages(ctx, uuid, circle.MessageWindow{Around: w.Before, Previous: w.Previous()})
 	if err != nil {
 		return nil, err
 	}

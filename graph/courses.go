@@ -6,7 +6,6 @@ import (
 
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/graph/model"
-	"github.com/circle-gateway/gateway/loaders"
 	"github.com/circle-gateway/gateway/relay"
 )
 
@@ -21,11 +20,11 @@ func courseSections(ctx context.Context, c *model.Course) ([]circle.Section, err
 	if s, ok := c.KnownSections(); ok {
 		return s, nil
 	}
-	l, err := loaders.For(ctx)
+	api, err := memberAPI(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return l.API.CourseSections(ctx, c.CircleID())
+	return api.CourseSections(ctx, c.CircleID())
 }
 
 // lessonDetail returns a lesson's own record: the one it holds, else one
@@ -34,11 +33,11 @@ func lessonDetail(ctx context.Context, lesson *model.Lesson) (*circle.Lesson, er
 	if d := lesson.Detail(); d != nil {
 		return d, nil
 	}
-	l, err := loaders.For(ctx)
+	api, err := memberAPI(ctx)
 	if err != nil {
 		return nil, err
 	}
-	d, err := l.API.Lesson(ctx, lesson.CourseID(), lesson.CircleID())
+	d, err := api.Lesson(ctx, lesson.CourseID(), lesson.CircleID())
 	if err != nil {
 		return nil, fmt.Errorf("lesson %d of course %d: %w", lesson.CircleID(), lesson.CourseID(), err)
 	}
@@ -67,12 +66,12 @@ func quizAttemptDetail(ctx context.Context, a *model.QuizAttempt) (*circle.QuizA
 	if a.Detailed() {
 		return a.Circle(), nil
 	}
-	l, err := loaders.For(ctx)
+	api, err := memberAPI(ctx)
 	if err != nil {
 		return nil, err
 	}
 	c := a.Circle()
-	return l.API.QuizAttempt(ctx, c.QuizID, c.ID, false)
+	return api.QuizAttempt(ctx, c.QuizID, c.ID, false)
 }
 
 func lessonFileConnection(_ context.Context, res relay.Result[circle.LessonFile]) *model.LessonFileConnection {

@@ -65,16 +65,27 @@ func profiles(l *loaders.Loaders) keyLoader[int64, *circle.Profile] {
 	return l.ProfilesByMemberID
 }
 
+// memberAPI is the member's Member API for the operation (its GETs
+// deduplicated and batched by the operation's loaders), or the
+// authentication error when there is no signed-in member.
+func memberAPI(ctx context.Context) (*circle.MemberAPI, error) {
+	l, err := loaders.For(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return l.API, nil
+}
+
 // call makes one call of the member's Member API, whose GETs are
 // deduplicated for the operation, and turns the answer into its model. do
 // is usually a method expression, such as (*circle.MemberAPI).Me.
 func call[V, M any](ctx context.Context, do func(*circle.MemberAPI, context.Context) (V, error), to func(V) M) (M, error) {
 	var zero M
-	l, err := loaders.For(ctx)
+	api, err := memberAPI(ctx)
 	if err != nil {
 		return zero, err
 	}
-	v, err := do(l.API, ctx)
+	v, err := do(api, ctx)
 	if err != nil {
 		return zero, err
 	}
@@ -92,12 +103,12 @@ func list[T, C any](ctx context.Context, first *int, after *string, build func(c
 	if err != nil {
 		return zero, err
 	}
-	l, err := loaders.For(ctx)
+	api, err := memberAPI(ctx)
 	if err != nil {
 		return zero, err
 	}
 	res, err := relay.Fetch(ctx, w, func(ctx context.Context, p relay.PageRequest) (*circle.Page[T], error) {
-		return fetch(ctx, l.API, circle.ListParams{Page: p.Page, PerPage: p.PerPage})
+		return fetch(ctx, api, circle.ListParams{Page: p.Page, PerPage: p.PerPage})
 	})
 	if err != nil {
 		return zero, err

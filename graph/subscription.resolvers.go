@@ -12,7 +12,6 @@ import (
 	"github.com/circle-gateway/gateway/graph/generated"
 	"github.com/circle-gateway/gateway/graph/model"
 	"github.com/circle-gateway/gateway/live"
-	"github.com/circle-gateway/gateway/loaders"
 )
 
 // NotificationReceived is the resolver for the notificationReceived field.
@@ -41,11 +40,11 @@ func (r *subscriptionResolver) ChatMessageReceived(ctx context.Context, chatRoom
 	}
 	// Circle is asked first whether the member is in the room: a room it
 	// does not show them is refused before anything is subscribed.
-	l, err := loaders.For(ctx)
+	api, err := memberAPI(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := l.API.ChatRoom(ctx, uuid); err != nil {
+	if _, err := api.ChatRoom(ctx, uuid); err != nil {
 		return nil, fmt.Errorf("chat room %s: %w", uuid, err)
 	}
 	sub, err := r.subscribeLive(ctx, live.ChatRoom(uuid))
