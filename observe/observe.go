@@ -25,6 +25,7 @@ import (
 
 	"github.com/circle-gateway/gateway/budget"
 	"github.com/circle-gateway/gateway/circle"
+	"github.com/circle-gateway/gateway/internal/statuswriter"
 )
 
 // maxOperationNames caps the distinct operation names used as label values;
@@ -225,9 +226,9 @@ func (o *Observer) Middleware(next http.Handler) http.Handler {
 		}
 		start := time.Now()
 		stats := &requestStats{}
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		rec := statuswriter.New(w)
 		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), statsKey{}, stats)))
-		o.finish(r.Context(), stats, rec.status, time.Since(start))
+		o.finish(r.Context(), stats, rec.Status, time.Since(start))
 	})
 }
 
@@ -333,23 +334,4 @@ func (o *Observer) label(name string) string {
 	}
 	o.names[name] = true
 	return name
-}
-
-// statusRecorder remembers the status code written.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-// WriteHeader records code and passes it on.
-func (r *statusRecorder) WriteHeader(code int) {
-	r.status = code
-	r.ResponseWriter.WriteHeader(code)
-}
-
-// Flush passes flushes through (streaming transports).
-func (r *statusRecorder) Flush() {
-	if f, ok := r.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
 }

@@ -31,6 +31,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/circle-gateway/gateway/internal/statuswriter"
 )
 
 // ServiceName is the service.name of the gateway's spans.
@@ -116,11 +118,11 @@ func (t *Tracer) Middleware(next http.Handler) http.Handler {
 		ctx, span := t.tracer.Start(ctx, "graphql", trace.WithSpanKind(trace.SpanKindServer),
 			trace.WithAttributes(attribute.String("http.request.method", r.Method), attribute.String("url.path", r.URL.Path)))
 		defer span.End()
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		rec := statuswriter.New(w)
 		next.ServeHTTP(rec, r.WithContext(ctx))
-		span.SetAttributes(attribute.Int("http.response.status_code", rec.status))
-		if rec.status >= 500 {
-			span.SetStatus(codes.Error, http.StatusText(rec.status))
+		span.SetAttributes(attribute.Int("http.response.status_code", rec.Status))
+		if rec.Status >= 500 {
+			span.SetStatus(codes.Error, http.StatusText(rec.Status))
 		}
 	})
 }
@@ -213,26 +215,3 @@ func (t *Tracer) SharedCall(ctx context.Context, method, endpoint string, err er
 	}
 	span.End(trace.WithTimestamp(now))
 }
-
-// statusRecorder remembers the status code written.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-// WriteHeader records code and passes it on.
-func (r *statusRecorder) WriteHeader(code int) {
-	r.status = code
-	r.ResponseWriter.WriteHeader(code)
-}
-
-// Flush passes flushes through (streaming transports).
-func (r *statusRecorder) Flush() {
-	if f, ok := r.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-// Unwrap exposes the underlying writer (http.ResponseController, WebSocket
-// upgrades).
-func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
