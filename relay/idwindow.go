@@ -101,15 +101,21 @@ func CheckBackWindow(last *int, before *string) error {
 // arguments as gqlgen decodes them (ast.Field.ArgumentMap), for a resolver
 // checking a list below the field it resolves.
 func NewBackWindowFromArguments(scope string, args map[string]any) (BackWindow, error) {
-	var last *int
-	var before *string
+	last, before := backArguments(args)
+	return NewBackWindow(scope, last, before)
+}
+
+// backArguments reads `last` and `before` from a connection field's
+// arguments as gqlgen decodes them; a `last` that is not an integer, or a
+// `before` that is not a string, counts as absent.
+func backArguments(args map[string]any) (last *int, before *string) {
 	if n, ok := intArgument(args["last"]); ok {
 		last = &n
 	}
 	if s, ok := args["before"].(string); ok {
 		before = &s
 	}
-	return NewBackWindow(scope, last, before)
+	return last, before
 }
 
 // BackWindowFromArguments is CheckBackWindow on a connection field's
@@ -117,14 +123,7 @@ func NewBackWindowFromArguments(scope string, args map[string]any) (BackWindow, 
 // limits; the window has no Before, which only the list's resolver can
 // read. A `last` that is not an integer counts as absent.
 func BackWindowFromArguments(args map[string]any) (BackWindow, error) {
-	var last *int
-	var before *string
-	if n, ok := intArgument(args["last"]); ok {
-		last = &n
-	}
-	if s, ok := args["before"].(string); ok {
-		before = &s
-	}
+	last, before := backArguments(args)
 	if err := CheckBackWindow(last, before); err != nil {
 		return BackWindow{}, err
 	}
