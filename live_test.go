@@ -5,17 +5,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/circle-gateway/gateway/internal/gqlws"
-	"github.com/circle-gateway/gateway/internal/logbuf"
+	"github.com/circle-gateway/gateway/internal/hostile"
 )
 
 // On SIGTERM the binary ends every subscription with a complete (over a
@@ -26,43 +23,13 @@ func TestSIGTERMCompletesSubscriptions(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the gateway binary")
 	}
-	cmd := exec.Command(buildGateway(t))
-	cmd.Env = append(os.Environ(), "PORT=0", "LOG_FORMAT=json")
-	stdout, _ := cmd.StdoutPipe()
-	var logs logbuf.Buffer
-	cmd.Stderr = &logs
-	if err := cmd.Start(); err != nil {
+	g, err := hostile.Start(buildGateway(t))
+	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = cmd.Process.Kill() }()
-	type started struct{ base, token string }
-	ready := make(chan started, 1)
-	go func() {
-		var s started
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			logs.Write(append(sc.Bytes(), '\n'))
-			var line struct{ Msg, Addr, Authorization string }
-			if json.Unmarshal(sc.Bytes(), &line) != nil {
-				continue
-			}
-			if line.Authorization != "" {
-				s.token = strings.TrimPrefix(line.Authorization, "Bearer ")
-			}
-			if line.Msg == "gateway listening" {
-				_, port, _ := net.SplitHostPort(line.Addr)
-				s.base = "127.0.0.1:" + port
-				ready <- s
-			}
-		}
-	}()
-	var s started
-	select {
-	case s = <-ready:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("gateway did not start:\n%s", logs.String())
-	}
+	t.Cleanup(g.Kill)
+	logs := g.Logs
+	s := struct{ base, token string }{strings.TrimPrefix(g.URL, "http://"), g.LoggedToken()}
 	if !strings.Contains(logs.String(), "sample subscription") {
 		t.Errorf("the startup log suggests no subscription:\n%s", logs.String())
 	}
@@ -102,7 +69,7 @@ func TestSIGTERMCompletesSubscriptions(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := g.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	completed := map[string]bool{}
@@ -120,15 +87,8 @@ func TestSIGTERMCompletesSubscriptions(t *testing.T) {
 	if !strings.Contains(rest, "event: complete") {
 		t.Fatalf("SSE stream ended with %q, want its complete event", rest)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Fatalf("exit: %v\n%s", err, logs.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("the gateway did not exit:\n%s", logs.String())
+	if err := g.Wait(ctx); err != nil {
+		t.Fatalf("exit: %v\n%s", err, logs.String())
 	}
 	if strings.Contains(logs.String(), "did not end in time") || strings.Contains(logs.String(), "did not close in time") {
 		t.Errorf("the drain ran out of time:\n%s", logs.String())

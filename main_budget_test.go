@@ -1,21 +1,17 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
+	"github.com/circle-gateway/gateway/internal/hostile"
 	"github.com/circle-gateway/gateway/internal/logbuf"
 	"github.com/circle-gateway/gateway/internal/testenv"
 	"github.com/circle-gateway/gateway/internal/testjwt"
@@ -43,41 +39,18 @@ func newCountingCircle(t *testing.T) *countingCircle {
 type binary struct {
 	base string
 	logs *logbuf.Buffer
-	cmd  *exec.Cmd
 }
 
 // startBinary runs the built gateway with env (JSON logs, a free port)
 // until the test ends.
 func startBinary(t *testing.T, env ...string) *binary {
 	t.Helper()
-	cmd := exec.Command(buildGateway(t))
-	cmd.Env = append(append(os.Environ(), "PORT=0", "LOG_FORMAT=json"), env...)
-	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
+	g, err := hostile.Start(buildGateway(t), env...)
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	b := &binary{logs: &logbuf.Buffer{}, cmd: cmd}
-	ready := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			b.logs.Write(append(sc.Bytes(), '\n'))
-			var line struct{ Msg, Addr string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "gateway listening" {
-				_, port, _ := net.SplitHostPort(line.Addr)
-				ready <- "http://127.0.0.1:" + port
-			}
-		}
-	}()
-	select {
-	case b.base = <-ready:
-		return b
-	case <-time.After(30 * time.Second):
-		t.Fatalf("gateway did not start:\n%s", b.logs.String())
-	}
-	return nil
+	t.Cleanup(g.Kill)
+	return &binary{base: g.URL, logs: g.Logs}
 }
 
 // gqlAnswer is a decoded GraphQL answer.

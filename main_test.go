@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/circle-gateway/gateway/internal/hostile"
 	"github.com/circle-gateway/gateway/internal/logbuf"
 	"github.com/circle-gateway/gateway/internal/testenv"
 	"github.com/circle-gateway/gateway/internal/testjwt"
@@ -282,39 +283,12 @@ type gatewayProcess struct {
 // returns its address and demo token; it is killed when the test ends.
 func startGateway(t *testing.T, env ...string) gatewayProcess {
 	t.Helper()
-	cmd := exec.Command(buildGateway(t))
-	cmd.Env = append(append(os.Environ(), "PORT=0", "LOG_FORMAT=json"), env...)
-	stdout, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
+	g, err := hostile.Start(buildGateway(t), env...)
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	ready := make(chan gatewayProcess, 1)
-	go func() {
-		var p gatewayProcess
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			var line struct{ Msg, Addr, Authorization string }
-			if json.Unmarshal(sc.Bytes(), &line) != nil {
-				continue
-			}
-			if line.Authorization != "" {
-				p.token = strings.TrimPrefix(line.Authorization, "Bearer ")
-			}
-			if line.Msg == "gateway listening" {
-				_, port, _ := net.SplitHostPort(line.Addr)
-				p.base = "http://127.0.0.1:" + port
-				ready <- p
-			}
-		}
-	}()
-	select {
-	case p := <-ready:
-		return p
-	case <-time.After(20 * time.Second):
-		t.Fatal("gateway did not start")
-	}
-	return gatewayProcess{}
+	t.Cleanup(g.Kill)
+	return gatewayProcess{base: g.URL, token: g.LoggedToken()}
 }
 
 // post sends a GraphQL body to the process.

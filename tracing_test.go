@@ -1,28 +1,24 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/circle-gateway/gateway/internal/logbuf"
+	"github.com/circle-gateway/gateway/internal/hostile"
+	"github.com/circle-gateway/gateway/internal/refqueries"
 	"github.com/circle-gateway/gateway/sandbox"
 )
 
@@ -99,38 +95,16 @@ func TestTracesOfAnOperationReachTheCollector(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(), "PORT=0", "LOG_FORMAT=json", "CIRCLE_API_URL="+upstream.URL,
+	g, err := hostile.Start(bin, "CIRCLE_API_URL="+upstream.URL,
 		"CIRCLE_HEADLESS_AUTH_TOKEN="+sb.AppToken(), "OTEL_EXPORTER_OTLP_ENDPOINT="+otlp.URL)
-	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
+	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = cmd.Process.Kill() }()
-	addr := make(chan string, 1)
-	var logs logbuf.Buffer
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			logs.Write(append(sc.Bytes(), '\n'))
-			var line struct{ Msg, Addr string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "gateway listening" {
-				addr <- line.Addr
-			}
-		}
-	}()
-	var base string
-	select {
-	case a := <-addr:
-		_, port, _ := net.SplitHostPort(a)
-		base = "http://127.0.0.1:" + port
-	case <-time.After(20 * time.Second):
-		t.Fatalf("gateway did not start:\n%s", logs.String())
-	}
+	defer g.Kill()
+	base, logs := g.URL, g.Logs
 
 	const traceID, parentID = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
-	body, _ := json.Marshal(map[string]string{"query": `query FeedWithComments { homeFeed(first: 20) { nodes { title author { name avatarUrl } space { name } comments(first: 3) { nodes { bodyText author { name } } } } } }`})
+	body, _ := json.Marshal(map[string]string{"query": "query FeedWithComments " + refqueries.ByName("feed+comments").Query})
 	req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
@@ -146,10 +120,10 @@ func TestTracesOfAnOperationReachTheCollector(t *testing.T) {
 	}
 
 	// Stopping the process sends the spans it still holds.
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := g.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Wait(); err != nil {
+	if err := g.Wait(t.Context()); err != nil {
 		t.Fatalf("exit: %v\n%s", err, logs.String())
 	}
 

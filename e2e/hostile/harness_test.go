@@ -6,12 +6,10 @@
 package hostile
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -25,6 +23,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	hx "github.com/circle-gateway/gateway/internal/hostile"
 	"github.com/circle-gateway/gateway/internal/logbuf"
 	"github.com/circle-gateway/gateway/internal/testenv"
 )
@@ -211,42 +210,12 @@ type Gateway struct {
 // free port) until the test ends.
 func Start(t *testing.T, c *Circle, env ...string) *Gateway {
 	t.Helper()
-	cmd := exec.Command(gatewayBinary(t))
-	// Only what the scenario sets: an inherited REDIS_URL would make the
-	// scenario's budget depend on who else uses that Redis.
-	var inherited []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "REDIS_URL=") {
-			inherited = append(inherited, kv)
-		}
-	}
-	cmd.Env = append(append(inherited, "PORT=0", "LOG_FORMAT=json", "CIRCLE_API_URL="+c.URL, "CIRCLE_HEADLESS_AUTH_TOKEN="+c.AppToken), env...)
-	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
+	g, err := hx.Start(gatewayBinary(t), append([]string{"CIRCLE_API_URL=" + c.URL, "CIRCLE_HEADLESS_AUTH_TOKEN=" + c.AppToken}, env...)...)
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	g := &Gateway{Logs: &logbuf.Buffer{}}
-	ready := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			g.Logs.Write(append(sc.Bytes(), '\n'))
-			var line struct{ Msg, Addr string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "gateway listening" {
-				_, port, _ := net.SplitHostPort(line.Addr)
-				ready <- "http://127.0.0.1:" + port
-			}
-		}
-	}()
-	select {
-	case g.Base = <-ready:
-		return g
-	case <-time.After(30 * time.Second):
-		t.Fatalf("gateway did not start:\n%s", g.Logs.String())
-	}
-	return nil
+	t.Cleanup(g.Kill)
+	return &Gateway{Base: g.URL, Logs: g.Logs}
 }
 
 // Answer is a GraphQL answer with its HTTP status.

@@ -326,3 +326,15 @@ func (g *Gateway) WaitFor(ctx context.Context, interval time.Duration, cond func
 		}
 	}
 }
+
+// LoggedToken is the demo member token sandbox mode logs at start (the
+// Authorization of its sample request), "" when none was logged.
+func (g *Gateway) LoggedToken() string {
+	for line := range strings.SplitSeq(g.Logs.String(), "\n") {
+		var l struct{ Authorization string }
+		if json.Unmarshal([]byte(line), &l) == nil && l.Authorization != "" {
+			return strings.TrimPrefix(l.Authorization, "Bearer ")
+		}
+	}
+	return ""
+}
