@@ -15,7 +15,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -246,23 +245,22 @@ func TestGracefulShutdownOnSIGTERM(t *testing.T) {
 var (
 	buildOnce sync.Once
 	buildDir  string
+	buildBin  string
 	buildErr  error
-	buildOut  []byte
 )
 
 // buildGateway builds the gateway binary once per test run.
 func buildGateway(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "gateway-bin")
-		if buildErr == nil {
-			buildOut, buildErr = exec.Command("go", "build", "-o", filepath.Join(buildDir, "gateway"), ".").CombinedOutput()
+		if buildDir, buildErr = os.MkdirTemp("", "gateway-bin"); buildErr == nil {
+			buildBin, buildErr = hostile.Build(buildDir)
 		}
 	})
 	if buildErr != nil {
-		t.Fatalf("build: %v\n%s", buildErr, buildOut)
+		t.Fatal(buildErr)
 	}
-	return filepath.Join(buildDir, "gateway")
+	return buildBin
 }
 
 func TestMain(m *testing.M) {

@@ -13,8 +13,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,8 +29,8 @@ import (
 var (
 	buildOnce sync.Once
 	buildDir  string
+	buildBin  string
 	buildErr  error
-	buildOut  []byte
 )
 
 // gatewayBinary builds the gateway once per test run.
@@ -42,15 +40,14 @@ func gatewayBinary(t *testing.T) string {
 		t.Skip("builds the gateway binary")
 	}
 	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "gateway-hostile")
-		if buildErr == nil {
-			buildOut, buildErr = exec.Command("go", "build", "-o", filepath.Join(buildDir, "gateway"), "github.com/circle-gateway/gateway").CombinedOutput()
+		if buildDir, buildErr = os.MkdirTemp("", "gateway-hostile"); buildErr == nil {
+			buildBin, buildErr = hx.Build(buildDir)
 		}
 	})
 	if buildErr != nil {
-		t.Fatalf("build: %v\n%s", buildErr, buildOut)
+		t.Fatal(buildErr)
 	}
-	return filepath.Join(buildDir, "gateway")
+	return buildBin
 }
 
 func TestMain(m *testing.M) {
