@@ -185,11 +185,3 @@ func responseContentType(r *http.Request) string {
 	}
 	return graphQLResponseJSON
 }
-
-func writeJSON(w http.ResponseWriter, resp *graphql.Response) {
-	b, err := json.Marshal(resp)
-	if err != nil {
-		panic(err) // a Response always marshals: its data is already JSON
-	}
-	_, _ = w.Write(b)
-}
