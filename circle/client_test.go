@@ -408,3 +408,30 @@ func TestSingleObjectWithoutIDIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseUTC holds Circle's fast timestamp path to time.Parse: whatever
+// it accepts, time.Parse reads as the same instant in UTC, and Circle's
+// usual spellings take it.
+func FuzzParseUTC(f *testing.F) {
+	for _, s := range []string{"2024-04-02T09:05:23.651Z", "2024-04-02T09:05:23Z", "2024-02-29T23:59:59.123456789Z", "2023-02-29T00:00:00Z", "2024-04-02T09:05:23.Z", "2024-13-02T09:05:23Z", "2024-04-02T09:05:60Z", "2024-04-02T09:05:23,5Z", "+024-04-02T09:05:23Z"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := parseUTC([]byte(s))
+		want, err := time.Parse(time.RFC3339Nano, s)
+		if ok && (err != nil || got != want) {
+			t.Fatalf("%q: parseUTC %v, time.Parse %v %v", s, got, want, err)
+		}
+	})
+}
+
+func TestParseUTCTakesCircleSpellings(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"2024-04-02T09:05:23.651Z", "2024-04-02T09:05:23Z", "2024-02-29T23:59:59.123456789Z", "2026-12-31T00:00:00.1Z"} {
+		got, ok := parseUTC([]byte(s))
+		want, err := time.Parse(time.RFC3339Nano, s)
+		if !ok || err != nil || got != want {
+			t.Errorf("%q: parseUTC %v %v, time.Parse %v %v", s, got, ok, want, err)
+		}
+	}
+}

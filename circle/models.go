@@ -42,15 +42,78 @@ func (t *Timestamp) UnmarshalJSON(b []byte) error {
 		t.Time = time.Time{}
 		return nil
 	}
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' {
+		if utc, ok := parseUTC(b[1 : len(b)-1]); ok {
+			// Circle's own spelling, read without a string or a layout.
+			t.Time = utc
+			return nil
+		}
+	}
 	var s string
 	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && bytes.IndexByte(b[1:len(b)-1], '\\') < 0 {
-		// The usual case, a plain quoted date: no need for a JSON decoder.
+		// A plain quoted date: no need for a JSON decoder.
 		s = string(b[1 : len(b)-1])
 	} else if err := json.Unmarshal(b, &s); err != nil {
 		return fmt.Errorf("timestamp: %w", err)
 	}
 	t.Time = parseTime(s)
 	return nil
+}
+
+// parseUTC reads the spelling Circle writes, "2024-04-02T09:05:23.651Z"
+// (any number of fraction digits, or none, and Z), straight from the
+// bytes: every post and comment carries several, and time.Parse needs a
+// string of each. It gives what time.Parse(time.RFC3339Nano, …) gives, and
+// ok=false for anything else (other offsets, out-of-range fields), which
+// parseTime then reads.
+func parseUTC(b []byte) (time.Time, bool) {
+	if len(b) < 20 || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' || b[len(b)-1] != 'Z' {
+		return time.Time{}, false
+	}
+	year, ok1 := digits(b[0:4])
+	month, ok2 := digits(b[5:7])
+	day, ok3 := digits(b[8:10])
+	hour, ok4 := digits(b[11:13])
+	minute, ok5 := digits(b[14:16])
+	sec, ok6 := digits(b[17:19])
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 {
+		return time.Time{}, false
+	}
+	nsec := 0
+	if frac := b[19 : len(b)-1]; len(frac) > 0 {
+		if frac[0] != '.' || len(frac) < 2 || len(frac) > 10 {
+			return time.Time{}, false
+		}
+		n, ok := digits(frac[1:])
+		if !ok {
+			return time.Time{}, false
+		}
+		for range 10 - len(frac) {
+			n *= 10
+		}
+		nsec = n
+	}
+	if month < 1 || month > 12 || day < 1 || day > daysIn(time.Month(month), year) || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC), true
+}
+
+// digits reads b as a decimal number of ASCII digits only.
+func digits(b []byte) (int, bool) {
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+// daysIn is the number of days of month m in year.
+func daysIn(m time.Month, year int) int {
+	return time.Date(year, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
 
 // timeLayouts are the date-time spellings accepted besides RFC 3339: what
