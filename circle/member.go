@@ -321,8 +321,18 @@ func (m *MemberAPI) PostsByIDs(ctx context.Context, spaceID int64, ids []int64) 
 
 // Post returns one post: GET /spaces/{space_id}/posts/{id}.
 func (m *MemberAPI) Post(ctx context.Context, spaceID, postID int64) (*Post, error) {
+	return m.PostByRef(ctx, id(spaceID), id(postID))
+}
+
+// PostByRef returns one post of a space, each named by id or slug as
+// Circle's document allows for both path parameters ("Space ID or slug",
+// "Post ID or slug"): GET /spaces/{space_id}/posts/{id}. The references
+// are path-escaped; callers check that a slug is one, and that the answer
+// is the post they named (Circle may read a numeric slug as an id).
+func (m *MemberAPI) PostByRef(ctx context.Context, spaceRef, postRef string) (*Post, error) {
 	var out Post
-	return &out, identified(m.get(ctx, "/spaces/{space_id}/posts/{id}", "/spaces/"+id(spaceID)+"/posts/"+id(postID), nil, &out), "/spaces/{space_id}/posts/{id}", out.ID)
+	const endpoint = "/spaces/{space_id}/posts/{id}"
+	return &out, identified(m.get(ctx, endpoint, "/spaces/"+url.PathEscape(spaceRef)+"/posts/"+url.PathEscape(postRef), nil, &out), endpoint, out.ID)
 }
 
 // Home lists the member's home feed: GET /home.

@@ -143,6 +143,63 @@ func writeCases() []writeCase {
 			},
 		},
 		{
+			name: "UpdateComment wraps the body in comment",
+			call: func(ctx context.Context, m *MemberAPI) (any, error) {
+				return m.UpdateComment(ctx, 1001, 20001, NewComment{Body: "Edited"})
+			},
+			method: http.MethodPatch, path: "/api/headless/v1/posts/1001/comments/20001",
+			body:   `{"comment":{"body":"Edited"}}`,
+			status: 200, response: `{"id":20001,"post_id":1001,"space_id":12,"parent_comment_id":null,"body_text":"Edited"}`,
+			check: func(t *testing.T, got any) {
+				if c := got.(*Comment); c.ID != 20001 || c.BodyText != "Edited" || c.SpaceID != 12 {
+					t.Errorf("decoded %+v", c)
+				}
+			},
+		},
+		{
+			name: "UpdateReply wraps the body in comment",
+			call: func(ctx context.Context, m *MemberAPI) (any, error) {
+				return m.UpdateReply(ctx, 20001, 20501, NewComment{TiptapBody: tiptap})
+			},
+			method: http.MethodPatch, path: "/api/headless/v1/comments/20001/replies/20501",
+			body:   `{"comment":{"tiptap_body":` + string(tiptap) + `}}`,
+			status: 200, response: `{"id":20501,"post_id":1001,"space_id":12,"parent_comment_id":20001,"body_text":"Hi"}`,
+			check: func(t *testing.T, got any) {
+				if c := got.(*Comment); c.ID != 20501 || c.ParentCommentID == nil || *c.ParentCommentID != 20001 {
+					t.Errorf("decoded %+v", c)
+				}
+			},
+		},
+		{
+			name:   "DeleteReply",
+			call:   func(ctx context.Context, m *MemberAPI) (any, error) { return nil, m.DeleteReply(ctx, 20001, 20501) },
+			method: http.MethodDelete, path: "/api/headless/v1/comments/20001/replies/20501",
+			status: 200, response: `{"success":true,"message":"This reply has been removed from the comment."}`,
+		},
+		{
+			name: "RSVPRecurringEvents names the dates",
+			call: func(ctx context.Context, m *MemberAPI) (any, error) {
+				return m.RSVPRecurringEvents(ctx, 14, 1053, []int64{45001, 45003})
+			},
+			method: http.MethodPut, path: "/api/headless/v1/spaces/14/events/1053/recurring_events/rsvp",
+			body:   `{"event_ids":[45001,45003]}`,
+			status: 200, response: `{"message":"You’ve RSVP’d to 2 events. We’ll send you a reminder before an event starts."}`,
+			check: func(t *testing.T, got any) {
+				if m := got.(string); m != "You’ve RSVP’d to 2 events. We’ll send you a reminder before an event starts." {
+					t.Errorf("message %q", m)
+				}
+			},
+		},
+		{
+			name: "RSVPRecurringEvents with no dates sends an empty list",
+			call: func(ctx context.Context, m *MemberAPI) (any, error) {
+				return m.RSVPRecurringEvents(ctx, 14, 1053, nil)
+			},
+			method: http.MethodPut, path: "/api/headless/v1/spaces/14/events/1053/recurring_events/rsvp",
+			body:   `{"event_ids":[]}`,
+			status: 200, response: `{"message":"You’ve RSVP’d to 0 events."}`,
+		},
+		{
 			name:   "JoinSpace",
 			call:   func(ctx context.Context, m *MemberAPI) (any, error) { return m.JoinSpace(ctx, 15) },
 			method: http.MethodPost, path: "/api/headless/v1/spaces/15/join",

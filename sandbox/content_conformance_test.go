@@ -21,6 +21,7 @@ type contentFixture struct {
 	removedPost                   int64 // the post holding the removed comment
 	followed                      int64 // a post the demo member follows, and its following
 	followerID                    int64
+	imageSlug                     string // imagePost's slug
 }
 
 func newContentFixture(h *harness) contentFixture {
@@ -52,7 +53,7 @@ func newContentFixture(h *harness) contentFixture {
 		case p.event != nil && f.single == 0:
 			f.single = id
 		case p.gallery != nil && p.authorID == demo && f.imagePost == 0:
-			f.imagePost = id
+			f.imagePost, f.imageSlug = id, p.slug
 		case p.gallery != nil && p.authorID != demo && f.othersImagePost == 0:
 			f.othersImagePost = id
 		}
@@ -118,6 +119,8 @@ func contentConfCases(f *confFixture) []confCase {
 		c("space draft posts", get, "/spaces/"+id(spaceGeneral)+"/posts?status=draft", member, nil, 200, ""),
 		c("image space posts", get, "/spaces/"+id(spaceImages)+"/posts?per_page=5", member, nil, 200, ""),
 		c("image post", get, "/spaces/"+id(spaceImages)+"/posts/"+id(fx.imagePost), member, nil, 200, ""),
+		c("image post by its space's slug and its own", get, "/spaces/photo-wall/posts/"+fx.imageSlug, member, nil, 200, ""),
+		c("post by a slug of another space", get, "/spaces/general/posts/"+fx.imageSlug, member, nil, 404, ""),
 		c("comments with a removed one", get, "/posts/"+id(fx.removedPost)+"/comments?per_page=100", member, nil, 200, ""),
 		c("published community events", get, "/community_events?status=published&per_page=20", member, nil, 200, ""),
 
