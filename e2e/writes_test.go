@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -530,6 +531,14 @@ func TestMutationInputRefused(t *testing.T) {
 		{"rsvpEvent bad event id", "rsvpEvent", `mutation { rsvpEvent(spaceId: "14", eventId: "next") { post { id } } }`, nil, nil, "BAD_USER_INPUT"},
 		{"cancelRsvp negative space id", "cancelRsvp", `mutation { cancelRsvp(spaceId: "-14", eventId: "1053") { post { id } } }`, nil, nil, "BAD_USER_INPUT"},
 		{"joinSpace by slug", "joinSpace", `mutation { joinSpace(id: "general") { space { id } } }`, nil, nil, "BAD_USER_INPUT"},
+		{"comment edit without content", "updateComment", `mutation { updateComment(postId: "1001", id: "20001", body: "  ") { comment { id } ` + mutErrSel + ` } }`, nil, [][]string{{"body"}}, ""},
+		{"comment edit to a TipTap list", "updateComment", `mutation { updateComment(postId: "1001", id: "20001", tiptapBody: [1]) { comment { id } ` + mutErrSel + ` } }`, nil, [][]string{{"tiptapBody"}}, ""},
+		{"comment edit of a comment that is no id", "updateComment", `mutation { updateComment(postId: "1001", id: "c1", body: "x") { comment { id } } }`, nil, nil, "BAD_USER_INPUT"},
+		{"reply edit without content", "updateReply", `mutation { updateReply(commentId: "20001", id: "20002") { comment { id } ` + mutErrSel + ` } }`, nil, [][]string{{"body"}}, ""},
+		{"reply edit of a zero comment", "updateReply", `mutation { updateReply(commentId: "0", id: "20002", body: "x") { comment { id } } }`, nil, nil, "BAD_USER_INPUT"},
+		{"rsvp to a date that is no id", "rsvpEventDates", `mutation { rsvpEventDates(spaceId: "14", eventId: "1053", dateIds: ["45001", "next"]) { post { id } } }`, nil, nil, "BAD_USER_INPUT"},
+		{"rsvp to a series of a space that is no id", "rsvpEventDates", `mutation { rsvpEventDates(spaceId: "events", eventId: "1053", dateIds: []) { post { id } } }`, nil, nil, "BAD_USER_INPUT"},
+		{"rsvp to 101 dates", "rsvpEventDates", `mutation($d: [ID!]!) { rsvpEventDates(spaceId: "14", eventId: "1053", dateIds: $d) { post { id } } }`, map[string]any{"d": manyIDs(101)}, nil, "BAD_USER_INPUT"},
 		{"leaveSpace overflowing id", "leaveSpace", `mutation { leaveSpace(id: "99999999999999999999") { space { id } } }`, nil, nil, "BAD_USER_INPUT"},
 	}
 	for _, tt := range tests {
@@ -573,6 +582,9 @@ var mutationDocs = []struct{ field, doc, writePath string }{
 	{"cancelRsvp", `mutation { cancelRsvp(spaceId: "14", eventId: "1053") { post { id } ` + mutErrSel + ` } }`, "/events/1053/event_attendees"},
 	{"joinSpace", `mutation { joinSpace(id: "15") { space { id } ` + mutErrSel + ` } }`, "/spaces/15/join"},
 	{"leaveSpace", `mutation { leaveSpace(id: "15") { space { id } ` + mutErrSel + ` } }`, "/spaces/15/leave"},
+	{"updateComment", `mutation { updateComment(postId: "1001", id: "20001", body: "B") { comment { id } ` + mutErrSel + ` } }`, "/posts/1001/comments/20001"},
+	{"updateReply", `mutation { updateReply(commentId: "20001", id: "20002", body: "B") { comment { id } ` + mutErrSel + ` } }`, "/comments/20001/replies/20002"},
+	{"rsvpEventDates", `mutation { rsvpEventDates(spaceId: "14", eventId: "1053", dateIds: ["45001"]) { message post { id } ` + mutErrSel + ` } }`, "/spaces/14/events/1053/recurring_events/rsvp"},
 }
 
 // failWrites answers every non-GET call with status and body.
@@ -592,6 +604,8 @@ func TestMutationUpstream422(t *testing.T) {
 		"createPost":     {"input", "body"},
 		"createComment":  {"input", "body"},
 		"replyToComment": {"body"},
+		"updateComment":  {"body"},
+		"updateReply":    {"body"},
 	}
 	for _, m := range mutationDocs {
 		t.Run(m.field, func(t *testing.T) {
@@ -1110,4 +1124,13 @@ func TestMutationsAgainstCircleDouble(t *testing.T) {
 			}
 		})
 	}
+}
+
+// manyIDs is n distinct ids, as GraphQL ID strings.
+func manyIDs(n int) []any {
+	out := make([]any, n)
+	for i := range out {
+		out[i] = strconv.Itoa(45001 + i)
+	}
+	return out
 }

@@ -62,6 +62,36 @@ func (r *commentResolver) Replies(ctx context.Context, obj *model.Comment, first
 	})
 }
 
+// Likes is the resolver for the likes field.
+func (r *commentResolver) Likes(ctx context.Context, obj *model.Comment, first *int, after *string) (*model.MemberConnection, error) {
+	return list(ctx, first, after, memberConnection(func(a *circle.Author) *model.Member { return model.MemberFromAuthor(*a) }), func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[circle.Author], error) {
+		return api.CommentLikes(ctx, obj.Circle().ID, p)
+	})
+}
+
+// UpdateComment is the resolver for the updateComment field.
+func (r *mutationResolver) UpdateComment(ctx context.Context, postID string, id string, body *string, tiptapBody model.JSON) (*model.CommentPayload, error) {
+	pid, cid, err := twoIDs("postId", postID, "id", id)
+	if err != nil {
+		return nil, err
+	}
+	return commentEdit(ctx, body, tiptapBody, func(api *circle.MemberAPI, c circle.NewComment) (*circle.Comment, error) {
+		return api.UpdateComment(ctx, pid, cid, c)
+	}, func(l *loaders.Loaders) *model.Comment { return rereadComment(ctx, l, pid, cid) })
+}
+
+// UpdateReply is the resolver for the updateReply field.
+func (r *mutationResolver) UpdateReply(ctx context.Context, commentID string, id string, body *string, tiptapBody model.JSON) (*model.CommentPayload, error) {
+	cid, rid, err := twoIDs("commentId", commentID, "id", id)
+	if err != nil {
+		return nil, err
+	}
+	return commentEdit(ctx, body, tiptapBody, func(api *circle.MemberAPI, c circle.NewComment) (*circle.Comment, error) {
+		r, err := api.UpdateReply(ctx, cid, rid, c)
+		return replyOf(cid, r), err
+	}, func(l *loaders.Loaders) *model.Comment { return rereadReply(ctx, l, cid, rid) })
+}
+
 // CreateComment is the resolver for the createComment field.
 func (r *mutationResolver) CreateComment(ctx context.Context, input model.CreateCommentInput) (*model.CommentPayload, error) {
 	postID, err := parseID("input.postId", input.PostID)
@@ -153,6 +183,17 @@ func (r *mutationResolver) LikeComment(ctx context.Context, postID string, comme
 // UnlikeComment is the resolver for the unlikeComment field.
 func (r *mutationResolver) UnlikeComment(ctx context.Context, postID string, commentID string) (*model.CommentPayload, error) {
 	return commentLikeWrite(ctx, postID, commentID, (*circle.MemberAPI).UnlikeComment)
+}
+
+// Reply is the resolver for the reply field.
+func (r *queryResolver) Reply(ctx context.Context, commentID string, id string) (*model.Comment, error) {
+	cid, rid, err := twoIDs("commentId", commentID, "id", id)
+	if err != nil {
+		return nil, err
+	}
+	return call(ctx, func(api *circle.MemberAPI, ctx context.Context) (*circle.Comment, error) {
+		return reply(ctx, api, cid, rid)
+	}, model.CommentFrom)
 }
 
 // Comment returns generated.CommentResolver implementation.

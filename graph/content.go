@@ -12,6 +12,7 @@ import (
 	"github.com/circle-gateway/gateway/graph/model"
 	"github.com/circle-gateway/gateway/internal/argcheck"
 	"github.com/circle-gateway/gateway/limits"
+	"github.com/circle-gateway/gateway/loaders"
 )
 
 // Helpers of the post, comment, space and event fields that Circle's
@@ -58,34 +59,19 @@ func day(arg string, v *string) (string, error) {
 	return *v, nil
 }
 
-// maxSlugLength bounds a slug put in a path, in characters (Circle's are
-// short, made from the name).
-const maxSlugLength = 200
-
-// isSlug reports whether s can be a Circle slug — lowercase letters, digits,
-// dashes and underscores — and so may be put in a path as a space_id.
-// Anything else is never sent; the space is then looked up in GET /spaces.
-func isSlug(s string) bool {
-	if s == "" || len(s) > maxSlugLength {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
-			return false
-		}
-	}
-	return true
-}
+// isSlug reports whether s has the form of Circle's slugs.
+func isSlug(s string) bool { return argcheck.IsSlug(s) }
 
 // selectsOnlyPosts reports whether the Space being resolved is asked for
-// its posts and nothing else Circle must be asked about (slug, which the
-// caller named, and __typename aside): a space known by its slug alone then
-// answers the selection, and the posts call proves that the space exists.
+// its posts (the list, or one post) and nothing else Circle must be asked
+// about (slug, which the caller named, and __typename aside): a space known
+// by its slug alone then answers the selection, and the posts calls prove
+// that the space exists.
 func selectsOnlyPosts(ctx context.Context) bool {
 	posts := false
 	for _, f := range graphql.CollectFieldsCtx(ctx, []string{"Space"}) {
 		switch f.Name {
-		case "posts":
+		case "posts", "post":
 			posts = true
 		case "slug", "__typename":
 		default:
@@ -93,4 +79,55 @@ func selectsOnlyPosts(ctx context.Context) bool {
 		}
 	}
 	return posts
+}
+
+// postRef is a post named by id or by slug (exactly one is set).
+type postRef struct {
+	id   int64
+	slug string
+}
+
+// path is how the post is named in Circle's path.
+func (r postRef) path() string {
+	if r.slug != "" {
+		return r.slug
+	}
+	return model.FormatID(r.id)
+}
+
+// postRefArgs checks Space.post's id and slug: exactly one, the id a
+// positive integer, the slug one of Circle's (limits checks the same
+// before the operation runs, so the space above costs no call either).
+func postRefArgs(id, slug *string) (postRef, error) {
+	if err := argcheck.OneRef("id", id, "slug", slug); err != nil {
+		return postRef{}, badInput("%v", err)
+	}
+	if slug != nil {
+		return postRef{slug: *slug}, nil
+	}
+	v, err := parseID("id", *id)
+	return postRef{id: v}, err
+}
+
+// postByRef reads one post of a space through GET
+// /spaces/{space_id}/posts/{id}, naming the space as the model knows it
+// (id, or slug alone), and makes sure the answer is the post asked for:
+// Circle may read a slug made of digits as an id, and a post of another
+// space must not pass for this one's. The post primes the operation's post
+// loader, so later lookups of it cost nothing.
+func postByRef(ctx context.Context, api *circle.MemberAPI, s *model.Space, ref postRef) (*circle.Post, error) {
+	const endpoint = "GET /spaces/{space_id}/posts/{id}"
+	p, err := api.PostByRef(ctx, s.PathRef(), ref.path())
+	if err != nil {
+		return nil, err
+	}
+	sameSpace := (s.BySlug() && p.Space.Slug == s.PathRef()) || (!s.BySlug() && p.Space.ID == s.CircleID())
+	samePost := (ref.slug != "" && p.Slug == ref.slug) || (ref.slug == "" && p.ID == ref.id)
+	if !sameSpace || !samePost {
+		return nil, circle.NotFound(endpoint, "post "+truncate(ref.path(), 60))
+	}
+	if l, err := loaders.For(ctx); err == nil && p.Space.ID != 0 {
+		l.PostsBySpaceAndID.Prime(loaders.PostKey{SpaceID: p.Space.ID, PostID: p.ID}, p)
+	}
+	return p, nil
 }

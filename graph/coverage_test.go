@@ -29,23 +29,16 @@ import (
 var allowedPending = map[string]string{
 	// Search, courses, community links, page profile fields (issue 11).
 	// Posts, comments, events, topics, bookmarks, image posts (issue 11).
-	"GET /spaces/{space_id}/posts/{id}":                              "11",
-	"PATCH /posts/{post_id}/comments/{id}":                           "11",
-	"GET /comments/{comment_id}/replies/{id}":                        "11",
-	"PATCH /comments/{comment_id}/replies/{id}":                      "11",
-	"GET /comments/{comment_id}/user_likes":                          "11",
-	"POST /posts/{post_id}/post_followers":                           "11",
-	"DELETE /posts/{post_id}/post_followers":                         "11",
-	"DELETE /posts/{post_id}/post_followers/{id}":                    "11",
-	"POST /spaces/{space_id}/images/posts":                           "11",
-	"PUT /spaces/{space_id}/images/posts/{id}":                       "11",
-	"GET /spaces/{space_id}/events/{event_id}/recurring_events":      "11",
-	"PUT /spaces/{space_id}/events/{event_id}/recurring_events/rsvp": "11",
-	"GET /spaces/{space_id}/topics":                                  "11",
-	"POST /bookmarks":                                                "11",
-	"GET /bookmarks":                                                 "11",
-	"DELETE /bookmarks/{id}":                                         "11",
-	"GET /spaces/{space_id}/bookmarks":                               "11",
+	"POST /posts/{post_id}/post_followers":        "11",
+	"DELETE /posts/{post_id}/post_followers":      "11",
+	"DELETE /posts/{post_id}/post_followers/{id}": "11",
+	"POST /spaces/{space_id}/images/posts":        "11",
+	"PUT /spaces/{space_id}/images/posts/{id}":    "11",
+	"GET /spaces/{space_id}/topics":               "11",
+	"POST /bookmarks":                             "11",
+	"GET /bookmarks":                              "11",
+	"DELETE /bookmarks/{id}":                      "11",
+	"GET /spaces/{space_id}/bookmarks":            "11",
 	// Members, profile, account, uploads and the small domains (issue 11).
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/graph/generated"
 	"github.com/circle-gateway/gateway/graph/model"
+	"github.com/circle-gateway/gateway/relay"
 )
 
 // Attendees is the resolver for the attendees field.
@@ -20,9 +21,46 @@ func (r *eventResolver) Attendees(ctx context.Context, obj *model.Event, first *
 	})
 }
 
+// Dates is the resolver for the dates field.
+func (r *eventResolver) Dates(ctx context.Context, obj *model.Event, first *int, after *string) (*model.EventDateConnection, error) {
+	if !obj.IsRecurring() {
+		// Circle said the event is a single one: it has no series.
+		w, err := relay.NewWindow(first, after)
+		if err != nil {
+			return nil, err
+		}
+		return eventDateConnection(ctx, relay.Slice[circle.RecurringEvent](w, nil)), nil
+	}
+	return list(ctx, first, after, eventDateConnection, func(ctx context.Context, api *circle.MemberAPI, p circle.ListParams) (*circle.Page[circle.RecurringEvent], error) {
+		if obj.SpaceID() == 0 {
+			return nil, errNoEventSpace
+		}
+		return api.RecurringEvents(ctx, obj.SpaceID(), obj.PostID(), p)
+	})
+}
+
 // RsvpEvent is the resolver for the rsvpEvent field.
 func (r *mutationResolver) RsvpEvent(ctx context.Context, spaceID string, eventID string) (*model.EventRsvpPayload, error) {
 	return rsvpWrite(ctx, spaceID, eventID, (*circle.MemberAPI).RSVP)
+}
+
+// RsvpEventDates is the resolver for the rsvpEventDates field.
+func (r *mutationResolver) RsvpEventDates(ctx context.Context, spaceID string, eventID string, dateIds []string) (*model.EventDatesRsvpPayload, error) {
+	key, err := postKeyArgs("spaceId", spaceID, "eventId", eventID)
+	if err != nil {
+		return nil, err
+	}
+	dates, err := eventDateIDs(dateIds)
+	if err != nil {
+		return nil, err
+	}
+	l, msg, err := write(ctx, func(api *circle.MemberAPI) (string, error) {
+		return api.RSVPRecurringEvents(ctx, key.SpaceID, key.PostID, dates)
+	})
+	if problems, err := writeFailed(err, rsvpDatesFields); problems != nil || err != nil {
+		return &model.EventDatesRsvpPayload{UserErrors: problems}, err
+	}
+	return &model.EventDatesRsvpPayload{Message: message(msg), Post: rereadPost(ctx, l, key), UserErrors: noUserErrors()}, nil
 }
 
 // CancelRsvp is the resolver for the cancelRsvp field.

@@ -11,6 +11,7 @@ import (
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/graph/generated"
 	"github.com/circle-gateway/gateway/graph/model"
+	"github.com/circle-gateway/gateway/loaders"
 )
 
 // JoinSpace is the resolver for the joinSpace field.
@@ -119,6 +120,24 @@ func (r *spaceResolver) Posts(ctx context.Context, obj *model.Space, first *int,
 		p.Sort, p.Status, p.TopicIDs = postSort(sort), postStatus(status), topics
 		return api.SpacePostsByRef(ctx, obj.PathRef(), p)
 	})
+}
+
+// Post is the resolver for the post field.
+func (r *spaceResolver) Post(ctx context.Context, obj *model.Space, id *string, slug *string) (*model.Post, error) {
+	ref, err := postRefArgs(id, slug)
+	if err != nil {
+		return nil, err
+	}
+	if ref.id != 0 && obj.CircleID() != 0 {
+		return load(ctx, posts, loaders.PostKey{SpaceID: obj.CircleID(), PostID: ref.id}, model.PostFrom)
+	}
+	if obj.CircleID() == 0 && !obj.BySlug() {
+		// The home space is the feed of every space, not one space.
+		return nil, circle.NotFound("GET /spaces/{space_id}/posts/{id}", "post of the home space")
+	}
+	return call(ctx, func(api *circle.MemberAPI, ctx context.Context) (*circle.Post, error) {
+		return postByRef(ctx, api, obj, ref)
+	}, model.PostFrom)
 }
 
 // CoverImageURL is the resolver for the coverImageUrl field.

@@ -78,6 +78,11 @@ func (c *argumentCheck) field(f *ast.Field) *gqlerror.Error {
 			}
 		}
 	}
+	if check := fieldArgumentChecks[f.ObjectDefinition.Name+"."+f.Name]; check != nil {
+		if err := check(f.ArgumentMap(c.oc.Variables)); err != nil {
+			return gqlerror.WrapPos(f.Position, &relay.ArgumentError{Message: err.Error()})
+		}
+	}
 	if err := c.ids(f); err != nil {
 		return err
 	}
@@ -141,6 +146,25 @@ var listArgumentChecks = map[string]func(args map[string]any) error{
 		_, err := argcheck.IDs("topicIds", ids, MaxTopicFilter)
 		return err
 	},
+}
+
+// fieldArgumentChecks check, on the same walk, the arguments of fields
+// other than connections that sit under a field the resolvers would fetch
+// first (a space's post under space(slug:)), with argcheck's verdict and
+// message, which the resolvers give too.
+var fieldArgumentChecks = map[string]func(args map[string]any) error{
+	"Space.post": func(args map[string]any) error {
+		return argcheck.OneRef("id", stringArg(args, "id"), "slug", stringArg(args, "slug"))
+	},
+}
+
+// stringArg is a string argument's value, nil when absent or null.
+func stringArg(args map[string]any, name string) *string {
+	v, ok := args[name].(string)
+	if !ok {
+		return nil
+	}
+	return &v
 }
 
 // isConnection reports whether f returns a Relay connection, whose `first`

@@ -245,7 +245,7 @@ var (
 	// root lookups, and relations not embedded in their parent.
 	fetchingFields = map[string]bool{
 		"Query.me": true, "Query.space": true, "Query.post": true, "Query.member": true, "Query.homeSpace": true,
-		"Comment.post": true, "Comment.parent": true,
+		"Comment.post": true, "Comment.parent": true, "Space.post": true, "Query.reply": true,
 		"Query.newNotificationsCount": true, "Query.chatRoom": true, "Query.chatMessage": true, "Query.chatThread": true,
 		"Query.unreadChatRoomUuids": true, "Query.unreadChatThreadIds": true, "Query.notificationPreferences": true,
 		"Notification.post": true, "ChatMessage.thread": true, "Space.notificationPreferences": true,

@@ -243,3 +243,15 @@ func upper(s string) string {
 	}
 	return string(b)
 }
+
+// EventDateFrom turns a date of a recurring series into its model.
+func EventDateFrom(e *circle.RecurringEvent) *EventDate {
+	out := &EventDate{ID: FormatID(e.ID), Name: e.Name, StartsAt: e.StartsAt.Time, EndsAt: e.EndsAt.Ptr(),
+		TimeZone: nonEmpty(e.TimeZone), TimeZoneAbbreviation: nonEmpty(e.TimeZoneAbbreviation),
+		IsGoing: e.RsvpedEvent, RsvpCount: e.RsvpCount}
+	if e.RsvpLimit != nil {
+		limit := *e.RsvpLimit
+		out.RsvpLimit = &limit
+	}
+	return out
+}

@@ -381,6 +381,58 @@ type EventAttendeeEdge struct {
 	Node *EventAttendee `json:"node"`
 }
 
+// One date of a recurring event's series.
+type EventDate struct {
+	// Circle's id of the date (rsvpEventDates takes it).
+	ID string `json:"id"`
+	// The series' name.
+	Name string `json:"name"`
+	// When this date starts.
+	StartsAt time.Time `json:"startsAt"`
+	// When this date ends, if known.
+	EndsAt *time.Time `json:"endsAt,omitempty"`
+	// The event's time zone, e.g. "Etc/UTC"; null when Circle did not say.
+	TimeZone *string `json:"timeZone,omitempty"`
+	// The time zone's abbreviation, e.g. "UTC"; null when Circle did not say.
+	TimeZoneAbbreviation *string `json:"timeZoneAbbreviation,omitempty"`
+	// True when the signed-in member is going to this date.
+	IsGoing bool `json:"isGoing"`
+	// Number of RSVPs to this date.
+	RsvpCount int `json:"rsvpCount"`
+	// Most RSVPs this date takes; null when unlimited.
+	RsvpLimit *int `json:"rsvpLimit,omitempty"`
+}
+
+// A page of a series' dates.
+type EventDateConnection struct {
+	// The dates of this page with their cursors.
+	Edges []*EventDateEdge `json:"edges"`
+	// The dates of this page.
+	Nodes []*EventDate `json:"nodes"`
+	// Where this page sits in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Number of dates in the whole series, as Circle counts them.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+// A date of a series and its cursor.
+type EventDateEdge struct {
+	// Opaque cursor of this date.
+	Cursor string `json:"cursor"`
+	// The date.
+	Node *EventDate `json:"node"`
+}
+
+// Result of rsvpEventDates.
+type EventDatesRsvpPayload struct {
+	// Circle's confirmation, e.g. "You’ve RSVP’d to 2 events."; null when the change failed.
+	Message *string `json:"message,omitempty"`
+	// The event post, re-read after the change (select event.dates for the member's RSVPs); null when the change failed.
+	Post *Post `json:"post,omitempty"`
+	// Problems with the input; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // Result of an RSVP mutation: the event post as Circle now has it.
 type EventRsvpPayload struct {
 	// The event post, re-read after the change (event.rsvpStatus and rsvpCount current).

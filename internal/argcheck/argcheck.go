@@ -57,3 +57,36 @@ func Truncate(s string, n int) string {
 	}
 	return string([]rune(s)[:n]) + "…"
 }
+
+// MaxSlugLength bounds a slug put in a path, in bytes (Circle's are short,
+// made from the name).
+const MaxSlugLength = 200
+
+// IsSlug reports whether s has the form of Circle's slugs: lower-case
+// ASCII letters, digits, '-' and '_', at most MaxSlugLength of them.
+func IsSlug(s string) bool {
+	if s == "" || len(s) > MaxSlugLength {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// OneRef checks a record named by id or by slug: exactly one of them is
+// given, the id is a Circle id and the slug has the form of Circle's.
+func OneRef(idArg string, id *string, slugArg string, slug *string) error {
+	switch {
+	case (id == nil) == (slug == nil):
+		return fmt.Errorf("give exactly one of %s and %s", idArg, slugArg)
+	case id != nil:
+		_, err := ID(idArg, *id)
+		return err
+	case !IsSlug(*slug):
+		return fmt.Errorf("%s must be a slug of lower-case letters, digits, '-' and '_' (at most %d), got %q", slugArg, MaxSlugLength, Truncate(*slug, 40))
+	}
+	return nil
+}
