@@ -82,6 +82,9 @@ type Event struct {
 	Virtual      string
 	Limit        *int
 	Attendees    []*Attendee
+	// Dates are the dates of a recurring event's series; nil for a
+	// single event.
+	Dates []*Date
 }
 
 // YesCount is the number of attendees who answered yes.
@@ -208,6 +211,19 @@ func New() *Circle {
 			attendee++
 			e.Attendees = append(e.Attendees, &Attendee{ID: attendee + int64(k*100), MemberID: r.member, Status: r.status, At: Base.Add(time.Duration(k*24+i*5) * time.Hour)})
 		}
+	}
+	// The Plot 7 work party repeats weekly, five times; its third date
+	// takes two and is full.
+	for k := range 5 {
+		starts := events[27].Starts.AddDate(0, 0, 7*k)
+		dt := &Date{ID: Date0 + int64(k+1), Starts: starts, Ends: starts.Add(3 * time.Hour), Going: map[int64]bool{}}
+		switch k {
+		case 0:
+			dt.Going[Bob], dt.Going[Hana] = true, true
+		case 2:
+			dt.Limit, dt.Going[Gus], dt.Going[Fern] = limit(2), true, true
+		}
+		events[27].Dates = append(events[27].Dates, dt)
 	}
 	rotation := []int64{Alice, Bob, Chidi, Dana, Emile, Fern, Zed}
 	for k := 1; k <= 36; k++ {

@@ -9,7 +9,7 @@
 // member_tags, action, …), and its data lies far from the sandbox's ranges:
 // Member ids 900_001…999_999, user ids 7_0xx_xxx (never equal to a member
 // id), spaces 4_000_00x, posts 55_000_0xx, comments 8_800_xxx, attendees
-// 66_000_xxx. Embedded authors carry roles as arrays (and once as null),
+// 66_000_xxx, dates of a recurring series 68_000_00x. Embedded authors carry roles as arrays (and once as null),
 // profiles and like lists as objects; one reply comes back without an
 // embedded author and /community_events records carry no post_type, both as
 // in the OpenAPI examples.
@@ -21,7 +21,8 @@
 // The double is strict about how it is called: every list call must send
 // per_page (1..100), page >= 1, only the query parameters the OpenAPI
 // document lists for that endpoint with valid values, post_ids batches with
-// per_page equal to the number of ids, canonical ids in paths, a member
+// per_page equal to the number of ids, canonical ids in paths (or slugs
+// where the document takes an id or slug), a member
 // bearer token, and Circle's request bodies. Every breach is recorded as a
 // violation (TakeViolations) and fails the test that caused it.
 //

@@ -28,12 +28,18 @@ var routes = []route{
 	{"GET", "spaces", false, nil, (*call).getSpaces},
 	{"GET", "spaces/{}", false, nil, (*call).getSpace},
 	{"GET", "spaces/{}/posts", true, params{"sort": postSorts, "status": enum("published", "draft"), "past_events": isBool, "topics": isIDList, "post_ids": isIDList}, (*call).getSpacePosts},
-	{"GET", "spaces/{}/posts/{}", false, nil, (*call).getSpacePost},
+	{"GET", "spaces/{ref}/posts/{ref}", false, nil, (*call).getSpacePost},
 	{"GET", "home", true, params{"sort": homeSorts}, (*call).getHome},
 	{"GET", "community_events", true, params{"filter_date[start_date]": isDate, "filter_date[end_date]": isDate, "status": nonEmpty, "past_events": isBool}, (*call).getEvents},
 	{"GET", "posts/{}/comments", true, params{"sort": commentSorts}, (*call).getComments},
 	{"GET", "posts/{}/comments/{}", false, nil, (*call).getComment},
 	{"GET", "comments/{}/replies", true, params{"sort": commentSorts}, (*call).getReplies},
+	{"GET", "comments/{}/replies/{}", false, nil, (*call).getReply},
+	{"PATCH", "comments/{}/replies/{}", false, nil, (*call).updateReply},
+	{"PATCH", "posts/{}/comments/{}", false, nil, (*call).updateComment},
+	{"GET", "comments/{}/user_likes", true, nil, (*call).getCommentLikes},
+	{"GET", "spaces/{}/events/{}/recurring_events", true, nil, (*call).getDates},
+	{"PUT", "spaces/{}/events/{}/recurring_events/rsvp", false, nil, (*call).rsvpDates},
 	{"GET", "posts/{}/user_likes", true, nil, (*call).getLikes},
 	{"GET", "events/{}/event_attendees", true, nil, (*call).getAttendees},
 	{"GET", "community_members", true, params{"space_id": isID, "search_text": nonEmpty, "search_after": nonEmpty, "sort": enum("alphabetical", "oldest", "latest")}, (*call).getMembers},
@@ -159,9 +165,28 @@ func (c *call) getSpacePosts() {
 	list(c, found, c.renderPost, map[string]any{"sort": "latest"})
 }
 
+// getSpacePost answers GET /spaces/{space_id}/posts/{id}, both of which
+// Circle takes as an id or a slug; a reference made of digits is an id.
 func (c *call) getSpacePost() {
-	p := c.visiblePost(c.ids[1])
-	if p == nil || p.SpaceID != c.ids[0] {
+	s := c.d.Space(c.ids[0])
+	if c.ids[0] == 0 {
+		s = c.d.SpaceBySlug(c.refs[0])
+	}
+	if s == nil || !s.VisibleTo(c.viewer) {
+		c.notFound("space")
+		return
+	}
+	var p *Post
+	if c.ids[1] != 0 {
+		p = c.visiblePost(c.ids[1])
+	} else {
+		for _, cand := range c.d.SpacePosts(s.ID, c.viewer, "latest") {
+			if cand.Slug == c.refs[1] {
+				p = cand
+			}
+		}
+	}
+	if p == nil || p.SpaceID != s.ID {
 		c.notFound("post")
 		return
 	}

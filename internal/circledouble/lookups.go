@@ -30,6 +30,16 @@ func (d *Circle) Space(id int64) *Space {
 	return nil
 }
 
+// SpaceBySlug returns the space with slug, nil if none.
+func (d *Circle) SpaceBySlug(slug string) *Space {
+	for _, s := range d.Spaces {
+		if s.Slug == slug {
+			return s
+		}
+	}
+	return nil
+}
+
 // Post returns the post with id, nil if none.
 func (d *Circle) Post(id int64) *Post {
 	for _, p := range d.Posts {

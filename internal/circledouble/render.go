@@ -141,6 +141,11 @@ func (d *Circle) renderPost(p *Post, viewer int64, withPostType bool) map[string
 			}
 		}
 		out["event_type"] = "single"
+		if e.Dates != nil {
+			last := e.Dates[len(e.Dates)-1]
+			out["event_type"] = "recurring"
+			out["recurring_setting_attributes"] = map[string]any{"frequency": "weekly", "ends_at": TS(last.Ends), "occurrences": len(e.Dates), "range_type": "occurrences"}
+		}
 		out["rsvped_event"] = status == "yes"
 		out["rsvp_status"] = rs
 		out["invited_attendee"] = status == "invited"

@@ -24,6 +24,7 @@ type request struct {
 	what          string // method and target, for violations
 	viewer        int64  // the member of the bearer token
 	ids           []int64
+	refs          []string // the path's placeholders as sent (ids, or slugs where {ref} takes one)
 	q             url.Values
 	body          []byte
 	page, perPage int
@@ -41,8 +42,9 @@ func newRequest(w http.ResponseWriter, r *http.Request, violate func(string, ...
 type params map[string]func(string) bool
 
 // endpoint is one Member API endpoint of a double whose calls are C:
-// pattern is its path under /api/headless/v1/ with "{}" for each id, list
-// says it pages (page and per_page).
+// pattern is its path under /api/headless/v1/ with "{}" for each id and
+// "{ref}" for an id or a slug (Circle's "ID or slug" parameters), list says
+// it pages (page and per_page).
 type endpoint[C any] struct {
 	method, pattern string
 	list            bool
@@ -136,7 +138,7 @@ func serve[C any](c *request, call C, routes []endpoint[C], known func(member in
 	c.q = q
 	seg := strings.Split(rest, "/")
 	for _, rt := range routes {
-		ids, matched, valid := matchPath(seg, rt.pattern)
+		ids, refs, matched, valid := matchPath(seg, rt.pattern)
 		if !matched || rt.method != c.r.Method {
 			continue
 		}
@@ -145,7 +147,7 @@ func serve[C any](c *request, call C, routes []endpoint[C], known func(member in
 			c.notFound("record")
 			return
 		}
-		c.ids = ids
+		c.ids, c.refs = ids, refs
 		if !c.checkQuery(rt.list, rt.params) {
 			c.fail(http.StatusBadRequest, "Invalid parameters")
 			return
@@ -160,26 +162,42 @@ func serve[C any](c *request, call C, routes []endpoint[C], known func(member in
 	c.notFound("endpoint")
 }
 
-// matchPath matches path segments against a pattern whose "{}" are ids.
-func matchPath(seg []string, pattern string) (ids []int64, matched, valid bool) {
+// matchPath matches path segments against a pattern whose "{}" take a
+// canonical id and "{ref}" an id or a slug; digits alone are an id, so
+// they must be a canonical one. ids holds each placeholder's id (0 for a
+// slug), refs each placeholder as sent.
+func matchPath(seg []string, pattern string) (ids []int64, refs []string, matched, valid bool) {
 	ps := strings.Split(pattern, "/")
 	if len(ps) != len(seg) {
-		return nil, false, false
+		return nil, nil, false, false
 	}
 	for i, p := range ps {
-		if p != "{}" && p != seg[i] {
-			return nil, false, false
+		if p != "{}" && p != "{ref}" && p != seg[i] {
+			return nil, nil, false, false
 		}
 	}
 	valid = true
 	for i, p := range ps {
-		if p == "{}" {
+		if p == "{}" || p == "{ref}" {
 			id, ok := atoi(seg[i])
-			valid = valid && ok
-			ids = append(ids, id)
+			valid = valid && (ok || p == "{ref}" && isSlug(seg[i]) && strings.Trim(seg[i], "0123456789") != "")
+			ids, refs = append(ids, id), append(refs, seg[i])
 		}
 	}
-	return ids, true, valid
+	return ids, refs, true, valid
+}
+
+// isSlug reports whether s has the form of Circle's slugs.
+func isSlug(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // authenticate reads the member from the bearer token's claims.
