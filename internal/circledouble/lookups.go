@@ -10,24 +10,25 @@ import (
 
 // --- lookups and lists (callers hold d.mu) ---
 
-// Member returns the member with id, nil if none (callers hold the lock: Locked).
-func (d *Circle) Member(id int64) *Member {
-	for _, m := range d.Members {
-		if m.ID == id {
-			return m
+// first is the first of items that match, the zero value (nil) if none.
+func first[T any](items []T, match func(T) bool) T {
+	for _, it := range items {
+		if match(it) {
+			return it
 		}
 	}
-	return nil
+	var zero T
+	return zero
+}
+
+// Member returns the member with id, nil if none (callers hold the lock: Locked).
+func (d *Circle) Member(id int64) *Member {
+	return first(d.Members, func(m *Member) bool { return m.ID == id })
 }
 
 // Space returns the space with id, nil if none.
 func (d *Circle) Space(id int64) *Space {
-	for _, s := range d.Spaces {
-		if s.ID == id {
-			return s
-		}
-	}
-	return nil
+	return first(d.Spaces, func(s *Space) bool { return s.ID == id })
 }
 
 // SpaceBySlug returns the space with slug, nil if none.
@@ -42,22 +43,12 @@ func (d *Circle) SpaceBySlug(slug string) *Space {
 
 // Post returns the post with id, nil if none.
 func (d *Circle) Post(id int64) *Post {
-	for _, p := range d.Posts {
-		if p.ID == id {
-			return p
-		}
-	}
-	return nil
+	return first(d.Posts, func(p *Post) bool { return p.ID == id })
 }
 
 // Comment returns the comment with id, nil if none.
 func (d *Circle) Comment(id int64) *Comment {
-	for _, c := range d.Comments {
-		if c.ID == id {
-			return c
-		}
-	}
-	return nil
+	return first(d.Comments, func(c *Comment) bool { return c.ID == id })
 }
 
 // Visible reports whether viewer may see post p.
