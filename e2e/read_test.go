@@ -37,6 +37,19 @@ func mustNoErrors(t *testing.T, r testenv.Response) {
 	}
 }
 
+// mustOnlyCode fails unless r has errors and every one has code.
+func mustOnlyCode(t testing.TB, r testenv.Response, code string) {
+	t.Helper()
+	if len(r.Errors) == 0 {
+		t.Fatalf("no error, data %s; want %s", r.Data, code)
+	}
+	for _, e := range r.Errors {
+		if e.Code() != code {
+			t.Fatalf("error %q has code %s, want %s (all errors: %+v)", e.Message, e.Code(), code, r.Errors)
+		}
+	}
+}
+
 func TestMe(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t, testenv.Options{})
