@@ -10,6 +10,17 @@ import (
 
 // --- lookups and lists (callers hold d.mu) ---
 
+// count is how many of items match.
+func count[T any](items []T, match func(T) bool) int {
+	n := 0
+	for _, it := range items {
+		if match(it) {
+			n++
+		}
+	}
+	return n
+}
+
 // first is the first of items that match, the zero value (nil) if none.
 func first[T any](items []T, match func(T) bool) T {
 	for _, it := range items {
@@ -58,13 +69,7 @@ func (d *Circle) Visible(p *Post, viewer int64) bool {
 
 // CommentCount is the number of comments on a post, replies included.
 func (d *Circle) CommentCount(postID int64) int {
-	n := 0
-	for _, c := range d.Comments {
-		if c.PostID == postID {
-			n++
-		}
-	}
-	return n
+	return count(d.Comments, func(c *Comment) bool { return c.PostID == postID })
 }
 
 // TopComments are a post's comments that are not replies, oldest first.
@@ -249,35 +254,17 @@ func (d *Circle) RsvpOf(p *Post, viewer int64) string {
 
 // PostsCount is the number of posts a member wrote.
 func (d *Circle) PostsCount(memberID int64) int {
-	n := 0
-	for _, p := range d.Posts {
-		if p.AuthorID == memberID {
-			n++
-		}
-	}
-	return n
+	return count(d.Posts, func(p *Post) bool { return p.AuthorID == memberID })
 }
 
 // CommentsCount is the number of comments a member wrote.
 func (d *Circle) CommentsCount(memberID int64) int {
-	n := 0
-	for _, c := range d.Comments {
-		if c.AuthorID == memberID {
-			n++
-		}
-	}
-	return n
+	return count(d.Comments, func(c *Comment) bool { return c.AuthorID == memberID })
 }
 
 // SpacesCount is the number of spaces a member joined.
 func (d *Circle) SpacesCount(memberID int64) int {
-	n := 0
-	for _, s := range d.Spaces {
-		if s.Members[memberID] {
-			n++
-		}
-	}
-	return n
+	return count(d.Spaces, func(s *Space) bool { return s.Members[memberID] })
 }
 
 // --- what tests read ---
