@@ -12,6 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/circle-gateway/gateway/graph/generated"
+	"github.com/circle-gateway/gateway/internal/refqueries"
 	"github.com/circle-gateway/gateway/limits"
 	"github.com/circle-gateway/gateway/relay"
 )
@@ -36,7 +37,7 @@ func TestCost(t *testing.T) {
 		query string
 		cost  int
 	}{
-		{"feed", `{ homeFeed(first: 20) { nodes { title author { name avatarUrl } space { name } } } }`, 1},
+		{"feed", refqueries.ByName("feed").Query, 1},
 		{"feed + comments", `{ homeFeed(first: 20) { nodes { title comments(first: 3) { nodes { bodyText author { name } } } } } }`, 21},
 		{"feed + bio: one profile per post at most", `{ homeFeed(first: 20) { nodes { author { bio postsCount commentsCount } } } }`, 21},
 		{"spaces + posts: 20 spaces assumed", `{ spaces { name posts(first: 5) { nodes { title } } } }`, 21},

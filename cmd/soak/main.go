@@ -39,15 +39,8 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	hx "github.com/circle-gateway/gateway/internal/hostile"
+	"github.com/circle-gateway/gateway/internal/refqueries"
 )
-
-// memberQueries are the reference queries of docs/contract.md §6.
-var memberQueries = []string{
-	`{ homeFeed(first: 20) { nodes { title author { name avatarUrl } space { name } } } }`,
-	`{ homeFeed(first: 20) { nodes { title author { name avatarUrl } space { name } comments(first: 3) { nodes { bodyText author { name } } } } } }`,
-	`{ homeFeed(first: 20) { nodes { title author { id name avatarUrl bio } space { name } } } }`,
-	`{ spaces { name posts(first: 5) { nodes { title } } } }`,
-}
 
 // attack is one kind of hostile request.
 type attack struct {
@@ -148,7 +141,7 @@ func run(duration time.Duration, members, attackers int, latency time.Duration, 
 			client := &http.Client{Transport: &http.Transport{}}
 			for n := 0; ctx.Err() == nil; n++ {
 				start := time.Now()
-				r, err := g.Post(ctx, client, tok, memberQueries[(i+n)%len(memberQueries)], nil)
+				r, err := g.Post(ctx, client, tok, refqueries.All[(i+n)%len(refqueries.All)].Query, nil)
 				if ctx.Err() != nil {
 					return // cut by the end of the soak, not an answer
 				}
