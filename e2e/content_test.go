@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/internal/testenv"
 	"github.com/circle-gateway/gateway/internal/testjwt"
 )
@@ -474,17 +476,61 @@ func TestContentQueryArgumentsReachCircle(t *testing.T) {
 		t.Errorf("calls %v", got)
 	}
 
+	// A post whose comments have replies, so that every order is seen to
+	// reach both lists (replies in an order other than OLDEST are fetched,
+	// one call per comment that has any).
+	post, threads := postWithReplies(t, env, tok)
 	for _, sort := range []string{"ALPHABETICAL", "LATEST_UPDATED", "OLDEST_UPDATED"} {
 		env.Upstream.Reset()
-		r := env.Do(t, tok, `query($s: CommentSort) { homeFeed(first: 1) { nodes { comments(first: 2, sort: $s) { nodes { replies(first: 2, sort: $s) { totalCount } } } } } }`, map[string]any{"s": sort})
+		r := env.Do(t, tok, `query($p: ID!, $s: CommentSort) { post(spaceId: "12", id: $p) { comments(first: 100, sort: $s) { nodes { replies(first: 2, sort: $s) { totalCount } } } } }`, map[string]any{"p": post, "s": sort})
 		mustNoErrors(t, r)
 		param := "sort=" + strings.ToLower(sort)
+		comments, replies := 0, 0
 		for _, c := range env.Upstream.Calls() {
-			if (strings.HasSuffix(c.Path, "/comments") || strings.HasSuffix(c.Path, "/replies")) && !strings.Contains(c.Query, param) {
+			switch {
+			case strings.HasSuffix(c.Path, "/comments"):
+				comments++
+			case strings.HasSuffix(c.Path, "/replies"):
+				replies++
+			default:
+				continue
+			}
+			if !strings.Contains(c.Query, param) {
 				t.Errorf("%s: %s does not ask for %s", sort, c.Target(), param)
 			}
 		}
+		if comments != 1 || replies != threads {
+			t.Errorf("%s: %d comment lists and %d reply lists, want 1 and %d: %v", sort, comments, replies, threads, targets(env.Upstream.Calls()))
+		}
 	}
+}
+
+// postWithReplies is a General post some of whose comments have replies,
+// and how many of its comments do.
+func postWithReplies(t *testing.T, env *testenv.Env, tok string) (string, int) {
+	t.Helper()
+	api := truth(t, env, tok)
+	posts, err := api.SpacePosts(context.Background(), 12, circle.ListParams{Page: 1, PerPage: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range posts.Records {
+		cs, err := api.Comments(context.Background(), p.ID, circle.ListParams{Page: 1, PerPage: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		threads := 0
+		for _, c := range cs.Records {
+			if c.RepliesCount > 0 {
+				threads++
+			}
+		}
+		if threads > 0 {
+			return strconv.FormatInt(p.ID, 10), threads
+		}
+	}
+	t.Fatal("no General post has a comment with replies")
+	return "", 0
 }
 
 // New arguments are checked before any call.
