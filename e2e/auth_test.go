@@ -15,7 +15,6 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -26,6 +25,7 @@ import (
 	"github.com/circle-gateway/gateway/auth"
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/idtoken"
+	"github.com/circle-gateway/gateway/internal/allocs"
 	"github.com/circle-gateway/gateway/internal/testenv"
 	"github.com/circle-gateway/gateway/internal/testjwt"
 	"github.com/circle-gateway/gateway/transport"
@@ -736,17 +736,12 @@ func TestHostileBearerFlatMemory(t *testing.T) {
 		"1 MB garbage":     strings.Repeat("a", 1<<20),
 	} {
 		header := "Bearer " + tok
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		const n = 50
-		for range n {
+		perCall := allocs.PerCall(func() {
 			if _, err := auth.ParseBearer(header, time.Now()); err == nil {
 				t.Fatalf("%s accepted", name)
 			}
-		}
-		runtime.ReadMemStats(&after)
-		if perCall := (after.TotalAlloc - before.TotalAlloc) / n; perCall > 1024 {
+		})
+		if perCall > 1024 {
 			t.Errorf("%s: %d bytes allocated per refusal", name, perCall)
 		}
 	}

@@ -15,7 +15,6 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/circle-gateway/gateway/internal/allocs"
 	"github.com/circle-gateway/gateway/internal/testjwt"
 )
 
@@ -395,15 +395,7 @@ func TestHostileTokensFlatMemory(t *testing.T) {
 	h := hostile(t, k)
 	for _, name := range []string{"1 MB of dots", "oversized header", "oversized token"} {
 		tok := h[name]
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		const n = 100
-		for range n {
-			_, _ = v.Verify(context.Background(), tok)
-		}
-		runtime.ReadMemStats(&after)
-		perCall := (after.TotalAlloc - before.TotalAlloc) / n
+		perCall := allocs.PerCall(func() { _, _ = v.Verify(context.Background(), tok) })
 		if perCall > 1024 {
 			t.Errorf("%s: %d bytes allocated per refusal of a %d-byte token", name, perCall, len(tok))
 		}
