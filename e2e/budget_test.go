@@ -160,17 +160,24 @@ func TestLoadsUnderPostFieldsOverlapComments(t *testing.T) {
 }
 
 // Post keys that arrive in waves still cost one post_ids call per space:
-// two members' comment lists come back 300 ms apart, and the posts of both
-// go in one call per space, on every run (post batches are counted, not
-// timed).
+// the second member's comment list is held until the first's has been
+// answered, and the posts of both go in one call per space, on every run
+// (post batches are counted, not timed).
 func TestPostWavesMergeAcrossSlowCommentLists(t *testing.T) {
 	t.Parallel()
 	sb := sandbox.New(sandbox.Options{})
-	var slowPath atomic.Value
-	slowPath.Store("")
+	// held is the comment list Circle holds, and release lets it go.
+	type hold struct {
+		path    string
+		release chan struct{}
+	}
+	var held atomic.Pointer[hold]
 	upstream := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if p := slowPath.Load().(string); p != "" && strings.HasSuffix(r.URL.Path, p) {
-			time.Sleep(300 * time.Millisecond)
+		if h := held.Load(); h != nil && strings.HasSuffix(r.URL.Path, h.path) {
+			select {
+			case <-h.release:
+			case <-r.Context().Done():
+			}
 		}
 		sb.Handler().ServeHTTP(w, r)
 	})
@@ -221,15 +228,35 @@ search:
 	if a == 0 {
 		t.Fatal("no two sandbox members commented in the same space")
 	}
-	slowPath.Store(fmt.Sprintf("/community_members/%d/comments", b))
+	aComments := fmt.Sprintf("/community_members/%d/comments", a)
 	for run := range 3 {
 		env.Upstream.Reset()
+		h := &hold{path: fmt.Sprintf("/community_members/%d/comments", b), release: make(chan struct{})}
+		held.Store(h)
+		// The second wave: b's list comes back only once a's has (or
+		// when the test gives up, and its counts then fail it).
+		var waves atomic.Bool
+		go func() {
+			defer close(h.release)
+			for deadline := time.Now().Add(testenv.GateTimeout); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+				for _, c := range env.Upstream.Calls() {
+					if c.Path == aComments && !c.End.IsZero() {
+						waves.Store(true)
+						return
+					}
+				}
+			}
+		}()
 		r := env.Do(t, tok.AccessToken, `query($a: ID!, $b: ID!) {
 			a: member(id: $a) { comments(first: 30) { nodes { post { title } } } }
 			b: member(id: $b) { comments(first: 30) { nodes { post { title } } } }
 			members(first: 5) { nodes { name } }
 		}`, map[string]any{"a": fmt.Sprint(a), "b": fmt.Sprint(b)})
+		held.Store(nil)
 		mustNoErrors(t, r)
+		if !waves.Load() {
+			t.Fatalf("run %d: the first member's comment list was not answered while the second's was held", run)
+		}
 		batches := map[string]int{}
 		for _, c := range env.Upstream.Calls() {
 			if strings.Contains(c.Query, "post_ids=") {
