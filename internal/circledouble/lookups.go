@@ -44,12 +44,7 @@ func (d *Circle) Space(id int64) *Space {
 
 // SpaceBySlug returns the space with slug, nil if none.
 func (d *Circle) SpaceBySlug(slug string) *Space {
-	for _, s := range d.Spaces {
-		if s.Slug == slug {
-			return s
-		}
-	}
-	return nil
+	return first(d.Spaces, func(s *Space) bool { return s.Slug == slug })
 }
 
 // Post returns the post with id, nil if none.
