@@ -67,7 +67,7 @@ func main() {
 	latencies := flag.String("latency", "0ms,100ms", "comma-separated simulated upstream latencies")
 	flag.DurationVar(&o.duration, "duration", 4*time.Second, "measuring time per scenario")
 	flag.DurationVar(&o.warmup, "warmup", 500*time.Millisecond, "warm-up time per scenario (not measured)")
-	flag.StringVar(&o.only, "only", "", "run only the queries whose name contains this")
+	flag.StringVar(&o.only, "only", "", "run only the query of this name (feed, feed+comments, …), or when none has it, the queries whose name contains it")
 	flag.StringVar(&o.concurrency, "upstream-concurrency", "", "UPSTREAM_CONCURRENCY for the gateway (default: its own default, 32)")
 	flag.IntVar(&o.members, "members", 1, "distinct member tokens the clients share (client i uses token i mod members); the gateway shares in-flight GETs only within one token")
 	flag.IntVar(&o.rounds, "rounds", 1, "measure every row this many times, interleaving the floor and the gateway (noisy machines)")
@@ -189,8 +189,9 @@ func runLatency(o options, latency time.Duration, gatewayBin, sandboxBin, dir st
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|")
 	floor := target{name: "floor: GET /home (REST, direct)", do: restCall(upURL+floorPath, tokens)}
 	targets := []target{floor}
+	exact := slices.ContainsFunc(refqueries.All, func(q refqueries.Query) bool { return q.Name == o.only })
 	for _, q := range refqueries.All {
-		if o.only != "" && !strings.Contains(q.Name, o.only) {
+		if o.only != "" && (exact && q.Name != o.only || !exact && !strings.Contains(q.Name, o.only)) {
 			continue
 		}
 		targets = append(targets, target{name: q.Name, do: graphqlCall(gwURL+"/graphql", tokens, q.Query)})
