@@ -262,6 +262,93 @@ func TestChatMessageReceived(t *testing.T) {
 	}
 }
 
+// chatMessageReceived follows the room's own channel (Chats::RoomChannel),
+// where Circle sends replies and edits too, not the member's
+// ChatRoomChannel, which carries new top-level messages only: a reply and
+// an edit arrive after the message, a deletion is no message (and ends
+// nothing), and what B writes in another room stays out.
+func TestChatMessageReceivedRepliesAndEdits(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t, testenv.Options{})
+	a := env.Sandbox.DemoMemberID()
+	tokA := env.Token(t, a)
+	room := roomWith(t, env, tokA, func(r circle.ChatRoom) bool { return len(r.OtherParticipantsPreview) > 0 })
+	b := room.OtherParticipantsPreview[0].CommunityMemberID
+	tokB := env.Token(t, b)
+	elsewhere := ""
+	for _, r := range demoRooms(t, env, tokB) {
+		if r.UUID != room.UUID {
+			elsewhere = r.UUID
+			break
+		}
+	}
+	if elsewhere == "" {
+		t.Fatalf("member %d is in one room only", b)
+	}
+
+	events := subscribeWS(t, env, tokA, `subscription($room: ID!) { chatMessageReceived(chatRoomUuid: $room) { id chatRoomUuid body editedAt parentMessageId sender { id } } }`,
+		map[string]any{"room": room.UUID})
+	waitUntil(t, "the room's channel confirmed", func() bool { return cableSubscribed(env, 1) })
+
+	write := func(query string, vars map[string]any) string {
+		t.Helper()
+		r := env.Do(t, tokB, query, vars)
+		mustNoErrors(t, r)
+		var got map[string]struct {
+			Message   *struct{ ID string }
+			DeletedID *string
+		}
+		r.Decode(t, &got)
+		for _, p := range got {
+			if p.Message != nil {
+				return p.Message.ID
+			}
+			if p.DeletedID != nil {
+				return *p.DeletedID
+			}
+		}
+		t.Fatalf("no message in %s", r.Data)
+		return ""
+	}
+	type received struct {
+		ID, ChatRoomUUID, Body string
+		EditedAt, ParentMessageID *string
+		Sender                    struct{ ID string }
+	}
+	next := func() received {
+		t.Helper()
+		ev := nextEvent(t, events)
+		var got struct{ ChatMessageReceived received }
+		if err := json.Unmarshal(ev.Data, &got); err != nil || len(ev.Errors) > 0 {
+			t.Fatalf("event %s %v", ev.Data, ev.Errors)
+		}
+		if m := got.ChatMessageReceived; m.ChatRoomUUID != room.UUID || m.Sender.ID != strconv.FormatInt(b, 10) {
+			t.Fatalf("event %s: not B's message in the room", ev.Data)
+		}
+		return got.ChatMessageReceived
+	}
+	const send = `mutation($u: ID!, $b: String!, $p: ID) { sendChatMessage(chatRoomUuid: $u, body: $b, parentMessageId: $p) { message { id } } }`
+
+	top := write(send, map[string]any{"u": room.UUID, "b": "top"})
+	if m := next(); m.ID != top || m.Body != "top" || m.ParentMessageID != nil {
+		t.Fatalf("first event %+v, want message %s", m, top)
+	}
+	write(send, map[string]any{"u": elsewhere, "b": "in another room"})
+	reply := write(send, map[string]any{"u": room.UUID, "b": "a reply", "p": top})
+	if m := next(); m.ID != reply || m.Body != "a reply" || m.ParentMessageID == nil || *m.ParentMessageID != top {
+		t.Fatalf("second event %+v, want the reply %s to %s", m, reply, top)
+	}
+	write(`mutation($u: ID!, $id: ID!) { editChatMessage(chatRoomUuid: $u, id: $id, body: "top, edited") { message { id } } }`, map[string]any{"u": room.UUID, "id": top})
+	if m := next(); m.ID != top || m.Body != "top, edited" || m.EditedAt == nil {
+		t.Fatalf("third event %+v, want message %s edited", m, top)
+	}
+	write(`mutation($u: ID!, $id: ID!) { deleteChatMessage(chatRoomUuid: $u, id: $id) { deletedId } }`, map[string]any{"u": room.UUID, "id": reply})
+	last := write(send, map[string]any{"u": room.UUID, "b": "after the deletion"})
+	if m := next(); m.ID != last {
+		t.Fatalf("fourth event %+v, want message %s (a deletion is no message)", m, last)
+	}
+}
+
 // nonParticipant is a member not in room.
 func nonParticipant(t *testing.T, env *testenv.Env, room circle.ChatRoom) int64 {
 	t.Helper()

@@ -44,10 +44,13 @@ func (r *subscriptionResolver) ChatMessageReceived(ctx context.Context, chatRoom
 	if err != nil {
 		return nil, err
 	}
-	if _, err := api.ChatRoom(ctx, uuid); err != nil {
+	room, err := api.ChatRoom(ctx, uuid)
+	if err != nil {
 		return nil, fmt.Errorf("chat room %s: %w", uuid, err)
 	}
-	sub, err := r.subscribeLive(ctx, live.ChatRoom(uuid))
+	// The room's own channel: the member's ChatRoomChannel carries new
+	// top-level messages only, never edits or replies.
+	sub, err := r.subscribeLive(ctx, live.ChatRoom(room.ID, uuid))
 	if err != nil {
 		return nil, err
 	}

@@ -11,10 +11,19 @@ const (
 	// NotificationChannel carries the member's in-app notifications
 	// (queue notification-channel-#{community_member_id}).
 	NotificationChannel = "NotificationChannel"
-	// ChatRoomChannel carries the member's chat events
-	// (queue chat-room-channel-#{community_member.id}) and those of the
-	// rooms the member is in.
+	// ChatRoomChannel carries the chat events meant for the member alone
+	// (queue chat-room-channel-#{community_member.id}): rooms created,
+	// updated, read, and each new top-level message of a non-embedded
+	// room. Edits, deletions and replies are not on it.
 	ChatRoomChannel = "ChatRoomChannel"
+	// RoomChannel carries what every participant of one room hears (queue
+	// chat-room-#{chat_room.id}-channel): each new message (replies and
+	// embedded rooms included), each edit (updatedMessage) and each
+	// deletion (deletedMessage). Circle's page names the channel and its
+	// queue but not its parameters; the gateway sends the room's id, its
+	// uuid and the member's id, so that the channel finds the room by
+	// either.
+	RoomChannel = "Chats::RoomChannel"
 )
 
 // Circle's chat events on a room's queue.
@@ -53,29 +62,34 @@ const (
 
 // Channel names one ActionCable channel subscription of a member.
 type Channel struct {
-	// Name is NotificationChannel or ChatRoomChannel.
+	// Name is NotificationChannel, ChatRoomChannel or RoomChannel.
 	Name string
-	// ChatRoomUUID, on a ChatRoomChannel, narrows it to one room's queue
-	// (chat-room-#{chat_room.id}-channel): every new, edited or deleted
-	// message of the room, replies included. Empty: the member's own
-	// queue (chat-room-channel-#{community_member.id}).
+	// ChatRoomID and ChatRoomUUID name the room of a RoomChannel.
+	ChatRoomID   int64
 	ChatRoomUUID string
 }
 
 // Notifications is the member's NotificationChannel.
 func Notifications() Channel { return Channel{Name: NotificationChannel} }
 
-// ChatRoom is the ChatRoomChannel of one room the member is in.
-func ChatRoom(uuid string) Channel { return Channel{Name: ChatRoomChannel, ChatRoomUUID: uuid} }
+// ChatRoom is the RoomChannel of one room the member is in (its id and
+// uuid as Circle's room endpoint gives them).
+func ChatRoom(id int64, uuid string) Channel {
+	return Channel{Name: RoomChannel, ChatRoomID: id, ChatRoomUUID: uuid}
+}
 
 // Identifier is the ActionCable identifier of the channel subscribed by
 // memberID: a JSON object serialised to a string,
 // {"channel":"NotificationChannel","community_member_id":101}, with
-// "chat_room_uuid" for a room. The server echoes it verbatim on every
-// message of the subscription, so it is built the same way every time.
+// "chat_room_id" and "chat_room_uuid" for a room. The server echoes it
+// verbatim on every message of the subscription, so it is built the same
+// way every time.
 func (ch Channel) Identifier(memberID int64) string {
 	name, _ := json.Marshal(ch.Name)
 	id := `{"channel":` + string(name) + `,"` + identifierMember + `":` + strconv.FormatInt(memberID, 10)
+	if ch.ChatRoomID != 0 {
+		id += `,"chat_room_id":` + strconv.FormatInt(ch.ChatRoomID, 10)
+	}
 	if ch.ChatRoomUUID != "" {
 		uuid, _ := json.Marshal(ch.ChatRoomUUID)
 		id += `,"chat_room_uuid":` + string(uuid)

@@ -19,9 +19,9 @@ import (
 // access token>", verified as the Member API verifies it, and subscribes
 // channels with {"command":"subscribe","identifier":"{\"channel\":
 // \"NotificationChannel\",\"community_member_id\":101}"} (a
-// ChatRoomChannel with "chat_room_uuid" hears that room's messages). What the
-// sandbox's writes publish on its live hub then reaches the connections
-// subscribed to the event's stream, as
+// Chats::RoomChannel with "chat_room_id" or "chat_room_uuid" hears one
+// room's queue). What the sandbox's writes publish on its live hub then
+// reaches the connections subscribed to the event's stream, as
 // {"identifier": …, "message": {"event": "newNotification", "data": {…}}}.
 
 // defaultCablePing is how often the cable pings, as ActionCable does.
@@ -36,10 +36,20 @@ const (
 	cableDisconnect = "disconnect"
 )
 
-// Circle's channel names.
+// Circle's channel names (its "Websockets (Beta)" page), each with the
+// queue it streams from.
 const (
+	// channelNotifications: notificationStream of the member.
 	channelNotifications = "NotificationChannel"
-	channelChatRoom      = "ChatRoomChannel"
+	// channelChatRoom: memberChatStream of the member, whatever else the
+	// identifier carries (Circle's channel streams the member's queue).
+	channelChatRoom = "ChatRoomChannel"
+	// channelRoom: chatRoomStream of one room the member is in, named by
+	// "chat_room_id" or "chat_room_uuid" (Circle's page leaves the
+	// parameters out; the sandbox takes either, and both when they agree).
+	channelRoom = "Chats::RoomChannel"
+	// channelThreads: memberThreadsStream of the member.
+	channelThreads = "Chats::CommunityMemberThreadsChannel"
 )
 
 // maxCableMessage bounds what a client may send in one message.
@@ -86,8 +96,9 @@ type cableCommand struct {
 type cableIdentifier struct {
 	Channel  string          `json:"channel"`
 	MemberID json.RawMessage `json:"community_member_id"`
-	// ChatRoomUUID narrows a ChatRoomChannel to one room the member is in.
-	ChatRoomUUID string `json:"chat_room_uuid"`
+	// ChatRoomID and ChatRoomUUID name the room of a Chats::RoomChannel.
+	ChatRoomID   json.RawMessage `json:"chat_room_id"`
+	ChatRoomUUID string          `json:"chat_room_uuid"`
 }
 
 // CableConnections is how many cable connections are open right now, and
@@ -190,39 +201,57 @@ func (s *Sandbox) cableStreams(raw string, memberID int64) ([]string, bool) {
 	if json.Unmarshal([]byte(raw), &id) != nil {
 		return nil, false
 	}
-	var subscribed int64
-	var asString string
-	if json.Unmarshal(id.MemberID, &subscribed) != nil {
-		if json.Unmarshal(id.MemberID, &asString) != nil {
-			return nil, false
-		}
-		n, err := strconv.ParseInt(asString, 10, 64)
-		if err != nil {
-			return nil, false
-		}
-		subscribed = n
-	}
-	if subscribed != memberID {
+	if subscribed, ok := identifierInt(id.MemberID); !ok || subscribed != memberID {
 		return nil, false
 	}
-	switch {
-	case id.Channel == channelNotifications && id.ChatRoomUUID == "":
+	switch id.Channel {
+	case channelNotifications:
 		return []string{notificationStream(memberID)}, true
-	case id.Channel == channelChatRoom && id.ChatRoomUUID == "":
+	case channelChatRoom:
 		return []string{memberChatStream(memberID)}, true
-	case id.Channel == channelChatRoom:
+	case channelThreads:
+		return []string{memberThreadsStream(memberID)}, true
+	case channelRoom:
 		// A room's own queue, for its participants only: a room the
 		// member is not in is refused as if it did not exist.
 		cs := s.chat
 		cs.mu.Lock()
 		defer cs.mu.Unlock()
-		room, _, err := cs.memberRoomLocked(memberID, id.ChatRoomUUID, false)
-		if err != nil {
+		var room *chatRoom
+		if len(id.ChatRoomID) > 0 {
+			n, ok := identifierInt(id.ChatRoomID)
+			if room = cs.rooms[n]; !ok || room == nil {
+				return nil, false
+			}
+		}
+		if id.ChatRoomUUID != "" {
+			byUUID := cs.byUUID[id.ChatRoomUUID]
+			if byUUID == nil || (room != nil && room != byUUID) {
+				return nil, false
+			}
+			room = byUUID
+		}
+		if room == nil || room.participantOf(memberID) == nil {
 			return nil, false
 		}
 		return []string{chatRoomStream(room.id)}, true
 	}
 	return nil, false
+}
+
+// identifierInt reads an id of a subscription identifier, sent as a JSON
+// number or as a numeric string.
+func identifierInt(raw json.RawMessage) (int64, bool) {
+	var n int64
+	if json.Unmarshal(raw, &n) == nil {
+		return n, n > 0
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil && n > 0
 }
 
 // cableConn is one client connection of the cable.

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -240,9 +241,11 @@ func (h *liveHub) has(stream string) bool {
 	return len(h.subs[stream]) > 0
 }
 
-// A ChatRoomChannel with a chat_room_uuid hears that room's queue, for its
-// participants only; a room the member is not in is refused like one that
-// does not exist.
+// A Chats::RoomChannel hears one room's queue (every new, edited and
+// deleted message), for its participants only: a room the member is not
+// in is refused like one that does not exist, and a room named by both id
+// and uuid must be the same room. A ChatRoomChannel hears the member's own
+// queue whatever else its identifier says, as Circle's does.
 func TestCableRoomChannel(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
@@ -267,14 +270,27 @@ func TestCableRoomChannel(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.read() // welcome
-	room := func(uuid string) string {
-		b, _ := json.Marshal(map[string]any{"channel": channelChatRoom, "community_member_id": me, "chat_room_uuid": uuid})
+	room := func(fields map[string]any) string {
+		v := map[string]any{"channel": channelRoom, "community_member_id": me}
+		maps.Copy(v, fields)
+		b, _ := json.Marshal(v)
 		return string(b)
 	}
+	byUUID := room(map[string]any{"chat_room_uuid": mine.uuid})
+	byID := room(map[string]any{"chat_room_id": mine.id})
+	both := room(map[string]any{"chat_room_id": itoa(mine.id), "chat_room_uuid": mine.uuid})
+	legacy, _ := json.Marshal(map[string]any{"channel": channelChatRoom, "community_member_id": me, "chat_room_uuid": mine.uuid})
 	for _, tc := range []struct{ identifier, want string }{
-		{room(mine.uuid), cableConfirm},
-		{room(other.uuid), cableReject},
-		{room("no-such-room"), cableReject},
+		{byUUID, cableConfirm},
+		{byID, cableConfirm},
+		{both, cableConfirm},
+		{string(legacy), cableConfirm},
+		{room(map[string]any{"chat_room_uuid": other.uuid}), cableReject},
+		{room(map[string]any{"chat_room_id": other.id}), cableReject},
+		{room(map[string]any{"chat_room_id": other.id, "chat_room_uuid": mine.uuid}), cableReject},
+		{room(map[string]any{"chat_room_uuid": "no-such-room"}), cableReject},
+		{room(map[string]any{"chat_room_id": 0}), cableReject},
+		{room(nil), cableReject},
 	} {
 		c.command("subscribe", tc.identifier)
 		if m := c.read(); m["type"] != tc.want {
@@ -282,11 +298,22 @@ func TestCableRoomChannel(t *testing.T) {
 		}
 	}
 	h.sb.live.publish(liveEvent{Stream: chatRoomStream(other.id), Event: eventNewMessage, Data: map[string]any{"id": 1}})
-	h.sb.live.publish(liveEvent{Stream: chatRoomStream(mine.id), Event: eventNewMessage, Data: map[string]any{"id": 2}})
-	if got, want := c.readRaw(), `{"identifier":`+jsonString(room(mine.uuid))+`,"message":{"event":"newMessage","data":{"id":2}}}`; got != want {
+	h.sb.live.publish(liveEvent{Stream: chatRoomStream(mine.id), Event: eventUpdatedMessage, Data: map[string]any{"id": 2}})
+	got := map[string]bool{}
+	for range 3 {
+		got[c.readRaw()] = true
+	}
+	for _, id := range []string{byUUID, byID, both} {
+		if want := `{"identifier":` + jsonString(id) + `,"message":{"event":"updatedMessage","data":{"id":2}}}`; !got[want] {
+			t.Errorf("missing %s among %v", want, got)
+		}
+	}
+	// The ChatRoomChannel hears the member's queue, not the room's.
+	h.sb.live.publish(liveEvent{Stream: memberChatStream(me), Event: eventChatRoomRead, Data: map[string]any{"chat_room_uuid": mine.uuid}})
+	if got, want := c.readRaw(), `{"identifier":`+jsonString(string(legacy))+`,"message":{"event":"chatRoomRead","data":{"chat_room_uuid":"`+mine.uuid+`"}}}`; got != want {
 		t.Fatalf("got %s\nwant %s", got, want)
 	}
-	if n := h.sb.CableSubscriptions(); n != 1 {
-		t.Errorf("%d subscriptions counted, want 1", n)
+	if n := h.sb.CableSubscriptions(); n != 4 {
+		t.Errorf("%d subscriptions counted, want 4", n)
 	}
 }
