@@ -311,7 +311,7 @@ func TestChatMessageReceivedRepliesAndEdits(t *testing.T) {
 		return ""
 	}
 	type received struct {
-		ID, ChatRoomUUID, Body string
+		ID, ChatRoomUUID, Body    string
 		EditedAt, ParentMessageID *string
 		Sender                    struct{ ID string }
 	}
