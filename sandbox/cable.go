@@ -64,6 +64,8 @@ type cableState struct {
 	open    atomic.Int64
 	total   atomic.Int64
 	subs    atomic.Int64 // channel subscriptions running, over every connection
+	// onConnection is Options.OnCableConnection.
+	onConnection func(memberID int64, open bool)
 
 	mu    sync.Mutex
 	conns map[*cableConn]struct{}
@@ -156,11 +158,17 @@ func (s *Sandbox) serveCable(w http.ResponseWriter, r *http.Request) {
 	s.cable.mu.Unlock()
 	s.cable.open.Add(1)
 	s.cable.total.Add(1)
+	if s.cable.onConnection != nil {
+		s.cable.onConnection(token.memberID, true)
+	}
 	defer func() {
 		s.cable.mu.Lock()
 		delete(s.cable.conns, c)
 		s.cable.mu.Unlock()
 		s.cable.open.Add(-1)
+		if s.cable.onConnection != nil {
+			s.cable.onConnection(token.memberID, false)
+		}
 	}()
 	defer c.unsubscribeAll()
 

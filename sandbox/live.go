@@ -1,8 +1,10 @@
 package sandbox
 
 import (
+	"encoding/json"
 	"strconv"
 	"sync"
+	"time"
 )
 
 // liveEvent is a change of the sandbox's state that Circle would push over
@@ -85,11 +87,29 @@ func memberThreadsStream(memberID int64) string {
 // write that published them (a slow cable client never stalls the sandbox).
 const liveSubscriberBuffer = 256
 
+// Published is one event the sandbox published for its cable, as
+// Options.OnPublish is told of it.
+type Published struct {
+	// At is when it was published, by the wall clock (not Options.Now),
+	// so that another process on the machine can compare its own
+	// time.Now with it.
+	At time.Time
+	// Stream is Circle's queue, e.g. "chat-room-501-channel".
+	Stream string
+	// Event is Circle's event name, e.g. "newMessage".
+	Event string
+	// ID is the "id" of the event's data (the message's, the
+	// notification's); 0 when it has none.
+	ID int64
+}
+
 // liveHub fans events out to the subscribers of their stream. Publishing
 // never blocks. The zero value is ready to use.
 type liveHub struct {
 	mu   sync.Mutex
 	subs map[string]map[*liveSubscription]struct{}
+	// onPublish is Options.OnPublish.
+	onPublish func(Published)
 }
 
 // liveSubscription receives the events of one stream until cancelled.
@@ -133,6 +153,9 @@ func (s *liveSubscription) cancel() {
 // publish delivers e to every current subscriber of e.Stream, dropping it
 // for subscribers whose buffer is full.
 func (h *liveHub) publish(e liveEvent) {
+	if h.onPublish != nil {
+		h.onPublish(Published{At: time.Now(), Stream: e.Stream, Event: e.Event, ID: dataID(e.Data)})
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for s := range h.subs[e.Stream] {
@@ -141,4 +164,17 @@ func (h *liveHub) publish(e liveEvent) {
 		default:
 		}
 	}
+}
+
+// dataID reads the "id" of an event's data, for Published.
+func dataID(data any) int64 {
+	b, err := json.Marshal(data)
+	if err != nil {
+		return 0
+	}
+	var v struct {
+		ID int64 `json:"id"`
+	}
+	_ = json.Unmarshal(b, &v)
+	return v.ID
 }

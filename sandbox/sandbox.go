@@ -30,6 +30,16 @@ type Options struct {
 	// CableOrigins are the Origin values /cable accepts, as Circle accepts
 	// only the domains whitelisted for the community; empty accepts any.
 	CableOrigins []string
+	// OnPublish, when set, is told of every event the sandbox publishes
+	// for its cable, at the moment it publishes it (before any connection
+	// sends it): benchmarks measure from there to the client. It runs on
+	// the publishing goroutine and must not block.
+	OnPublish func(Published)
+	// OnCableConnection, when set, is told of each cable connection the
+	// sandbox accepts (open true) and of its end, with the member whose
+	// token opened it: benchmarks count the gateway's connections from
+	// the sandbox's side. It must not block.
+	OnCableConnection func(memberID int64, open bool)
 }
 
 // Sandbox is an in-memory Circle community that answers the Member API and
@@ -72,7 +82,8 @@ func New(opts Options) *Sandbox {
 	}
 	s.uploads = newUploadStore(s.secret, s.now)
 	s.sessions = newWebSessions()
-	s.cable = cableState{ping: opts.CablePingInterval, origins: opts.CableOrigins}
+	s.cable = cableState{ping: opts.CablePingInterval, origins: opts.CableOrigins, onConnection: opts.OnCableConnection}
+	s.live.onPublish = opts.OnPublish
 	if s.cable.ping <= 0 {
 		s.cable.ping = defaultCablePing
 	}

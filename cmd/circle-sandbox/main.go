@@ -12,14 +12,17 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -35,23 +38,35 @@ func main() {
 	latency := flag.Duration("latency", 0, "simulated delay added to every response, e.g. 50ms, to see how clients behave over a real network")
 	appToken := flag.String("app-token", os.Getenv("CIRCLE_SANDBOX_APP_TOKEN"), "app token the Auth API accepts (default $CIRCLE_SANDBOX_APP_TOKEN, else random per start)")
 	quiet := flag.Bool("quiet", false, "no access log line per request (load tests)")
+	liveLog := flag.String("live-log", "", "file to write one JSON line to for each event published on /cable and each cable connection opened or closed, with wall-clock times in Unix nanoseconds (benchmarks: cmd/subbench)")
 	flag.Parse()
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := run(log, *addr, *latency, *appToken, *quiet); err != nil {
+	opts := sandbox.Options{AppToken: *appToken}
+	if *liveLog != "" {
+		f, err := os.Create(*liveLog)
+		if err != nil {
+			log.Error("circle-sandbox: -live-log", "err", err)
+			os.Exit(1)
+		}
+		defer f.Close()
+		l := &eventLog{w: f}
+		opts.OnPublish, opts.OnCableConnection = l.published, l.connection
+	}
+	if err := run(log, *addr, *latency, opts, *quiet); err != nil {
 		log.Error("circle-sandbox stopped", "err", err)
 		os.Exit(1)
 	}
 }
 
-func run(log *slog.Logger, addr string, latency time.Duration, appToken string, quiet bool) error {
+func run(log *slog.Logger, addr string, latency time.Duration, opts sandbox.Options, quiet bool) error {
 	if latency < 0 {
 		return fmt.Errorf("-latency must not be negative, got %s", latency)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	sb := sandbox.New(sandbox.Options{AppToken: appToken})
+	sb := sandbox.New(opts)
 	demo, err := sb.IssueToken(sb.DemoMemberID())
 	if err != nil {
 		return fmt.Errorf("issue demo token: %w", err)
@@ -142,4 +157,46 @@ func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 		next.ServeHTTP(rec, r)
 		log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start).Round(time.Microsecond))
 	})
+}
+
+// eventLog writes what the sandbox's cable does as JSON lines, one write
+// per line so that a reader never sees half of one:
+//
+//	{"at":1764770000123456789,"kind":"publish","stream":"chat-room-501-channel","event":"newMessage","id":120031}
+//	{"at":1764770000123456789,"kind":"connect","member_id":101}
+//	{"at":1764770000123456789,"kind":"disconnect","member_id":101}
+//
+// No token is ever written: a connection is named by its member.
+type eventLog struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+// liveLogLine is one line of -live-log.
+type liveLogLine struct {
+	At       int64  `json:"at"`
+	Kind     string `json:"kind"`
+	Stream   string `json:"stream,omitempty"`
+	Event    string `json:"event,omitempty"`
+	ID       int64  `json:"id,omitempty"`
+	MemberID int64  `json:"member_id,omitempty"`
+}
+
+func (l *eventLog) published(p sandbox.Published) {
+	l.write(liveLogLine{At: p.At.UnixNano(), Kind: "publish", Stream: p.Stream, Event: p.Event, ID: p.ID})
+}
+
+func (l *eventLog) connection(memberID int64, open bool) {
+	kind := "disconnect"
+	if open {
+		kind = "connect"
+	}
+	l.write(liveLogLine{At: time.Now().UnixNano(), Kind: kind, MemberID: memberID})
+}
+
+func (l *eventLog) write(line liveLogLine) {
+	b, _ := json.Marshal(line)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_, _ = l.w.Write(append(b, '\n'))
 }
