@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 
+	gojson "github.com/goccy/go-json"
+
 	"github.com/circle-gateway/gateway/auth"
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/graph/model"
@@ -107,19 +109,31 @@ func pump[T any](ctx context.Context, sub *live.Subscription, convert func(live.
 	return out
 }
 
+// Keys of live.Event.Decoded: an event reaches every subscription of its
+// member's connection, and each of these decodings is done once for all of
+// them. The decoded records are shared and only ever read.
+type (
+	decodedCount        struct{}
+	decodedNotification struct{}
+	decodedChatMessage  struct{}
+)
+
 // notificationCount reads the count of updateNewNotificationCount and
 // resetNewNotificationCount: {"new_notifications_count": n}.
 func notificationCount(e live.Event) (int, bool) {
 	if e.Name != live.EventUpdateNotificationCount && e.Name != live.EventResetNotificationCount {
 		return 0, false
 	}
-	var v struct {
-		Count *int `json:"new_notifications_count"`
-	}
-	if json.Unmarshal(e.Data, &v) != nil || v.Count == nil {
-		return 0, false
-	}
-	return *v.Count, true
+	n, ok := e.Decoded(decodedCount{}, func(data json.RawMessage) any {
+		var v struct {
+			Count *int `json:"new_notifications_count"`
+		}
+		if gojson.Unmarshal(data, &v) != nil || v.Count == nil {
+			return nil
+		}
+		return *v.Count
+	}).(int)
+	return n, ok
 }
 
 // notification reads a newNotification event: a notification as Circle
@@ -128,12 +142,18 @@ func (r *Resolver) notification(e live.Event) (*model.Notification, bool) {
 	if e.Name != live.EventNewNotification {
 		return nil, false
 	}
-	var n circle.Notification
-	if err := json.Unmarshal(e.Data, &n); err != nil || n.ID == 0 {
-		r.logUndecodable(e)
+	n, _ := e.Decoded(decodedNotification{}, func(data json.RawMessage) any {
+		var n circle.Notification
+		if err := gojson.Unmarshal(data, &n); err != nil || n.ID == 0 {
+			r.logUndecodable(e)
+			return nil
+		}
+		return &n
+	}).(*circle.Notification)
+	if n == nil {
 		return nil, false
 	}
-	return model.NotificationFrom(&n), true
+	return model.NotificationFrom(n), true
 }
 
 // chatMessage reads the newMessage and updatedMessage events of room uuid:
@@ -143,15 +163,18 @@ func (r *Resolver) chatMessage(uuid string) func(live.Event) (*model.ChatMessage
 		if e.Name != live.EventNewMessage && e.Name != live.EventUpdatedMessage {
 			return nil, false
 		}
-		var m circle.ChatMessage
-		if err := json.Unmarshal(e.Data, &m); err != nil || m.ID == 0 {
-			r.logUndecodable(e)
-			return nil, false
+		m, _ := e.Decoded(decodedChatMessage{}, func(data json.RawMessage) any {
+			var m circle.ChatMessage
+			if err := gojson.Unmarshal(data, &m); err != nil || m.ID == 0 {
+				r.logUndecodable(e)
+				return nil
+			}
+			return &m
+		}).(*circle.ChatMessage)
+		if m == nil || m.ChatRoomUUID != uuid {
+			return nil, false // undecodable, or not this room's: nothing crosses rooms
 		}
-		if m.ChatRoomUUID != uuid {
-			return nil, false // not this room's: nothing crosses rooms
-		}
-		return model.ChatMessageFrom(&m), true
+		return model.ChatMessageFrom(m), true
 	}
 }
 

@@ -86,6 +86,42 @@ type Event struct {
 	// Data is the event's JSON data as Circle sent it. It is shared by
 	// every subscriber and must not be modified.
 	Data json.RawMessage
+
+	// decoded holds what Decoded computed, shared by the subscribers of
+	// the connection that received the event; nil for events made
+	// elsewhere.
+	decoded *decodings
+}
+
+// decodings are the values decoded from one event, by key.
+type decodings struct {
+	mu   sync.Mutex
+	vals map[any]any
+}
+
+// Decoded returns decode(e.Data), computed once for all the subscriptions
+// of the connection that received the event, so that fanning one event
+// out to many subscriptions decodes it once rather than once each. They
+// are all subscriptions of one member token: nothing decoded for one
+// member reaches another. key tells apart decodings into different types
+// (a comparable value, e.g. an empty struct type of the caller's). The
+// value is shared by those subscriptions and must not be modified.
+func (e Event) Decoded(key any, decode func(json.RawMessage) any) any {
+	d := e.decoded
+	if d == nil {
+		return decode(e.Data)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if v, ok := d.vals[key]; ok {
+		return v
+	}
+	v := decode(e.Data)
+	if d.vals == nil {
+		d.vals = map[any]any{}
+	}
+	d.vals[key] = v
+	return v
 }
 
 // Poller reads what the cable would have pushed, for the notification

@@ -446,7 +446,8 @@ func (c *conn) deliverLocked(identifier, name string, data json.RawMessage) {
 	if chn == nil {
 		return
 	}
+	e := Event{Kind: KindMessage, Name: name, Data: data, decoded: &decodings{}}
 	for s := range chn.subs {
-		c.sendLocked(s, Event{Kind: KindMessage, Name: name, Data: data})
+		c.sendLocked(s, e)
 	}
 }
