@@ -18,6 +18,7 @@ import (
 
 	"github.com/circle-gateway/gateway/auth"
 	"github.com/circle-gateway/gateway/graph"
+	"github.com/circle-gateway/gateway/loaders"
 )
 
 // Defaults of SubscriptionOptions (docs/contract.md §8).
@@ -313,6 +314,12 @@ func (s *Subscriptions) admit(ctx context.Context, m auth.Member, next graphql.O
 
 	ctx, end := graph.WithStreamEnd(ctx)
 	h := next(ctx)
+	// The subscription's field has run (its checks went upstream); what
+	// they read stays out of its events, which load afresh, so it need not
+	// be held for as long as the subscription runs.
+	if l, err := loaders.For(ctx); err == nil && l != nil {
+		l.Invalidate()
+	}
 	told := false
 	return func(rctx context.Context) *graphql.Response {
 		resp := h(rctx)
