@@ -501,3 +501,46 @@ func TestPollingFallback(t *testing.T) {
 		t.Fatalf("got %s %s, want only the new one", e.Name, e.Data)
 	}
 }
+
+// An event reaching several subscriptions of one token is decoded once for
+// all of them, and once per token: nothing decoded for one member's
+// connection is handed to another's.
+func TestDecodedOncePerConnection(t *testing.T) {
+	t.Parallel()
+	f := newFakeCable(t)
+	b := newBridge(t, f, nil)
+	idA, idB := Identifier(NotificationChannel, memberA.ID), Identifier(NotificationChannel, memberB.ID)
+	subsA := []*Subscription{subscribe(t, b, memberA, Notifications()), subscribe(t, b, memberA, Notifications()), subscribe(t, b, memberA, Notifications())}
+	subB := subscribe(t, b, memberB, Notifications())
+	f.waitSubscribed(tokenA, idA)
+	f.waitSubscribed(tokenB, idB)
+	f.push(tokenA, idA, EventNewNotification, map[string]any{"id": 1, "text": "for A"})
+	f.push(tokenB, idB, EventNewNotification, map[string]any{"id": 1, "text": "for B"})
+
+	type key struct{}
+	var mu sync.Mutex
+	decodes := map[string]int{}
+	decode := func(data json.RawMessage) any {
+		var v struct{ Text string }
+		_ = json.Unmarshal(data, &v)
+		mu.Lock()
+		decodes[v.Text]++
+		mu.Unlock()
+		return &v
+	}
+	var firstA any
+	for i, s := range subsA {
+		v := nextMessage(t, s).Decoded(key{}, decode)
+		if i == 0 {
+			firstA = v
+		} else if v != firstA {
+			t.Errorf("subscription %d of A got its own decoding", i)
+		}
+	}
+	if v := nextMessage(t, subB).Decoded(key{}, decode); v == firstA {
+		t.Error("B got A's decoded event")
+	}
+	if decodes["for A"] != 1 || decodes["for B"] != 1 || len(decodes) != 2 {
+		t.Errorf("decodings %v, want one per token", decodes)
+	}
+}
