@@ -26,7 +26,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -37,9 +36,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
+	"github.com/circle-gateway/gateway/internal/benchproc"
 	"github.com/circle-gateway/gateway/internal/refqueries"
 )
 
@@ -119,11 +118,9 @@ func run(o options) error {
 	}
 	defer os.RemoveAll(dir)
 	fmt.Fprintln(os.Stderr, "building gateway and circle-sandbox …")
-	gatewayBin, sandboxBin := filepath.Join(dir, "gateway"), filepath.Join(dir, "circle-sandbox")
-	for bin, pkg := range map[string]string{gatewayBin: ".", sandboxBin: "./cmd/circle-sandbox"} {
-		if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
-			return fmt.Errorf("build %s: %v\n%s", pkg, err, out)
-		}
+	gatewayBin, sandboxBin, err := benchproc.Build(dir)
+	if err != nil {
+		return err
 	}
 
 	fmt.Printf("# Load test %s, GOMAXPROCS of this machine: %d cores\n\n", time.Now().UTC().Format(time.RFC3339), runtime.NumCPU())
@@ -139,7 +136,10 @@ func run(o options) error {
 func runLatency(o options, latency time.Duration, gatewayBin, sandboxBin, dir string) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	upPort, gwPort := freePort(), freePort()
+	upPort, gwPort, err := freePorts()
+	if err != nil {
+		return err
+	}
 	upURL := fmt.Sprintf("http://127.0.0.1:%d", upPort)
 	gwURL := fmt.Sprintf("http://127.0.0.1:%d", gwPort)
 
@@ -148,12 +148,11 @@ func runLatency(o options, latency time.Duration, gatewayBin, sandboxBin, dir st
 	if err := sandbox.Start(); err != nil {
 		return err
 	}
-	defer stop(sandbox)
-	if err := waitHTTP(upURL + "/api/headless/v1/spaces"); err != nil {
+	defer benchproc.Stop(sandbox)
+	if err := benchproc.WaitHTTP(upURL + "/api/headless/v1/spaces"); err != nil {
 		return fmt.Errorf("upstream: %w", err)
 	}
 	tokens := make([]string, o.members)
-	var err error
 	for i := range tokens {
 		if tokens[i], err = demoToken(upURL); err != nil {
 			return err
@@ -176,8 +175,8 @@ func runLatency(o options, latency time.Duration, gatewayBin, sandboxBin, dir st
 	if err := gateway.Start(); err != nil {
 		return err
 	}
-	defer stop(gateway)
-	if err := waitHTTP(gwURL + "/healthz"); err != nil {
+	defer benchproc.Stop(gateway)
+	if err := benchproc.WaitHTTP(gwURL + "/healthz"); err != nil {
 		return fmt.Errorf("gateway: %w", err)
 	}
 
@@ -205,9 +204,9 @@ func runLatency(o options, latency time.Duration, gatewayBin, sandboxBin, dir st
 			for _, t := range targets {
 				rssOf.reset()
 				calls0 := upstreamCalls(gwURL)
-				cpu0 := [3]time.Duration{processCPU(gateway.Process.Pid), processCPU(sandbox.Process.Pid), processCPU(os.Getpid())}
+				cpu0 := [3]time.Duration{benchproc.CPUTime(gateway.Process.Pid), benchproc.CPUTime(sandbox.Process.Pid), benchproc.CPUTime(os.Getpid())}
 				res := measure(t.do, c, o.warmup, o.duration)
-				cpu := fmt.Sprintf("%s, %s, %s", perRequest(processCPU(gateway.Process.Pid)-cpu0[0], res.total), perRequest(processCPU(sandbox.Process.Pid)-cpu0[1], res.total), perRequest(processCPU(os.Getpid())-cpu0[2], res.total))
+				cpu := fmt.Sprintf("%s, %s, %s", perRequest(benchproc.CPUTime(gateway.Process.Pid)-cpu0[0], res.total), perRequest(benchproc.CPUTime(sandbox.Process.Pid)-cpu0[1], res.total), perRequest(benchproc.CPUTime(os.Getpid())-cpu0[2], res.total))
 				rss, callsPerRequest := "—", "1 (by definition)"
 				if t.name == floor.name {
 					floorThroughput = res.throughput
@@ -220,7 +219,7 @@ func runLatency(o options, latency time.Duration, gatewayBin, sandboxBin, dir st
 				if o.rounds > 1 {
 					name = fmt.Sprintf("%s (round %d)", name, round+1)
 				}
-				fmt.Printf("| %s | %d | %d | %.0f | %s | %s | %d | %s | %s | %s | %s |\n", name, c, res.count, res.throughput, ms(res.p50), ms(res.p99), res.errors, callsPerRequest, rss, cpu, loadAverage())
+				fmt.Printf("| %s | %d | %d | %.0f | %s | %s | %d | %s | %s | %s | %s |\n", name, c, res.count, res.throughput, ms(res.p50), ms(res.p99), res.errors, callsPerRequest, rss, cpu, benchproc.LoadAverage())
 			}
 		}
 	}
@@ -352,59 +351,7 @@ func upstreamCalls(gwURL string) int64 {
 
 // demoToken signs in the sandbox's demo member through its Auth API.
 func demoToken(upURL string) (string, error) {
-	req, _ := http.NewRequest(http.MethodPost, upURL+"/api/v1/headless/auth_token", strings.NewReader(`{"sso_user_id":"demo-user"}`))
-	req.Header.Set("Authorization", "Bearer "+appToken)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	var out struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || out.AccessToken == "" {
-		return "", fmt.Errorf("demo token: status %d, %v", resp.StatusCode, err)
-	}
-	return out.AccessToken, nil
-}
-
-func waitHTTP(url string) error {
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get(url)
-		if err == nil {
-			resp.Body.Close()
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-func stop(cmd *exec.Cmd) {
-	if cmd.Process == nil {
-		return
-	}
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		_ = cmd.Process.Kill()
-	}
-}
-
-func freePort() int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return benchproc.MemberToken(upURL, appToken, map[string]any{"sso_user_id": "demo-user"})
 }
 
 // peakRSS reads a process's peak resident set size (Linux VmHWM) and
@@ -424,48 +371,9 @@ func (p *peakRSS) reset() {
 
 // read is the peak in bytes since the last reset.
 func (p *peakRSS) read() int64 {
-	v := statusField(p.pid, "VmHWM:")
+	v := benchproc.StatusField(p.pid, "VmHWM:")
 	p.lifetime = max(p.lifetime, v)
 	return v
-}
-
-// statusField reads a size field of /proc/<pid>/status in bytes.
-func statusField(pid int, field string) int64 {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), field); ok {
-			kb, _ := strconv.ParseInt(strings.Fields(rest)[0], 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
-}
-
-// processCPU is the CPU time (user + system) process pid has used so far,
-// from /proc/<pid>/stat (in clock ticks of 10 ms).
-func processCPU(pid int) time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	// The command name (field 2) may hold spaces; the fields after it
-	// start behind its closing parenthesis.
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 {
-		return 0
-	}
-	utime, _ := strconv.ParseInt(f[11], 10, 64)
-	stime, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
 // perRequest renders d spread over n requests, in microseconds.
@@ -473,14 +381,14 @@ func perRequest(d time.Duration, n int) string {
 	return fmt.Sprintf("%.0f µs", float64(d)/float64(max(n, 1))/float64(time.Microsecond))
 }
 
-// loadAverage is the machine's one-minute load average (/proc/loadavg):
-// the figures of a row are only as good as the machine was quiet.
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	return strings.Fields(string(b))[0]
-}
-
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
+
+// freePorts are two free loopback ports, the upstream's and the gateway's.
+func freePorts() (int, int, error) {
+	a, err := benchproc.FreePort()
+	if err != nil {
+		return 0, 0, err
+	}
+	b, err := benchproc.FreePort()
+	return a, b, err
+}

@@ -39,7 +39,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -49,9 +48,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
+	"github.com/circle-gateway/gateway/internal/benchproc"
 	"github.com/circle-gateway/gateway/internal/gqlws"
 )
 
@@ -111,16 +110,17 @@ func run(o options) error {
 	}
 	defer os.RemoveAll(dir)
 	fmt.Fprintln(os.Stderr, "building gateway and circle-sandbox …")
-	gatewayBin, sandboxBin := filepath.Join(dir, "gateway"), filepath.Join(dir, "circle-sandbox")
-	for bin, pkg := range map[string]string{gatewayBin: ".", sandboxBin: "./cmd/circle-sandbox"} {
-		if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
-			return fmt.Errorf("build %s: %v\n%s", pkg, err, out)
-		}
+	gatewayBin, sandboxBin, err := benchproc.Build(dir)
+	if err != nil {
+		return err
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	upPort, gwPort := freePort(), freePort()
+	upPort, gwPort, err := freePorts()
+	if err != nil {
+		return err
+	}
 	upURL := fmt.Sprintf("http://127.0.0.1:%d", upPort)
 	gwURL := fmt.Sprintf("http://127.0.0.1:%d", gwPort)
 	liveLog := filepath.Join(dir, "live.jsonl")
@@ -130,8 +130,8 @@ func run(o options) error {
 	if err := sandbox.Start(); err != nil {
 		return err
 	}
-	defer stop(sandbox)
-	if err := waitHTTP(upURL + "/api/headless/v1/spaces"); err != nil {
+	defer benchproc.Stop(sandbox)
+	if err := benchproc.WaitHTTP(upURL + "/api/headless/v1/spaces"); err != nil {
 		return fmt.Errorf("upstream: %w", err)
 	}
 
@@ -148,15 +148,15 @@ func run(o options) error {
 	if err := gateway.Start(); err != nil {
 		return err
 	}
-	defer stop(gateway)
-	if err := waitHTTP(gwURL + "/healthz"); err != nil {
+	defer benchproc.Stop(gateway)
+	if err := benchproc.WaitHTTP(gwURL + "/healthz"); err != nil {
 		return fmt.Errorf("gateway: %w", err)
 	}
 	gw := &gatewayClient{url: gwURL, http: &http.Client{Timeout: 30 * time.Second}}
 
 	// Tokens, the room of everyone, and each token proven once (as an app
 	// would start: a query, then subscriptions).
-	demo, err := memberToken(upURL, map[string]any{"sso_user_id": "demo-user"})
+	demo, err := benchproc.MemberToken(upURL, appToken, map[string]any{"sso_user_id": "demo-user"})
 	if err != nil {
 		return err
 	}
@@ -169,7 +169,7 @@ func run(o options) error {
 	for i := range tokens {
 		tokenMember[i] = members[i%len(members)]
 		id, _ := strconv.ParseInt(tokenMember[i], 10, 64)
-		if tokens[i], err = memberToken(upURL, map[string]any{"community_member_id": id}); err != nil {
+		if tokens[i], err = benchproc.MemberToken(upURL, appToken, map[string]any{"community_member_id": id}); err != nil {
 			return err
 		}
 		if err := gw.do(tokens[i], `{ me { id } }`, nil, nil); err != nil {
@@ -213,7 +213,7 @@ func run(o options) error {
 	var cpu0 [3]time.Duration // gateway, sandbox, this process, from the first measured message
 	for i := range o.warmup + o.events {
 		if i == o.warmup {
-			cpu0 = [3]time.Duration{cpuTime(gateway.Process.Pid), cpuTime(sandbox.Process.Pid), cpuTime(os.Getpid())}
+			cpu0 = [3]time.Duration{benchproc.CPUTime(gateway.Process.Pid), benchproc.CPUTime(sandbox.Process.Pid), benchproc.CPUTime(os.Getpid())}
 		}
 		t0 := time.Now()
 		id, err := send(fmt.Sprintf("message %d", i))
@@ -235,9 +235,9 @@ func run(o options) error {
 		return err
 	}
 	measuredFor := time.Duration(o.events) * o.interval
-	cpu := [3]time.Duration{cpuTime(gateway.Process.Pid) - cpu0[0], cpuTime(sandbox.Process.Pid) - cpu0[1], cpuTime(os.Getpid()) - cpu0[2]}
-	peak := statusField(gateway.Process.Pid, "VmHWM:")
-	rss := statusField(gateway.Process.Pid, "VmRSS:")
+	cpu := [3]time.Duration{benchproc.CPUTime(gateway.Process.Pid) - cpu0[0], benchproc.CPUTime(sandbox.Process.Pid) - cpu0[1], benchproc.CPUTime(os.Getpid()) - cpu0[2]}
+	peak := benchproc.StatusField(gateway.Process.Pid, "VmHWM:")
+	rss := benchproc.StatusField(gateway.Process.Pid, "VmRSS:")
 	goroutines := gw.gauge("go_goroutines")
 	stacks, heap := gw.gauge("go_memstats_stack_inuse_bytes"), gw.gauge("go_memstats_heap_inuse_bytes")
 	cablesAfter := gw.gauge("gateway_cable_connections_open")
@@ -594,81 +594,6 @@ func (g *gatewayClient) gauge(name string) int64 {
 	return -1
 }
 
-// memberToken signs a member in through the sandbox's Auth API.
-func memberToken(upURL string, identity map[string]any) (string, error) {
-	body, _ := json.Marshal(identity)
-	req, _ := http.NewRequest(http.MethodPost, upURL+"/api/v1/headless/auth_token", bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+appToken)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	var out struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || out.AccessToken == "" {
-		return "", fmt.Errorf("member token: status %d, %v", resp.StatusCode, err)
-	}
-	return out.AccessToken, nil
-}
-
-func waitHTTP(url string) error {
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get(url)
-		if err == nil {
-			resp.Body.Close()
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-func stop(cmd *exec.Cmd) {
-	if cmd.Process == nil {
-		return
-	}
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		_ = cmd.Process.Kill()
-	}
-}
-
-func freePort() int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// statusField reads a size field of /proc/<pid>/status in bytes.
-func statusField(pid int, field string) int64 {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), field); ok {
-			kb, _ := strconv.ParseInt(strings.Fields(rest)[0], 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
-}
-
 // pct is the p-th percentile of ds (nearest rank; 100 is the maximum).
 func pct(ds []time.Duration, p int) time.Duration {
 	if len(ds) == 0 {
@@ -684,23 +609,12 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
 
-// cpuTime is the user + system CPU time a process used so far
-// (/proc/<pid>/stat, in clock ticks of 1/100 s).
-func cpuTime(pid int) time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+// freePorts are two free loopback ports, the upstream's and the gateway's.
+func freePorts() (int, int, error) {
+	a, err := benchproc.FreePort()
 	if err != nil {
-		return 0
+		return 0, 0, err
 	}
-	// The command name may hold spaces; the fields after it do not.
-	rest := string(b)
-	if i := strings.LastIndexByte(rest, ')'); i >= 0 {
-		rest = rest[i+1:]
-	}
-	f := strings.Fields(rest)
-	if len(f) < 13 {
-		return 0
-	}
-	utime, _ := strconv.ParseInt(f[11], 10, 64)
-	stime, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(utime+stime) * 10 * time.Millisecond
+	b, err := benchproc.FreePort()
+	return a, b, err
 }
