@@ -56,9 +56,20 @@ func endStream(ctx context.Context, err error) {
 	}
 }
 
-// subscribeLive attaches a subscription to channel on the caller's cable
-// connection. Nothing goes upstream for a caller without a usable token.
-func (r *Resolver) subscribeLive(ctx context.Context, channel live.Channel) (*live.Subscription, error) {
+// streamBuffer is how many values a subscription may hold for its client
+// before it is ended as fallen behind: the socket's own buffers come
+// after it, so it only fills when the client stops reading for good.
+const streamBuffer = 16
+
+// stream attaches a subscription to channel on the caller's cable
+// connection and delivers its events as GraphQL values: convert turns one
+// event into a value (false skips it). It runs on the connection's
+// goroutine as the event arrives, so that there is no goroutine per
+// subscription between the cable and gqlgen. The stream ends when the
+// client goes (ctx) or the bridge ends the subscription, whose reason is
+// recorded as the stream's end. Nothing goes upstream for a caller
+// without a usable token.
+func stream[T any](ctx context.Context, r *Resolver, channel live.Channel, convert func(live.Event) (T, bool)) (<-chan T, error) {
 	m, err := auth.FromContext(ctx)
 	if err != nil {
 		return nil, err
@@ -66,47 +77,33 @@ func (r *Resolver) subscribeLive(ctx context.Context, channel live.Channel) (*li
 	if r.Live == nil {
 		return nil, ErrNoCable
 	}
-	sub, err := r.Live.Subscribe(live.Member{Token: m.Token, ID: m.MemberID}, channel)
+	out := make(chan T, streamBuffer)
+	sub, err := r.Live.SubscribeFunc(live.Member{Token: m.Token, ID: m.MemberID}, channel, live.Deliver{
+		Event: func(e live.Event) bool {
+			if e.Kind != live.KindMessage {
+				return true
+			}
+			v, ok := convert(e)
+			if !ok {
+				return true
+			}
+			select {
+			case out <- v:
+				return true
+			default:
+				return false
+			}
+		},
+		End: func(err error) {
+			endStream(ctx, err)
+			close(out)
+		},
+	})
 	if err != nil {
 		return nil, fmt.Errorf("subscribe to %s: %w", channel.Name, err)
 	}
-	return sub, nil
-}
-
-// pump delivers a subscription's events as GraphQL values: convert turns
-// one event into a value (false skips it). It stops when the client goes
-// (ctx) or the bridge ends the subscription, whose reason is recorded as the
-// stream's end.
-func pump[T any](ctx context.Context, sub *live.Subscription, convert func(live.Event) (T, bool)) <-chan T {
-	out := make(chan T)
-	go func() {
-		defer close(out)
-		defer sub.Close()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case e, ok := <-sub.C:
-				if !ok {
-					endStream(ctx, sub.Err())
-					return
-				}
-				if e.Kind != live.KindMessage {
-					continue
-				}
-				v, ok := convert(e)
-				if !ok {
-					continue
-				}
-				select {
-				case out <- v:
-				case <-ctx.Done():
-					return
-				}
-			}
-		}
-	}()
-	return out
+	context.AfterFunc(ctx, sub.Close)
+	return out, nil
 }
 
 // Keys of live.Event.Decoded: an event reaches every subscription of its

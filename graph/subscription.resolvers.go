@@ -16,20 +16,12 @@ import (
 
 // NotificationReceived is the resolver for the notificationReceived field.
 func (r *subscriptionResolver) NotificationReceived(ctx context.Context) (<-chan *model.Notification, error) {
-	sub, err := r.subscribeLive(ctx, live.Notifications())
-	if err != nil {
-		return nil, err
-	}
-	return pump(ctx, sub, r.notification), nil
+	return stream(ctx, r.Resolver, live.Notifications(), r.notification)
 }
 
 // NewNotificationsCountChanged is the resolver for the newNotificationsCountChanged field.
 func (r *subscriptionResolver) NewNotificationsCountChanged(ctx context.Context) (<-chan int, error) {
-	sub, err := r.subscribeLive(ctx, live.Notifications())
-	if err != nil {
-		return nil, err
-	}
-	return pump(ctx, sub, notificationCount), nil
+	return stream(ctx, r.Resolver, live.Notifications(), notificationCount)
 }
 
 // ChatMessageReceived is the resolver for the chatMessageReceived field.
@@ -50,11 +42,7 @@ func (r *subscriptionResolver) ChatMessageReceived(ctx context.Context, chatRoom
 	}
 	// The room's own channel: the member's ChatRoomChannel carries new
 	// top-level messages only, never edits or replies.
-	sub, err := r.subscribeLive(ctx, live.ChatRoom(room.ID, uuid))
-	if err != nil {
-		return nil, err
-	}
-	return pump(ctx, sub, r.chatMessage(uuid)), nil
+	return stream(ctx, r.Resolver, live.ChatRoom(room.ID, uuid), r.chatMessage(uuid))
 }
 
 // Subscription returns generated.SubscriptionResolver implementation.

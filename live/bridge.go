@@ -226,7 +226,45 @@ func (b *Bridge) Subscribe(m Member, channel Channel) (*Subscription, error) {
 		b.wg.Add(1)
 		go c.run()
 	}
-	return c.add(channel.Identifier(m.ID)), nil
+	return c.add(channel.Identifier(m.ID), nil), nil
+}
+
+// Deliver receives the events of a subscription made with SubscribeFunc,
+// in order, on the goroutine of the member's connection and under its
+// lock: it must not block (hand the event on without waiting) nor call
+// the bridge. Returning false ends the subscription with ErrFellBehind, as
+// a full buffer does for Subscribe. End is called once, when the
+// subscription ends, with why (nil after Close); no Deliver follows it.
+type Deliver struct {
+	Event func(Event) bool
+	End   func(error)
+}
+
+// SubscribeFunc is Subscribe for a subscriber that takes each event as it
+// comes, with no channel and no goroutine of its own in between: the
+// gateway's subscriptions turn events into GraphQL values there and then,
+// so that a process with thousands of them does not hold a buffer of raw
+// events and a goroutine for each.
+func (b *Bridge) SubscribeFunc(m Member, channel Channel, d Deliver) (*Subscription, error) {
+	if m.Token == "" {
+		return nil, errors.New("live: a subscription needs a member token")
+	}
+	if d.Event == nil || d.End == nil {
+		return nil, errors.New("live: SubscribeFunc needs both Deliver functions")
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return nil, ErrClosed
+	}
+	c := b.conns[m.Token]
+	if c == nil {
+		c = newConn(b, m)
+		b.conns[m.Token] = c
+		b.wg.Add(1)
+		go c.run()
+	}
+	return c.add(channel.Identifier(m.ID), &d), nil
 }
 
 // Members is the number of member tokens with a connection (dialled or
@@ -304,10 +342,11 @@ func (b *Bridge) opened(delta int64) {
 // Subscription receives the events of one channel of one member.
 type Subscription struct {
 	// C delivers the events in order; it is closed when the subscription
-	// ends.
+	// ends. Nil for a subscription made with SubscribeFunc.
 	C <-chan Event
 
 	c          chan Event
+	deliver    *Deliver // set by SubscribeFunc instead of c
 	conn       *conn
 	identifier string
 	err        error // why it ended; set before c is closed

@@ -56,11 +56,15 @@ func newConn(b *Bridge, m Member) *conn {
 	}
 }
 
-// add attaches a new subscription to the channel with this identifier.
-// Called with b.mu held.
-func (c *conn) add(identifier string) *Subscription {
-	ch := make(chan Event, c.b.cfg.Buffer)
-	s := &Subscription{C: ch, c: ch, conn: c, identifier: identifier}
+// add attaches a new subscription to the channel with this identifier,
+// delivering to d or, when d is nil, to a buffered channel. Called with
+// b.mu held.
+func (c *conn) add(identifier string, d *Deliver) *Subscription {
+	s := &Subscription{conn: c, identifier: identifier, deliver: d}
+	if d == nil {
+		s.c = make(chan Event, c.b.cfg.Buffer)
+		s.C = s.c
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	chn := c.channels[identifier]
@@ -75,9 +79,9 @@ func (c *conn) add(identifier string) *Subscription {
 	// A newcomer learns the state its channel is in.
 	switch {
 	case chn.confirmed:
-		s.c <- Event{Kind: KindUp}
+		c.sendLocked(s, Event{Kind: KindUp})
 	case c.down:
-		s.c <- Event{Kind: KindDown}
+		c.sendLocked(s, Event{Kind: KindDown})
 		c.startPollingLocked()
 	}
 	c.poke()
@@ -110,7 +114,11 @@ func (c *conn) dropLocked(s *Subscription, err error) {
 	}
 	s.ended = true
 	s.err = err
-	close(s.c)
+	if s.deliver != nil {
+		s.deliver.End(err)
+	} else {
+		close(s.c)
+	}
 	if chn := c.channels[s.identifier]; chn != nil {
 		delete(chn.subs, s)
 		if len(chn.subs) == 0 {
@@ -159,6 +167,13 @@ func (c *conn) poke() {
 // sendLocked delivers e to s without waiting: a subscriber whose buffer is
 // full is ended with ErrFellBehind rather than holding up the others.
 func (c *conn) sendLocked(s *Subscription, e Event) bool {
+	if s.deliver != nil {
+		if s.deliver.Event(e) {
+			return true
+		}
+		c.dropLocked(s, ErrFellBehind)
+		return false
+	}
 	select {
 	case s.c <- e:
 		return true
