@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -542,5 +543,85 @@ func TestDecodedOncePerConnection(t *testing.T) {
 	}
 	if decodes["for A"] != 1 || decodes["for B"] != 1 || len(decodes) != 2 {
 		t.Errorf("decodings %v, want one per token", decodes)
+	}
+}
+
+// A subscription made with SubscribeFunc gets its events in order on the
+// connection's goroutine; declining one ends it as fallen behind, and End
+// is called once, after the last event, also after Close.
+func TestSubscribeFunc(t *testing.T) {
+	t.Parallel()
+	f := newFakeCable(t)
+	b := newBridge(t, f, nil)
+	id := Identifier(NotificationChannel, memberA.ID)
+
+	type got struct {
+		mu       sync.Mutex
+		texts    []string
+		ends     []error
+		closed   chan struct{}
+		sentinel chan struct{} // closed when the sentinel arrives
+	}
+	record := func(g *got, accept int) Deliver {
+		return Deliver{
+			Event: func(e Event) bool {
+				if e.Kind != KindMessage {
+					return true
+				}
+				g.mu.Lock()
+				defer g.mu.Unlock()
+				if len(g.ends) > 0 {
+					t.Errorf("event %s after End", e.Data)
+				}
+				g.texts = append(g.texts, dataString(e))
+				if e.Name == "sentinel" {
+					close(g.sentinel)
+				}
+				return len(g.texts) <= accept
+			},
+			End: func(err error) {
+				g.mu.Lock()
+				defer g.mu.Unlock()
+				g.ends = append(g.ends, err)
+				close(g.closed)
+			},
+		}
+	}
+	slow := &got{closed: make(chan struct{}), sentinel: make(chan struct{})}
+	kept := &got{closed: make(chan struct{}), sentinel: make(chan struct{})}
+	if _, err := b.SubscribeFunc(memberA, Notifications(), record(slow, 1)); err != nil {
+		t.Fatal(err)
+	}
+	s, err := b.SubscribeFunc(memberA, Notifications(), record(kept, 100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.waitSubscribed(tokenA, id)
+	for _, text := range []string{"one", "two", "three"} {
+		f.push(tokenA, id, EventNewNotification, map[string]any{"text": text})
+	}
+	<-slow.closed
+	f.push(tokenA, id, "sentinel", map[string]any{"text": "sentinel"})
+	select {
+	case <-kept.sentinel:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no sentinel")
+	}
+	s.Close()
+	s.Close()
+	<-kept.closed
+
+	slow.mu.Lock()
+	defer slow.mu.Unlock()
+	kept.mu.Lock()
+	defer kept.mu.Unlock()
+	if fmt.Sprint(slow.texts) != "[one two]" || len(slow.ends) != 1 || !errors.Is(slow.ends[0], ErrFellBehind) {
+		t.Errorf("the subscription that declined: %v, ended %v", slow.texts, slow.ends)
+	}
+	if fmt.Sprint(kept.texts) != "[one two three sentinel]" || len(kept.ends) != 1 || kept.ends[0] != nil {
+		t.Errorf("the one that kept up: %v, ended %v", kept.texts, kept.ends)
+	}
+	if _, err := b.SubscribeFunc(memberA, Notifications(), Deliver{}); err == nil {
+		t.Error("SubscribeFunc without its functions was accepted")
 	}
 }
