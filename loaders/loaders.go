@@ -208,12 +208,28 @@ type ctxKey struct{}
 type ctxValue struct {
 	loaders *Loaders
 	err     error
+	lazy    *lazyLoaders // set by NewLazyContext instead of loaders
+}
+
+// lazyLoaders builds an operation's loaders on first use.
+type lazyLoaders struct {
+	once  sync.Once
+	build func() *Loaders
+	l     *Loaders
 }
 
 // NewContext attaches the operation's loaders, or the reason the operation
 // has none (the caller is not an authenticated member).
 func NewContext(ctx context.Context, l *Loaders, err error) context.Context {
 	return context.WithValue(ctx, ctxKey{}, ctxValue{loaders: l, err: err})
+}
+
+// NewLazyContext attaches loaders that build is asked for on the first
+// For, once, from whichever goroutine asks first: a subscription's events
+// each get loaders of their own, and most events (a chat message with its
+// embedded sender) never load anything, so most never build them.
+func NewLazyContext(ctx context.Context, build func() *Loaders) context.Context {
+	return context.WithValue(ctx, ctxKey{}, ctxValue{lazy: &lazyLoaders{build: build}})
 }
 
 // ErrNoLoaders is returned by For outside an operation.
@@ -225,6 +241,10 @@ func For(ctx context.Context) (*Loaders, error) {
 	v, ok := ctx.Value(ctxKey{}).(ctxValue)
 	if !ok {
 		return nil, ErrNoLoaders
+	}
+	if z := v.lazy; z != nil {
+		z.once.Do(func() { z.l = z.build() })
+		return z.l, nil
 	}
 	return v.loaders, v.err
 }

@@ -76,7 +76,7 @@ func perEvent(o Options) graphql.ResponseMiddleware {
 			cancel(nil)
 		}()
 		ctx = context.WithValue(ctx, eventScopeKey{}, scope)
-		return next(loaders.NewContext(ctx, operationLoaders(ctx, o, member, oc), nil))
+		return next(loaders.NewLazyContext(ctx, func() *loaders.Loaders { return operationLoaders(ctx, o, member, oc) }))
 	}
 }
 
