@@ -431,9 +431,41 @@ func TestCableDropMidStream(t *testing.T) {
 	}
 }
 
+// A chat subscription made while Circle's cable cannot be reached keeps
+// running while the bridge dials again and again; once the cable answers,
+// the room's messages arrive, the first one first.
+func TestChatSubscriptionOutlivesACableOutage(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t, testenv.Options{})
+	env.Upstream.SetFault(func(r *http.Request) (int, string, bool) {
+		return http.StatusServiceUnavailable, `{"message":"cable down"}`, r.URL.Path == "/cable"
+	})
+	a := env.Sandbox.DemoMemberID()
+	tokA := env.Token(t, a)
+	room := roomWith(t, env, tokA, func(r circle.ChatRoom) bool { return len(r.OtherParticipantsPreview) > 0 })
+	tokB := env.Token(t, room.OtherParticipantsPreview[0].CommunityMemberID)
+	events := subscribeWS(t, env, tokA, chatSubscription, map[string]any{"room": room.UUID})
+	waitUntil(t, "three refused dials", func() bool { return cableCalls(env) >= 3 })
+	if n := env.Subscriptions.Active(); n != 1 {
+		t.Fatalf("%d subscriptions while the cable is down, want the one", n)
+	}
+
+	env.Upstream.SetFault(nil)
+	waitUntil(t, "the room's channel confirmed", func() bool { return cableSubscribed(env, 1) })
+	send := `mutation($r: ID!, $b: String!) { sendChatMessage(chatRoomUuid: $r, body: $b) { message { id } } }`
+	env.Do(t, tokB, send, map[string]any{"r": room.UUID, "b": "the cable is back"})
+	if ev := nextEvent(t, events); !strings.Contains(string(ev.Data), `"body":"the cable is back"`) || len(ev.Errors) > 0 {
+		t.Fatalf("first event %s %v", ev.Data, ev.Errors)
+	}
+	if open, _ := env.Sandbox.CableConnections(); open != 1 {
+		t.Errorf("%d cable connections, want 1", open)
+	}
+}
+
 // Two members, 50 subscribers each (on ten sockets per member), several
-// notifications each: every subscriber receives exactly its member's, in
-// order, and both members share one cable connection each.
+// notifications each: every subscriber receives exactly its member's, as
+// many as were made, recorded by socket and operation, and both members
+// share one cable connection each.
 func TestNoEventCrossesMembers(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t, testenv.Options{})
@@ -444,11 +476,16 @@ func TestNoEventCrossesMembers(t *testing.T) {
 	other := map[int64]int64{a: b, b: a}
 	name := map[int64]string{a: memberName(t, env, tok[a]), b: memberName(t, env, tok[b])}
 
-	type subscriber struct {
-		member int64
-		events <-chan gqlws.Response
+	// One reader per socket; a delivery is recorded by its operation id.
+	type delivery struct {
+		op string
+		r  gqlws.Response
 	}
-	var subs []subscriber
+	type socket struct {
+		member int64
+		events <-chan delivery
+	}
+	var sockets []socket
 	for _, m := range []int64{a, b} {
 		for range 10 {
 			c := dialWS(t, env, tok[m])
@@ -457,7 +494,7 @@ func TestNoEventCrossesMembers(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			out := make(chan gqlws.Response, 64)
+			out := make(chan delivery, 64)
 			go func() {
 				for {
 					msg, err := c.Next(context.Background())
@@ -465,16 +502,11 @@ func TestNoEventCrossesMembers(t *testing.T) {
 						close(out)
 						return
 					}
-					if msg.Type == "next" {
-						r, _ := msg.Decode()
-						out <- r
-					}
+					r, _ := msg.Decode()
+					out <- delivery{op: msg.ID + " " + msg.Type, r: r}
 				}
 			}()
-			// One reader per socket: its five subscriptions share out.
-			for range 5 {
-				subs = append(subs, subscriber{member: m, events: out})
-			}
+			sockets = append(sockets, socket{member: m, events: out})
 		}
 	}
 	waitUntil(t, "100 subscriptions", func() bool { return env.Subscriptions.Active() == 100 })
@@ -488,40 +520,53 @@ func TestNoEventCrossesMembers(t *testing.T) {
 		comment(t, env, tok[b], postOf[a].ID, fmt.Sprintf("b→a %d", i))
 		comment(t, env, tok[a], postOf[b].ID, fmt.Sprintf("a→b %d", i))
 	}
-	// Each socket carries 5 subscriptions × rounds events, all its member's.
+	// Each socket carries 5 subscriptions × rounds events, all its member's;
+	// each operation gets rounds of them, each notification once.
 	var mu sync.Mutex
 	var wrong []string
 	var wg sync.WaitGroup
-	for i := 0; i < len(subs); i += 5 {
-		s := subs[i]
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	for _, s := range sockets {
+		wg.Go(func() {
+			bad := func(format string, args ...any) {
+				mu.Lock()
+				wrong = append(wrong, fmt.Sprintf("member %d: ", s.member)+fmt.Sprintf(format, args...))
+				mu.Unlock()
+			}
+			seen := map[string]map[string]bool{} // operation → notification ids
 			for range 5 * rounds {
-				var r gqlws.Response
+				var d delivery
 				select {
-				case r = <-s.events:
+				case d = <-s.events:
 				case <-time.After(30 * time.Second):
-					mu.Lock()
-					wrong = append(wrong, fmt.Sprintf("member %d: an event missing", s.member))
-					mu.Unlock()
+					bad("an event missing")
 					return
 				}
 				var got struct {
 					NotificationReceived struct {
-						ActorName string
-						Post      struct{ ID string }
+						ID, ActorName string
+						Post          struct{ ID string }
 					}
 				}
-				_ = json.Unmarshal(r.Data, &got)
+				_ = json.Unmarshal(d.r.Data, &got)
 				n := got.NotificationReceived
 				if n.ActorName != name[other[s.member]] || n.Post.ID != strconv.FormatInt(postOf[s.member].ID, 10) {
-					mu.Lock()
-					wrong = append(wrong, fmt.Sprintf("member %d received %s", s.member, r.Data))
-					mu.Unlock()
+					bad("received %s on %s", d.r.Data, d.op)
+					continue
+				}
+				if seen[d.op] == nil {
+					seen[d.op] = map[string]bool{}
+				}
+				if seen[d.op][n.ID] {
+					bad("notification %s twice on %s", n.ID, d.op)
+				}
+				seen[d.op][n.ID] = true
+			}
+			for j := range 5 {
+				if op := strconv.Itoa(j) + " next"; len(seen[op]) != rounds {
+					bad("operation %s received %d notifications, want %d", op, len(seen[op]), rounds)
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	if len(wrong) > 0 {
