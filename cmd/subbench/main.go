@@ -459,9 +459,7 @@ func report(o options, subs *subscribers, sent []string, pushes map[string]time.
 	fmt.Printf("| deliveries checked: every subscriber got all %d messages once, in order | all | all |\n", len(sent))
 	fmt.Printf("| CPU while measuring (%s): gateway / sandbox / clients | — | %.2f s / %.2f s / %.2f s (%.0f %% / %.0f %% / %.0f %% of one core) |\n", f.measuredFor,
 		f.cpu[0].Seconds(), f.cpu[1].Seconds(), f.cpu[2].Seconds(), 100*f.cpu[0].Seconds()/f.measuredFor.Seconds(), 100*f.cpu[1].Seconds()/f.measuredFor.Seconds(), 100*f.cpu[2].Seconds()/f.measuredFor.Seconds())
-	if load, err := os.ReadFile("/proc/loadavg"); err == nil {
-		fmt.Printf("\nLoad average at the end (the machine is shared): %s\n", strings.Join(strings.Fields(string(load))[:3], " "))
-	}
+	fmt.Printf("\nOne-minute load average at the end (the machine is shared): %s\n", benchproc.LoadAverage())
 	if conns.total != o.tokens || conns.closed != 0 || !perMember || f.cablesGauge != int64(o.tokens) || f.cablesGaugeAfter != int64(o.tokens) {
 		return fmt.Errorf("cable connections: sandbox accepted %d (closed %d), gateway gauge %d / %d, want %d", conns.total, conns.closed, f.cablesGauge, f.cablesGaugeAfter, o.tokens)
 	}
