@@ -400,7 +400,10 @@ func TestShutdownCompletesSubscriptions(t *testing.T) {
 // stream still open.
 func TestStreamsOutliveRequestTimeout(t *testing.T) {
 	t.Parallel()
-	subs := transport.NewSubscriptions(transport.SubscriptionOptions{KeepAlive: 200 * time.Millisecond})
+	// gqlgen drops a socket whose pong is later than twice the keep-alive:
+	// a second leaves a loaded machine's test client time to answer (at
+	// 200 ms a busy CI run missed it), and is still 20 × the timeout.
+	subs := transport.NewSubscriptions(transport.SubscriptionOptions{KeepAlive: time.Second})
 	env := testenv.New(t, testenv.Options{Transport: transport.Options{Subscriptions: subs, RequestTimeout: 50 * time.Millisecond}})
 	token := env.DemoToken(t)
 	pings := make(chan struct{}, 16)
