@@ -26,6 +26,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/circle-gateway/gateway/internal/statuswriter"
 	"github.com/circle-gateway/gateway/sandbox"
 )
 
@@ -136,26 +137,16 @@ func delay(d time.Duration, next http.Handler) http.Handler {
 	})
 }
 
-// statusRecorder remembers the status a handler answered with.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-// WriteHeader records code and passes it on.
-func (s *statusRecorder) WriteHeader(code int) {
-	s.status = code
-	s.ResponseWriter.WriteHeader(code)
-}
-
 // accessLog writes one line per request: method, path, status and duration.
 // Query strings and headers (which carry tokens) are never logged.
 func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		// statuswriter unwraps to w, so the cable's WebSocket upgrade can
+		// still hijack the connection.
+		rec := statuswriter.New(w)
 		next.ServeHTTP(rec, r)
-		log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start).Round(time.Microsecond))
+		log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.Status, "duration", time.Since(start).Round(time.Microsecond))
 	})
 }
 
