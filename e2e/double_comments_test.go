@@ -329,3 +329,21 @@ func TestDoubleEveryListSort(t *testing.T) {
 		})
 	}
 }
+
+// A space slug made of digits is not put in a posts path, where Circle
+// would read it as a space id and list another space's posts: the slug is
+// looked up in GET /spaces, where no space has it.
+func TestDoubleDigitSpaceSlugNotReadAsAnID(t *testing.T) {
+	t.Parallel()
+	e := newDoubleEnv(t)
+	for _, q := range []string{
+		`{ space(slug: "4000001") { posts(first: 1) { totalCount } } }`,
+		`{ space(slug: "4000001") { post(slug: "best-compost-ratio-5") { id } } }`,
+	} {
+		r := e.run(t, circledouble.Bob, q, nil)
+		mustError(t, r, "NOT_FOUND", "space")
+		compareData(t, q, r.Data, obj("space", nil))
+		e.mustTargets(t, "GET /spaces")
+	}
+	e.checkCircle(t)
+}

@@ -62,6 +62,10 @@ func day(arg string, v *string) (string, error) {
 // isSlug reports whether s has the form of Circle's slugs.
 func isSlug(s string) bool { return argcheck.IsSlug(s) }
 
+// digitsOnly reports whether s is made of digits alone: where Circle takes
+// an id or a slug, it is read as an id.
+func digitsOnly(s string) bool { return strings.Trim(s, "0123456789") == "" }
+
 // selectsOnlyPosts reports whether the Space being resolved is asked for
 // its posts (the list, or one post) and nothing else Circle must be asked
 // about (slug, which the caller named, and __typename aside): a space known

@@ -39,7 +39,9 @@ func (r *queryResolver) Spaces(ctx context.Context) ([]*model.Space, error) {
 // (one GET /spaces for the operation). By slug, a selection that needs
 // nothing but the space's posts goes straight to Circle's posts endpoint
 // with the slug as space_id (which Circle accepts; its 404 for an unknown
-// slug nulls the space); any other selection finds the slug in GET /spaces.
+// slug nulls the space); any other selection, and a slug made of digits
+// (which Circle's space_id would read as an id), finds the slug in
+// GET /spaces.
 func (r *queryResolver) Space(ctx context.Context, id *string, slug *string) (*model.Space, error) {
 	if (id == nil) == (slug == nil) {
 		return nil, badInput("give exactly one of id and slug")
@@ -56,7 +58,7 @@ func (r *queryResolver) Space(ctx context.Context, id *string, slug *string) (*m
 	if id != nil {
 		return load(ctx, spaces, spaceID, model.SpaceFrom)
 	}
-	if isSlug(*slug) && selectsOnlyPosts(ctx) {
+	if isSlug(*slug) && !digitsOnly(*slug) && selectsOnlyPosts(ctx) {
 		if err := signedIn(ctx); err != nil {
 			return nil, err
 		}
