@@ -185,6 +185,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 		UnprovenClients:    unprovenClients,
 		TrustedProxies:     cfg.TrustedProxies,
 		Degraded:           degraded,
+		Federation:         cfg.Federation,
 
 		PersistedOperations: persistedOps,
 	})

@@ -81,6 +81,11 @@ type Config struct {
 	// Introspection enables schema introspection and "did you mean"
 	// suggestions (INTROSPECTION, default true).
 	Introspection bool
+	// Federation serves the schema as an Apollo Federation v2 subgraph, for
+	// a router in front of this and other subgraphs (FEDERATION, default
+	// false): _service and _entities beside the same fields
+	// (docs/federation.md). Without it the schema has neither.
+	Federation bool
 	// LogFormat is "text" or "json" (LOG_FORMAT; default text in sandbox
 	// mode, json otherwise).
 	LogFormat string
@@ -136,6 +141,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c.MaxBodyBytes = int64(intSetting(getenv, "MAX_BODY_BYTES", 2<<20, 1024, 1<<30, &errs))
 	c.MaxTokens = intSetting(getenv, "MAX_TOKENS", 15000, 100, 1_000_000, &errs)
 	c.Introspection = boolSetting(getenv, "INTROSPECTION", true, &errs)
+	c.Federation = boolSetting(getenv, "FEDERATION", false, &errs)
 
 	if v, ok := lookup(getenv, "CORS_ALLOWED_ORIGINS"); ok {
 		for _, o := range strings.Split(v, ",") {

@@ -361,6 +361,9 @@ type costContext struct {
 	fullSpaces bool
 	// directory: members of the member directory (connectionItems).
 	directory bool
+	// profiles: members read as their public profile (federation's
+	// member references, entities.go), which holds every profile field.
+	profiles bool
 }
 
 // costIn is cost for a selection set in context cc.
@@ -380,8 +383,10 @@ func (m *meter) costIn(set ast.SelectionSet, cc costContext) int {
 			}
 			key := s.ObjectDefinition.Name + "." + s.Name
 			switch {
+			case key == entitiesField:
+				total = addCapped(total, m.entities(s))
 			case profileFields[key]:
-				profile = profile || !(cc.embeddedMembers && key == "Member.bio") && !(cc.directory && directoryFields[key])
+				profile = profile || !cc.profiles && !(cc.embeddedMembers && key == "Member.bio") && !(cc.directory && directoryFields[key])
 			case spaceDetailFields[key]:
 				detail = detail || !cc.fullSpaces
 			case objectFields[key] != "":

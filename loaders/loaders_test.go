@@ -509,3 +509,69 @@ func TestPostWaitSafetyNet(t *testing.T) {
 		t.Fatal("the batch went without the stall being reported")
 	}
 }
+
+// LoadMany puts its keys in one batch even untracked, where Load would send
+// each at once: one post_ids call per space for all of them.
+func TestPostsLoadManyOneBatchUntracked(t *testing.T) {
+	t.Parallel()
+	l, up := setup(t, loaders.Config{})
+	keys := []loaders.PostKey{{11, 5}, {12, 7}, {11, 3}, {11, 5}, {12, 9}, {11, 4}}
+	thunks := l.PostsBySpaceAndID.LoadMany(context.Background(), keys)
+	for i, th := range thunks {
+		p, err := th()
+		if keys[i].PostID%2 == 0 {
+			if err == nil {
+				t.Errorf("key %v: found, want not found", keys[i])
+			}
+			continue
+		}
+		if err != nil || p.ID != keys[i].PostID || p.Space.ID != keys[i].SpaceID {
+			t.Errorf("key %v: %+v, %v", keys[i], p, err)
+		}
+	}
+	calls := postCalls(up)
+	slices.Sort(calls)
+	want := []string{"/api/headless/v1/spaces/11/posts?page=1&per_page=3&post_ids=3%2C4%2C5", "/api/headless/v1/spaces/12/posts?page=1&per_page=2&post_ids=7%2C9"}
+	if !slices.Equal(calls, want) {
+		t.Fatalf("post calls %v, want %v", calls, want)
+	}
+}
+
+// A tracked LoadMany stops its Lookup counting once and puts every key in
+// the pending batch, beside the key another lookup already waits for: one
+// batch, sent the moment neither lookup counts.
+func TestPostsLoadManyTrackedWaitsOnPending(t *testing.T) {
+	t.Parallel()
+	var batches atomic.Int32
+	l, up := setup(t, loaders.Config{OnBatch: func(name string, _ int) {
+		if name == "PostsBySpaceAndID" {
+			batches.Add(1)
+		}
+	}})
+	posts := l.PostsBySpaceAndID
+	posts.TrackLookups(2)
+	first, second := posts.Begin(), posts.Begin()
+	ctx := context.Background()
+	// first waits on a batch of its own; second is still outstanding, so
+	// it is not sent yet.
+	early := posts.Load(loaders.WithLookup(ctx, first), loaders.PostKey{SpaceID: 11, PostID: 1})
+	if n := batches.Load(); n != 0 {
+		t.Fatalf("%d batches while a lookup was outstanding, want 0", n)
+	}
+	// second asks for the pending key and two new ones: all in one batch,
+	// sent now that neither lookup counts.
+	thunks := posts.LoadMany(loaders.WithLookup(ctx, second), []loaders.PostKey{{11, 1}, {11, 3}, {12, 5}})
+	for _, th := range append(thunks, early) {
+		if _, err := th(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first.Done(0)
+	second.Done(0)
+	if n := batches.Load(); n != 1 {
+		t.Fatalf("%d batches, want 1", n)
+	}
+	if calls := postCalls(up); len(calls) != 2 {
+		t.Fatalf("post calls %v, want one per space", calls)
+	}
+}

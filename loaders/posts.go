@@ -136,49 +136,68 @@ func WithLookup(ctx context.Context, lk *Lookup) context.Context {
 // Load returns a thunk for the post with key k; the batch it joins is sent
 // when the operation has no outstanding Lookup (at once without tracking).
 func (p *PostLoader) Load(ctx context.Context, k PostKey) dataloader.Thunk[*circle.Post] {
+	return p.LoadMany(ctx, []PostKey{k})[0]
+}
+
+// LoadMany is Load for several keys at once, e.g. every post reference of
+// a federation _entities call: they join the pending batch together, before
+// it can be sent, so that the posts of one space cost one call even when
+// nothing tracks the operation (where a Load of each in turn would send a
+// batch of one each time). The asking Lookup waits on the pending batch
+// when a key joined it (that batch is sent only once the Lookup stops
+// counting), else on the batch of the first key still in flight.
+func (p *PostLoader) LoadMany(ctx context.Context, keys []PostKey) []dataloader.Thunk[*circle.Post] {
+	thunks := make([]dataloader.Thunk[*circle.Post], len(keys))
 	p.mu.Lock()
-	e, ok := p.cache[k]
-	if ok && (e.batch == nil || e.batch.finished()) {
-		p.mu.Unlock()
-		return func() (*circle.Post, error) { return e.post, e.err }
-	}
-	if !ok {
-		b := p.pending
-		if b == nil {
-			b = &postBatch{ctx: ctx, done: make(chan struct{})}
-			p.pending = b
-			if p.tracking && p.maxWait > 0 {
-				b.timer = time.AfterFunc(p.maxWait, func() { p.expire(b) })
+	defer p.mu.Unlock()
+	lk, _ := ctx.Value(lookupKey{}).(*Lookup)
+	var wait *postBatch
+	for i, k := range keys {
+		e, ok := p.cache[k]
+		if ok && (e.batch == nil || e.batch.finished()) {
+			thunks[i] = func() (*circle.Post, error) { return e.post, e.err }
+			continue
+		}
+		if !ok {
+			b := p.pending
+			if b == nil {
+				b = &postBatch{ctx: ctx, done: make(chan struct{})}
+				p.pending = b
+				if p.tracking && p.maxWait > 0 {
+					b.timer = time.AfterFunc(p.maxWait, func() { p.expire(b) })
+				}
+			}
+			e = &postEntry{batch: b}
+			b.keys = append(b.keys, k)
+			b.entries = append(b.entries, e)
+			p.cache[k] = e
+		}
+		b := e.batch
+		if wait == nil || b == p.pending {
+			wait = b
+		}
+		thunks[i] = func() (*circle.Post, error) {
+			select {
+			case <-b.done:
+				return e.post, e.err
+			case <-ctx.Done():
+				p.mu.Lock()
+				if lk != nil && lk.waitingOn == b {
+					lk.waitingOn = nil // gone: its field ends without waking up
+				}
+				p.mu.Unlock()
+				return nil, fmt.Errorf("posts: %w: %v", circle.ErrUnavailable, ctx.Err())
 			}
 		}
-		e = &postEntry{batch: b}
-		b.keys = append(b.keys, k)
-		b.entries = append(b.entries, e)
-		p.cache[k] = e
 	}
-	b := e.batch
-	lk, _ := ctx.Value(lookupKey{}).(*Lookup)
-	if lk != nil && lk.p == p && lk.counted {
+	if wait != nil && lk != nil && lk.p == p && lk.counted {
 		lk.counted = false
-		lk.waitingOn = b
+		lk.waitingOn = wait
 		p.outstanding--
-		b.waiters = append(b.waiters, lk)
+		wait.waiters = append(wait.waiters, lk)
 	}
 	p.dispatchIfIdleLocked()
-	p.mu.Unlock()
-	return func() (*circle.Post, error) {
-		select {
-		case <-b.done:
-			return e.post, e.err
-		case <-ctx.Done():
-			p.mu.Lock()
-			if lk != nil && lk.waitingOn == b {
-				lk.waitingOn = nil // gone: its field ends without waking up
-			}
-			p.mu.Unlock()
-			return nil, fmt.Errorf("posts: %w: %v", circle.ErrUnavailable, ctx.Err())
-		}
-	}
+	return thunks
 }
 
 // Prime stores a post the operation already has (from a list), unless the

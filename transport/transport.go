@@ -35,6 +35,7 @@ import (
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/graph"
 	"github.com/circle-gateway/gateway/graph/generated"
+	"github.com/circle-gateway/gateway/graph/subgraph"
 	"github.com/circle-gateway/gateway/idtoken"
 	"github.com/circle-gateway/gateway/internal/sizedcache"
 	"github.com/circle-gateway/gateway/limits"
@@ -114,6 +115,11 @@ type Options struct {
 	// Degraded, when set, says why the gateway runs degraded ("" when it
 	// does not), for /readyz: e.g. Redis down, the budget local.
 	Degraded func() string
+	// Federation serves the schema as an Apollo Federation v2 subgraph
+	// (FEDERATION; package graph/subgraph): the same fields, resolvers and
+	// loaders, plus _service and _entities. False serves the main executor,
+	// which has neither.
+	Federation bool
 
 	// aroundFields lets this package's tests inject faults (a panicking
 	// field) into the real server.
@@ -171,14 +177,18 @@ func New(o Options) (http.Handler, error) {
 	}
 	o.Subscriptions.now = o.Now
 	o.Subscriptions.present = ErrorPresenter(o.Log, RequestID)
-	schema := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{
+	resolver := &graph.Resolver{
 		Log:        o.Log,
 		Client:     o.Client,
 		ServiceKey: o.ServiceKey,
 		IDTokens:   o.IDTokens,
 		Now:        o.Now,
 		Live:       o.Live,
-	}})
+	}
+	var schema graphql.ExecutableSchema = generated.NewExecutableSchema(generated.Config{Resolvers: resolver})
+	if o.Federation {
+		schema = subgraph.New(resolver)
+	}
 	gql := newGraphQLServer(schema, o)
 
 	mux := http.NewServeMux()
@@ -256,6 +266,9 @@ func newGraphQLServer(schema graphql.ExecutableSchema, o Options) http.Handler {
 	lim := o.Limits
 	lim.MaxTokens = o.MaxTokens
 	srv.Use(coded{lim})
+	if o.Federation {
+		srv.Use(coded{&subgraph.Representations{}})
+	}
 	srv.Use(coded{newOverlapCheck()})
 	srv.Use(memcap.Extension{})
 	srv.Use(errorCap{})

@@ -87,9 +87,10 @@ func (c *overlapCheck) MutateOperationContext(ctx context.Context, oc *graphql.O
 }
 
 // introspectionOff refuses, with introspection disabled, an operation that
-// selects __schema or __type, before it runs (GRAPHQL_VALIDATION_FAILED,
-// with the field's path and position). gqlgen's executor would refuse the
-// field itself while running it, with an error known only by its text.
+// selects __schema or __type (or, in subgraph mode, federation's _service,
+// the schema as SDL), before it runs (GRAPHQL_VALIDATION_FAILED, with the
+// field's path and position). gqlgen's executor would refuse the field
+// itself while running it, with an error known only by its text.
 type introspectionOff struct{}
 
 var _ interface {
@@ -115,7 +116,7 @@ func (introspectionOff) MutateOperationContext(_ context.Context, oc *graphql.Op
 			var f *ast.Field
 			switch s := sel.(type) {
 			case *ast.Field:
-				if s.Name == "__schema" || s.Name == "__type" {
+				if s.Name == "__schema" || s.Name == "__type" || s.Name == "_service" {
 					f = s
 				}
 			case *ast.InlineFragment:
