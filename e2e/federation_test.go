@@ -164,7 +164,9 @@ func TestFederationEntitiesCostWhatTheirFieldsCost(t *testing.T) {
 				}
 			}
 
-			var got struct{ Entities []json.RawMessage `json:"_entities"` }
+			var got struct {
+				Entities []json.RawMessage `json:"_entities"`
+			}
 			ents.Decode(t, &got)
 			var fields map[string]json.RawMessage
 			byField.Decode(t, &fields)
@@ -264,7 +266,9 @@ func TestFederationCommentsAndMixedEntities(t *testing.T) {
 		t.Fatalf("%d calls, want 6 (3 profiles, GET /spaces, one post_ids, one comment):\n%s", len(calls), strings.Join(targets(calls), "\n"))
 	}
 	var typed struct {
-		Entities []struct{ Typename string `json:"__typename"` } `json:"_entities"`
+		Entities []struct {
+			Typename string `json:"__typename"`
+		} `json:"_entities"`
 	}
 	r.Decode(t, &typed)
 	for i, e := range typed.Entities {
@@ -303,7 +307,9 @@ func TestFederationEntitiesAuthAndMissing(t *testing.T) {
 	if len(r.Errors) != 1 || r.Errors[0].Code() != transport.CodeNotFound || fmt.Sprint(r.Errors[0].Path) != "[_entities 2]" {
 		t.Fatalf("errors %+v, want one NOT_FOUND at _entities[2]", r.Errors)
 	}
-	var got struct{ Entities []json.RawMessage `json:"_entities"` }
+	var got struct {
+		Entities []json.RawMessage `json:"_entities"`
+	}
 	r.Decode(t, &got)
 	if len(got.Entities) != 3 || string(got.Entities[2]) != "null" || string(got.Entities[0]) == "null" || string(got.Entities[1]) == "null" {
 		t.Fatalf("entities %s, want the first two and null", r.Data)
@@ -365,7 +371,9 @@ func TestFederationService(t *testing.T) {
 	env := federationEnv(t, testenv.Options{})
 	r := env.Do(t, "", `{ _service { sdl } }`, nil)
 	mustNoErrors(t, r)
-	var got struct{ Service struct{ SDL string } `json:"_service"` }
+	var got struct {
+		Service struct{ SDL string } `json:"_service"`
+	}
 	r.Decode(t, &got)
 	for _, want := range []string{
 		`@link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])`,
