@@ -135,7 +135,7 @@ type gateway struct {
 
 // ownSettings are the variables the tests set themselves; the rest of the
 // environment is passed through.
-var ownSettings = []string{"PORT", "LOG_FORMAT", "CIRCLE_API_URL", "CIRCLE_HEADLESS_AUTH_TOKEN", "CORS_ALLOWED_ORIGINS", "PERSISTED_OPERATIONS_FILE", "PERSISTED_OPERATIONS_ONLY", "INTROSPECTION", "GATEWAY_SERVICE_KEY"}
+var ownSettings = []string{"PORT", "LOG_FORMAT", "FEDERATION", "CIRCLE_API_URL", "CIRCLE_HEADLESS_AUTH_TOKEN", "CORS_ALLOWED_ORIGINS", "PERSISTED_OPERATIONS_FILE", "PERSISTED_OPERATIONS_ONLY", "INTROSPECTION", "GATEWAY_SERVICE_KEY"}
 
 func gatewayCommand(t *testing.T, settings map[string]string) *exec.Cmd {
 	cmd := exec.Command(gatewayBinary(t))
