@@ -175,6 +175,9 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	}
 	c.PersistedOperationsOnly = boolSetting(getenv, "PERSISTED_OPERATIONS_ONLY", false, &errs)
+	if c.Federation && c.PersistedOperationsOnly {
+		c.Warnings = append(c.Warnings, "FEDERATION=true with PERSISTED_OPERATIONS_ONLY=true: every operation a router builds (its _entities lookups included) is refused unless it is in the manifest; keep persisted operations on the router (docs/federation.md)")
+	}
 	if c.PersistedOperationsOnly && c.PersistedOperationsFile == "" {
 		errs = append(errs, errors.New("PERSISTED_OPERATIONS_ONLY=true needs PERSISTED_OPERATIONS_FILE (the operations manifest to allow)"))
 	}

@@ -232,3 +232,39 @@ func TestCircleURLMustBeABase(t *testing.T) {
 		t.Errorf("a base URL with a path: %v", err)
 	}
 }
+
+// FEDERATION is off unless set; it takes a boolean like every switch, and
+// with PERSISTED_OPERATIONS_ONLY it starts with a warning (a router's own
+// operations are not in the app's manifest).
+func TestFederationSetting(t *testing.T) {
+	t.Parallel()
+	manifest := writeFile(t, "ops.json", []byte(`{}`))
+	for _, tc := range []struct {
+		env     map[string]string
+		want    bool
+		warns   bool
+		wantErr bool
+	}{
+		{env: map[string]string{}, want: false},
+		{env: map[string]string{"FEDERATION": "true"}, want: true},
+		{env: map[string]string{"FEDERATION": "false"}, want: false},
+		{env: map[string]string{"FEDERATION": "subgraph"}, wantErr: true},
+		{env: map[string]string{"FEDERATION": "true", "PERSISTED_OPERATIONS_FILE": manifest, "PERSISTED_OPERATIONS_ONLY": "true"}, want: true, warns: true},
+		{env: map[string]string{"PERSISTED_OPERATIONS_FILE": manifest, "PERSISTED_OPERATIONS_ONLY": "true"}, want: false},
+	} {
+		c, err := Load(func(k string) string { return tc.env[k] })
+		if tc.wantErr {
+			if err == nil || !strings.Contains(err.Error(), "FEDERATION") {
+				t.Errorf("%v: error %v, want one naming FEDERATION", tc.env, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%v: %v", tc.env, err)
+		}
+		warned := strings.Contains(strings.Join(c.Warnings, "\n"), "FEDERATION=true with PERSISTED_OPERATIONS_ONLY=true")
+		if c.Federation != tc.want || warned != tc.warns {
+			t.Errorf("%v: Federation %v, warned %v; want %v, %v", tc.env, c.Federation, warned, tc.want, tc.warns)
+		}
+	}
+}
