@@ -27,14 +27,7 @@ func TestReferenceQueryBudgets(t *testing.T) {
 	var runs []refqueries.Measured
 	for _, rq := range refqueries.All {
 		t.Run(rq.Name, func(t *testing.T) {
-			env.Upstream.Reset()
-			r := env.Do(t, tok, rq.Query, nil)
-			mustNoErrors(t, r)
-			want, err := rq.Calls(r.Data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			calls := env.Upstream.Calls()
+			calls, want := referenceCalls(t, env, tok, rq)
 			runs = append(runs, refqueries.Measured{Query: rq, Allowed: want, Made: len(calls)})
 			if len(calls) != want {
 				t.Fatalf("%d upstream calls, budget %d:\n%s", len(calls), want, strings.Join(targets(calls), "\n"))
@@ -59,6 +52,20 @@ func TestReferenceQueryBudgets(t *testing.T) {
 	if err := refqueries.Check(string(doc), runs); err != nil {
 		t.Error(err)
 	}
+}
+
+// referenceCalls runs the reference query rq cold and returns the upstream
+// calls it made and its budget for the data it answered.
+func referenceCalls(t *testing.T, env *testenv.Env, tok string, rq refqueries.Query) ([]testenv.Call, int) {
+	t.Helper()
+	env.Upstream.Reset()
+	r := env.Do(t, tok, rq.Query, nil)
+	mustNoErrors(t, r)
+	want, err := rq.Calls(r.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env.Upstream.Calls(), want
 }
 
 // isList reports whether an upstream path is a paginated list.

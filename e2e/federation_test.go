@@ -426,14 +426,7 @@ func TestFederationReferenceQueryBudgets(t *testing.T) {
 	tok := env.DemoToken(t)
 	for _, rq := range refqueries.All {
 		t.Run(rq.Name, func(t *testing.T) {
-			env.Upstream.Reset()
-			r := env.Do(t, tok, rq.Query, nil)
-			mustNoErrors(t, r)
-			want, err := rq.Calls(r.Data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if calls := env.Upstream.Calls(); len(calls) != want {
+			if calls, want := referenceCalls(t, env, tok, rq); len(calls) != want {
 				t.Fatalf("%d upstream calls, budget %d:\n%s", len(calls), want, strings.Join(targets(calls), "\n"))
 			}
 		})

@@ -379,16 +379,22 @@ func TestPostsMergedAcrossWaves(t *testing.T) {
 	}
 }
 
-// A lookup that waited for a batch counts again once it is answered (what
-// it resolves to may ask for more posts), so the next batch waits for it.
-func TestPostLookupCountsAgainAfterItsBatch(t *testing.T) {
-	t.Parallel()
+// setupCountingPostBatches is setup with a count of the post batches sent.
+func setupCountingPostBatches(t *testing.T) (*loaders.Loaders, *upstream, *atomic.Int32) {
 	var batches atomic.Int32
 	l, up := setup(t, loaders.Config{OnBatch: func(name string, _ int) {
 		if name == "PostsBySpaceAndID" {
 			batches.Add(1)
 		}
 	}})
+	return l, up, &batches
+}
+
+// A lookup that waited for a batch counts again once it is answered (what
+// it resolves to may ask for more posts), so the next batch waits for it.
+func TestPostLookupCountsAgainAfterItsBatch(t *testing.T) {
+	t.Parallel()
+	l, up, batches := setupCountingPostBatches(t)
 	posts := l.PostsBySpaceAndID
 	posts.TrackLookups(1)
 	parent := posts.Begin()
@@ -542,12 +548,7 @@ func TestPostsLoadManyOneBatchUntracked(t *testing.T) {
 // batch, sent the moment neither lookup counts.
 func TestPostsLoadManyTrackedWaitsOnPending(t *testing.T) {
 	t.Parallel()
-	var batches atomic.Int32
-	l, up := setup(t, loaders.Config{OnBatch: func(name string, _ int) {
-		if name == "PostsBySpaceAndID" {
-			batches.Add(1)
-		}
-	}})
+	l, up, batches := setupCountingPostBatches(t)
 	posts := l.PostsBySpaceAndID
 	posts.TrackLookups(2)
 	first, second := posts.Begin(), posts.Begin()
