@@ -3,13 +3,11 @@ package graph
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/graph/model"
-	"github.com/circle-gateway/gateway/internal/safe"
 	"github.com/circle-gateway/gateway/loaders"
 )
 
@@ -39,7 +37,7 @@ type CommentRef struct{ ID, PostID string }
 func (r *Resolver) MemberEntities(ctx context.Context, ids []string) ([]*model.Member, error) {
 	return entities(ctx, len(ids), func(i int) (int64, error) { return parseID("id", ids[i]) },
 		func(ctx context.Context, l *loaders.Loaders, keys []int64) ([]*circle.Profile, []error) {
-			return l.ProfilesByMemberID.LoadMany(ctx, keys)()
+			return l.ProfilesByMemberID.GetMany(ctx, keys)
 		}, model.MemberFromProfile)
 }
 
@@ -47,7 +45,7 @@ func (r *Resolver) MemberEntities(ctx context.Context, ids []string) ([]*model.M
 func (r *Resolver) SpaceEntities(ctx context.Context, ids []string) ([]*model.Space, error) {
 	return entities(ctx, len(ids), func(i int) (int64, error) { return parseID("id", ids[i]) },
 		func(ctx context.Context, l *loaders.Loaders, keys []int64) ([]*circle.Space, []error) {
-			return l.SpacesByID.LoadMany(ctx, keys)()
+			return l.SpacesByID.GetMany(ctx, keys)
 		}, model.SpaceFrom)
 }
 
@@ -76,18 +74,13 @@ func (r *Resolver) CommentEntities(ctx context.Context, refs []CommentRef) ([]*m
 		post, id, err := twoIDs("post.id", refs[i].PostID, "id", refs[i].ID)
 		return commentKey{post: post, id: id}, err
 	}, func(ctx context.Context, l *loaders.Loaders, keys []commentKey) ([]*circle.Comment, []error) {
-		comments, errs := make([]*circle.Comment, len(keys)), make([]error, len(keys))
-		var wg sync.WaitGroup
-		for i, k := range keys {
-			wg.Go(func() {
-				comments[i], errs[i] = safe.Call(func() (*circle.Comment, error) { return l.API.Comment(ctx, k.post, k.id) })
-				if errs[i] != nil {
-					errs[i] = fmt.Errorf("comment %d of post %d: %w", k.id, k.post, errs[i])
-				}
-			})
-		}
-		wg.Wait()
-		return comments, errs
+		return loaders.All(ctx, keys, func(ctx context.Context, k commentKey) (*circle.Comment, error) {
+			c, err := l.API.Comment(ctx, k.post, k.id)
+			if err != nil {
+				return nil, fmt.Errorf("comment %d of post %d: %w", k.id, k.post, err)
+			}
+			return c, nil
+		})
 	}, model.CommentFrom)
 }
 

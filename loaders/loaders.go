@@ -173,24 +173,36 @@ func (l *Loaders) loadProfile(ctx context.Context, id int64) (*circle.Profile, e
 	return p, nil
 }
 
-// each runs fn for every key concurrently (the in-flight bound applies at
-// the GET underneath) and returns the results in key order. A panic in one
-// fn fails that key only.
+// each is All for a batch function: dataloader results in key order.
 func each[K, V any](ctx context.Context, keys []K, fn func(context.Context, K) (V, error)) []*dataloader.Result[V] {
+	values, errs := All(ctx, keys, fn)
 	out := make([]*dataloader.Result[V], len(keys))
+	for i := range keys {
+		out[i] = result(values[i], errs[i])
+	}
+	return out
+}
+
+// All runs fn for every key at once, each on a goroutine of its own (a
+// single key on the caller's), and returns the values and errors in key
+// order; the operation's bound on calls in flight applies at the GET
+// underneath. A reader of many keys (federation's _entities, a batch of
+// posts) sends its calls together this way. A panic in one fn fails that
+// key only.
+func All[K, V any](ctx context.Context, keys []K, fn func(context.Context, K) (V, error)) ([]V, []error) {
+	values, errs := make([]V, len(keys)), make([]error, len(keys))
 	if len(keys) == 1 {
-		v, err := fn(ctx, keys[0])
-		out[0] = result(v, err)
-		return out
+		values[0], errs[0] = fn(ctx, keys[0])
+		return values, errs
 	}
 	var wg sync.WaitGroup
 	for i, k := range keys {
 		wg.Go(func() {
-			out[i] = result(safe.Call(func() (V, error) { return fn(ctx, k) }))
+			values[i], errs[i] = safe.Call(func() (V, error) { return fn(ctx, k) })
 		})
 	}
 	wg.Wait()
-	return out
+	return values, errs
 }
 
 // result is a dataloader result whose transient failure (circle.Transient)

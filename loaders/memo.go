@@ -76,6 +76,12 @@ func (m *Memo[K, V]) Get(ctx context.Context, k K) (V, error) {
 	return e.v, e.err
 }
 
+// GetMany is Get for several keys at once, each fetched on a goroutine of
+// its own (All), in key order.
+func (m *Memo[K, V]) GetMany(ctx context.Context, keys []K) ([]V, []error) {
+	return All(ctx, keys, m.Get)
+}
+
 // ClearAll forgets every key; loads in flight still answer their callers.
 func (m *Memo[K, V]) ClearAll() {
 	m.mu.Lock()
