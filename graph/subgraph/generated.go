@@ -8435,7 +8435,7 @@ extend type Mutation {
   leaveSpace("The space." id: ID!): SpacePayload!
 }
 `, BuiltIn: false},
-	{Name: "../../schema/subscription.graphqls", Input: `# Live updates (GATEWAY.md §8): bridged to Circle's real-time cable, one
+	{Name: "../../schema/subscription.graphqls", Input: `# Live updates (docs/contract.md §8): bridged to Circle's real-time cable, one
 # upstream connection per member token, with polling as the fallback for
 # notifications when the cable cannot be reached.
 
