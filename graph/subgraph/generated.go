@@ -210,6 +210,7 @@ type ComplexityRoot struct {
 		IsBookmarked func(childComplexity int) int
 		IsLiked      func(childComplexity int) int
 		IsRemoved    func(childComplexity int) int
+		Likes        func(childComplexity int, first *int, after *string) int
 		LikesCount   func(childComplexity int) int
 		Parent       func(childComplexity int) int
 		Policies     func(childComplexity int) int
@@ -343,6 +344,7 @@ type ComplexityRoot struct {
 
 	Event struct {
 		Attendees                    func(childComplexity int, first *int, after *string) int
+		Dates                        func(childComplexity int, first *int, after *string) int
 		DurationSeconds              func(childComplexity int) int
 		EndsAt                       func(childComplexity int) int
 		EventType                    func(childComplexity int) int
@@ -376,6 +378,36 @@ type ComplexityRoot struct {
 	EventAttendeeEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	EventDate struct {
+		EndsAt               func(childComplexity int) int
+		ID                   func(childComplexity int) int
+		IsGoing              func(childComplexity int) int
+		Name                 func(childComplexity int) int
+		RsvpCount            func(childComplexity int) int
+		RsvpLimit            func(childComplexity int) int
+		StartsAt             func(childComplexity int) int
+		TimeZone             func(childComplexity int) int
+		TimeZoneAbbreviation func(childComplexity int) int
+	}
+
+	EventDateConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	EventDateEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	EventDatesRsvpPayload struct {
+		Message    func(childComplexity int) int
+		Post       func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	EventRecurrence struct {
@@ -647,6 +679,7 @@ type ComplexityRoot struct {
 		RevokeAccessToken                     func(childComplexity int, accessToken *string) int
 		RevokeRefreshToken                    func(childComplexity int, refreshToken string) int
 		RsvpEvent                             func(childComplexity int, spaceID string, eventID string) int
+		RsvpEventDates                        func(childComplexity int, spaceID string, eventID string, dateIds []string) int
 		SendChatMessage                       func(childComplexity int, chatRoomUUID string, body *string, richTextBody model.JSON, parentMessageID *string) int
 		SetLessonProgress                     func(childComplexity int, courseID string, lessonID string, status model.LessonProgress) int
 		SetQuizAttemptResult                  func(childComplexity int, quizID string, attemptID string, result model.QuizResult) int
@@ -656,8 +689,10 @@ type ComplexityRoot struct {
 		UnlikePost                            func(childComplexity int, spaceID string, postID string) int
 		UpdateAllSpacesNotificationPreference func(childComplexity int, medium model.NotificationMedium, choice model.SpaceNotificationChoice) int
 		UpdateChatParticipant                 func(childComplexity int, chatRoomUUID string, participantID string, muted *bool, archived *bool, isRoomAdmin *bool) int
+		UpdateComment                         func(childComplexity int, postID string, id string, body *string, tiptapBody model.JSON) int
 		UpdateNotificationPreference          func(childComplexity int, medium model.NotificationMedium, typeArg model.NotificationPreferenceType, enabled bool) int
 		UpdateProfile                         func(childComplexity int, input model.UpdateProfileInput) int
+		UpdateReply                           func(childComplexity int, commentID string, id string, body *string, tiptapBody model.JSON) int
 		UpdateSpaceNotificationPreference     func(childComplexity int, spaceID string, medium model.NotificationMedium, choice model.SpaceNotificationChoice) int
 	}
 
@@ -865,6 +900,7 @@ type ComplexityRoot struct {
 		PageProfileFields       func(childComplexity int, page model.ProfilePage, first *int, after *string) int
 		Post                    func(childComplexity int, spaceID string, id string) int
 		QuizAttempt             func(childComplexity int, quizID string, id string, forAdminReview *bool) int
+		Reply                   func(childComplexity int, commentID string, id string) int
 		Search                  func(childComplexity int, query string, first *int, after *string) int
 		SearchMembers           func(childComplexity int, input *model.MemberSearchInput, first *int, after *string) int
 		Space                   func(childComplexity int, id *string, slug *string) int
@@ -953,6 +989,7 @@ type ComplexityRoot struct {
 		Name                     func(childComplexity int) int
 		NotificationPreferences  func(childComplexity int) int
 		Policies                 func(childComplexity int) int
+		Post                     func(childComplexity int, id *string, slug *string) int
 		Posts                    func(childComplexity int, first *int, after *string, sort *model.PostSort, status *model.PostStatus, topicIds []string) int
 		RequiresTopic            func(childComplexity int) int
 		Slug                     func(childComplexity int) int
@@ -1063,6 +1100,8 @@ type CommentResolver interface {
 	Post(ctx context.Context, obj *model.Comment) (*model.Post, error)
 	Parent(ctx context.Context, obj *model.Comment) (*model.Comment, error)
 	Replies(ctx context.Context, obj *model.Comment, first *int, after *string, sort *model.CommentSort) (*model.CommentConnection, error)
+
+	Likes(ctx context.Context, obj *model.Comment, first *int, after *string) (*model.MemberConnection, error)
 }
 type CommentSearchResultResolver interface {
 	Post(ctx context.Context, obj *model.CommentSearchResult) (*model.Post, error)
@@ -1082,6 +1121,8 @@ type EntityResolver interface {
 }
 type EventResolver interface {
 	Attendees(ctx context.Context, obj *model.Event, first *int, after *string) (*model.EventAttendeeConnection, error)
+
+	Dates(ctx context.Context, obj *model.Event, first *int, after *string) (*model.EventDateConnection, error)
 }
 type LessonResolver interface {
 	SectionID(ctx context.Context, obj *model.Lesson) (*string, error)
@@ -1139,6 +1180,8 @@ type MutationResolver interface {
 	UpdateChatParticipant(ctx context.Context, chatRoomUUID string, participantID string, muted *bool, archived *bool, isRoomAdmin *bool) (*model.ChatRoomPayload, error)
 	AddChatReaction(ctx context.Context, chatRoomUUID string, messageID string, emoji string) (*model.ChatMessagePayload, error)
 	RemoveChatReaction(ctx context.Context, chatRoomUUID string, messageID string, emoji string) (*model.ChatMessagePayload, error)
+	UpdateComment(ctx context.Context, postID string, id string, body *string, tiptapBody model.JSON) (*model.CommentPayload, error)
+	UpdateReply(ctx context.Context, commentID string, id string, body *string, tiptapBody model.JSON) (*model.CommentPayload, error)
 	CreateComment(ctx context.Context, input model.CreateCommentInput) (*model.CommentPayload, error)
 	ReplyToComment(ctx context.Context, postID string, commentID string, body string, tiptapBody model.JSON) (*model.CommentPayload, error)
 	DeleteReply(ctx context.Context, commentID string, id string) (*model.DeletePayload, error)
@@ -1151,6 +1194,7 @@ type MutationResolver interface {
 	MarkSpaceAsRead(ctx context.Context, spaceID string) (*model.MarkSpaceAsReadPayload, error)
 	SetLessonProgress(ctx context.Context, courseID string, lessonID string, status model.LessonProgress) (*model.LessonProgressPayload, error)
 	RsvpEvent(ctx context.Context, spaceID string, eventID string) (*model.EventRsvpPayload, error)
+	RsvpEventDates(ctx context.Context, spaceID string, eventID string, dateIds []string) (*model.EventDatesRsvpPayload, error)
 	CancelRsvp(ctx context.Context, spaceID string, eventID string) (*model.EventRsvpPayload, error)
 	ArchiveNotification(ctx context.Context, id string) (*model.NotificationPayload, error)
 	DeleteNotification(ctx context.Context, id string) (*model.DeletePayload, error)
@@ -1193,6 +1237,7 @@ type QueryResolver interface {
 	ChatThreads(ctx context.Context, first *int, after *string) (*model.ChatThreadConnection, error)
 	ChatThread(ctx context.Context, id string) (*model.ChatThread, error)
 	UnreadChatThreadIds(ctx context.Context) ([]string, error)
+	Reply(ctx context.Context, commentID string, id string) (*model.Comment, error)
 	HomeSpace(ctx context.Context) (*model.Space, error)
 	Course(ctx context.Context, id string) (*model.Course, error)
 	CourseTopics(ctx context.Context, first *int, after *string) (*model.CourseTopicConnection, error)
@@ -1225,6 +1270,7 @@ type SpaceResolver interface {
 	IsPrivate(ctx context.Context, obj *model.Space) (bool, error)
 	IsMember(ctx context.Context, obj *model.Space) (bool, error)
 	Posts(ctx context.Context, obj *model.Space, first *int, after *string, sort *model.PostSort, status *model.PostStatus, topicIds []string) (*model.PostConnection, error)
+	Post(ctx context.Context, obj *model.Space, id *string, slug *string) (*model.Post, error)
 	CoverImageURL(ctx context.Context, obj *model.Space) (*string, error)
 	Policies(ctx context.Context, obj *model.Space) (*model.SpacePolicies, error)
 	VisibleTabs(ctx context.Context, obj *model.Space) (*model.SpaceVisibleTabs, error)
@@ -1877,6 +1923,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Comment.IsRemoved(childComplexity), true
+	case "Comment.likes":
+		if e.ComplexityRoot.Comment.Likes == nil {
+			break
+		}
+
+		args, err := ec.field_Comment_likes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Comment.Likes(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Comment.likesCount":
 		if e.ComplexityRoot.Comment.LikesCount == nil {
 			break
@@ -2426,6 +2483,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.Attendees(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Event.dates":
+		if e.ComplexityRoot.Event.Dates == nil {
+			break
+		}
+
+		args, err := ec.field_Event_dates_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Event.Dates(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Event.durationSeconds":
 		if e.ComplexityRoot.Event.DurationSeconds == nil {
 			break
@@ -2573,6 +2641,118 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EventAttendeeEdge.Node(childComplexity), true
+
+	case "EventDate.endsAt":
+		if e.ComplexityRoot.EventDate.EndsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventDate.EndsAt(childComplexity), true
+	case "EventDate.id":
+		if e.ComplexityRoot.EventDate.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventDate.ID(childComplexity), true
+	case "EventDate.isGoing":
+		if e.ComplexityRoot.EventDate.IsGoing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventDate.IsGoing(childComplexity), true
+	case "EventDate.name":
+		if e.ComplexityRoot.EventDate.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventDate.Name(childComplexity), true
+	case "EventDate.rsvpCount":
+		if e.ComplexityRoot.EventDate.RsvpCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventDate.RsvpCount(childComplexity), true
+	case "EventDate.rsvpLimit":
+		if e.ComplexityRoot.EventDate.RsvpLimit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventDate.RsvpLimit(childComplexity), true
+	case "EventDate.startsAt":
+		if e.ComplexityRoot.EventDate.StartsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventDate.StartsAt(childComplexity), true
+	case "EventDate.timeZone":
+		if e.ComplexityRoot.EventDate.TimeZone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventDate.TimeZone(childComplexity), true
+	case "EventDate.timeZoneAbbreviation":
+		if e.ComplexityRoot.EventDate.TimeZoneAbbreviation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventDate.TimeZoneAbbreviation(childComplexity), true
+
+	case "EventDateConnection.edges":
+		if e.ComplexityRoot.EventDateConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventDateConnection.Edges(childComplexity), true
+	case "EventDateConnection.nodes":
+		if e.ComplexityRoot.EventDateConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventDateConnection.Nodes(childComplexity), true
+	case "EventDateConnection.pageInfo":
+		if e.ComplexityRoot.EventDateConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventDateConnection.PageInfo(childComplexity), true
+	case "EventDateConnection.totalCount":
+		if e.ComplexityRoot.EventDateConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventDateConnection.TotalCount(childComplexity), true
+
+	case "EventDateEdge.cursor":
+		if e.ComplexityRoot.EventDateEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventDateEdge.Cursor(childComplexity), true
+	case "EventDateEdge.node":
+		if e.ComplexityRoot.EventDateEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventDateEdge.Node(childComplexity), true
+
+	case "EventDatesRsvpPayload.message":
+		if e.ComplexityRoot.EventDatesRsvpPayload.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventDatesRsvpPayload.Message(childComplexity), true
+	case "EventDatesRsvpPayload.post":
+		if e.ComplexityRoot.EventDatesRsvpPayload.Post == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventDatesRsvpPayload.Post(childComplexity), true
+	case "EventDatesRsvpPayload.userErrors":
+		if e.ComplexityRoot.EventDatesRsvpPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventDatesRsvpPayload.UserErrors(childComplexity), true
 
 	case "EventRecurrence.endsAt":
 		if e.ComplexityRoot.EventRecurrence.EndsAt == nil {
@@ -3954,6 +4134,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RsvpEvent(childComplexity, args["spaceId"].(string), args["eventId"].(string)), true
+	case "Mutation.rsvpEventDates":
+		if e.ComplexityRoot.Mutation.RsvpEventDates == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rsvpEventDates_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RsvpEventDates(childComplexity, args["spaceId"].(string), args["eventId"].(string), args["dateIds"].([]string)), true
 	case "Mutation.sendChatMessage":
 		if e.ComplexityRoot.Mutation.SendChatMessage == nil {
 			break
@@ -4053,6 +4244,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateChatParticipant(childComplexity, args["chatRoomUuid"].(string), args["participantId"].(string), args["muted"].(*bool), args["archived"].(*bool), args["isRoomAdmin"].(*bool)), true
+	case "Mutation.updateComment":
+		if e.ComplexityRoot.Mutation.UpdateComment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateComment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateComment(childComplexity, args["postId"].(string), args["id"].(string), args["body"].(*string), args["tiptapBody"].(model.JSON)), true
 	case "Mutation.updateNotificationPreference":
 		if e.ComplexityRoot.Mutation.UpdateNotificationPreference == nil {
 			break
@@ -4075,6 +4277,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateProfile(childComplexity, args["input"].(model.UpdateProfileInput)), true
+	case "Mutation.updateReply":
+		if e.ComplexityRoot.Mutation.UpdateReply == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateReply_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateReply(childComplexity, args["commentId"].(string), args["id"].(string), args["body"].(*string), args["tiptapBody"].(model.JSON)), true
 	case "Mutation.updateSpaceNotificationPreference":
 		if e.ComplexityRoot.Mutation.UpdateSpaceNotificationPreference == nil {
 			break
@@ -5061,6 +5274,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.QuizAttempt(childComplexity, args["quizId"].(string), args["id"].(string), args["forAdminReview"].(*bool)), true
+	case "Query.reply":
+		if e.ComplexityRoot.Query.Reply == nil {
+			break
+		}
+
+		args, err := ec.field_Query_reply_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Reply(childComplexity, args["commentId"].(string), args["id"].(string)), true
 	case "Query.search":
 		if e.ComplexityRoot.Query.Search == nil {
 			break
@@ -5439,6 +5663,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Space.Policies(childComplexity), true
+	case "Space.post":
+		if e.ComplexityRoot.Space.Post == nil {
+			break
+		}
+
+		args, err := ec.field_Space_post_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Space.Post(childComplexity, args["id"].(*string), args["slug"].(*string)), true
 	case "Space.posts":
 		if e.ComplexityRoot.Space.Posts == nil {
 			break
@@ -6386,6 +6621,8 @@ type Comment {
   bookmarkId: ID
   "True when the signed-in member bookmarked the comment."
   isBookmarked: Boolean!
+  "Members who liked the comment (or reply), as Circle lists them."
+  likes("Page size, 0 to 100." first: Int = 20, "Cursor after which the page starts." after: String): MemberConnection!
 }
 
 "What the signed-in member may do with a comment, as Circle decides it."
@@ -6440,7 +6677,45 @@ type CommentPayload {
   userErrors: [UserError!]!
 }
 
+extend type Query {
+  """
+  One reply to a comment, read through Circle's replies endpoint. Null when
+  it does not exist, is not a reply to that comment, or is not visible.
+  """
+  reply("The comment replied to (the reply's parent)." commentId: ID!, "The reply." id: ID!): Comment
+}
+
 extend type Mutation {
+  """
+  Edit one of the signed-in member's comments: the new body replaces the
+  old one. Give body (HTML or plain text) or tiptapBody; the payload's
+  comment is Circle's answer to the edit.
+  """
+  updateComment(
+    "The post the comment is on."
+    postId: ID!
+    "The comment."
+    id: ID!
+    "The new body as HTML or plain text; give this or tiptapBody."
+    body: String
+    "The new body as a TipTap document in Circle's tiptap_body shape; sent instead of body when given."
+    tiptapBody: JSON
+  ): CommentPayload!
+  """
+  Edit one of the signed-in member's replies, through Circle's replies
+  endpoint. Give body or tiptapBody; the payload's comment is the reply as
+  Circle now has it.
+  """
+  updateReply(
+    "The comment replied to (the reply's parent)."
+    commentId: ID!
+    "The reply."
+    id: ID!
+    "The new body as HTML or plain text; give this or tiptapBody."
+    body: String
+    "The new body as a TipTap document in Circle's tiptap_body shape; sent instead of body when given."
+    tiptapBody: JSON
+  ): CommentPayload!
   "Comment on a post as the signed-in member."
   createComment(input: CreateCommentInput!): CommentPayload!
   "Reply to a comment."
@@ -6950,6 +7225,64 @@ type Event {
   hideAttendees: Boolean!
   "True when the location is shown to attendees only."
   hideLocationFromNonAttendees: Boolean!
+  """
+  The dates of the event's recurring series, as Circle lists them, each
+  with the signed-in member's RSVP (rsvpEventDates changes them). Empty,
+  with no upstream call, for an event that is not recurring (isRecurring).
+  """
+  dates("Page size, 0 to 100." first: Int = 20, "Cursor after which the page starts." after: String): EventDateConnection!
+}
+
+"One date of a recurring event's series."
+type EventDate {
+  "Circle's id of the date (rsvpEventDates takes it)."
+  id: ID!
+  "The series' name."
+  name: String!
+  "When this date starts."
+  startsAt: DateTime!
+  "When this date ends, if known."
+  endsAt: DateTime
+  "The event's time zone, e.g. \"Etc/UTC\"; null when Circle did not say."
+  timeZone: String
+  "The time zone's abbreviation, e.g. \"UTC\"; null when Circle did not say."
+  timeZoneAbbreviation: String
+  "True when the signed-in member is going to this date."
+  isGoing: Boolean!
+  "Number of RSVPs to this date."
+  rsvpCount: Int!
+  "Most RSVPs this date takes; null when unlimited."
+  rsvpLimit: Int
+}
+
+"A page of a series' dates."
+type EventDateConnection {
+  "The dates of this page with their cursors."
+  edges: [EventDateEdge!]!
+  "The dates of this page."
+  nodes: [EventDate!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "Number of dates in the whole series, as Circle counts them."
+  totalCount: Int
+}
+
+"A date of a series and its cursor."
+type EventDateEdge {
+  "Opaque cursor of this date."
+  cursor: String!
+  "The date."
+  node: EventDate!
+}
+
+"Result of rsvpEventDates."
+type EventDatesRsvpPayload {
+  "Circle's confirmation, e.g. \"You’ve RSVP’d to 2 events.\"; null when the change failed."
+  message: String
+  "The event post, re-read after the change (select event.dates for the member's RSVPs); null when the change failed."
+  post: Post
+  "Problems with the input; empty on success."
+  userErrors: [UserError!]!
 }
 
 "How a recurring event repeats, as Circle describes it."
@@ -7023,6 +7356,21 @@ type EventRsvpPayload {
 extend type Mutation {
   "RSVP the signed-in member to an event post; the payload's post is re-read."
   rsvpEvent("The event's space." spaceId: ID!, "The event post." eventId: ID!): EventRsvpPayload!
+  """
+  Make the signed-in member's RSVPs to a recurring event's series exactly
+  these dates (Event.dates' ids): the member is going to each date named
+  and to no other; an empty list withdraws from every date. Circle refuses
+  a date of another series or a full one, as userErrors, and then nothing
+  changes.
+  """
+  rsvpEventDates(
+    "The event's space."
+    spaceId: ID!
+    "The event post of the series."
+    eventId: ID!
+    "The dates to go to, at most 100 (duplicates count once)."
+    dateIds: [ID!]!
+  ): EventDatesRsvpPayload!
   "Cancel the signed-in member's RSVP; the payload's post is re-read."
   cancelRsvp("The event's space." spaceId: ID!, "The event post." eventId: ID!): EventRsvpPayload!
 }
@@ -8377,6 +8725,15 @@ type Space {
     "Only posts tagged with these topics (at most 20 ids)."
     topicIds: [ID!]
   ): PostConnection!
+  """
+  One post of the space, by id or slug (exactly one of them), as in the
+  post's URL (…/c/{space slug}/{post slug}). By id in a space whose id is
+  known it is batched like Query.post; otherwise it is one call, which
+  Circle answers by the space's slug too: space(slug:) selecting only
+  posts and post costs that one call. Null when the space has no such
+  post the member may see.
+  """
+  post("The post's id." id: ID, "The post's slug." slug: String): Post
   "URL of the space's cover image; null when it has none."
   coverImageUrl: String
   "What the signed-in member may do in the space; null when Circle did not say."
@@ -8973,6 +9330,8 @@ func (ec *executionContext) childFields_Comment(ctx context.Context, field graph
 		return ec.fieldContext_Comment_bookmarkId(ctx, field)
 	case "isBookmarked":
 		return ec.fieldContext_Comment_isBookmarked(ctx, field)
+	case "likes":
+		return ec.fieldContext_Comment_likes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Comment", field.Name)
 }
@@ -9203,6 +9562,8 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 		return ec.fieldContext_Event_hideAttendees(ctx, field)
 	case "hideLocationFromNonAttendees":
 		return ec.fieldContext_Event_hideLocationFromNonAttendees(ctx, field)
+	case "dates":
+		return ec.fieldContext_Event_dates(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Event", field.Name)
 }
@@ -9241,6 +9602,66 @@ func (ec *executionContext) childFields_EventAttendeeEdge(ctx context.Context, f
 		return ec.fieldContext_EventAttendeeEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EventAttendeeEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_EventDate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_EventDate_id(ctx, field)
+	case "name":
+		return ec.fieldContext_EventDate_name(ctx, field)
+	case "startsAt":
+		return ec.fieldContext_EventDate_startsAt(ctx, field)
+	case "endsAt":
+		return ec.fieldContext_EventDate_endsAt(ctx, field)
+	case "timeZone":
+		return ec.fieldContext_EventDate_timeZone(ctx, field)
+	case "timeZoneAbbreviation":
+		return ec.fieldContext_EventDate_timeZoneAbbreviation(ctx, field)
+	case "isGoing":
+		return ec.fieldContext_EventDate_isGoing(ctx, field)
+	case "rsvpCount":
+		return ec.fieldContext_EventDate_rsvpCount(ctx, field)
+	case "rsvpLimit":
+		return ec.fieldContext_EventDate_rsvpLimit(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EventDate", field.Name)
+}
+
+func (ec *executionContext) childFields_EventDateConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_EventDateConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_EventDateConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_EventDateConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_EventDateConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EventDateConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_EventDateEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_EventDateEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_EventDateEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EventDateEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_EventDatesRsvpPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "message":
+		return ec.fieldContext_EventDatesRsvpPayload_message(ctx, field)
+	case "post":
+		return ec.fieldContext_EventDatesRsvpPayload_post(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_EventDatesRsvpPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EventDatesRsvpPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_EventRecurrence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -10103,6 +10524,8 @@ func (ec *executionContext) childFields_Space(ctx context.Context, field graphql
 		return ec.fieldContext_Space_isMember(ctx, field)
 	case "posts":
 		return ec.fieldContext_Space_posts(ctx, field)
+	case "post":
+		return ec.fieldContext_Space_post(ctx, field)
 	case "coverImageUrl":
 		return ec.fieldContext_Space_coverImageUrl(ctx, field)
 	case "policies":
@@ -10411,6 +10834,28 @@ func (ec *executionContext) field_ChatRoom_messages_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Comment_likes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Comment_replies_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10534,6 +10979,28 @@ func (ec *executionContext) field_Entity_findManySpaceByIDs_args(ctx context.Con
 }
 
 func (ec *executionContext) field_Event_attendees_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Event_dates_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
@@ -11205,6 +11672,36 @@ func (ec *executionContext) field_Mutation_revokeRefreshToken_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_rsvpEventDates_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "spaceId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["spaceId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "eventId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["eventId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "dateIds",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dateIds"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_rsvpEvent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -11473,6 +11970,44 @@ func (ec *executionContext) field_Mutation_updateChatParticipant_args(ctx contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateComment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "postId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["postId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "body",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["body"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "tiptapBody",
+		func(ctx context.Context, v any) (model.JSON, error) {
+			return ec.unmarshalOJSON2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐJSON(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tiptapBody"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateNotificationPreference_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -11514,6 +12049,44 @@ func (ec *executionContext) field_Mutation_updateProfile_args(ctx context.Contex
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateReply_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "commentId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["commentId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "body",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["body"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "tiptapBody",
+		func(ctx context.Context, v any) (model.JSON, error) {
+			return ec.unmarshalOJSON2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐJSON(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tiptapBody"] = arg3
 	return args, nil
 }
 
@@ -12081,6 +12654,28 @@ func (ec *executionContext) field_Query_quizAttempt_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_reply_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "commentId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["commentId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_searchMembers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -12142,6 +12737,28 @@ func (ec *executionContext) field_Query_search_args(ctx context.Context, rawArgs
 }
 
 func (ec *executionContext) field_Query_space_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "slug",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["slug"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Space_post_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
@@ -15145,6 +15762,50 @@ func (ec *executionContext) fieldContext_Comment_isBookmarked(_ context.Context,
 	return graphql.NewScalarFieldContext("Comment", field, true, false, "Boolean")
 }
 
+func (ec *executionContext) _Comment_likes(ctx context.Context, field graphql.CollectedField, obj *model.Comment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comment_likes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Comment().Likes(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MemberConnection) graphql.Marshaler {
+			return ec.marshalNMemberConnection2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMemberConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Comment_likes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Comment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MemberConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Comment_likes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CommentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CommentConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17514,6 +18175,50 @@ func (ec *executionContext) fieldContext_Event_hideLocationFromNonAttendees(_ co
 	return graphql.NewScalarFieldContext("Event", field, true, false, "Boolean")
 }
 
+func (ec *executionContext) _Event_dates(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_dates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Event().Dates(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EventDateConnection) graphql.Marshaler {
+			return ec.marshalNEventDateConnection2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐEventDateConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_dates(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventDateConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Event_dates_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _EventAttendee_member(ctx context.Context, field graphql.CollectedField, obj *model.EventAttendee) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17761,6 +18466,474 @@ func (ec *executionContext) fieldContext_EventAttendeeEdge_node(_ context.Contex
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_EventAttendee(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EventDate_id(ctx context.Context, field graphql.CollectedField, obj *model.EventDate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventDate_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventDate_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventDate", field, false, false, "ID")
+}
+
+func (ec *executionContext) _EventDate_name(ctx context.Context, field graphql.CollectedField, obj *model.EventDate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventDate_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventDate_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventDate", field, false, false, "String")
+}
+
+func (ec *executionContext) _EventDate_startsAt(ctx context.Context, field graphql.CollectedField, obj *model.EventDate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventDate_startsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventDate_startsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventDate", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _EventDate_endsAt(ctx context.Context, field graphql.CollectedField, obj *model.EventDate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventDate_endsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventDate_endsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventDate", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _EventDate_timeZone(ctx context.Context, field graphql.CollectedField, obj *model.EventDate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventDate_timeZone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TimeZone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventDate_timeZone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventDate", field, false, false, "String")
+}
+
+func (ec *executionContext) _EventDate_timeZoneAbbreviation(ctx context.Context, field graphql.CollectedField, obj *model.EventDate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventDate_timeZoneAbbreviation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TimeZoneAbbreviation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventDate_timeZoneAbbreviation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventDate", field, false, false, "String")
+}
+
+func (ec *executionContext) _EventDate_isGoing(ctx context.Context, field graphql.CollectedField, obj *model.EventDate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventDate_isGoing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsGoing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventDate_isGoing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventDate", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _EventDate_rsvpCount(ctx context.Context, field graphql.CollectedField, obj *model.EventDate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventDate_rsvpCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RsvpCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventDate_rsvpCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventDate", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EventDate_rsvpLimit(ctx context.Context, field graphql.CollectedField, obj *model.EventDate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventDate_rsvpLimit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RsvpLimit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventDate_rsvpLimit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventDate", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EventDateConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.EventDateConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventDateConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.EventDateEdge) graphql.Marshaler {
+			return ec.marshalNEventDateEdge2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐEventDateEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventDateConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EventDateConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventDateEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EventDateConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.EventDateConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventDateConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.EventDate) graphql.Marshaler {
+			return ec.marshalNEventDate2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐEventDateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventDateConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EventDateConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventDate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EventDateConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.EventDateConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventDateConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventDateConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EventDateConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EventDateConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.EventDateConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventDateConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventDateConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventDateConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EventDateEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.EventDateEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventDateEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventDateEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventDateEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _EventDateEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.EventDateEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventDateEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EventDate) graphql.Marshaler {
+			return ec.marshalNEventDate2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐEventDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventDateEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EventDateEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventDate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EventDatesRsvpPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.EventDatesRsvpPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventDatesRsvpPayload_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventDatesRsvpPayload_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventDatesRsvpPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _EventDatesRsvpPayload_post(ctx context.Context, field graphql.CollectedField, obj *model.EventDatesRsvpPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventDatesRsvpPayload_post(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Post, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Post) graphql.Marshaler {
+			return ec.marshalOPost2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPost(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventDatesRsvpPayload_post(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EventDatesRsvpPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Post(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EventDatesRsvpPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.EventDatesRsvpPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventDatesRsvpPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventDatesRsvpPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EventDatesRsvpPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
 		},
 	}
 	return fc, nil
@@ -22468,6 +23641,94 @@ func (ec *executionContext) fieldContext_Mutation_removeChatReaction(ctx context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_updateComment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateComment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateComment(ctx, fc.Args["postId"].(string), fc.Args["id"].(string), fc.Args["body"].(*string), fc.Args["tiptapBody"].(model.JSON))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CommentPayload) graphql.Marshaler {
+			return ec.marshalNCommentPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCommentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateComment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CommentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateComment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateReply(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateReply(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateReply(ctx, fc.Args["commentId"].(string), fc.Args["id"].(string), fc.Args["body"].(*string), fc.Args["tiptapBody"].(model.JSON))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CommentPayload) graphql.Marshaler {
+			return ec.marshalNCommentPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCommentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateReply(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CommentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateReply_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createComment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22990,6 +24251,50 @@ func (ec *executionContext) fieldContext_Mutation_rsvpEvent(ctx context.Context,
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_rsvpEvent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rsvpEventDates(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rsvpEventDates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RsvpEventDates(ctx, fc.Args["spaceId"].(string), fc.Args["eventId"].(string), fc.Args["dateIds"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EventDatesRsvpPayload) graphql.Marshaler {
+			return ec.marshalNEventDatesRsvpPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐEventDatesRsvpPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rsvpEventDates(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventDatesRsvpPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rsvpEventDates_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -27271,6 +28576,50 @@ func (ec *executionContext) fieldContext_Query_unreadChatThreadIds(_ context.Con
 	return graphql.NewScalarFieldContext("Query", field, true, true, "ID")
 }
 
+func (ec *executionContext) _Query_reply(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_reply(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Reply(ctx, fc.Args["commentId"].(string), fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Comment) graphql.Marshaler {
+			return ec.marshalOComment2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐComment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_reply(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Comment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_reply_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_homeSpace(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -29406,6 +30755,50 @@ func (ec *executionContext) fieldContext_Space_posts(ctx context.Context, field 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Space_posts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Space_post(ctx context.Context, field graphql.CollectedField, obj *model.Space) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Space_post(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Space().Post(ctx, obj, fc.Args["id"].(*string), fc.Args["slug"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Post) graphql.Marshaler {
+			return ec.marshalOPost2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPost(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Space_post(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Space",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Post(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Space_post_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -34090,6 +35483,12 @@ func (ec *executionContext) _Comment(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "likes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Comment_likes(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -35025,6 +36424,12 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "dates":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Event_dates(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -35151,6 +36556,208 @@ func (ec *executionContext) _EventAttendeeEdge(ctx context.Context, sel ast.Sele
 			}
 		case "node":
 			out.Values[i] = ec._EventAttendeeEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var eventDateImplementors = []string{"EventDate"}
+
+func (ec *executionContext) _EventDate(ctx context.Context, sel ast.SelectionSet, obj *model.EventDate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, eventDateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EventDate")
+		case "id":
+			out.Values[i] = ec._EventDate_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._EventDate_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startsAt":
+			out.Values[i] = ec._EventDate_startsAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endsAt":
+			out.Values[i] = ec._EventDate_endsAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "timeZone":
+			out.Values[i] = ec._EventDate_timeZone(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "timeZoneAbbreviation":
+			out.Values[i] = ec._EventDate_timeZoneAbbreviation(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "isGoing":
+			out.Values[i] = ec._EventDate_isGoing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rsvpCount":
+			out.Values[i] = ec._EventDate_rsvpCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rsvpLimit":
+			out.Values[i] = ec._EventDate_rsvpLimit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var eventDateConnectionImplementors = []string{"EventDateConnection"}
+
+func (ec *executionContext) _EventDateConnection(ctx context.Context, sel ast.SelectionSet, obj *model.EventDateConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, eventDateConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EventDateConnection")
+		case "edges":
+			out.Values[i] = ec._EventDateConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._EventDateConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._EventDateConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._EventDateConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var eventDateEdgeImplementors = []string{"EventDateEdge"}
+
+func (ec *executionContext) _EventDateEdge(ctx context.Context, sel ast.SelectionSet, obj *model.EventDateEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, eventDateEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EventDateEdge")
+		case "cursor":
+			out.Values[i] = ec._EventDateEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._EventDateEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var eventDatesRsvpPayloadImplementors = []string{"EventDatesRsvpPayload"}
+
+func (ec *executionContext) _EventDatesRsvpPayload(ctx context.Context, sel ast.SelectionSet, obj *model.EventDatesRsvpPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, eventDatesRsvpPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EventDatesRsvpPayload")
+		case "message":
+			out.Values[i] = ec._EventDatesRsvpPayload_message(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "post":
+			out.Values[i] = ec._EventDatesRsvpPayload_post(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._EventDatesRsvpPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -36808,6 +38415,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "updateComment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateComment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateReply":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateReply(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createComment":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createComment(ctx, field)
@@ -36888,6 +38509,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "rsvpEvent":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_rsvpEvent(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rsvpEventDates":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rsvpEventDates(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -38292,6 +39920,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_unreadChatThreadIds(ctx, field)
 				})
+		case "reply":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_reply(ctx, field)
+				})
 		case "homeSpace":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -38955,6 +40589,12 @@ func (ec *executionContext) _Space(ctx context.Context, sel ast.SelectionSet, ob
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Space_posts(ctx, field, obj)
+				})
+		case "post":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Space_post(ctx, field, obj)
 				})
 		case "coverImageUrl":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -40606,6 +42246,70 @@ func (ec *executionContext) marshalNEventAttendeeEdge2ᚖgithubᚗcomᚋcircle�
 		return graphql.Null
 	}
 	return ec._EventAttendeeEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEventDate2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐEventDateᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EventDate) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEventDate2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐEventDate(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEventDate2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐEventDate(ctx context.Context, sel ast.SelectionSet, v *model.EventDate) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EventDate!")
+		return graphql.Null
+	}
+	return ec._EventDate(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEventDateConnection2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐEventDateConnection(ctx context.Context, sel ast.SelectionSet, v *model.EventDateConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EventDateConnection!")
+		return graphql.Null
+	}
+	return ec._EventDateConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEventDateEdge2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐEventDateEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EventDateEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEventDateEdge2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐEventDateEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEventDateEdge2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐEventDateEdge(ctx context.Context, sel ast.SelectionSet, v *model.EventDateEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EventDateEdge!")
+		return graphql.Null
+	}
+	return ec._EventDateEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEventDatesRsvpPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐEventDatesRsvpPayload(ctx context.Context, sel ast.SelectionSet, v *model.EventDatesRsvpPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EventDatesRsvpPayload!")
+		return graphql.Null
+	}
+	return ec._EventDatesRsvpPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNEventRsvpPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐEventRsvpPayload(ctx context.Context, sel ast.SelectionSet, v *model.EventRsvpPayload) graphql.Marshaler {
