@@ -27,6 +27,11 @@ type NewPost struct {
 	// defaults when nil.
 	IsCommentsEnabled *bool `json:"is_comments_enabled,omitempty"`
 	IsLikingEnabled   *bool `json:"is_liking_enabled,omitempty"`
+	// Topics are ids of the space's topics (a space that requires a topic
+	// refuses a post without one).
+	Topics []int64 `json:"topics,omitempty"`
+	// CoverImage is the signed id of an uploaded image shown above the post.
+	CoverImage string `json:"cover_image,omitempty"`
 }
 
 // NewComment is a comment or reply body. Circle wants it inside a "comment"

@@ -35,6 +35,8 @@ var (
 		"space_id":            {"input", "spaceId"},
 		"is_comments_enabled": {"input", "isCommentsEnabled"},
 		"is_liking_enabled":   {"input", "isLikingEnabled"},
+		"topics":              {"input", "topicIds"},
+		"cover_image":         {"input", "coverImageSignedId"},
 	}
 	createCommentFields = fieldPaths{
 		"body":        {"input", "body"},
@@ -227,7 +229,8 @@ func createdComment(ctx context.Context, l *loaders.Loaders, postID int64, c *ci
 }
 
 // likeWrite likes or unlikes a post (do is MemberAPI.LikePost or
-// UnlikePost) and re-reads it, so that isLiked and likesCount are current.
+// UnlikePost), or follows or unfollows it (FollowPost, UnfollowPost), and
+// re-reads it, so that isLiked and likesCount (followerId) are current.
 func likeWrite(ctx context.Context, spaceID, postID string, do func(*circle.MemberAPI, context.Context, int64) error) (*model.PostPayload, error) {
 	key, err := postKeyArgs("spaceId", spaceID, "postId", postID)
 	if err != nil {

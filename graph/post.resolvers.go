@@ -21,6 +21,15 @@ func (r *mutationResolver) CreatePost(ctx context.Context, input model.CreatePos
 	if err != nil {
 		return nil, err
 	}
+	topics, err := topicIDs("input.topicIds", input.TopicIds)
+	if err != nil {
+		return nil, err
+	}
+	if v := input.CoverImageSignedID; v != nil {
+		if err := checkSignedID("input.coverImageSignedId", *v); err != nil {
+			return nil, err
+		}
+	}
 	if err := signedIn(ctx); err != nil {
 		return nil, err
 	}
@@ -28,6 +37,7 @@ func (r *mutationResolver) CreatePost(ctx context.Context, input model.CreatePos
 	if problems != nil {
 		return &model.PostPayload{UserErrors: problems}, nil
 	}
+	body.Topics, body.CoverImage = topics, deref(input.CoverImageSignedID)
 	l, p, err := write(ctx, func(api *circle.MemberAPI) (*circle.Post, error) { return api.CreatePost(ctx, spaceID, body) })
 	if problems, err := writeFailed(err, createPostFields); problems != nil || err != nil {
 		return &model.PostPayload{UserErrors: problems}, err

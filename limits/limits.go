@@ -258,6 +258,9 @@ var (
 		// costs its GET whatever is selected beyond id and name.
 		"PostSearchResult.post": true, "CommentSearchResult.post": true, "CommentSearchResult.comment": true,
 		"LessonSearchResult.lesson": true,
+		// A bookmark's post: posts are batched per space, so one call per
+		// bookmark is an upper bound.
+		"Bookmark.post": true,
 	}
 	// embeddedLists are plain lists Circle sends inside their parent: they
 	// cost nothing themselves, only what their items' fields fetch. The
@@ -271,6 +274,8 @@ var (
 		"Course.sections": false, "CourseSection.lessons": false, "QuizQuestion.options": false,
 		// A post's topics, an image post's gallery.
 		"Post.topics": false, "Gallery.images": false,
+		// A sidebar folder's links.
+		"SpaceBookmark.links": false,
 	}
 	// objectFields need their object's own record, which the list it came
 	// from does not carry: the object costs one call however many of them
@@ -294,6 +299,13 @@ var (
 	}
 	// membersWithBio are member fields whose member comes with its bio.
 	membersWithBio = map[string]bool{"ChatParticipant.member": true}
+	// nameOnlyMembers are member fields whose member comes with no more
+	// than its name and avatar (a bookmark's author): there, the fields an
+	// embedded author usually carries (headline, roles) cost the profile.
+	nameOnlyMembers = map[string]bool{"Bookmark.author": true}
+	// authorFields are what an embedded author carries beyond name and
+	// avatar.
+	authorFields = map[string]bool{"Member.headline": true, "Member.isAdmin": true, "Member.isModerator": true}
 	// perOperationFields cost one call per operation, named by the value,
 	// however many times they are selected: every space's unread counts
 	// come from one GET /space_notification_details.
@@ -364,6 +376,8 @@ type costContext struct {
 	// profiles: members read as their public profile (federation's
 	// member references, entities.go), which holds every profile field.
 	profiles bool
+	// nameOnly: members known by name and avatar only (nameOnlyMembers).
+	nameOnly bool
 }
 
 // costIn is cost for a selection set in context cc.
@@ -387,6 +401,8 @@ func (m *meter) costIn(set ast.SelectionSet, cc costContext) int {
 				total = addCapped(total, m.entities(s))
 			case profileFields[key]:
 				profile = profile || !cc.profiles && !(cc.embeddedMembers && key == "Member.bio") && !(cc.directory && directoryFields[key])
+			case cc.nameOnly && authorFields[key]:
+				profile = true
 			case spaceDetailFields[key]:
 				detail = detail || !cc.fullSpaces
 			case objectFields[key] != "":
@@ -412,7 +428,7 @@ func (m *meter) costIn(set ast.SelectionSet, cc costContext) int {
 					total = addCapped(total, 1)
 				}
 				detail = detail || spaceRecordFields[key]
-				total = addCapped(total, m.costIn(s.SelectionSet, costContext{embeddedMembers: membersWithBio[key], detailed: detailedParents[key]}))
+				total = addCapped(total, m.costIn(s.SelectionSet, costContext{embeddedMembers: membersWithBio[key], detailed: detailedParents[key], nameOnly: nameOnlyMembers[key]}))
 			}
 		case *ast.InlineFragment:
 			c := m.costIn(s.SelectionSet, cc)

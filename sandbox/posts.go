@@ -56,6 +56,29 @@ type imageRequest struct {
 			Position *int   `json:"position"`
 		} `json:"images_attributes"`
 	} `json:"gallery_attributes"`
+	// files are the request's signed ids that name files uploaded to the
+	// sandbox (its direct uploads): their images show those files.
+	files map[string]uploadedFile
+}
+
+// uploadedFile is what an image shows of a file uploaded to the sandbox.
+type uploadedFile struct {
+	filename, url string
+}
+
+// withUploads finds the request's signed ids among the sandbox's uploaded
+// files.
+func (b *imageRequest) withUploads(u *uploadStore) {
+	if b.Gallery == nil {
+		return
+	}
+	b.files = map[string]uploadedFile{}
+	for _, img := range b.Gallery.Images {
+		sid := cmp.Or(img.Image, img.SignedID)
+		if blob, err := u.attachable(sid); err == nil && strings.HasPrefix(blob.contentType, "image/") {
+			b.files[sid] = uploadedFile{filename: blob.filename, url: blob.serviceURL}
+		}
+	}
 }
 
 // caption renders the request's TipTap caption.
@@ -81,7 +104,7 @@ func (st *store) createImagePost(viewer int64, spaceRef string, b imageRequest, 
 			if strings.TrimSpace(img.SignedID) == "" {
 				continue
 			}
-			g.images = append(g.images, st.newImageLocked(img.SignedID, img.Width, img.Height))
+			g.images = append(g.images, st.newImageLocked(img.SignedID, img.Width, img.Height, b.files))
 		}
 	}
 	if len(g.images) == 0 || len(g.images) > maxGalleryImages {
@@ -98,11 +121,15 @@ func (st *store) createImagePost(viewer int64, spaceRef string, b imageRequest, 
 	return st.postLocked(st.posts[id], viewer), nil
 }
 
-// newImageLocked adds an image of an uploaded file to no gallery yet.
-func (st *store) newImageLocked(signedID string, width, height int) galleryImage {
+// newImageLocked adds an image of an uploaded file to no gallery yet; a
+// file uploaded to the sandbox (in files) keeps its name and is served.
+func (st *store) newImageLocked(signedID string, width, height int, files map[string]uploadedFile) galleryImage {
 	img := galleryImage{id: st.nextImageID, signedID: signedID, width: width, height: height}
 	st.nextImageID++
 	img.filename = fmt.Sprintf("image-%d.jpeg", img.id)
+	if f, ok := files[signedID]; ok {
+		img.filename, img.url = f.filename, f.url
+	}
 	if img.width <= 0 || img.height <= 0 {
 		img.width, img.height = 1600, 1200
 	}
@@ -145,7 +172,7 @@ func (st *store) updateImagePost(viewer int64, spaceRef, postRef string, b image
 					images = slices.Delete(images, i, i+1)
 				}
 			case strings.TrimSpace(cmp.Or(in.Image, in.SignedID)) != "":
-				images = append(images, st.newImageLocked(cmp.Or(in.Image, in.SignedID), in.Width, in.Height))
+				images = append(images, st.newImageLocked(cmp.Or(in.Image, in.SignedID), in.Width, in.Height, b.files))
 			}
 		}
 		slices.SortStableFunc(moves, func(a, b placed) int { return cmp.Compare(a.pos, b.pos) })
@@ -224,6 +251,7 @@ func (s *Sandbox) createImagePost(w http.ResponseWriter, r *http.Request, viewer
 		writeError(w, err)
 		return
 	}
+	body.withUploads(s.uploads)
 	p, err := s.store.createImagePost(viewer, r.PathValue("space_id"), body, s.now())
 	answer(w, p, err)
 }
@@ -234,6 +262,7 @@ func (s *Sandbox) updateImagePost(w http.ResponseWriter, r *http.Request, viewer
 		writeError(w, err)
 		return
 	}
+	body.withUploads(s.uploads)
 	p, err := s.store.updateImagePost(viewer, r.PathValue("space_id"), r.PathValue("id"), body, s.now())
 	answer(w, p, err)
 }

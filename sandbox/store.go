@@ -103,6 +103,9 @@ type galleryImage struct {
 	signedID      string
 	filename      string
 	width, height int
+	// url is where the sandbox serves a file uploaded to it; "" for the
+	// seed's images, which have no file.
+	url string
 }
 
 type event struct {

@@ -179,6 +179,9 @@ func (st *store) postLocked(p *post, viewer int64) wirePost {
 				OriginalURL: communityURL + "/rails/active_storage/blobs/" + img.signedID + "/" + img.filename,
 				URL:         communityURL + "/rails/active_storage/representations/" + img.signedID + "/" + img.filename,
 			}
+			if img.url != "" {
+				wg.Images[i].OriginalURL, wg.Images[i].URL = img.url, img.url
+			}
 		}
 		out.wireImagePart = &wireImagePart{Gallery: wg}
 	}

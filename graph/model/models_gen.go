@@ -41,6 +41,34 @@ type AuthPayload struct {
 	CommunityID string `json:"communityId"`
 }
 
+// A page of bookmarks.
+type BookmarkConnection struct {
+	// The bookmarks of this page with their cursors.
+	Edges []*BookmarkEdge `json:"edges"`
+	// The bookmarks of this page, newest first.
+	Nodes []*Bookmark `json:"nodes"`
+	// Where this page sits in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Number of bookmarks in the whole list, as Circle counts them.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+// A bookmark and its cursor.
+type BookmarkEdge struct {
+	// Opaque cursor of this bookmark; pass it as `after` to continue after it.
+	Cursor string `json:"cursor"`
+	// The bookmark.
+	Node *Bookmark `json:"node"`
+}
+
+// Result of createBookmark.
+type BookmarkPayload struct {
+	// The new bookmark, as Circle answered it; null when the bookmark failed.
+	Bookmark *Bookmark `json:"bookmark,omitempty"`
+	// Problems with the input (a record already bookmarked, …); empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // A page of a room's messages, oldest first. Its pageInfo.startCursor, passed
 // as `before`, gives the page before it (hasPreviousPage says whether there is
 // one); each page costs one upstream call.
@@ -266,6 +294,22 @@ type CreateDirectUploadInput struct {
 	Checksum string `json:"checksum"`
 }
 
+// A new image post: a gallery of 1 to 50 images with an optional caption.
+type CreateImagePostInput struct {
+	// The space to post in; it must be an image space.
+	SpaceID string `json:"spaceId"`
+	// The images, in the order the post shows them (1 to 50).
+	Images []*GalleryImageInput `json:"images"`
+	// The caption as a TipTap document in Circle's tiptap_body shape; none when omitted.
+	TiptapBody JSON `json:"tiptapBody,omitempty"`
+	// URL slug of the post (lowercase letters, digits and single dashes, at most 100 characters); Circle makes one when omitted.
+	Slug *string `json:"slug,omitempty"`
+	// Allow comments (the space's default when omitted).
+	IsCommentsEnabled *bool `json:"isCommentsEnabled,omitempty"`
+	// Allow likes (the space's default when omitted).
+	IsLikingEnabled *bool `json:"isLikingEnabled,omitempty"`
+}
+
 // A new live room.
 type CreateLiveRoomInput struct {
 	// The room's name, 1 to 255 characters.
@@ -310,6 +354,10 @@ type CreatePostInput struct {
 	IsCommentsEnabled *bool `json:"isCommentsEnabled,omitempty"`
 	// Allow likes (the space's default when omitted).
 	IsLikingEnabled *bool `json:"isLikingEnabled,omitempty"`
+	// Topics of the space to tag the post with (Space.topics; at most 20 ids); needed where the space's requiresTopic is true.
+	TopicIds []string `json:"topicIds,omitempty"`
+	// The signedId of an uploaded image (createDirectUpload) to show above the post as its cover.
+	CoverImageSignedID *string `json:"coverImageSignedId,omitempty"`
 }
 
 // Result of deactivateAccount.
@@ -439,6 +487,28 @@ type EventRsvpPayload struct {
 	Post *Post `json:"post,omitempty"`
 	// Problems with the input; empty on success.
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+// One image of an image post update: exactly one of id (an image of the
+// gallery, moved to position when given) and signedId (a new uploaded image,
+// added to the gallery).
+type GalleryImageChangeInput struct {
+	// An image of the post's gallery (GalleryImage.id).
+	ID *string `json:"id,omitempty"`
+	// The signedId of a newly uploaded image to add.
+	SignedID *string `json:"signedId,omitempty"`
+	// Where the image with this id goes, from 0; only with id.
+	Position *int `json:"position,omitempty"`
+}
+
+// An image of a new image post: an uploaded file.
+type GalleryImageInput struct {
+	// The signedId createDirectUpload returned for the image, once its file is uploaded.
+	SignedID string `json:"signedId"`
+	// Width in pixels, when the client knows it (1 to 20000).
+	Width *int `json:"width,omitempty"`
+	// Height in pixels, when the client knows it (1 to 20000).
+	Height *int `json:"height,omitempty"`
 }
 
 // An HTTP header to send.
@@ -924,6 +994,46 @@ type SearchResultEdge struct {
 	Node SearchResult `json:"node"`
 }
 
+// A link, or a folder of links, a space shows in its sidebar.
+type SpaceBookmark struct {
+	// Circle's id of the link or folder.
+	ID string `json:"id"`
+	// The text shown.
+	Name string `json:"name"`
+	// Link or folder; null when Circle names another kind.
+	Kind *SpaceBookmarkKind `json:"kind,omitempty"`
+	// Where a link points; null for a folder.
+	URL *string `json:"url,omitempty"`
+	// Emoji shown beside the name, if any.
+	Emoji *string `json:"emoji,omitempty"`
+	// URL of a custom emoji image shown beside the name, if any.
+	CustomEmojiURL *string `json:"customEmojiUrl,omitempty"`
+	// URL of the custom emoji image for dark mode, if any.
+	CustomEmojiDarkURL *string `json:"customEmojiDarkUrl,omitempty"`
+	// A folder's links, in order (Circle sends them with the folder); empty for a link.
+	Links []*SpaceBookmark `json:"links"`
+}
+
+// A page of a space's sidebar links.
+type SpaceBookmarkConnection struct {
+	// The links and folders of this page with their cursors.
+	Edges []*SpaceBookmarkEdge `json:"edges"`
+	// The links and folders of this page, in the sidebar's order.
+	Nodes []*SpaceBookmark `json:"nodes"`
+	// Where this page sits in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Number of top-level links and folders, as Circle counts them.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+// A space bookmark and its cursor.
+type SpaceBookmarkEdge struct {
+	// Opaque cursor of this link or folder; pass it as `after` to continue after it.
+	Cursor string `json:"cursor"`
+	// The link or folder.
+	Node *SpaceBookmark `json:"node"`
+}
+
 // A page of spaces.
 type SpaceConnection struct {
 	// The spaces of this page with their cursors.
@@ -995,6 +1105,44 @@ type SpacePayload struct {
 type Subscription struct {
 }
 
+// A page of a space's topics.
+type TopicConnection struct {
+	// The topics of this page with their cursors.
+	Edges []*TopicEdge `json:"edges"`
+	// The topics of this page, in the space's order.
+	Nodes []*Topic `json:"nodes"`
+	// Where this page sits in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Number of topics in the space, as Circle counts them.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+// A topic and its cursor.
+type TopicEdge struct {
+	// Opaque cursor of this topic; pass it as `after` to continue after it.
+	Cursor string `json:"cursor"`
+	// The topic.
+	Node *Topic `json:"node"`
+}
+
+// Changes to an image post; what is omitted stays as it is.
+type UpdateImagePostInput struct {
+	// The space the post is in.
+	SpaceID string `json:"spaceId"`
+	// The post.
+	ID string `json:"id"`
+	// The new caption as a TipTap document in Circle's tiptap_body shape.
+	TiptapBody JSON `json:"tiptapBody,omitempty"`
+	// The new URL slug (lowercase letters, digits and single dashes, at most 100 characters).
+	Slug *string `json:"slug,omitempty"`
+	// Allow comments.
+	IsCommentsEnabled *bool `json:"isCommentsEnabled,omitempty"`
+	// Allow likes.
+	IsLikingEnabled *bool `json:"isLikingEnabled,omitempty"`
+	// Images to move or add (at most 50); the gallery's other images stay where they are.
+	Images []*GalleryImageChangeInput `json:"images,omitempty"`
+}
+
 // Changes to the signed-in member's profile. Every field is optional; the ones
 // left out keep their value. Lengths are counted in characters.
 type UpdateProfileInput struct {
@@ -1023,6 +1171,64 @@ type UserError struct {
 	Field []string `json:"field,omitempty"`
 	// What is wrong, in words for the user.
 	Message string `json:"message"`
+}
+
+// What a bookmark saved.
+type BookmarkType string
+
+const (
+	// A post.
+	BookmarkTypePost BookmarkType = "POST"
+	// A comment (or reply).
+	BookmarkTypeComment BookmarkType = "COMMENT"
+)
+
+var AllBookmarkType = []BookmarkType{
+	BookmarkTypePost,
+	BookmarkTypeComment,
+}
+
+func (e BookmarkType) IsValid() bool {
+	switch e {
+	case BookmarkTypePost, BookmarkTypeComment:
+		return true
+	}
+	return false
+}
+
+func (e BookmarkType) String() string {
+	return string(e)
+}
+
+func (e *BookmarkType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = BookmarkType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid BookmarkType", str)
+	}
+	return nil
+}
+
+func (e BookmarkType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *BookmarkType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e BookmarkType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // What kind of room a chat room is.
@@ -2538,6 +2744,64 @@ func (e *SearchType) UnmarshalJSON(b []byte) error {
 }
 
 func (e SearchType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Whether a space bookmark is a link or a folder of links.
+type SpaceBookmarkKind string
+
+const (
+	// A link (url is set).
+	SpaceBookmarkKindLink SpaceBookmarkKind = "LINK"
+	// A folder (links holds its links).
+	SpaceBookmarkKindFolder SpaceBookmarkKind = "FOLDER"
+)
+
+var AllSpaceBookmarkKind = []SpaceBookmarkKind{
+	SpaceBookmarkKindLink,
+	SpaceBookmarkKindFolder,
+}
+
+func (e SpaceBookmarkKind) IsValid() bool {
+	switch e {
+	case SpaceBookmarkKindLink, SpaceBookmarkKindFolder:
+		return true
+	}
+	return false
+}
+
+func (e SpaceBookmarkKind) String() string {
+	return string(e)
+}
+
+func (e *SpaceBookmarkKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SpaceBookmarkKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SpaceBookmarkKind", str)
+	}
+	return nil
+}
+
+func (e SpaceBookmarkKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SpaceBookmarkKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SpaceBookmarkKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

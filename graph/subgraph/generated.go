@@ -31,6 +31,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Bookmark() BookmarkResolver
 	ChatMessage() ChatMessageResolver
 	ChatRoom() ChatRoomResolver
 	Comment() CommentResolver
@@ -66,6 +67,40 @@ type ComplexityRoot struct {
 		MemberID              func(childComplexity int) int
 		RefreshToken          func(childComplexity int) int
 		RefreshTokenExpiresAt func(childComplexity int) int
+	}
+
+	Bookmark struct {
+		AttachmentCount func(childComplexity int) int
+		Author          func(childComplexity int) int
+		Body            func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		ID              func(childComplexity int) int
+		IsDeleted       func(childComplexity int) int
+		Post            func(childComplexity int) int
+		RecordCreatedAt func(childComplexity int) int
+		RecordID        func(childComplexity int) int
+		Slug            func(childComplexity int) int
+		Space           func(childComplexity int) int
+		Title           func(childComplexity int) int
+		Type            func(childComplexity int) int
+		URL             func(childComplexity int) int
+	}
+
+	BookmarkConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	BookmarkEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	BookmarkPayload struct {
+		Bookmark   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	ChatMessage struct {
@@ -647,14 +682,17 @@ type ComplexityRoot struct {
 		ArchiveNotification                   func(childComplexity int, id string) int
 		CancelRsvp                            func(childComplexity int, spaceID string, eventID string) int
 		ConfirmSignupProfile                  func(childComplexity int, input model.UpdateProfileInput) int
+		CreateBookmark                        func(childComplexity int, typeArg model.BookmarkType, recordID string) int
 		CreateChatRoom                        func(childComplexity int, memberIds []string) int
 		CreateCircleSession                   func(childComplexity int) int
 		CreateComment                         func(childComplexity int, input model.CreateCommentInput) int
 		CreateDirectUpload                    func(childComplexity int, input model.CreateDirectUploadInput) int
+		CreateImagePost                       func(childComplexity int, input model.CreateImagePostInput) int
 		CreateLiveRoom                        func(childComplexity int, input model.CreateLiveRoomInput) int
 		CreateMemberToken                     func(childComplexity int, identity model.MemberIdentityInput) int
 		CreatePost                            func(childComplexity int, input model.CreatePostInput) int
 		DeactivateAccount                     func(childComplexity int, confirmMemberID string) int
+		DeleteBookmark                        func(childComplexity int, id string) int
 		DeleteChatMessage                     func(childComplexity int, chatRoomUUID string, id string) int
 		DeleteComment                         func(childComplexity int, postID string, id string) int
 		DeleteNotification                    func(childComplexity int, id string) int
@@ -662,6 +700,7 @@ type ComplexityRoot struct {
 		DeleteReply                           func(childComplexity int, commentID string, id string) int
 		EditChatMessage                       func(childComplexity int, chatRoomUUID string, id string, body string) int
 		EndCircleSession                      func(childComplexity int) int
+		FollowPost                            func(childComplexity int, spaceID string, postID string) int
 		JoinByInvitation                      func(childComplexity int, token string) int
 		JoinSpace                             func(childComplexity int, id string) int
 		LeaveSpace                            func(childComplexity int, id string) int
@@ -685,11 +724,13 @@ type ComplexityRoot struct {
 		SetQuizAttemptResult                  func(childComplexity int, quizID string, attemptID string, result model.QuizResult) int
 		SignIn                                func(childComplexity int, idToken string) int
 		SubmitQuizAttempt                     func(childComplexity int, quizID string, responses []*model.QuizResponseInput) int
+		UnfollowPost                          func(childComplexity int, spaceID string, postID string, followerID *string) int
 		UnlikeComment                         func(childComplexity int, postID string, commentID string) int
 		UnlikePost                            func(childComplexity int, spaceID string, postID string) int
 		UpdateAllSpacesNotificationPreference func(childComplexity int, medium model.NotificationMedium, choice model.SpaceNotificationChoice) int
 		UpdateChatParticipant                 func(childComplexity int, chatRoomUUID string, participantID string, muted *bool, archived *bool, isRoomAdmin *bool) int
 		UpdateComment                         func(childComplexity int, postID string, id string, body *string, tiptapBody model.JSON) int
+		UpdateImagePost                       func(childComplexity int, input model.UpdateImagePostInput) int
 		UpdateNotificationPreference          func(childComplexity int, medium model.NotificationMedium, typeArg model.NotificationPreferenceType, enabled bool) int
 		UpdateProfile                         func(childComplexity int, input model.UpdateProfileInput) int
 		UpdateReply                           func(childComplexity int, commentID string, id string, body *string, tiptapBody model.JSON) int
@@ -880,6 +921,7 @@ type ComplexityRoot struct {
 
 	Query struct {
 		AdvancedSearch          func(childComplexity int, query string, typeArg *model.SearchType, filters *model.SearchFilters, mentionScope *model.MentionScope, first *int, after *string) int
+		Bookmarks               func(childComplexity int, first *int, after *string, typeArg *model.BookmarkType) int
 		ChatMessage             func(childComplexity int, chatRoomUUID string, id string) int
 		ChatRoom                func(childComplexity int, uuid string) int
 		ChatRooms               func(childComplexity int, first *int, after *string) int
@@ -978,6 +1020,7 @@ type ComplexityRoot struct {
 	}
 
 	Space struct {
+		Bookmarks                func(childComplexity int, first *int, after *string) int
 		Course                   func(childComplexity int) int
 		CoverImageURL            func(childComplexity int) int
 		DefaultTab               func(childComplexity int) int
@@ -993,10 +1036,34 @@ type ComplexityRoot struct {
 		Posts                    func(childComplexity int, first *int, after *string, sort *model.PostSort, status *model.PostStatus, topicIds []string) int
 		RequiresTopic            func(childComplexity int) int
 		Slug                     func(childComplexity int) int
+		Topics                   func(childComplexity int, first *int, after *string) int
 		URL                      func(childComplexity int) int
 		UnreadContentCount       func(childComplexity int) int
 		UnreadNotificationsCount func(childComplexity int) int
 		VisibleTabs              func(childComplexity int) int
+	}
+
+	SpaceBookmark struct {
+		CustomEmojiDarkURL func(childComplexity int) int
+		CustomEmojiURL     func(childComplexity int) int
+		Emoji              func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		Kind               func(childComplexity int) int
+		Links              func(childComplexity int) int
+		Name               func(childComplexity int) int
+		URL                func(childComplexity int) int
+	}
+
+	SpaceBookmarkConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SpaceBookmarkEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	SpaceConnection struct {
@@ -1072,6 +1139,18 @@ type ComplexityRoot struct {
 		Name      func(childComplexity int) int
 	}
 
+	TopicConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	TopicEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	UserError struct {
 		Field   func(childComplexity int) int
 		Message func(childComplexity int) int
@@ -1086,6 +1165,9 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type BookmarkResolver interface {
+	Post(ctx context.Context, obj *model.Bookmark) (*model.Post, error)
+}
 type ChatMessageResolver interface {
 	Thread(ctx context.Context, obj *model.ChatMessage) (*model.ChatThread, error)
 	Reactions(ctx context.Context, obj *model.ChatMessage) ([]*model.ChatReaction, error)
@@ -1172,6 +1254,8 @@ type MutationResolver interface {
 	UpdateProfile(ctx context.Context, input model.UpdateProfileInput) (*model.ProfilePayload, error)
 	ConfirmSignupProfile(ctx context.Context, input model.UpdateProfileInput) (*model.ProfilePayload, error)
 	DeactivateAccount(ctx context.Context, confirmMemberID string) (*model.DeactivateAccountPayload, error)
+	CreateBookmark(ctx context.Context, typeArg model.BookmarkType, recordID string) (*model.BookmarkPayload, error)
+	DeleteBookmark(ctx context.Context, id string) (*model.DeletePayload, error)
 	CreateChatRoom(ctx context.Context, memberIds []string) (*model.ChatRoomPayload, error)
 	SendChatMessage(ctx context.Context, chatRoomUUID string, body *string, richTextBody model.JSON, parentMessageID *string) (*model.ChatMessagePayload, error)
 	EditChatMessage(ctx context.Context, chatRoomUUID string, id string, body string) (*model.ChatMessagePayload, error)
@@ -1196,6 +1280,10 @@ type MutationResolver interface {
 	RsvpEvent(ctx context.Context, spaceID string, eventID string) (*model.EventRsvpPayload, error)
 	RsvpEventDates(ctx context.Context, spaceID string, eventID string, dateIds []string) (*model.EventDatesRsvpPayload, error)
 	CancelRsvp(ctx context.Context, spaceID string, eventID string) (*model.EventRsvpPayload, error)
+	CreateImagePost(ctx context.Context, input model.CreateImagePostInput) (*model.PostPayload, error)
+	UpdateImagePost(ctx context.Context, input model.UpdateImagePostInput) (*model.PostPayload, error)
+	FollowPost(ctx context.Context, spaceID string, postID string) (*model.PostPayload, error)
+	UnfollowPost(ctx context.Context, spaceID string, postID string, followerID *string) (*model.PostPayload, error)
 	ArchiveNotification(ctx context.Context, id string) (*model.NotificationPayload, error)
 	DeleteNotification(ctx context.Context, id string) (*model.DeletePayload, error)
 	UpdateNotificationPreference(ctx context.Context, medium model.NotificationMedium, typeArg model.NotificationPreferenceType, enabled bool) (*model.NotificationPreferencesPayload, error)
@@ -1230,6 +1318,7 @@ type PostSearchResultResolver interface {
 }
 type QueryResolver interface {
 	Me(ctx context.Context) (*model.Member, error)
+	Bookmarks(ctx context.Context, first *int, after *string, typeArg *model.BookmarkType) (*model.BookmarkConnection, error)
 	ChatRooms(ctx context.Context, first *int, after *string) (*model.ChatRoomConnection, error)
 	ChatRoom(ctx context.Context, uuid string) (*model.ChatRoom, error)
 	ChatMessage(ctx context.Context, chatRoomUUID string, id string) (*model.ChatMessage, error)
@@ -1277,10 +1366,12 @@ type SpaceResolver interface {
 	DefaultTab(ctx context.Context, obj *model.Space) (*string, error)
 	RequiresTopic(ctx context.Context, obj *model.Space) (bool, error)
 	IsPostingDisabled(ctx context.Context, obj *model.Space) (bool, error)
+	Bookmarks(ctx context.Context, obj *model.Space, first *int, after *string) (*model.SpaceBookmarkConnection, error)
 	Course(ctx context.Context, obj *model.Space) (*model.Course, error)
 	NotificationPreferences(ctx context.Context, obj *model.Space) (*model.SpaceNotificationSettings, error)
 	UnreadContentCount(ctx context.Context, obj *model.Space) (*int, error)
 	UnreadNotificationsCount(ctx context.Context, obj *model.Space) (*int, error)
+	Topics(ctx context.Context, obj *model.Space, first *int, after *string) (*model.TopicConnection, error)
 }
 type SubscriptionResolver interface {
 	NotificationReceived(ctx context.Context) (<-chan *model.Notification, error)
@@ -1355,6 +1446,142 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuthPayload.RefreshTokenExpiresAt(childComplexity), true
+
+	case "Bookmark.attachmentCount":
+		if e.ComplexityRoot.Bookmark.AttachmentCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Bookmark.AttachmentCount(childComplexity), true
+	case "Bookmark.author":
+		if e.ComplexityRoot.Bookmark.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Bookmark.Author(childComplexity), true
+	case "Bookmark.body":
+		if e.ComplexityRoot.Bookmark.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Bookmark.Body(childComplexity), true
+	case "Bookmark.createdAt":
+		if e.ComplexityRoot.Bookmark.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Bookmark.CreatedAt(childComplexity), true
+	case "Bookmark.id":
+		if e.ComplexityRoot.Bookmark.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Bookmark.ID(childComplexity), true
+	case "Bookmark.isDeleted":
+		if e.ComplexityRoot.Bookmark.IsDeleted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Bookmark.IsDeleted(childComplexity), true
+	case "Bookmark.post":
+		if e.ComplexityRoot.Bookmark.Post == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Bookmark.Post(childComplexity), true
+	case "Bookmark.recordCreatedAt":
+		if e.ComplexityRoot.Bookmark.RecordCreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Bookmark.RecordCreatedAt(childComplexity), true
+	case "Bookmark.recordId":
+		if e.ComplexityRoot.Bookmark.RecordID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Bookmark.RecordID(childComplexity), true
+	case "Bookmark.slug":
+		if e.ComplexityRoot.Bookmark.Slug == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Bookmark.Slug(childComplexity), true
+	case "Bookmark.space":
+		if e.ComplexityRoot.Bookmark.Space == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Bookmark.Space(childComplexity), true
+	case "Bookmark.title":
+		if e.ComplexityRoot.Bookmark.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Bookmark.Title(childComplexity), true
+	case "Bookmark.type":
+		if e.ComplexityRoot.Bookmark.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Bookmark.Type(childComplexity), true
+	case "Bookmark.url":
+		if e.ComplexityRoot.Bookmark.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Bookmark.URL(childComplexity), true
+
+	case "BookmarkConnection.edges":
+		if e.ComplexityRoot.BookmarkConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookmarkConnection.Edges(childComplexity), true
+	case "BookmarkConnection.nodes":
+		if e.ComplexityRoot.BookmarkConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookmarkConnection.Nodes(childComplexity), true
+	case "BookmarkConnection.pageInfo":
+		if e.ComplexityRoot.BookmarkConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookmarkConnection.PageInfo(childComplexity), true
+	case "BookmarkConnection.totalCount":
+		if e.ComplexityRoot.BookmarkConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookmarkConnection.TotalCount(childComplexity), true
+
+	case "BookmarkEdge.cursor":
+		if e.ComplexityRoot.BookmarkEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookmarkEdge.Cursor(childComplexity), true
+	case "BookmarkEdge.node":
+		if e.ComplexityRoot.BookmarkEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookmarkEdge.Node(childComplexity), true
+
+	case "BookmarkPayload.bookmark":
+		if e.ComplexityRoot.BookmarkPayload.Bookmark == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookmarkPayload.Bookmark(childComplexity), true
+	case "BookmarkPayload.userErrors":
+		if e.ComplexityRoot.BookmarkPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookmarkPayload.UserErrors(childComplexity), true
 
 	case "ChatMessage.body":
 		if e.ComplexityRoot.ChatMessage.Body == nil {
@@ -3802,6 +4029,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ConfirmSignupProfile(childComplexity, args["input"].(model.UpdateProfileInput)), true
+	case "Mutation.createBookmark":
+		if e.ComplexityRoot.Mutation.CreateBookmark == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createBookmark_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateBookmark(childComplexity, args["type"].(model.BookmarkType), args["recordId"].(string)), true
 	case "Mutation.createChatRoom":
 		if e.ComplexityRoot.Mutation.CreateChatRoom == nil {
 			break
@@ -3841,6 +4079,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateDirectUpload(childComplexity, args["input"].(model.CreateDirectUploadInput)), true
+	case "Mutation.createImagePost":
+		if e.ComplexityRoot.Mutation.CreateImagePost == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createImagePost_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateImagePost(childComplexity, args["input"].(model.CreateImagePostInput)), true
 	case "Mutation.createLiveRoom":
 		if e.ComplexityRoot.Mutation.CreateLiveRoom == nil {
 			break
@@ -3885,6 +4134,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeactivateAccount(childComplexity, args["confirmMemberId"].(string)), true
+	case "Mutation.deleteBookmark":
+		if e.ComplexityRoot.Mutation.DeleteBookmark == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteBookmark_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteBookmark(childComplexity, args["id"].(string)), true
 	case "Mutation.deleteChatMessage":
 		if e.ComplexityRoot.Mutation.DeleteChatMessage == nil {
 			break
@@ -3957,6 +4217,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EndCircleSession(childComplexity), true
+	case "Mutation.followPost":
+		if e.ComplexityRoot.Mutation.FollowPost == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_followPost_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.FollowPost(childComplexity, args["spaceId"].(string), args["postId"].(string)), true
 	case "Mutation.joinByInvitation":
 		if e.ComplexityRoot.Mutation.JoinByInvitation == nil {
 			break
@@ -4200,6 +4471,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SubmitQuizAttempt(childComplexity, args["quizId"].(string), args["responses"].([]*model.QuizResponseInput)), true
+	case "Mutation.unfollowPost":
+		if e.ComplexityRoot.Mutation.UnfollowPost == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unfollowPost_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnfollowPost(childComplexity, args["spaceId"].(string), args["postId"].(string), args["followerId"].(*string)), true
 	case "Mutation.unlikeComment":
 		if e.ComplexityRoot.Mutation.UnlikeComment == nil {
 			break
@@ -4255,6 +4537,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateComment(childComplexity, args["postId"].(string), args["id"].(string), args["body"].(*string), args["tiptapBody"].(model.JSON)), true
+	case "Mutation.updateImagePost":
+		if e.ComplexityRoot.Mutation.UpdateImagePost == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateImagePost_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateImagePost(childComplexity, args["input"].(model.UpdateImagePostInput)), true
 	case "Mutation.updateNotificationPreference":
 		if e.ComplexityRoot.Mutation.UpdateNotificationPreference == nil {
 			break
@@ -5073,6 +5366,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AdvancedSearch(childComplexity, args["query"].(string), args["type"].(*model.SearchType), args["filters"].(*model.SearchFilters), args["mentionScope"].(*model.MentionScope), args["first"].(*int), args["after"].(*string)), true
+	case "Query.bookmarks":
+		if e.ComplexityRoot.Query.Bookmarks == nil {
+			break
+		}
+
+		args, err := ec.field_Query_bookmarks_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Bookmarks(childComplexity, args["first"].(*int), args["after"].(*string), args["type"].(*model.BookmarkType)), true
 	case "Query.chatMessage":
 		if e.ComplexityRoot.Query.ChatMessage == nil {
 			break
@@ -5597,6 +5901,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SearchResultEdge.Node(childComplexity), true
 
+	case "Space.bookmarks":
+		if e.ComplexityRoot.Space.Bookmarks == nil {
+			break
+		}
+
+		args, err := ec.field_Space_bookmarks_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Space.Bookmarks(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Space.course":
 		if e.ComplexityRoot.Space.Course == nil {
 			break
@@ -5697,6 +6012,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Space.Slug(childComplexity), true
+	case "Space.topics":
+		if e.ComplexityRoot.Space.Topics == nil {
+			break
+		}
+
+		args, err := ec.field_Space_topics_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Space.Topics(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Space.url":
 		if e.ComplexityRoot.Space.URL == nil {
 			break
@@ -5721,6 +6047,93 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Space.VisibleTabs(childComplexity), true
+
+	case "SpaceBookmark.customEmojiDarkUrl":
+		if e.ComplexityRoot.SpaceBookmark.CustomEmojiDarkURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceBookmark.CustomEmojiDarkURL(childComplexity), true
+	case "SpaceBookmark.customEmojiUrl":
+		if e.ComplexityRoot.SpaceBookmark.CustomEmojiURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceBookmark.CustomEmojiURL(childComplexity), true
+	case "SpaceBookmark.emoji":
+		if e.ComplexityRoot.SpaceBookmark.Emoji == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceBookmark.Emoji(childComplexity), true
+	case "SpaceBookmark.id":
+		if e.ComplexityRoot.SpaceBookmark.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceBookmark.ID(childComplexity), true
+	case "SpaceBookmark.kind":
+		if e.ComplexityRoot.SpaceBookmark.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceBookmark.Kind(childComplexity), true
+	case "SpaceBookmark.links":
+		if e.ComplexityRoot.SpaceBookmark.Links == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceBookmark.Links(childComplexity), true
+	case "SpaceBookmark.name":
+		if e.ComplexityRoot.SpaceBookmark.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceBookmark.Name(childComplexity), true
+	case "SpaceBookmark.url":
+		if e.ComplexityRoot.SpaceBookmark.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceBookmark.URL(childComplexity), true
+
+	case "SpaceBookmarkConnection.edges":
+		if e.ComplexityRoot.SpaceBookmarkConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceBookmarkConnection.Edges(childComplexity), true
+	case "SpaceBookmarkConnection.nodes":
+		if e.ComplexityRoot.SpaceBookmarkConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceBookmarkConnection.Nodes(childComplexity), true
+	case "SpaceBookmarkConnection.pageInfo":
+		if e.ComplexityRoot.SpaceBookmarkConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceBookmarkConnection.PageInfo(childComplexity), true
+	case "SpaceBookmarkConnection.totalCount":
+		if e.ComplexityRoot.SpaceBookmarkConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceBookmarkConnection.TotalCount(childComplexity), true
+
+	case "SpaceBookmarkEdge.cursor":
+		if e.ComplexityRoot.SpaceBookmarkEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceBookmarkEdge.Cursor(childComplexity), true
+	case "SpaceBookmarkEdge.node":
+		if e.ComplexityRoot.SpaceBookmarkEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceBookmarkEdge.Node(childComplexity), true
 
 	case "SpaceConnection.edges":
 		if e.ComplexityRoot.SpaceConnection.Edges == nil {
@@ -5961,6 +6374,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Topic.Name(childComplexity), true
 
+	case "TopicConnection.edges":
+		if e.ComplexityRoot.TopicConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TopicConnection.Edges(childComplexity), true
+	case "TopicConnection.nodes":
+		if e.ComplexityRoot.TopicConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TopicConnection.Nodes(childComplexity), true
+	case "TopicConnection.pageInfo":
+		if e.ComplexityRoot.TopicConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TopicConnection.PageInfo(childComplexity), true
+	case "TopicConnection.totalCount":
+		if e.ComplexityRoot.TopicConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TopicConnection.TotalCount(childComplexity), true
+
+	case "TopicEdge.cursor":
+		if e.ComplexityRoot.TopicEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TopicEdge.Cursor(childComplexity), true
+	case "TopicEdge.node":
+		if e.ComplexityRoot.TopicEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TopicEdge.Node(childComplexity), true
+
 	case "UserError.field":
 		if e.ComplexityRoot.UserError.Field == nil {
 			break
@@ -5993,8 +6444,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CommentByIDAndPostIDsInput", ec.unmarshalInputCommentByIDAndPostIDsInput),
 			graphql.NewInputUnmarshaler("CreateCommentInput", ec.unmarshalInputCreateCommentInput),
 			graphql.NewInputUnmarshaler("CreateDirectUploadInput", ec.unmarshalInputCreateDirectUploadInput),
+			graphql.NewInputUnmarshaler("CreateImagePostInput", ec.unmarshalInputCreateImagePostInput),
 			graphql.NewInputUnmarshaler("CreateLiveRoomInput", ec.unmarshalInputCreateLiveRoomInput),
 			graphql.NewInputUnmarshaler("CreatePostInput", ec.unmarshalInputCreatePostInput),
+			graphql.NewInputUnmarshaler("GalleryImageChangeInput", ec.unmarshalInputGalleryImageChangeInput),
+			graphql.NewInputUnmarshaler("GalleryImageInput", ec.unmarshalInputGalleryImageInput),
 			graphql.NewInputUnmarshaler("MemberByIDsInput", ec.unmarshalInputMemberByIDsInput),
 			graphql.NewInputUnmarshaler("MemberFilterInput", ec.unmarshalInputMemberFilterInput),
 			graphql.NewInputUnmarshaler("MemberIdentityInput", ec.unmarshalInputMemberIdentityInput),
@@ -6006,6 +6460,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ReportContentInput", ec.unmarshalInputReportContentInput),
 			graphql.NewInputUnmarshaler("SearchFilters", ec.unmarshalInputSearchFilters),
 			graphql.NewInputUnmarshaler("SpaceByIDsInput", ec.unmarshalInputSpaceByIDsInput),
+			graphql.NewInputUnmarshaler("UpdateImagePostInput", ec.unmarshalInputUpdateImagePostInput),
 			graphql.NewInputUnmarshaler("UpdateProfileInput", ec.unmarshalInputUpdateProfileInput),
 		)
 	}
@@ -6249,6 +6704,168 @@ type Mutation {
   revokeAccessToken("The access token to revoke; defaults to the request's bearer token." accessToken: String): Boolean!
   "Revoke a refresh token (sign-out everywhere it was used)."
   revokeRefreshToken("The refresh token to revoke." refreshToken: String!): Boolean!
+}
+`, BuiltIn: false},
+	{Name: "../../schema/bookmark.graphqls", Input: `# Bookmarks: the posts and comments the signed-in member saved, and the
+# links a space shows in its sidebar (which Circle also calls bookmarks).
+
+"What a bookmark saved."
+enum BookmarkType {
+  "A post."
+  POST
+  "A comment (or reply)."
+  COMMENT
+}
+
+"""
+A post or comment the signed-in member bookmarked, with what Circle shows
+of it in a bookmark list. For a comment, title, slug and space are those of
+the post it is on; author, body and recordCreatedAt are the comment's.
+"""
+type Bookmark {
+  "Circle's bookmark id (deleteBookmark takes it)."
+  id: ID!
+  "What was saved; null when Circle names another type."
+  type: BookmarkType
+  "The saved post's or comment's id."
+  recordId: ID!
+  "When the member bookmarked it; null when Circle did not say."
+  createdAt: DateTime
+  "True when the saved record is gone; the fields describing it are then null."
+  isDeleted: Boolean!
+  "The post's title; null when it has none or the record is gone."
+  title: String
+  "The post's URL slug; null when the record is gone."
+  slug: String
+  "Link to the record in Circle's web app; null when the record is gone."
+  url: String
+  "The record's text, as Circle shows it in the list; null when the record is gone."
+  body: String
+  "Number of files attached to the record, when Circle says."
+  attachmentCount: Int
+  "When the record was written; null when the record is gone."
+  recordCreatedAt: DateTime
+  """
+  Who wrote the record; null when the record is gone. Circle sends the name
+  and avatar only: any other field of the member costs the member's profile.
+  """
+  author: Member
+  "The space the record is in; null when the record is gone."
+  space: Space
+  """
+  The saved post, for a post bookmark (null for a comment bookmark or a
+  record that is gone). Costs one GET of the space's posts per space for
+  all the bookmarks of the operation.
+  """
+  post: Post
+}
+
+"A page of bookmarks."
+type BookmarkConnection {
+  "The bookmarks of this page with their cursors."
+  edges: [BookmarkEdge!]!
+  "The bookmarks of this page, newest first."
+  nodes: [Bookmark!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "Number of bookmarks in the whole list, as Circle counts them."
+  totalCount: Int
+}
+
+"A bookmark and its cursor."
+type BookmarkEdge {
+  "Opaque cursor of this bookmark; pass it as ` + "`" + `after` + "`" + ` to continue after it."
+  cursor: String!
+  "The bookmark."
+  node: Bookmark!
+}
+
+"Whether a space bookmark is a link or a folder of links."
+enum SpaceBookmarkKind {
+  "A link (url is set)."
+  LINK
+  "A folder (links holds its links)."
+  FOLDER
+}
+
+"A link, or a folder of links, a space shows in its sidebar."
+type SpaceBookmark {
+  "Circle's id of the link or folder."
+  id: ID!
+  "The text shown."
+  name: String!
+  "Link or folder; null when Circle names another kind."
+  kind: SpaceBookmarkKind
+  "Where a link points; null for a folder."
+  url: String
+  "Emoji shown beside the name, if any."
+  emoji: String
+  "URL of a custom emoji image shown beside the name, if any."
+  customEmojiUrl: String
+  "URL of the custom emoji image for dark mode, if any."
+  customEmojiDarkUrl: String
+  "A folder's links, in order (Circle sends them with the folder); empty for a link."
+  links: [SpaceBookmark!]!
+}
+
+"A page of a space's sidebar links."
+type SpaceBookmarkConnection {
+  "The links and folders of this page with their cursors."
+  edges: [SpaceBookmarkEdge!]!
+  "The links and folders of this page, in the sidebar's order."
+  nodes: [SpaceBookmark!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "Number of top-level links and folders, as Circle counts them."
+  totalCount: Int
+}
+
+"A space bookmark and its cursor."
+type SpaceBookmarkEdge {
+  "Opaque cursor of this link or folder; pass it as ` + "`" + `after` + "`" + ` to continue after it."
+  cursor: String!
+  "The link or folder."
+  node: SpaceBookmark!
+}
+
+extend type Space {
+  """
+  The links and folders of links the space shows in its sidebar (Circle's
+  space bookmarks). One GET /spaces/{space_id}/bookmarks per page and
+  distinct space; a folder's links come with it.
+  """
+  bookmarks("Page size, 0 to 100." first: Int = 20, "Cursor after which the page starts." after: String): SpaceBookmarkConnection!
+}
+
+extend type Query {
+  "The signed-in member's bookmarks, newest first. One GET /bookmarks per page."
+  bookmarks(
+    "Page size, 0 to 100."
+    first: Int = 20
+    "Cursor after which the page starts."
+    after: String
+    "Only bookmarks of this type; both when omitted."
+    type: BookmarkType
+  ): BookmarkConnection!
+}
+
+"Result of createBookmark."
+type BookmarkPayload {
+  "The new bookmark, as Circle answered it; null when the bookmark failed."
+  bookmark: Bookmark
+  "Problems with the input (a record already bookmarked, …); empty on success."
+  userErrors: [UserError!]!
+}
+
+extend type Mutation {
+  """
+  Bookmark a post or a comment as the signed-in member. The payload's
+  bookmark is Circle's answer; its post (and the post's isBookmarked) is
+  read after the write.
+  """
+  createBookmark("What is saved." type: BookmarkType!, "The post's or comment's id." recordId: ID!): BookmarkPayload!
+  "Delete one of the signed-in member's bookmarks (a Bookmark's id, or a post's or comment's bookmarkId)."
+  deleteBookmark("The bookmark." id: ID!): DeletePayload!
 }
 `, BuiltIn: false},
 	{Name: "../../schema/chat.graphqls", Input: `# The signed-in member's direct and group chats (Circle's Chat Room and Chat
@@ -7375,6 +7992,87 @@ extend type Mutation {
   cancelRsvp("The event's space." spaceId: ID!, "The event post." eventId: ID!): EventRsvpPayload!
 }
 `, BuiltIn: false},
+	{Name: "../../schema/image_post.graphqls", Input: `# Image posts and following posts. An image post's pictures are files the
+# client uploads itself (createDirectUpload, then a PUT to its uploadUrl):
+# the mutations here name them by their signedId, and no file passes
+# through the gateway.
+
+"An image of a new image post: an uploaded file."
+input GalleryImageInput {
+  "The signedId createDirectUpload returned for the image, once its file is uploaded."
+  signedId: String!
+  "Width in pixels, when the client knows it (1 to 20000)."
+  width: Int
+  "Height in pixels, when the client knows it (1 to 20000)."
+  height: Int
+}
+
+"A new image post: a gallery of 1 to 50 images with an optional caption."
+input CreateImagePostInput {
+  "The space to post in; it must be an image space."
+  spaceId: ID!
+  "The images, in the order the post shows them (1 to 50)."
+  images: [GalleryImageInput!]!
+  "The caption as a TipTap document in Circle's tiptap_body shape; none when omitted."
+  tiptapBody: JSON
+  "URL slug of the post (lowercase letters, digits and single dashes, at most 100 characters); Circle makes one when omitted."
+  slug: String
+  "Allow comments (the space's default when omitted)."
+  isCommentsEnabled: Boolean
+  "Allow likes (the space's default when omitted)."
+  isLikingEnabled: Boolean
+}
+
+"""
+One image of an image post update: exactly one of id (an image of the
+gallery, moved to position when given) and signedId (a new uploaded image,
+added to the gallery).
+"""
+input GalleryImageChangeInput {
+  "An image of the post's gallery (GalleryImage.id)."
+  id: ID
+  "The signedId of a newly uploaded image to add."
+  signedId: String
+  "Where the image with this id goes, from 0; only with id."
+  position: Int
+}
+
+"Changes to an image post; what is omitted stays as it is."
+input UpdateImagePostInput {
+  "The space the post is in."
+  spaceId: ID!
+  "The post."
+  id: ID!
+  "The new caption as a TipTap document in Circle's tiptap_body shape."
+  tiptapBody: JSON
+  "The new URL slug (lowercase letters, digits and single dashes, at most 100 characters)."
+  slug: String
+  "Allow comments."
+  isCommentsEnabled: Boolean
+  "Allow likes."
+  isLikingEnabled: Boolean
+  "Images to move or add (at most 50); the gallery's other images stay where they are."
+  images: [GalleryImageChangeInput!]
+}
+
+extend type Mutation {
+  """
+  Create an image post in an image space as the signed-in member. The
+  payload's post is Circle's answer, gallery included.
+  """
+  createImagePost(input: CreateImagePostInput!): PostPayload!
+  "Change an image post's caption, settings or gallery; the payload's post is Circle's answer."
+  updateImagePost(input: UpdateImagePostInput!): PostPayload!
+  "Follow a post, to hear of its new comments; the payload's post is re-read, so followerId and isFollowing are current."
+  followPost("The space the post is in." spaceId: ID!, "The post." postId: ID!): PostPayload!
+  """
+  Stop following a post; the payload's post is re-read. With followerId
+  (Post.followerId) the following it names is ended, else the signed-in
+  member's.
+  """
+  unfollowPost("The space the post is in." spaceId: ID!, "The post." postId: ID!, "The following to end (Post.followerId)." followerId: ID): PostPayload!
+}
+`, BuiltIn: false},
 	{Name: "../../schema/links.graphqls", Input: `# Community-wide reads: the community's navigation links and the profile
 # fields each page shows (so that a signup or profile screen can render
 # the community's own fields).
@@ -8063,6 +8761,10 @@ input CreatePostInput {
   isCommentsEnabled: Boolean
   "Allow likes (the space's default when omitted)."
   isLikingEnabled: Boolean
+  "Topics of the space to tag the post with (Space.topics; at most 20 ids); needed where the space's requiresTopic is true."
+  topicIds: [ID!]
+  "The signedId of an uploaded image (createDirectUpload) to show above the post as its cover."
+  coverImageSignedId: String
 }
 
 "Result of a post mutation: the post as Circle now has it."
@@ -8823,6 +9525,39 @@ type Subscription {
   chatMessageReceived(chatRoomUuid: ID!): ChatMessage!
 }
 `, BuiltIn: false},
+	{Name: "../../schema/topic.graphqls", Input: `# A space's topics: what posts can be tagged with (createPost's topicIds),
+# and what a space's posts can be filtered by (Space.posts' topicIds).
+
+"A page of a space's topics."
+type TopicConnection {
+  "The topics of this page with their cursors."
+  edges: [TopicEdge!]!
+  "The topics of this page, in the space's order."
+  nodes: [Topic!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "Number of topics in the space, as Circle counts them."
+  totalCount: Int
+}
+
+"A topic and its cursor."
+type TopicEdge {
+  "Opaque cursor of this topic; pass it as ` + "`" + `after` + "`" + ` to continue after it."
+  cursor: String!
+  "The topic."
+  node: Topic!
+}
+
+extend type Space {
+  """
+  The topics posts in this space can be tagged with, in the space's order
+  (requiresTopic says whether a new post needs one; adminOnly ones are for
+  admins). One GET /spaces/{space_id}/topics per page and distinct space,
+  however often the operation asks for it.
+  """
+  topics("Page size, 0 to 100." first: Int = 20, "Cursor after which the page starts." after: String): TopicConnection!
+}
+`, BuiltIn: false},
 	{Name: "../../schema/upload.graphqls", Input: `# Direct uploads: files go from the client straight to Circle's storage;
 # the gateway only asks Circle where to put them.
 
@@ -9026,6 +9761,74 @@ func (ec *executionContext) childFields_AuthPayload(ctx context.Context, field g
 		return ec.fieldContext_AuthPayload_communityId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuthPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Bookmark(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Bookmark_id(ctx, field)
+	case "type":
+		return ec.fieldContext_Bookmark_type(ctx, field)
+	case "recordId":
+		return ec.fieldContext_Bookmark_recordId(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Bookmark_createdAt(ctx, field)
+	case "isDeleted":
+		return ec.fieldContext_Bookmark_isDeleted(ctx, field)
+	case "title":
+		return ec.fieldContext_Bookmark_title(ctx, field)
+	case "slug":
+		return ec.fieldContext_Bookmark_slug(ctx, field)
+	case "url":
+		return ec.fieldContext_Bookmark_url(ctx, field)
+	case "body":
+		return ec.fieldContext_Bookmark_body(ctx, field)
+	case "attachmentCount":
+		return ec.fieldContext_Bookmark_attachmentCount(ctx, field)
+	case "recordCreatedAt":
+		return ec.fieldContext_Bookmark_recordCreatedAt(ctx, field)
+	case "author":
+		return ec.fieldContext_Bookmark_author(ctx, field)
+	case "space":
+		return ec.fieldContext_Bookmark_space(ctx, field)
+	case "post":
+		return ec.fieldContext_Bookmark_post(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Bookmark", field.Name)
+}
+
+func (ec *executionContext) childFields_BookmarkConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_BookmarkConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_BookmarkConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_BookmarkConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_BookmarkConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BookmarkConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_BookmarkEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_BookmarkEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_BookmarkEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BookmarkEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_BookmarkPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "bookmark":
+		return ec.fieldContext_BookmarkPayload_bookmark(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_BookmarkPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BookmarkPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_ChatMessage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -10538,6 +11341,8 @@ func (ec *executionContext) childFields_Space(ctx context.Context, field graphql
 		return ec.fieldContext_Space_requiresTopic(ctx, field)
 	case "isPostingDisabled":
 		return ec.fieldContext_Space_isPostingDisabled(ctx, field)
+	case "bookmarks":
+		return ec.fieldContext_Space_bookmarks(ctx, field)
 	case "course":
 		return ec.fieldContext_Space_course(ctx, field)
 	case "notificationPreferences":
@@ -10546,8 +11351,56 @@ func (ec *executionContext) childFields_Space(ctx context.Context, field graphql
 		return ec.fieldContext_Space_unreadContentCount(ctx, field)
 	case "unreadNotificationsCount":
 		return ec.fieldContext_Space_unreadNotificationsCount(ctx, field)
+	case "topics":
+		return ec.fieldContext_Space_topics(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Space", field.Name)
+}
+
+func (ec *executionContext) childFields_SpaceBookmark(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SpaceBookmark_id(ctx, field)
+	case "name":
+		return ec.fieldContext_SpaceBookmark_name(ctx, field)
+	case "kind":
+		return ec.fieldContext_SpaceBookmark_kind(ctx, field)
+	case "url":
+		return ec.fieldContext_SpaceBookmark_url(ctx, field)
+	case "emoji":
+		return ec.fieldContext_SpaceBookmark_emoji(ctx, field)
+	case "customEmojiUrl":
+		return ec.fieldContext_SpaceBookmark_customEmojiUrl(ctx, field)
+	case "customEmojiDarkUrl":
+		return ec.fieldContext_SpaceBookmark_customEmojiDarkUrl(ctx, field)
+	case "links":
+		return ec.fieldContext_SpaceBookmark_links(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SpaceBookmark", field.Name)
+}
+
+func (ec *executionContext) childFields_SpaceBookmarkConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SpaceBookmarkConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_SpaceBookmarkConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SpaceBookmarkConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SpaceBookmarkConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SpaceBookmarkConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SpaceBookmarkEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_SpaceBookmarkEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_SpaceBookmarkEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SpaceBookmarkEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_SpaceConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -10654,6 +11507,30 @@ func (ec *executionContext) childFields_Topic(ctx context.Context, field graphql
 		return ec.fieldContext_Topic_adminOnly(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Topic", field.Name)
+}
+
+func (ec *executionContext) childFields_TopicConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_TopicConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_TopicConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_TopicConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_TopicConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TopicConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_TopicEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_TopicEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_TopicEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TopicEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_UserError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11190,6 +12067,28 @@ func (ec *executionContext) field_Mutation_confirmSignupProfile_args(ctx context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createBookmark_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "type",
+		func(ctx context.Context, v any) (model.BookmarkType, error) {
+			return ec.unmarshalNBookmarkType2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐBookmarkType(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["type"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "recordId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["recordId"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createChatRoom_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -11224,6 +12123,20 @@ func (ec *executionContext) field_Mutation_createDirectUpload_args(ctx context.C
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CreateDirectUploadInput, error) {
 			return ec.unmarshalNCreateDirectUploadInput2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCreateDirectUploadInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createImagePost_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateImagePostInput, error) {
+			return ec.unmarshalNCreateImagePostInput2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCreateImagePostInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -11285,6 +12198,20 @@ func (ec *executionContext) field_Mutation_deactivateAccount_args(ctx context.Co
 		return nil, err
 	}
 	args["confirmMemberId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteBookmark_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -11417,6 +12344,28 @@ func (ec *executionContext) field_Mutation_editChatMessage_args(ctx context.Cont
 		return nil, err
 	}
 	args["body"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_followPost_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "spaceId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["spaceId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "postId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["postId"] = arg1
 	return args, nil
 }
 
@@ -11858,6 +12807,36 @@ func (ec *executionContext) field_Mutation_submitQuizAttempt_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_unfollowPost_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "spaceId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["spaceId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "postId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["postId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "followerId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["followerId"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_unlikeComment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -12005,6 +12984,20 @@ func (ec *executionContext) field_Mutation_updateComment_args(ctx context.Contex
 		return nil, err
 	}
 	args["tiptapBody"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateImagePost_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateImagePostInput, error) {
+			return ec.unmarshalNUpdateImagePostInput2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐUpdateImagePostInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -12251,6 +13244,36 @@ func (ec *executionContext) field_Query_advancedSearch_args(ctx context.Context,
 		return nil, err
 	}
 	args["after"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_bookmarks_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "type",
+		func(ctx context.Context, v any) (*model.BookmarkType, error) {
+			return ec.unmarshalOBookmarkType2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐBookmarkType(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["type"] = arg2
 	return args, nil
 }
 
@@ -12758,6 +13781,28 @@ func (ec *executionContext) field_Query_space_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
+func (ec *executionContext) field_Space_bookmarks_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Space_post_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -12823,6 +13868,28 @@ func (ec *executionContext) field_Space_posts_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["topicIds"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Space_topics_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -13096,6 +14163,593 @@ func (ec *executionContext) _AuthPayload_communityId(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_AuthPayload_communityId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuthPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Bookmark_id(ctx context.Context, field graphql.CollectedField, obj *model.Bookmark) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Bookmark_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Bookmark_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Bookmark", field, true, false, "ID")
+}
+
+func (ec *executionContext) _Bookmark_type(ctx context.Context, field graphql.CollectedField, obj *model.Bookmark) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Bookmark_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BookmarkType) graphql.Marshaler {
+			return ec.marshalOBookmarkType2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐBookmarkType(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Bookmark_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Bookmark", field, true, false, "BookmarkType")
+}
+
+func (ec *executionContext) _Bookmark_recordId(ctx context.Context, field graphql.CollectedField, obj *model.Bookmark) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Bookmark_recordId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Bookmark_recordId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Bookmark", field, true, false, "ID")
+}
+
+func (ec *executionContext) _Bookmark_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Bookmark) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Bookmark_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Bookmark_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Bookmark", field, true, false, "DateTime")
+}
+
+func (ec *executionContext) _Bookmark_isDeleted(ctx context.Context, field graphql.CollectedField, obj *model.Bookmark) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Bookmark_isDeleted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsDeleted(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Bookmark_isDeleted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Bookmark", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _Bookmark_title(ctx context.Context, field graphql.CollectedField, obj *model.Bookmark) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Bookmark_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Bookmark_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Bookmark", field, true, false, "String")
+}
+
+func (ec *executionContext) _Bookmark_slug(ctx context.Context, field graphql.CollectedField, obj *model.Bookmark) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Bookmark_slug(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Slug(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Bookmark_slug(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Bookmark", field, true, false, "String")
+}
+
+func (ec *executionContext) _Bookmark_url(ctx context.Context, field graphql.CollectedField, obj *model.Bookmark) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Bookmark_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Bookmark_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Bookmark", field, true, false, "String")
+}
+
+func (ec *executionContext) _Bookmark_body(ctx context.Context, field graphql.CollectedField, obj *model.Bookmark) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Bookmark_body(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Body(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Bookmark_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Bookmark", field, true, false, "String")
+}
+
+func (ec *executionContext) _Bookmark_attachmentCount(ctx context.Context, field graphql.CollectedField, obj *model.Bookmark) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Bookmark_attachmentCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AttachmentCount(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Bookmark_attachmentCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Bookmark", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Bookmark_recordCreatedAt(ctx context.Context, field graphql.CollectedField, obj *model.Bookmark) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Bookmark_recordCreatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordCreatedAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Bookmark_recordCreatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Bookmark", field, true, false, "DateTime")
+}
+
+func (ec *executionContext) _Bookmark_author(ctx context.Context, field graphql.CollectedField, obj *model.Bookmark) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Bookmark_author(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Author(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Member) graphql.Marshaler {
+			return ec.marshalOMember2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐMember(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Bookmark_author(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Bookmark",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Member(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Bookmark_space(ctx context.Context, field graphql.CollectedField, obj *model.Bookmark) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Bookmark_space(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Space(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Space) graphql.Marshaler {
+			return ec.marshalOSpace2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpace(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Bookmark_space(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Bookmark",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Space(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Bookmark_post(ctx context.Context, field graphql.CollectedField, obj *model.Bookmark) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Bookmark_post(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Bookmark().Post(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Post) graphql.Marshaler {
+			return ec.marshalOPost2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPost(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Bookmark_post(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Bookmark",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Post(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BookmarkConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.BookmarkConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookmarkConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BookmarkEdge) graphql.Marshaler {
+			return ec.marshalNBookmarkEdge2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐBookmarkEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookmarkConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BookmarkConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BookmarkEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BookmarkConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.BookmarkConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookmarkConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Bookmark) graphql.Marshaler {
+			return ec.marshalNBookmark2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐBookmarkᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookmarkConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BookmarkConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Bookmark(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BookmarkConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.BookmarkConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookmarkConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookmarkConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BookmarkConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BookmarkConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.BookmarkConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookmarkConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BookmarkConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookmarkConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BookmarkEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.BookmarkEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookmarkEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookmarkEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookmarkEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _BookmarkEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.BookmarkEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookmarkEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Bookmark) graphql.Marshaler {
+			return ec.marshalNBookmark2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐBookmark(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookmarkEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BookmarkEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Bookmark(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BookmarkPayload_bookmark(ctx context.Context, field graphql.CollectedField, obj *model.BookmarkPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookmarkPayload_bookmark(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Bookmark, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Bookmark) graphql.Marshaler {
+			return ec.marshalOBookmark2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐBookmark(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BookmarkPayload_bookmark(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BookmarkPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Bookmark(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BookmarkPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.BookmarkPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookmarkPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookmarkPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BookmarkPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ChatMessage_id(ctx context.Context, field graphql.CollectedField, obj *model.ChatMessage) (ret graphql.Marshaler) {
@@ -23289,6 +24943,94 @@ func (ec *executionContext) fieldContext_Mutation_deactivateAccount(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createBookmark(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createBookmark(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateBookmark(ctx, fc.Args["type"].(model.BookmarkType), fc.Args["recordId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BookmarkPayload) graphql.Marshaler {
+			return ec.marshalNBookmarkPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐBookmarkPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createBookmark(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BookmarkPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createBookmark_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteBookmark(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteBookmark(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteBookmark(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeletePayload) graphql.Marshaler {
+			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐDeletePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteBookmark(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeletePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteBookmark_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createChatRoom(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24339,6 +26081,182 @@ func (ec *executionContext) fieldContext_Mutation_cancelRsvp(ctx context.Context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_cancelRsvp_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createImagePost(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createImagePost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateImagePost(ctx, fc.Args["input"].(model.CreateImagePostInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PostPayload) graphql.Marshaler {
+			return ec.marshalNPostPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPostPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createImagePost(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PostPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createImagePost_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateImagePost(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateImagePost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateImagePost(ctx, fc.Args["input"].(model.UpdateImagePostInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PostPayload) graphql.Marshaler {
+			return ec.marshalNPostPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPostPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateImagePost(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PostPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateImagePost_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_followPost(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_followPost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().FollowPost(ctx, fc.Args["spaceId"].(string), fc.Args["postId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PostPayload) graphql.Marshaler {
+			return ec.marshalNPostPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPostPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_followPost(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PostPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_followPost_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unfollowPost(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unfollowPost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnfollowPost(ctx, fc.Args["spaceId"].(string), fc.Args["postId"].(string), fc.Args["followerId"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PostPayload) graphql.Marshaler {
+			return ec.marshalNPostPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPostPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unfollowPost(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PostPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unfollowPost_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -28310,6 +30228,50 @@ func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graph
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_bookmarks(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_bookmarks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Bookmarks(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["type"].(*model.BookmarkType))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BookmarkConnection) graphql.Marshaler {
+			return ec.marshalNBookmarkConnection2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐBookmarkConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_bookmarks(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BookmarkConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_bookmarks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_chatRooms(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -30961,6 +32923,50 @@ func (ec *executionContext) fieldContext_Space_isPostingDisabled(_ context.Conte
 	return graphql.NewScalarFieldContext("Space", field, true, true, "Boolean")
 }
 
+func (ec *executionContext) _Space_bookmarks(ctx context.Context, field graphql.CollectedField, obj *model.Space) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Space_bookmarks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Space().Bookmarks(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SpaceBookmarkConnection) graphql.Marshaler {
+			return ec.marshalNSpaceBookmarkConnection2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceBookmarkConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Space_bookmarks(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Space",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpaceBookmarkConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Space_bookmarks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Space_course(ctx context.Context, field graphql.CollectedField, obj *model.Space) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -31069,6 +33075,417 @@ func (ec *executionContext) _Space_unreadNotificationsCount(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_Space_unreadNotificationsCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Space", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Space_topics(ctx context.Context, field graphql.CollectedField, obj *model.Space) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Space_topics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Space().Topics(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TopicConnection) graphql.Marshaler {
+			return ec.marshalNTopicConnection2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐTopicConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Space_topics(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Space",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TopicConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Space_topics_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SpaceBookmark_id(ctx context.Context, field graphql.CollectedField, obj *model.SpaceBookmark) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceBookmark_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceBookmark_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpaceBookmark", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SpaceBookmark_name(ctx context.Context, field graphql.CollectedField, obj *model.SpaceBookmark) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceBookmark_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceBookmark_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpaceBookmark", field, false, false, "String")
+}
+
+func (ec *executionContext) _SpaceBookmark_kind(ctx context.Context, field graphql.CollectedField, obj *model.SpaceBookmark) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceBookmark_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SpaceBookmarkKind) graphql.Marshaler {
+			return ec.marshalOSpaceBookmarkKind2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceBookmarkKind(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceBookmark_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpaceBookmark", field, false, false, "SpaceBookmarkKind")
+}
+
+func (ec *executionContext) _SpaceBookmark_url(ctx context.Context, field graphql.CollectedField, obj *model.SpaceBookmark) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceBookmark_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceBookmark_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpaceBookmark", field, false, false, "String")
+}
+
+func (ec *executionContext) _SpaceBookmark_emoji(ctx context.Context, field graphql.CollectedField, obj *model.SpaceBookmark) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceBookmark_emoji(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Emoji, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceBookmark_emoji(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpaceBookmark", field, false, false, "String")
+}
+
+func (ec *executionContext) _SpaceBookmark_customEmojiUrl(ctx context.Context, field graphql.CollectedField, obj *model.SpaceBookmark) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceBookmark_customEmojiUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomEmojiURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceBookmark_customEmojiUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpaceBookmark", field, false, false, "String")
+}
+
+func (ec *executionContext) _SpaceBookmark_customEmojiDarkUrl(ctx context.Context, field graphql.CollectedField, obj *model.SpaceBookmark) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceBookmark_customEmojiDarkUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomEmojiDarkURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceBookmark_customEmojiDarkUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpaceBookmark", field, false, false, "String")
+}
+
+func (ec *executionContext) _SpaceBookmark_links(ctx context.Context, field graphql.CollectedField, obj *model.SpaceBookmark) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceBookmark_links(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Links, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SpaceBookmark) graphql.Marshaler {
+			return ec.marshalNSpaceBookmark2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceBookmarkᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceBookmark_links(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpaceBookmark",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpaceBookmark(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SpaceBookmarkConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SpaceBookmarkConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceBookmarkConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SpaceBookmarkEdge) graphql.Marshaler {
+			return ec.marshalNSpaceBookmarkEdge2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceBookmarkEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceBookmarkConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpaceBookmarkConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpaceBookmarkEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SpaceBookmarkConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.SpaceBookmarkConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceBookmarkConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SpaceBookmark) graphql.Marshaler {
+			return ec.marshalNSpaceBookmark2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceBookmarkᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceBookmarkConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpaceBookmarkConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpaceBookmark(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SpaceBookmarkConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.SpaceBookmarkConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceBookmarkConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceBookmarkConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpaceBookmarkConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SpaceBookmarkConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.SpaceBookmarkConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceBookmarkConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceBookmarkConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpaceBookmarkConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SpaceBookmarkEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.SpaceBookmarkEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceBookmarkEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceBookmarkEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpaceBookmarkEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _SpaceBookmarkEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.SpaceBookmarkEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceBookmarkEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SpaceBookmark) graphql.Marshaler {
+			return ec.marshalNSpaceBookmark2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceBookmark(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceBookmarkEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpaceBookmarkEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpaceBookmark(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _SpaceConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SpaceConnection) (ret graphql.Marshaler) {
@@ -32031,6 +34448,180 @@ func (ec *executionContext) _Topic_adminOnly(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Topic_adminOnly(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Topic", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _TopicConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.TopicConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TopicConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TopicEdge) graphql.Marshaler {
+			return ec.marshalNTopicEdge2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐTopicEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TopicConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TopicConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TopicEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TopicConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.TopicConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TopicConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Topic) graphql.Marshaler {
+			return ec.marshalNTopic2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐTopicᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TopicConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TopicConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Topic(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TopicConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.TopicConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TopicConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TopicConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TopicConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TopicConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.TopicConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TopicConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TopicConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TopicConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TopicEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.TopicEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TopicEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TopicEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TopicEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _TopicEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.TopicEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TopicEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Topic) graphql.Marshaler {
+			return ec.marshalNTopic2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐTopic(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TopicEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TopicEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Topic(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _UserError_field(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
@@ -33343,6 +35934,83 @@ func UnmarshalCreateDirectUploadInput(ctx context.Context, raw any) (model.Creat
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateImagePostInput(ctx context.Context, obj any) (model.CreateImagePostInput, error) {
+	var it model.CreateImagePostInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"spaceId", "images", "tiptapBody", "slug", "isCommentsEnabled", "isLikingEnabled"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "spaceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("spaceId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SpaceID = data
+		case "images":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("images"))
+			data, err := ec.unmarshalNGalleryImageInput2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐGalleryImageInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Images = data
+		case "tiptapBody":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tiptapBody"))
+			data, err := ec.unmarshalOJSON2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐJSON(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TiptapBody = data
+		case "slug":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slug"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Slug = data
+		case "isCommentsEnabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isCommentsEnabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsCommentsEnabled = data
+		case "isLikingEnabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isLikingEnabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsLikingEnabled = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateImagePostInput unmarshals raw into the CreateImagePostInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateImagePostInput(ctx context.Context, raw any) (model.CreateImagePostInput, error) {
+	var out model.CreateImagePostInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateImagePostInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateLiveRoomInput(ctx context.Context, obj any) (model.CreateLiveRoomInput, error) {
 	var it model.CreateLiveRoomInput
 	if obj == nil {
@@ -33480,7 +36148,7 @@ func (ec *executionContext) unmarshalInputCreatePostInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"spaceId", "title", "body", "tiptapBody", "isCommentsEnabled", "isLikingEnabled"}
+	fieldsInOrder := [...]string{"spaceId", "title", "body", "tiptapBody", "isCommentsEnabled", "isLikingEnabled", "topicIds", "coverImageSignedId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -33529,6 +36197,20 @@ func (ec *executionContext) unmarshalInputCreatePostInput(ctx context.Context, o
 				return it, err
 			}
 			it.IsLikingEnabled = data
+		case "topicIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("topicIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TopicIds = data
+		case "coverImageSignedId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coverImageSignedId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoverImageSignedID = data
 		}
 	}
 	return it, nil
@@ -33543,6 +36225,118 @@ func (ec *executionContext) unmarshalInputCreatePostInput(ctx context.Context, o
 func UnmarshalCreatePostInput(ctx context.Context, raw any) (model.CreatePostInput, error) {
 	var out model.CreatePostInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreatePostInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputGalleryImageChangeInput(ctx context.Context, obj any) (model.GalleryImageChangeInput, error) {
+	var it model.GalleryImageChangeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "signedId", "position"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "signedId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signedId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignedID = data
+		case "position":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("position"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Position = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalGalleryImageChangeInput unmarshals raw into the GalleryImageChangeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalGalleryImageChangeInput(ctx context.Context, raw any) (model.GalleryImageChangeInput, error) {
+	var out model.GalleryImageChangeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "GalleryImageChangeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputGalleryImageInput(ctx context.Context, obj any) (model.GalleryImageInput, error) {
+	var it model.GalleryImageInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"signedId", "width", "height"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "signedId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signedId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignedID = data
+		case "width":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("width"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Width = data
+		case "height":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("height"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Height = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalGalleryImageInput unmarshals raw into the GalleryImageInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalGalleryImageInput(ctx context.Context, raw any) (model.GalleryImageInput, error) {
+	var out model.GalleryImageInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "GalleryImageInput", raw, &out)
 	return out, err
 }
 
@@ -34212,6 +37006,90 @@ func UnmarshalSpaceByIDsInput(ctx context.Context, raw any) (SpaceByIDsInput, er
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateImagePostInput(ctx context.Context, obj any) (model.UpdateImagePostInput, error) {
+	var it model.UpdateImagePostInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"spaceId", "id", "tiptapBody", "slug", "isCommentsEnabled", "isLikingEnabled", "images"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "spaceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("spaceId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SpaceID = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "tiptapBody":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tiptapBody"))
+			data, err := ec.unmarshalOJSON2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐJSON(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TiptapBody = data
+		case "slug":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slug"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Slug = data
+		case "isCommentsEnabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isCommentsEnabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsCommentsEnabled = data
+		case "isLikingEnabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isLikingEnabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsLikingEnabled = data
+		case "images":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("images"))
+			data, err := ec.unmarshalOGalleryImageChangeInput2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐGalleryImageChangeInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Images = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateImagePostInput unmarshals raw into the UpdateImagePostInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateImagePostInput(ctx context.Context, raw any) (model.UpdateImagePostInput, error) {
+	var out model.UpdateImagePostInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateImagePostInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateProfileInput(ctx context.Context, obj any) (model.UpdateProfileInput, error) {
 	var it model.UpdateProfileInput
 	if obj == nil {
@@ -34473,6 +37351,229 @@ func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionS
 			}
 		case "communityId":
 			out.Values[i] = ec._AuthPayload_communityId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var bookmarkImplementors = []string{"Bookmark"}
+
+func (ec *executionContext) _Bookmark(ctx context.Context, sel ast.SelectionSet, obj *model.Bookmark) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bookmarkImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Bookmark")
+		case "id":
+			out.Values[i] = ec._Bookmark_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "type":
+			out.Values[i] = ec._Bookmark_type(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recordId":
+			out.Values[i] = ec._Bookmark_recordId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Bookmark_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isDeleted":
+			out.Values[i] = ec._Bookmark_isDeleted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "title":
+			out.Values[i] = ec._Bookmark_title(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "slug":
+			out.Values[i] = ec._Bookmark_slug(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "url":
+			out.Values[i] = ec._Bookmark_url(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "body":
+			out.Values[i] = ec._Bookmark_body(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "attachmentCount":
+			out.Values[i] = ec._Bookmark_attachmentCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recordCreatedAt":
+			out.Values[i] = ec._Bookmark_recordCreatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "author":
+			out.Values[i] = ec._Bookmark_author(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "space":
+			out.Values[i] = ec._Bookmark_space(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "post":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Bookmark_post(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var bookmarkConnectionImplementors = []string{"BookmarkConnection"}
+
+func (ec *executionContext) _BookmarkConnection(ctx context.Context, sel ast.SelectionSet, obj *model.BookmarkConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bookmarkConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BookmarkConnection")
+		case "edges":
+			out.Values[i] = ec._BookmarkConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._BookmarkConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._BookmarkConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._BookmarkConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var bookmarkEdgeImplementors = []string{"BookmarkEdge"}
+
+func (ec *executionContext) _BookmarkEdge(ctx context.Context, sel ast.SelectionSet, obj *model.BookmarkEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bookmarkEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BookmarkEdge")
+		case "cursor":
+			out.Values[i] = ec._BookmarkEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._BookmarkEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var bookmarkPayloadImplementors = []string{"BookmarkPayload"}
+
+func (ec *executionContext) _BookmarkPayload(ctx context.Context, sel ast.SelectionSet, obj *model.BookmarkPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bookmarkPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BookmarkPayload")
+		case "bookmark":
+			out.Values[i] = ec._BookmarkPayload_bookmark(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._BookmarkPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -38359,6 +41460,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createBookmark":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createBookmark(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteBookmark":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteBookmark(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createChatRoom":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createChatRoom(ctx, field)
@@ -38523,6 +41638,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "cancelRsvp":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_cancelRsvp(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createImagePost":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createImagePost(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateImagePost":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateImagePost(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "followPost":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_followPost(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unfollowPost":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unfollowPost(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -39878,6 +43021,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_me(ctx, field)
 				})
+		case "bookmarks":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_bookmarks(ctx, field)
+				})
 		case "chatRooms":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -40632,6 +43781,12 @@ func (ec *executionContext) _Space(ctx context.Context, sel ast.SelectionSet, ob
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Space_isPostingDisabled(ctx, field, obj)
 				})
+		case "bookmarks":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Space_bookmarks(ctx, field, obj)
+				})
 		case "course":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -40656,6 +43811,166 @@ func (ec *executionContext) _Space(ctx context.Context, sel ast.SelectionSet, ob
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Space_unreadNotificationsCount(ctx, field, obj)
 				})
+		case "topics":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Space_topics(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var spaceBookmarkImplementors = []string{"SpaceBookmark"}
+
+func (ec *executionContext) _SpaceBookmark(ctx context.Context, sel ast.SelectionSet, obj *model.SpaceBookmark) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, spaceBookmarkImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SpaceBookmark")
+		case "id":
+			out.Values[i] = ec._SpaceBookmark_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._SpaceBookmark_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._SpaceBookmark_kind(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._SpaceBookmark_url(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "emoji":
+			out.Values[i] = ec._SpaceBookmark_emoji(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "customEmojiUrl":
+			out.Values[i] = ec._SpaceBookmark_customEmojiUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "customEmojiDarkUrl":
+			out.Values[i] = ec._SpaceBookmark_customEmojiDarkUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "links":
+			out.Values[i] = ec._SpaceBookmark_links(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var spaceBookmarkConnectionImplementors = []string{"SpaceBookmarkConnection"}
+
+func (ec *executionContext) _SpaceBookmarkConnection(ctx context.Context, sel ast.SelectionSet, obj *model.SpaceBookmarkConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, spaceBookmarkConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SpaceBookmarkConnection")
+		case "edges":
+			out.Values[i] = ec._SpaceBookmarkConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._SpaceBookmarkConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._SpaceBookmarkConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._SpaceBookmarkConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var spaceBookmarkEdgeImplementors = []string{"SpaceBookmarkEdge"}
+
+func (ec *executionContext) _SpaceBookmarkEdge(ctx context.Context, sel ast.SelectionSet, obj *model.SpaceBookmarkEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, spaceBookmarkEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SpaceBookmarkEdge")
+		case "cursor":
+			out.Values[i] = ec._SpaceBookmarkEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._SpaceBookmarkEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -41175,6 +44490,92 @@ func (ec *executionContext) _Topic(ctx context.Context, sel ast.SelectionSet, ob
 	return out
 }
 
+var topicConnectionImplementors = []string{"TopicConnection"}
+
+func (ec *executionContext) _TopicConnection(ctx context.Context, sel ast.SelectionSet, obj *model.TopicConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, topicConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TopicConnection")
+		case "edges":
+			out.Values[i] = ec._TopicConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._TopicConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._TopicConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._TopicConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var topicEdgeImplementors = []string{"TopicEdge"}
+
+func (ec *executionContext) _TopicEdge(ctx context.Context, sel ast.SelectionSet, obj *model.TopicEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, topicEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TopicEdge")
+		case "cursor":
+			out.Values[i] = ec._TopicEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._TopicEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var userErrorImplementors = []string{"UserError"}
 
 func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet, obj *model.UserError) graphql.Marshaler {
@@ -41622,6 +45023,80 @@ func (ec *executionContext) marshalNAuthPayload2ᚖgithubᚗcomᚋcircleᚑgatew
 		return graphql.Null
 	}
 	return ec._AuthPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBookmark2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐBookmarkᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Bookmark) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBookmark2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐBookmark(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBookmark2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐBookmark(ctx context.Context, sel ast.SelectionSet, v *model.Bookmark) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Bookmark!")
+		return graphql.Null
+	}
+	return ec._Bookmark(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBookmarkConnection2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐBookmarkConnection(ctx context.Context, sel ast.SelectionSet, v *model.BookmarkConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BookmarkConnection!")
+		return graphql.Null
+	}
+	return ec._BookmarkConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBookmarkEdge2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐBookmarkEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BookmarkEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBookmarkEdge2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐBookmarkEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBookmarkEdge2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐBookmarkEdge(ctx context.Context, sel ast.SelectionSet, v *model.BookmarkEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BookmarkEdge!")
+		return graphql.Null
+	}
+	return ec._BookmarkEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBookmarkPayload2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐBookmarkPayload(ctx context.Context, sel ast.SelectionSet, v *model.BookmarkPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BookmarkPayload!")
+		return graphql.Null
+	}
+	return ec._BookmarkPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNBookmarkType2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐBookmarkType(ctx context.Context, v any) (model.BookmarkType, error) {
+	var res model.BookmarkType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNBookmarkType2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐBookmarkType(ctx context.Context, sel ast.SelectionSet, v model.BookmarkType) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
@@ -42144,6 +45619,11 @@ func (ec *executionContext) unmarshalNCreateDirectUploadInput2githubᚗcomᚋcir
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNCreateImagePostInput2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCreateImagePostInput(ctx context.Context, v any) (model.CreateImagePostInput, error) {
+	res, err := ec.unmarshalInputCreateImagePostInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateLiveRoomInput2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐCreateLiveRoomInput(ctx context.Context, v any) (model.CreateLiveRoomInput, error) {
 	res, err := ec.unmarshalInputCreateLiveRoomInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -42356,6 +45836,30 @@ func (ec *executionContext) marshalNGalleryImage2ᚖgithubᚗcomᚋcircleᚑgate
 		return graphql.Null
 	}
 	return ec._GalleryImage(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNGalleryImageChangeInput2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐGalleryImageChangeInput(ctx context.Context, v any) (*model.GalleryImageChangeInput, error) {
+	res, err := ec.unmarshalInputGalleryImageChangeInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNGalleryImageInput2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐGalleryImageInputᚄ(ctx context.Context, v any) ([]*model.GalleryImageInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.GalleryImageInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNGalleryImageInput2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐGalleryImageInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNGalleryImageInput2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐGalleryImageInput(ctx context.Context, v any) (*model.GalleryImageInput, error) {
+	res, err := ec.unmarshalInputGalleryImageInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNHttpHeader2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐHTTPHeaderᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.HTTPHeader) graphql.Marshaler {
@@ -43255,6 +46759,62 @@ func (ec *executionContext) marshalNSpace2ᚖgithubᚗcomᚋcircleᚑgatewayᚋg
 	return ec._Space(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNSpaceBookmark2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceBookmarkᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SpaceBookmark) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSpaceBookmark2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceBookmark(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSpaceBookmark2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceBookmark(ctx context.Context, sel ast.SelectionSet, v *model.SpaceBookmark) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SpaceBookmark!")
+		return graphql.Null
+	}
+	return ec._SpaceBookmark(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSpaceBookmarkConnection2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceBookmarkConnection(ctx context.Context, sel ast.SelectionSet, v *model.SpaceBookmarkConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SpaceBookmarkConnection!")
+		return graphql.Null
+	}
+	return ec._SpaceBookmarkConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSpaceBookmarkEdge2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceBookmarkEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SpaceBookmarkEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSpaceBookmarkEdge2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceBookmarkEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSpaceBookmarkEdge2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceBookmarkEdge(ctx context.Context, sel ast.SelectionSet, v *model.SpaceBookmarkEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SpaceBookmarkEdge!")
+		return graphql.Null
+	}
+	return ec._SpaceBookmarkEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNSpaceByIDsInput2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋsubgraphᚐSpaceByIDsInput(ctx context.Context, v any) ([]*SpaceByIDsInput, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
@@ -43416,6 +46976,43 @@ func (ec *executionContext) marshalNTopic2ᚖgithubᚗcomᚋcircleᚑgatewayᚋg
 		return graphql.Null
 	}
 	return ec._Topic(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTopicConnection2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐTopicConnection(ctx context.Context, sel ast.SelectionSet, v *model.TopicConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TopicConnection!")
+		return graphql.Null
+	}
+	return ec._TopicConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTopicEdge2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐTopicEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TopicEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTopicEdge2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐTopicEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTopicEdge2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐTopicEdge(ctx context.Context, sel ast.SelectionSet, v *model.TopicEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TopicEdge!")
+		return graphql.Null
+	}
+	return ec._TopicEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUpdateImagePostInput2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐUpdateImagePostInput(ctx context.Context, v any) (model.UpdateImagePostInput, error) {
+	res, err := ec.unmarshalInputUpdateImagePostInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNUpdateProfileInput2githubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐUpdateProfileInput(ctx context.Context, v any) (model.UpdateProfileInput, error) {
@@ -43794,6 +47391,29 @@ func (ec *executionContext) marshalNfederation__Scope2ᚕᚕstringᚄ(ctx contex
 	return ret
 }
 
+func (ec *executionContext) marshalOBookmark2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐBookmark(ctx context.Context, sel ast.SelectionSet, v *model.Bookmark) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Bookmark(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOBookmarkType2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐBookmarkType(ctx context.Context, v any) (*model.BookmarkType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.BookmarkType)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOBookmarkType2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐBookmarkType(ctx context.Context, sel ast.SelectionSet, v *model.BookmarkType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -43987,6 +47607,23 @@ func (ec *executionContext) marshalOGallery2ᚖgithubᚗcomᚋcircleᚑgateway�
 		return graphql.Null
 	}
 	return ec._Gallery(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOGalleryImageChangeInput2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐGalleryImageChangeInputᚄ(ctx context.Context, v any) ([]*model.GalleryImageChangeInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.GalleryImageChangeInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNGalleryImageChangeInput2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐGalleryImageChangeInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
@@ -44529,6 +48166,22 @@ func (ec *executionContext) marshalOSpace2ᚖgithubᚗcomᚋcircleᚑgatewayᚋg
 		return graphql.Null
 	}
 	return ec._Space(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSpaceBookmarkKind2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceBookmarkKind(ctx context.Context, v any) (*model.SpaceBookmarkKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.SpaceBookmarkKind)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSpaceBookmarkKind2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐSpaceBookmarkKind(ctx context.Context, sel ast.SelectionSet, v *model.SpaceBookmarkKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOSpaceByIDsInput2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋsubgraphᚐSpaceByIDsInput(ctx context.Context, v any) (*SpaceByIDsInput, error) {

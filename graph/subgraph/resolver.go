@@ -30,6 +30,9 @@ var _ ResolverRoot = Root{}
 
 func (r Root) main() generated.ResolverRoot { return r.Resolver }
 
+// Bookmark is the main executor's Bookmark resolver.
+func (r Root) Bookmark() BookmarkResolver { return r.main().Bookmark() }
+
 // ChatMessage is the main executor's ChatMessage resolver.
 func (r Root) ChatMessage() ChatMessageResolver { return r.main().ChatMessage() }
 
