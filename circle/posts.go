@@ -36,18 +36,24 @@ func (m *MemberAPI) UnfollowPostByID(ctx context.Context, postID, followerID int
 	return m.write(ctx, http.MethodDelete, "/posts/{post_id}/post_followers/{id}", "/posts/"+id(postID)+"/post_followers/"+id(followerID), nil, nil)
 }
 
+// ImagePostSettings are what both image post writes take besides the
+// gallery: the caption (TiptapBody, sent exactly as given), the slug and
+// the comment and like settings. Zero fields are not sent, so Circle's
+// defaults apply on a new post and the post's values stay on an update.
+type ImagePostSettings struct {
+	Slug              string          `json:"slug,omitempty"`
+	TiptapBody        json.RawMessage `json:"tiptap_body,omitempty"`
+	IsCommentsEnabled *bool           `json:"is_comments_enabled,omitempty"`
+	IsLikingEnabled   *bool           `json:"is_liking_enabled,omitempty"`
+}
+
 // NewImagePost is the body of POST /spaces/{space_id}/images/posts. An image
-// post has no title: its caption is TiptapBody, sent exactly as given.
+// post has no title: its caption is the settings' TiptapBody.
 type NewImagePost struct {
 	// SpaceID repeats the path's space id, as Circle's request schema has it.
-	SpaceID    int64           `json:"space_id"`
-	Slug       string          `json:"slug,omitempty"`
-	TiptapBody json.RawMessage `json:"tiptap_body,omitempty"`
-	// IsCommentsEnabled and IsLikingEnabled are left to the space's
-	// defaults when nil.
-	IsCommentsEnabled *bool `json:"is_comments_enabled,omitempty"`
-	IsLikingEnabled   *bool `json:"is_liking_enabled,omitempty"`
-	Gallery           struct {
+	SpaceID int64 `json:"space_id"`
+	ImagePostSettings
+	Gallery struct {
 		Images []NewGalleryImage `json:"images_attributes"`
 	} `json:"gallery_attributes"`
 }
@@ -61,15 +67,11 @@ type NewGalleryImage struct {
 }
 
 // ImagePostUpdate is the body of PUT /spaces/{space_id}/images/posts/{id}.
-// Zero fields are not sent, so they stay as they are; Gallery is sent only
-// when it names images.
+// Gallery is sent only when it names images.
 type ImagePostUpdate struct {
-	SpaceID           int64           `json:"space_id"`
-	Slug              string          `json:"slug,omitempty"`
-	TiptapBody        json.RawMessage `json:"tiptap_body,omitempty"`
-	IsCommentsEnabled *bool           `json:"is_comments_enabled,omitempty"`
-	IsLikingEnabled   *bool           `json:"is_liking_enabled,omitempty"`
-	Gallery           *GalleryChanges `json:"gallery_attributes,omitempty"`
+	SpaceID int64 `json:"space_id"`
+	ImagePostSettings
+	Gallery *GalleryChanges `json:"gallery_attributes,omitempty"`
 }
 
 // GalleryChanges are the images an update names, in the document's

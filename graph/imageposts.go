@@ -95,15 +95,12 @@ func newImagePost(in model.CreateImagePostInput) (circle.NewImagePost, []*model.
 		}
 		out.Gallery.Images = append(out.Gallery.Images, circle.NewGalleryImage{SignedID: img.SignedID, Width: img.Width, Height: img.Height})
 	}
-	problems := galleryCount(len(in.Images), minGalleryImages)
-	problems = append(problems, checkTiptap(in.TiptapBody, "input")...)
-	problems = append(problems, checkPostSlug(in.Slug)...)
+	settings, problems := imageSettings(in.TiptapBody, in.Slug, in.IsCommentsEnabled, in.IsLikingEnabled)
+	problems = append(galleryCount(len(in.Images), minGalleryImages), problems...)
 	if len(problems) > 0 {
 		return out, problems, nil
 	}
-	out.Slug = deref(in.Slug)
-	out.TiptapBody = rawJSON(in.TiptapBody)
-	out.IsCommentsEnabled, out.IsLikingEnabled = in.IsCommentsEnabled, in.IsLikingEnabled
+	out.ImagePostSettings = settings
 	return out, nil, nil
 }
 
@@ -144,19 +141,23 @@ func imagePostUpdate(in model.UpdateImagePostInput) (circle.ImagePostUpdate, []*
 		}
 		out.Gallery.Images = append(out.Gallery.Images, ch)
 	}
-	problems := galleryCount(len(in.Images), 0)
-	problems = append(problems, checkTiptap(in.TiptapBody, "input")...)
-	problems = append(problems, checkPostSlug(in.Slug)...)
-	if len(problems) == 0 && len(in.Images) == 0 && !presentJSON(in.TiptapBody) && in.Slug == nil && in.IsCommentsEnabled == nil && in.IsLikingEnabled == nil {
+	settings, problems := imageSettings(in.TiptapBody, in.Slug, in.IsCommentsEnabled, in.IsLikingEnabled)
+	problems = append(galleryCount(len(in.Images), 0), problems...)
+	if len(problems) == 0 && len(in.Images) == 0 && settings.TiptapBody == nil && settings.Slug == "" && settings.IsCommentsEnabled == nil && settings.IsLikingEnabled == nil {
 		problems = append(problems, &model.UserError{Field: []string{"input"}, Message: "give at least one change: tiptapBody, slug, isCommentsEnabled, isLikingEnabled or images"})
 	}
 	if len(problems) > 0 {
 		return out, problems, nil
 	}
-	out.Slug = deref(in.Slug)
-	out.TiptapBody = rawJSON(in.TiptapBody)
-	out.IsCommentsEnabled, out.IsLikingEnabled = in.IsCommentsEnabled, in.IsLikingEnabled
+	out.ImagePostSettings = settings
 	return out, nil, nil
+}
+
+// imageSettings checks the caption and slug of an image post write and
+// gathers them with the comment and like settings.
+func imageSettings(tiptap model.JSON, slug *string, comments, liking *bool) (circle.ImagePostSettings, []*model.UserError) {
+	problems := append(checkTiptap(tiptap, "input"), checkPostSlug(slug)...)
+	return circle.ImagePostSettings{Slug: deref(slug), TiptapBody: rawJSON(tiptap), IsCommentsEnabled: comments, IsLikingEnabled: liking}, problems
 }
 
 // writtenPost is the payload of a write Circle answered with the post: the
@@ -217,7 +218,9 @@ func topicConnection(_ context.Context, res relay.Result[circle.Topic]) *model.T
 func bookmarkConnection(_ context.Context, res relay.Result[circle.Bookmark]) *model.BookmarkConnection {
 	c := &model.BookmarkConnection{}
 	c.Edges, c.Nodes, c.PageInfo, c.TotalCount = connection(res, model.BookmarkFrom,
-		func(cursor string, n *model.Bookmark) *model.BookmarkEdge { return &model.BookmarkEdge{Cursor: cursor, Node: n} })
+		func(cursor string, n *model.Bookmark) *model.BookmarkEdge {
+			return &model.BookmarkEdge{Cursor: cursor, Node: n}
+		})
 	return c
 }
 

@@ -134,6 +134,8 @@ type Circle struct {
 	violations []string
 	Bodies     []string // request bodies of comment writes
 	Searches   []string // search_text values received
+	// content holds topics, bookmarks, followings and galleries (content.go).
+	content content
 	// Jitter, when set, delays each call (before it is served) by a
 	// latency of its own.
 	Jitter func(r *http.Request) time.Duration
@@ -141,7 +143,7 @@ type Circle struct {
 
 // New returns the double with its seeded community. Serve it with ServeHTTP.
 func New() *Circle {
-	d := &Circle{}
+	d := &Circle{content: newContent()}
 	str := func(v string) *string { return &v }
 	limit := func(n int) *int { return &n }
 	set := func(ids ...int64) map[int64]bool {

@@ -9,7 +9,9 @@
 // member_tags, action, …), and its data lies far from the sandbox's ranges:
 // Member ids 900_001…999_999, user ids 7_0xx_xxx (never equal to a member
 // id), spaces 4_000_00x, posts 55_000_0xx, comments 8_800_xxx, attendees
-// 66_000_xxx, dates of a recurring series 68_000_00x. Embedded authors carry roles as arrays (and once as null),
+// 66_000_xxx, dates of a recurring series 68_000_00x, and (content.go)
+// bookmarks, followings, sidebar links and gallery images
+// 5_600_00x…5_900_0xx. Embedded authors carry roles as arrays (and once as null),
 // profiles and like lists as objects; one reply comes back without an
 // embedded author and /community_events records carry no post_type, both as
 // in the OpenAPI examples.

@@ -107,9 +107,13 @@ func (d *Circle) renderPost(p *Post, viewer int64, withPostType bool) map[string
 		out["space_type"] = space.Kind
 	}
 	if p.Kind == "image" {
-		out["gallery"] = map[string]any{"id": p.ID - Post0 + 400, "downloadable_images": false, "images": []any{map[string]any{
-			"id": p.ID - Post0 + 900, "signed_id": "signed-" + p.Slug, "original_url": Site + "/rails/active_storage/" + p.Slug + ".jpeg",
-			"url": Site + "/rails/active_storage/representations/" + p.Slug + ".jpeg", "filename": p.Slug + ".jpeg", "width": 2000, "height": 1333}}}
+		out["gallery"] = d.renderGallery(p)
+	}
+	if b := d.BookmarkOf(viewer, "post", p.ID); b != nil {
+		out["bookmark_id"] = b.ID
+	}
+	if f := d.FollowerOf(viewer, p.ID); f != 0 {
+		out["post_follower_id"] = f
 	}
 	if e := p.Event; e != nil {
 		var inPerson any
