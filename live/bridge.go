@@ -211,6 +211,12 @@ func New(cfg Config) (*Bridge, error) {
 // it if m has none. Events arrive on the subscription's C until Close, or
 // until the subscription ends on its own (Err then says why).
 func (b *Bridge) Subscribe(m Member, channel Channel) (*Subscription, error) {
+	return b.attach(m, channel, nil)
+}
+
+// attach adds a subscription to channel on m's connection, dialling it if
+// m has none; d is nil for a subscription that reads its channel.
+func (b *Bridge) attach(m Member, channel Channel, d *Deliver) (*Subscription, error) {
 	if m.Token == "" {
 		return nil, errors.New("live: a subscription needs a member token")
 	}
@@ -226,7 +232,7 @@ func (b *Bridge) Subscribe(m Member, channel Channel) (*Subscription, error) {
 		b.wg.Add(1)
 		go c.run()
 	}
-	return c.add(channel.Identifier(m.ID), nil), nil
+	return c.add(channel.Identifier(m.ID), d), nil
 }
 
 // Deliver receives the events of a subscription made with SubscribeFunc,
@@ -246,25 +252,10 @@ type Deliver struct {
 // so that a process with thousands of them does not hold a buffer of raw
 // events and a goroutine for each.
 func (b *Bridge) SubscribeFunc(m Member, channel Channel, d Deliver) (*Subscription, error) {
-	if m.Token == "" {
-		return nil, errors.New("live: a subscription needs a member token")
-	}
 	if d.Event == nil || d.End == nil {
 		return nil, errors.New("live: SubscribeFunc needs both Deliver functions")
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.closed {
-		return nil, ErrClosed
-	}
-	c := b.conns[m.Token]
-	if c == nil {
-		c = newConn(b, m)
-		b.conns[m.Token] = c
-		b.wg.Add(1)
-		go c.run()
-	}
-	return c.add(channel.Identifier(m.ID), &d), nil
+	return b.attach(m, channel, &d)
 }
 
 // Members is the number of member tokens with a connection (dialled or
