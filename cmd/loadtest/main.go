@@ -136,7 +136,7 @@ func run(o options) error {
 func runLatency(o options, latency time.Duration, gatewayBin, sandboxBin, dir string) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	upPort, gwPort, err := freePorts()
+	upPort, gwPort, err := benchproc.FreePorts()
 	if err != nil {
 		return err
 	}
@@ -382,13 +382,3 @@ func perRequest(d time.Duration, n int) string {
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
-
-// freePorts are two free loopback ports, the upstream's and the gateway's.
-func freePorts() (int, int, error) {
-	a, err := benchproc.FreePort()
-	if err != nil {
-		return 0, 0, err
-	}
-	b, err := benchproc.FreePort()
-	return a, b, err
-}

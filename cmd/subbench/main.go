@@ -117,7 +117,7 @@ func run(o options) error {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	upPort, gwPort, err := freePorts()
+	upPort, gwPort, err := benchproc.FreePorts()
 	if err != nil {
 		return err
 	}
@@ -611,13 +611,3 @@ func pct(ds []time.Duration, p int) time.Duration {
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
-
-// freePorts are two free loopback ports, the upstream's and the gateway's.
-func freePorts() (int, int, error) {
-	a, err := benchproc.FreePort()
-	if err != nil {
-		return 0, 0, err
-	}
-	b, err := benchproc.FreePort()
-	return a, b, err
-}

@@ -75,6 +75,16 @@ func FreePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
+// FreePorts are two free loopback ports, the upstream's and the
+// gateway's, for a command that runs both.
+func FreePorts() (upstream, gateway int, err error) {
+	if upstream, err = FreePort(); err != nil {
+		return 0, 0, err
+	}
+	gateway, err = FreePort()
+	return upstream, gateway, err
+}
+
 // StatusField reads a size field of /proc/<pid>/status ("VmHWM:",
 // "VmRSS:") in bytes; 0 when it cannot.
 func StatusField(pid int, field string) int64 {
