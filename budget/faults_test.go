@@ -16,6 +16,7 @@ import (
 
 	"github.com/circle-gateway/gateway/budget"
 	"github.com/circle-gateway/gateway/circle"
+	"github.com/circle-gateway/gateway/internal/testenv"
 )
 
 // memberDouble answers GET /community_member with the member its token
@@ -81,7 +82,7 @@ func TestWritesAndReadsWithoutRedis(t *testing.T) {
 // served another member's data.
 func TestReadsWhileRedisEvicts(t *testing.T) {
 	t.Parallel()
-	rdb := redisClient(t)
+	rdb := testenv.RedisClient(t)
 	d := &memberDouble{}
 	srv := httptest.NewServer(d)
 	t.Cleanup(srv.Close)

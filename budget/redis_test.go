@@ -21,19 +21,6 @@ import (
 	"github.com/circle-gateway/gateway/internal/testenv"
 )
 
-// redisClient connects to the test's Redis (testenv.Redis: skipped on a
-// developer machine without one, a failure under CI).
-func redisClient(t *testing.T) *redis.Client {
-	t.Helper()
-	opts, err := redis.ParseURL(testenv.Redis(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rdb := redis.NewClient(opts)
-	t.Cleanup(func() { _ = rdb.Close() })
-	return rdb
-}
-
 // scope is a budget of the test's own, so a long-lived REDIS_URL shared
 // by many tests never mixes their counts.
 func scope(t *testing.T) string { return fmt.Sprintf("test-%s-%d", t.Name(), time.Now().UnixNano()) }
@@ -64,7 +51,7 @@ func isRefusal(err error) bool {
 // refused with a wait, and each share is shared too.
 func TestSharedLimiterIsOneBudget(t *testing.T) {
 	t.Parallel()
-	rdb := redisClient(t)
+	rdb := testenv.RedisClient(t)
 	sc := scope(t)
 	limit := budget.RateLimit{Calls: 50, Window: time.Hour} // parts 50 / 45 / 5 / 5
 	a, _ := replica(rdb, sc, limit, budget.DefaultShares, nil)
@@ -218,7 +205,7 @@ func TestSharedLimiterFallsBack(t *testing.T) {
 // the token itself; eviction only forgets.
 func TestTokensShared(t *testing.T) {
 	t.Parallel()
-	rdb := redisClient(t)
+	rdb := testenv.RedisClient(t)
 	sc := scope(t)
 	a, b := budget.NewTokens(budget.NewRedis(rdb, sc, time.Minute, nil)), budget.NewTokens(budget.NewRedis(rdb, sc, time.Minute, nil))
 	ctx := context.Background()
@@ -268,7 +255,7 @@ func TestTokensShared(t *testing.T) {
 // The per-client limit is shared by replicas, and refuses without waiting.
 func TestClientsShared(t *testing.T) {
 	t.Parallel()
-	rdb := redisClient(t)
+	rdb := testenv.RedisClient(t)
 	sc := scope(t)
 	limit := budget.RateLimit{Calls: 3, Window: time.Hour}
 	a, b := budget.NewClients(limit, budget.NewRedis(rdb, sc, time.Minute, nil)), budget.NewClients(limit, budget.NewRedis(rdb, sc, time.Minute, nil))

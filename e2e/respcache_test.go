@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/internal/refqueries"
 	"github.com/circle-gateway/gateway/internal/testenv"
@@ -39,12 +37,7 @@ const likesQuery = `query Likes { me { id } homeFeed(first: 5) { nodes { id isLi
 // returned), and the other member's entries are untouched.
 func TestResponseCacheSharedByReplicasNeverCrossesMembers(t *testing.T) {
 	t.Parallel()
-	opts, err := redis.ParseURL(testenv.Redis(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rdb := redis.NewClient(opts)
-	t.Cleanup(func() { _ = rdb.Close() })
+	rdb := testenv.RedisClient(t)
 	sb := sandbox.New(sandbox.Options{})
 	replica := func() *testenv.Env {
 		// A generous Redis timeout: on a loaded test machine the default

@@ -20,7 +20,7 @@ import (
 // under CI=true), each Redis one under a scope of its own.
 func caches(t *testing.T, ttl time.Duration) map[string]circle.ResponseCache {
 	t.Helper()
-	rdb := redisClient(t)
+	rdb := testenv.RedisClient(t)
 	return map[string]circle.ResponseCache{
 		"memory": respcache.NewMemory(ttl, 1<<20, nil),
 		"redis":  redisCache(rdb, t.Name(), ttl),
@@ -33,17 +33,6 @@ func caches(t *testing.T, ttl time.Duration) map[string]circle.ResponseCache {
 // which would turn a hit into a miss and a Forget into a failure.
 func redisCache(rdb *redis.Client, scope string, ttl time.Duration) *respcache.Redis {
 	return respcache.NewRedis(rdb, scope, ttl, nil).WithTimeout(time.Minute)
-}
-
-func redisClient(t *testing.T) *redis.Client {
-	t.Helper()
-	opts, err := redis.ParseURL(testenv.Redis(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rdb := redis.NewClient(opts)
-	t.Cleanup(func() { _ = rdb.Close() })
-	return rdb
 }
 
 var (
@@ -141,7 +130,7 @@ func TestEntriesExpire(t *testing.T) {
 	// Redis expires by its own clock: an entry with a short TTL stops
 	// being served (polled until it does, within a bound that only a
 	// broken expiry reaches).
-	r := redisCache(redisClient(t), t.Name(), 50*time.Millisecond)
+	r := redisCache(testenv.RedisClient(t), t.Name(), 50*time.Millisecond)
 	_, ticket, _ = r.Get(ctx, annA)
 	r.Put(ctx, annA, ticket, []byte("page"))
 	deadline := time.Now().Add(5 * time.Second)
@@ -191,7 +180,7 @@ func TestMemoryBoundedInBytes(t *testing.T) {
 func TestRedisSharedByReplicas(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	rdb := redisClient(t)
+	rdb := testenv.RedisClient(t)
 	a := redisCache(rdb, t.Name(), time.Minute)
 	b := redisCache(rdb, t.Name(), time.Minute)
 	other := redisCache(rdb, t.Name()+"/another community", time.Minute)

@@ -80,3 +80,17 @@ func PrivateRedis(tb testing.TB) (url string, stop func()) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// RedisClient is a client of the test's Redis (Redis: skipped on a
+// developer machine without one, a failure under CI), closed when the test
+// ends.
+func RedisClient(tb testing.TB) *redis.Client {
+	tb.Helper()
+	opts, err := redis.ParseURL(Redis(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	rdb := redis.NewClient(opts)
+	tb.Cleanup(func() { _ = rdb.Close() })
+	return rdb
+}
