@@ -242,32 +242,18 @@ func TestGracefulShutdownOnSIGTERM(t *testing.T) {
 	}
 }
 
-var (
-	buildOnce sync.Once
-	buildDir  string
-	buildBin  string
-	buildErr  error
-)
+// gateway is the binary these tests run, built once per test run.
+var gateway hostile.Binary
 
 // buildGateway builds the gateway binary once per test run.
 func buildGateway(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		if buildDir, buildErr = os.MkdirTemp("", "gateway-bin"); buildErr == nil {
-			buildBin, buildErr = hostile.Build(buildDir)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return buildBin
+	return gateway.Path(t)
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if buildDir != "" {
-		_ = os.RemoveAll(buildDir)
-	}
+	gateway.Remove()
 	os.Exit(code)
 }
 

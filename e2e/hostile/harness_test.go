@@ -26,12 +26,8 @@ import (
 	"github.com/circle-gateway/gateway/internal/testenv"
 )
 
-var (
-	buildOnce sync.Once
-	buildDir  string
-	buildBin  string
-	buildErr  error
-)
+// gateway is the binary these tests run, built once per test run.
+var gateway hx.Binary
 
 // gatewayBinary builds the gateway once per test run.
 func gatewayBinary(t *testing.T) string {
@@ -39,22 +35,12 @@ func gatewayBinary(t *testing.T) string {
 	if testing.Short() {
 		t.Skip("builds the gateway binary")
 	}
-	buildOnce.Do(func() {
-		if buildDir, buildErr = os.MkdirTemp("", "gateway-hostile"); buildErr == nil {
-			buildBin, buildErr = hx.Build(buildDir)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return buildBin
+	return gateway.Path(t)
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if buildDir != "" {
-		_ = os.RemoveAll(buildDir)
-	}
+	gateway.Remove()
 	os.Exit(code)
 }
 

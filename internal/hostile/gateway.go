@@ -24,11 +24,44 @@ import (
 	"strconv"
 	"strings"
 
+	"sync"
 	"syscall"
+	"testing"
 	"time"
 
 	"github.com/circle-gateway/gateway/internal/logbuf"
 )
+
+// Binary builds the gateway on first use and shares it among one test
+// binary's tests, so a package's tests compile it once; Remove (from
+// TestMain, after the tests ran) deletes it.
+type Binary struct {
+	once sync.Once
+	dir  string
+	bin  string
+	err  error
+}
+
+// Path is the built binary, or the test's failure if it did not build.
+func (b *Binary) Path(tb testing.TB) string {
+	tb.Helper()
+	b.once.Do(func() {
+		if b.dir, b.err = os.MkdirTemp("", "gateway-bin"); b.err == nil {
+			b.bin, b.err = Build(b.dir)
+		}
+	})
+	if b.err != nil {
+		tb.Fatal(b.err)
+	}
+	return b.bin
+}
+
+// Remove deletes what Path built.
+func (b *Binary) Remove() {
+	if b.dir != "" {
+		_ = os.RemoveAll(b.dir)
+	}
+}
 
 // Build compiles the gateway (the module's main package) into dir and
 // returns the binary's path.
