@@ -42,10 +42,18 @@ import (
 // shutdownGrace is how long in-flight requests may finish after SIGTERM.
 const shutdownGrace = 25 * time.Second
 
+// exitHooks run when main's run returns, before the process exits. Only
+// the profiling build (profile.go, build tag "profile") adds any.
+var exitHooks []func()
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Getenv, os.Stdout, nil); err != nil {
+	err := run(ctx, os.Getenv, os.Stdout, nil)
+	for _, hook := range exitHooks {
+		hook()
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "gateway:", err)
 		os.Exit(1)
 	}

@@ -58,6 +58,7 @@ type options struct {
 	gatewayEnv  []string
 	members     int
 	rounds      int
+	profileDir  string
 }
 
 func main() {
@@ -70,6 +71,7 @@ func main() {
 	flag.StringVar(&o.concurrency, "upstream-concurrency", "", "UPSTREAM_CONCURRENCY for the gateway (default: its own default, 32)")
 	flag.IntVar(&o.members, "members", 1, "distinct member tokens the clients share (client i uses token i mod members); the gateway shares in-flight GETs only within one token")
 	flag.IntVar(&o.rounds, "rounds", 1, "measure every row this many times, interleaving the floor and the gateway (noisy machines)")
+	flag.StringVar(&o.profileDir, "profile", "", "build the gateway with the \"profile\" tag and have it write gateway-<latency>.cpu.pprof and .allocs.pprof into this directory when it stops")
 	gatewayEnv := flag.String("gateway-env", "", "extra KEY=VALUE settings for the gateway process only, comma-separated (e.g. GOGC=100)")
 	flag.Parse()
 	var err error
@@ -118,7 +120,11 @@ func run(o options) error {
 	}
 	defer os.RemoveAll(dir)
 	fmt.Fprintln(os.Stderr, "building gateway and circle-sandbox …")
-	gatewayBin, sandboxBin, err := benchproc.Build(dir)
+	var tags []string
+	if o.profileDir != "" {
+		tags = append(tags, "profile")
+	}
+	gatewayBin, sandboxBin, err := benchproc.Build(dir, tags...)
 	if err != nil {
 		return err
 	}
@@ -171,6 +177,10 @@ func runLatency(o options, latency time.Duration, gatewayBin, sandboxBin, dir st
 		gateway.Env = append(gateway.Env, "UPSTREAM_CONCURRENCY="+o.concurrency)
 	}
 	gateway.Env = append(gateway.Env, o.gatewayEnv...)
+	if o.profileDir != "" {
+		base := filepath.Join(o.profileDir, "gateway-"+latency.String())
+		gateway.Env = append(gateway.Env, "GATEWAY_CPUPROFILE="+base+".cpu.pprof", "GATEWAY_MEMPROFILE="+base+".allocs.pprof")
+	}
 	gateway.Stdout, gateway.Stderr = logFile, os.Stderr
 	if err := gateway.Start(); err != nil {
 		return err

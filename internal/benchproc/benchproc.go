@@ -23,11 +23,17 @@ import (
 
 // Build builds the gateway (the module's root package) and
 // cmd/circle-sandbox into dir, from the current directory (the
-// repository's root), and returns the two binaries' paths.
-func Build(dir string) (gateway, sandbox string, err error) {
+// repository's root), and returns the two binaries' paths. gatewayTags,
+// when given, are build tags for the gateway only ("profile" builds in
+// profile.go's exit-time profiles).
+func Build(dir string, gatewayTags ...string) (gateway, sandbox string, err error) {
 	gateway, sandbox = filepath.Join(dir, "gateway"), filepath.Join(dir, "circle-sandbox")
 	for bin, pkg := range map[string]string{gateway: ".", sandbox: "./cmd/circle-sandbox"} {
-		if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+		args := []string{"build", "-o", bin}
+		if bin == gateway && len(gatewayTags) > 0 {
+			args = append(args, "-tags", strings.Join(gatewayTags, ","))
+		}
+		if out, err := exec.Command("go", append(args, pkg)...).CombinedOutput(); err != nil {
 			return "", "", fmt.Errorf("build %s: %v\n%s", pkg, err, out)
 		}
 	}
