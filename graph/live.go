@@ -175,6 +175,30 @@ func (r *Resolver) chatMessage(uuid string) func(live.Event) (*model.ChatMessage
 	}
 }
 
+// roomChannel is the channel of the chat room arg names, once Circle has
+// shown that the member is in it: the room's own channel
+// (Chats::RoomChannel), because the member's ChatRoomChannel carries new
+// top-level messages only, never edits, deletions or replies. A malformed
+// uuid is refused before any upstream call, and a room Circle does not show
+// the member (NOT_FOUND) before anything is subscribed. The channel's
+// ChatRoomUUID is the room's uuid as Circle spells it, the form its events
+// carry.
+func roomChannel(ctx context.Context, arg string) (live.Channel, error) {
+	uuid, err := parseRoomUUID("chatRoomUuid", arg)
+	if err != nil {
+		return live.Channel{}, err
+	}
+	api, err := memberAPI(ctx)
+	if err != nil {
+		return live.Channel{}, err
+	}
+	room, err := api.ChatRoom(ctx, uuid)
+	if err != nil {
+		return live.Channel{}, fmt.Errorf("chat room %s: %w", uuid, err)
+	}
+	return live.ChatRoom(room.ID, room.UUID), nil
+}
+
 func (r *Resolver) logUndecodable(e live.Event) {
 	if r.Log != nil {
 		r.Log.Warn("cable: an event whose data does not decode was skipped", "event", e.Name, "bytes", len(e.Data))

@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/circle-gateway/gateway/graph/generated"
 	"github.com/circle-gateway/gateway/graph/model"
@@ -26,23 +25,11 @@ func (r *subscriptionResolver) NewNotificationsCountChanged(ctx context.Context)
 
 // ChatMessageReceived is the resolver for the chatMessageReceived field.
 func (r *subscriptionResolver) ChatMessageReceived(ctx context.Context, chatRoomUUID string) (<-chan *model.ChatMessage, error) {
-	uuid, err := parseRoomUUID("chatRoomUuid", chatRoomUUID)
+	channel, err := roomChannel(ctx, chatRoomUUID)
 	if err != nil {
 		return nil, err
 	}
-	// Circle is asked first whether the member is in the room: a room it
-	// does not show them is refused before anything is subscribed.
-	api, err := memberAPI(ctx)
-	if err != nil {
-		return nil, err
-	}
-	room, err := api.ChatRoom(ctx, uuid)
-	if err != nil {
-		return nil, fmt.Errorf("chat room %s: %w", uuid, err)
-	}
-	// The room's own channel: the member's ChatRoomChannel carries new
-	// top-level messages only, never edits or replies.
-	return stream(ctx, r.Resolver, live.ChatRoom(room.ID, uuid), r.chatMessage(uuid))
+	return stream(ctx, r.Resolver, channel, r.chatMessage(channel.ChatRoomUUID))
 }
 
 // Subscription returns generated.SubscriptionResolver implementation.
