@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 
 	gojson "github.com/goccy/go-json"
@@ -113,6 +114,7 @@ type (
 	decodedCount        struct{}
 	decodedNotification struct{}
 	decodedChatMessage  struct{}
+	decodedDeletion     struct{}
 )
 
 // notificationCount reads the count of updateNewNotificationCount and
@@ -197,6 +199,47 @@ func roomChannel(ctx context.Context, arg string) (live.Channel, error) {
 		return live.Channel{}, fmt.Errorf("chat room %s: %w", uuid, err)
 	}
 	return live.ChatRoom(room.ID, room.UUID), nil
+}
+
+// chatDeletion is the data of a deletedMessage event: the message's id and,
+// for a reply, the message it replied to as Circle renders it (null for a
+// top-level message). The event names no room: it is the room's because it
+// came on the room's channel.
+type chatDeletion struct {
+	ID            int64 `json:"id"`
+	ParentMessage *struct {
+		ID           int64  `json:"id"`
+		ChatRoomUUID string `json:"chat_room_uuid"`
+	} `json:"parent_message"`
+}
+
+// chatMessageDeletion reads the deletedMessage events of room uuid.
+func (r *Resolver) chatMessageDeletion(uuid string) func(live.Event) (*model.ChatMessageDeletion, bool) {
+	return func(e live.Event) (*model.ChatMessageDeletion, bool) {
+		if e.Name != live.EventDeletedMessage {
+			return nil, false
+		}
+		d, _ := e.Decoded(decodedDeletion{}, func(data json.RawMessage) any {
+			var d chatDeletion
+			if err := gojson.Unmarshal(data, &d); err != nil || d.ID == 0 {
+				r.logUndecodable(e)
+				return nil
+			}
+			return &d
+		}).(*chatDeletion)
+		if d == nil {
+			return nil, false
+		}
+		out := &model.ChatMessageDeletion{MessageID: model.FormatID(d.ID), ChatRoomUUID: uuid}
+		if p := d.ParentMessage; p != nil && p.ID != 0 {
+			if p.ChatRoomUUID != "" && !strings.EqualFold(p.ChatRoomUUID, uuid) {
+				return nil, false // a reply in another room's thread: nothing crosses rooms
+			}
+			id := model.FormatID(p.ID)
+			out.ParentMessageID = &id
+		}
+		return out, true
+	}
 }
 
 func (r *Resolver) logUndecodable(e live.Event) {

@@ -32,6 +32,15 @@ func (r *subscriptionResolver) ChatMessageReceived(ctx context.Context, chatRoom
 	return stream(ctx, r.Resolver, channel, r.chatMessage(channel.ChatRoomUUID))
 }
 
+// ChatMessageDeleted is the resolver for the chatMessageDeleted field.
+func (r *subscriptionResolver) ChatMessageDeleted(ctx context.Context, chatRoomUUID string) (<-chan *model.ChatMessageDeletion, error) {
+	channel, err := roomChannel(ctx, chatRoomUUID)
+	if err != nil {
+		return nil, err
+	}
+	return stream(ctx, r.Resolver, channel, r.chatMessageDeletion(channel.ChatRoomUUID))
+}
+
 // Subscription returns generated.SubscriptionResolver implementation.
 func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subscriptionResolver{r} }
 

@@ -32,7 +32,9 @@ const (
 	EventNewMessage = "newMessage"
 	// EventUpdatedMessage carries an edited message.
 	EventUpdatedMessage = "updatedMessage"
-	// EventDeletedMessage carries {"id": …}.
+	// EventDeletedMessage carries {"id": …, "parent_message": …}: the
+	// deleted message's id and, for a reply, the message it replied to as
+	// the message endpoints render it (null for a top-level message).
 	EventDeletedMessage = "deletedMessage"
 )
 

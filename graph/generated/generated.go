@@ -122,6 +122,12 @@ type ComplexityRoot struct {
 		TotalCount func(childComplexity int) int
 	}
 
+	ChatMessageDeletion struct {
+		ChatRoomUUID    func(childComplexity int) int
+		MessageID       func(childComplexity int) int
+		ParentMessageID func(childComplexity int) int
+	}
+
 	ChatMessageEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
@@ -1116,6 +1122,7 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
+		ChatMessageDeleted           func(childComplexity int, chatRoomUUID string) int
 		ChatMessageReceived          func(childComplexity int, chatRoomUUID string) int
 		NewNotificationsCountChanged func(childComplexity int) int
 		NotificationReceived         func(childComplexity int) int
@@ -1355,6 +1362,7 @@ type SubscriptionResolver interface {
 	NotificationReceived(ctx context.Context) (<-chan *model.Notification, error)
 	NewNotificationsCountChanged(ctx context.Context) (<-chan int, error)
 	ChatMessageReceived(ctx context.Context, chatRoomUUID string) (<-chan *model.ChatMessage, error)
+	ChatMessageDeleted(ctx context.Context, chatRoomUUID string) (<-chan *model.ChatMessageDeletion, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1658,6 +1666,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ChatMessageConnection.TotalCount(childComplexity), true
+
+	case "ChatMessageDeletion.chatRoomUuid":
+		if e.ComplexityRoot.ChatMessageDeletion.ChatRoomUUID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatMessageDeletion.ChatRoomUUID(childComplexity), true
+	case "ChatMessageDeletion.messageId":
+		if e.ComplexityRoot.ChatMessageDeletion.MessageID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatMessageDeletion.MessageID(childComplexity), true
+	case "ChatMessageDeletion.parentMessageId":
+		if e.ComplexityRoot.ChatMessageDeletion.ParentMessageID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatMessageDeletion.ParentMessageID(childComplexity), true
 
 	case "ChatMessageEdge.cursor":
 		if e.ComplexityRoot.ChatMessageEdge.Cursor == nil {
@@ -6247,6 +6274,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SpaceVisibleTabs.Posts(childComplexity), true
 
+	case "Subscription.chatMessageDeleted":
+		if e.ComplexityRoot.Subscription.ChatMessageDeleted == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_chatMessageDeleted_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ChatMessageDeleted(childComplexity, args["chatRoomUuid"].(string)), true
 	case "Subscription.chatMessageReceived":
 		if e.ComplexityRoot.Subscription.ChatMessageReceived == nil {
 			break
@@ -9417,6 +9455,30 @@ type Subscription {
   not in is refused (NOT_FOUND) before anything is subscribed upstream.
   """
   chatMessageReceived(chatRoomUuid: ID!): ChatMessage!
+  """
+  Each message deleted from one chat room the member is in (replies in its
+  threads included), so that a chat screen can drop it. Deleting a top-level
+  message deletes its replies with it, and their deletions need not each be
+  announced: drop the replies whose parentMessageId is its id too. Refused like
+  chatMessageReceived: NOT_FOUND for a room that does not exist or that the
+  member is not in, BAD_USER_INPUT for a chatRoomUuid that is not a uuid,
+  before anything is subscribed upstream.
+  """
+  chatMessageDeleted(chatRoomUuid: ID!): ChatMessageDeletion!
+}
+
+"""
+A chat message that was deleted (chatMessageDeleted): what a client needs
+to drop it from its cache, e.g. with Apollo Client
+cache.evict({ id: cache.identify({ __typename: "ChatMessage", id: messageId }) }).
+"""
+type ChatMessageDeletion {
+  "The deleted message (its ChatMessage.id)."
+  messageId: ID!
+  "The room it was in (ChatMessage.chatRoomUuid, as Circle spells it)."
+  chatRoomUuid: ID!
+  "The message it replied to in a thread, whose replies it leaves; null for a top-level message."
+  parentMessageId: ID
 }
 `, BuiltIn: false},
 	{Name: "../../schema/topic.graphqls", Input: `# A space's topics: what posts can be tagged with (createPost's topicIds),
@@ -9675,6 +9737,18 @@ func (ec *executionContext) childFields_ChatMessageConnection(ctx context.Contex
 		return ec.fieldContext_ChatMessageConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ChatMessageConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ChatMessageDeletion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "messageId":
+		return ec.fieldContext_ChatMessageDeletion_messageId(ctx, field)
+	case "chatRoomUuid":
+		return ec.fieldContext_ChatMessageDeletion_chatRoomUuid(ctx, field)
+	case "parentMessageId":
+		return ec.fieldContext_ChatMessageDeletion_parentMessageId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChatMessageDeletion", field.Name)
 }
 
 func (ec *executionContext) childFields_ChatMessageEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -13617,6 +13691,20 @@ func (ec *executionContext) field_Space_topics_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Subscription_chatMessageDeleted_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "chatRoomUuid",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["chatRoomUuid"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Subscription_chatMessageReceived_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -14896,6 +14984,75 @@ func (ec *executionContext) _ChatMessageConnection_totalCount(ctx context.Contex
 }
 func (ec *executionContext) fieldContext_ChatMessageConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ChatMessageConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ChatMessageDeletion_messageId(ctx context.Context, field graphql.CollectedField, obj *model.ChatMessageDeletion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatMessageDeletion_messageId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MessageID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatMessageDeletion_messageId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatMessageDeletion", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ChatMessageDeletion_chatRoomUuid(ctx context.Context, field graphql.CollectedField, obj *model.ChatMessageDeletion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatMessageDeletion_chatRoomUuid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChatRoomUUID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatMessageDeletion_chatRoomUuid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatMessageDeletion", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ChatMessageDeletion_parentMessageId(ctx context.Context, field graphql.CollectedField, obj *model.ChatMessageDeletion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatMessageDeletion_parentMessageId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ParentMessageID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChatMessageDeletion_parentMessageId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatMessageDeletion", field, false, false, "ID")
 }
 
 func (ec *executionContext) _ChatMessageEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ChatMessageEdge) (ret graphql.Marshaler) {
@@ -33853,6 +34010,50 @@ func (ec *executionContext) fieldContext_Subscription_chatMessageReceived(ctx co
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_chatMessageDeleted(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_chatMessageDeleted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ChatMessageDeleted(ctx, fc.Args["chatRoomUuid"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChatMessageDeletion) graphql.Marshaler {
+			return ec.marshalNChatMessageDeletion2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatMessageDeletion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_chatMessageDeleted(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChatMessageDeletion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_chatMessageDeleted_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Topic_id(ctx context.Context, field graphql.CollectedField, obj *model.Topic) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -36946,6 +37147,49 @@ func (ec *executionContext) _ChatMessageConnection(ctx context.Context, sel ast.
 			}
 		case "totalCount":
 			out.Values[i] = ec._ChatMessageConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var chatMessageDeletionImplementors = []string{"ChatMessageDeletion"}
+
+func (ec *executionContext) _ChatMessageDeletion(ctx context.Context, sel ast.SelectionSet, obj *model.ChatMessageDeletion) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, chatMessageDeletionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChatMessageDeletion")
+		case "messageId":
+			out.Values[i] = ec._ChatMessageDeletion_messageId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "chatRoomUuid":
+			out.Values[i] = ec._ChatMessageDeletion_chatRoomUuid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "parentMessageId":
+			out.Values[i] = ec._ChatMessageDeletion_parentMessageId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -43604,6 +43848,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_newNotificationsCountChanged(ctx, fields[0])
 	case "chatMessageReceived":
 		return ec._Subscription_chatMessageReceived(ctx, fields[0])
+	case "chatMessageDeleted":
+		return ec._Subscription_chatMessageDeleted(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
@@ -44272,6 +44518,14 @@ func (ec *executionContext) marshalNChatMessageConnection2ᚖgithubᚗcomᚋcirc
 		return graphql.Null
 	}
 	return ec._ChatMessageConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNChatMessageDeletion2ᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatMessageDeletion(ctx context.Context, sel ast.SelectionSet, v *model.ChatMessageDeletion) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChatMessageDeletion!")
+		return graphql.Null
+	}
+	return ec._ChatMessageDeletion(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNChatMessageEdge2ᚕᚖgithubᚗcomᚋcircleᚑgatewayᚋgatewayᚋgraphᚋmodelᚐChatMessageEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ChatMessageEdge) graphql.Marshaler {

@@ -83,6 +83,18 @@ type ChatMessageConnection struct {
 	TotalCount *int `json:"totalCount,omitempty"`
 }
 
+// A chat message that was deleted (chatMessageDeleted): what a client needs
+// to drop it from its cache, e.g. with Apollo Client
+// cache.evict({ id: cache.identify({ __typename: "ChatMessage", id: messageId }) }).
+type ChatMessageDeletion struct {
+	// The deleted message (its ChatMessage.id).
+	MessageID string `json:"messageId"`
+	// The room it was in (ChatMessage.chatRoomUuid, as Circle spells it).
+	ChatRoomUUID string `json:"chatRoomUuid"`
+	// The message it replied to in a thread, whose replies it leaves; null for a top-level message.
+	ParentMessageID *string `json:"parentMessageId,omitempty"`
+}
+
 // A message and its cursor.
 type ChatMessageEdge struct {
 	// Opaque cursor of this message; pass it as `before` for the messages before it.
