@@ -238,27 +238,34 @@ func TestChatMessageReceived(t *testing.T) {
 		"not a uuid":        {tokA, "room-1", "BAD_USER_INPUT"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			c := dialWS(t, env, tc.token)
-			if err := c.Subscribe(bounded(t), "x", chatSubscription, map[string]any{"room": tc.room}); err != nil {
-				t.Fatal(err)
-			}
-			msg, err := c.Next(bounded(t))
-			if err != nil || msg.Type != "next" {
-				t.Fatalf("%v %+v", err, msg)
-			}
-			resp, _ := msg.Decode()
-			if codes := resp.Codes(); len(codes) != 1 || codes[0] != tc.code {
-				t.Fatalf("codes %v, want %s: %s", codes, tc.code, msg.Payload)
-			}
-			if msg, err := c.Next(bounded(t)); err != nil || msg.Type != "complete" {
-				t.Fatalf("after the refusal: %v %+v", err, msg)
-			}
+			refused(t, env, tc.token, chatSubscription, map[string]any{"room": tc.room}, tc.code)
 		})
 	}
 	for _, c := range env.Upstream.Calls() {
 		if c.Path == "/cable" || (c.Path != "/messages/"+room.UUID && c.Path != "/messages/00000000-0000-4000-8000-000000000000") {
 			t.Errorf("upstream call %s %s for a refused subscription", c.Method, c.Target())
 		}
+	}
+}
+
+// refused starts query on a new socket of token and checks that it is
+// answered with one error of code, then completed.
+func refused(t *testing.T, env *testenv.Env, token, query string, vars map[string]any, code string) {
+	t.Helper()
+	c := dialWS(t, env, token)
+	if err := c.Subscribe(bounded(t), "x", query, vars); err != nil {
+		t.Fatal(err)
+	}
+	msg, err := c.Next(bounded(t))
+	if err != nil || msg.Type != "next" {
+		t.Fatalf("%v %+v", err, msg)
+	}
+	resp, _ := msg.Decode()
+	if codes := resp.Codes(); len(codes) != 1 || codes[0] != code {
+		t.Fatalf("codes %v, want %s: %s", codes, code, msg.Payload)
+	}
+	if msg, err := c.Next(bounded(t)); err != nil || msg.Type != "complete" {
+		t.Fatalf("after the refusal: %v %+v", err, msg)
 	}
 }
 
@@ -270,21 +277,7 @@ func TestChatMessageReceived(t *testing.T) {
 func TestChatMessageReceivedRepliesAndEdits(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t, testenv.Options{})
-	a := env.Sandbox.DemoMemberID()
-	tokA := env.Token(t, a)
-	room := roomWith(t, env, tokA, func(r circle.ChatRoom) bool { return len(r.OtherParticipantsPreview) > 0 })
-	b := room.OtherParticipantsPreview[0].CommunityMemberID
-	tokB := env.Token(t, b)
-	elsewhere := ""
-	for _, r := range demoRooms(t, env, tokB) {
-		if r.UUID != room.UUID {
-			elsewhere = r.UUID
-			break
-		}
-	}
-	if elsewhere == "" {
-		t.Fatalf("member %d is in one room only", b)
-	}
+	tokA, room, b, tokB, elsewhere := twoInARoom(t, env)
 
 	events := subscribeWS(t, env, tokA, `subscription($room: ID!) { chatMessageReceived(chatRoomUuid: $room) { id chatRoomUuid body editedAt parentMessageId sender { id } } }`,
 		map[string]any{"room": room.UUID})
@@ -292,23 +285,7 @@ func TestChatMessageReceivedRepliesAndEdits(t *testing.T) {
 
 	write := func(query string, vars map[string]any) string {
 		t.Helper()
-		r := env.Do(t, tokB, query, vars)
-		mustNoErrors(t, r)
-		var got map[string]struct {
-			Message   *struct{ ID string }
-			DeletedID *string
-		}
-		r.Decode(t, &got)
-		for _, p := range got {
-			if p.Message != nil {
-				return p.Message.ID
-			}
-			if p.DeletedID != nil {
-				return *p.DeletedID
-			}
-		}
-		t.Fatalf("no message in %s", r.Data)
-		return ""
+		return chatWrite(t, env, tokB, query, vars)
 	}
 	type received struct {
 		ID, ChatRoomUUID, Body    string
@@ -327,14 +304,12 @@ func TestChatMessageReceivedRepliesAndEdits(t *testing.T) {
 		}
 		return got.ChatMessageReceived
 	}
-	const send = `mutation($u: ID!, $b: String!, $p: ID) { sendChatMessage(chatRoomUuid: $u, body: $b, parentMessageId: $p) { message { id } } }`
-
-	top := write(send, map[string]any{"u": room.UUID, "b": "top"})
+	top := write(sendMessage, map[string]any{"u": room.UUID, "b": "top"})
 	if m := next(); m.ID != top || m.Body != "top" || m.ParentMessageID != nil {
 		t.Fatalf("first event %+v, want message %s", m, top)
 	}
-	write(send, map[string]any{"u": elsewhere, "b": "in another room"})
-	reply := write(send, map[string]any{"u": room.UUID, "b": "a reply", "p": top})
+	write(sendMessage, map[string]any{"u": elsewhere, "b": "in another room"})
+	reply := write(sendMessage, map[string]any{"u": room.UUID, "b": "a reply", "p": top})
 	if m := next(); m.ID != reply || m.Body != "a reply" || m.ParentMessageID == nil || *m.ParentMessageID != top {
 		t.Fatalf("second event %+v, want the reply %s to %s", m, reply, top)
 	}
@@ -342,11 +317,129 @@ func TestChatMessageReceivedRepliesAndEdits(t *testing.T) {
 	if m := next(); m.ID != top || m.Body != "top, edited" || m.EditedAt == nil {
 		t.Fatalf("third event %+v, want message %s edited", m, top)
 	}
-	write(`mutation($u: ID!, $id: ID!) { deleteChatMessage(chatRoomUuid: $u, id: $id) { deletedId } }`, map[string]any{"u": room.UUID, "id": reply})
-	last := write(send, map[string]any{"u": room.UUID, "b": "after the deletion"})
+	write(deleteMessage, map[string]any{"u": room.UUID, "id": reply})
+	last := write(sendMessage, map[string]any{"u": room.UUID, "b": "after the deletion"})
 	if m := next(); m.ID != last {
 		t.Fatalf("fourth event %+v, want message %s (a deletion is no message)", m, last)
 	}
+}
+
+// chatMessageDeleted delivers each deletion of a message in one room the
+// member is in, from the room's channel, which a chatMessageReceived of the
+// same room shares: a reply's names the message it replied to, a top-level
+// message's none; the room's new messages and what B deletes in another
+// room stay out. A room A is not in is NOT_FOUND after the one room lookup,
+// an argument that is no uuid BAD_USER_INPUT with no upstream call at all.
+func TestChatMessageDeleted(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t, testenv.Options{})
+	tokA, room, _, tokB, elsewhere := twoInARoom(t, env)
+
+	const deletions = `subscription($room: ID!) { chatMessageDeleted(chatRoomUuid: $room) { messageId chatRoomUuid parentMessageId } }`
+	events := subscribeWS(t, env, tokA, deletions, map[string]any{"room": room.UUID})
+	subscribeWS(t, env, tokA, chatSubscription, map[string]any{"room": room.UUID})
+	waitUntil(t, "both subscriptions on the room's one channel", func() bool {
+		return env.Subscriptions.Active() == 2 && cableSubscribed(env, 1)
+	})
+
+	write := func(query string, vars map[string]any) string {
+		t.Helper()
+		return chatWrite(t, env, tokB, query, vars)
+	}
+	type deletion struct {
+		MessageID, ChatRoomUUID string
+		ParentMessageID         *string
+	}
+	next := func() deletion {
+		t.Helper()
+		ev := nextEvent(t, events)
+		var got struct{ ChatMessageDeleted deletion }
+		if err := json.Unmarshal(ev.Data, &got); err != nil || len(ev.Errors) > 0 {
+			t.Fatalf("event %s %v", ev.Data, ev.Errors)
+		}
+		if got.ChatMessageDeleted.ChatRoomUUID != room.UUID {
+			t.Fatalf("event %s: not of room %s", ev.Data, room.UUID)
+		}
+		return got.ChatMessageDeleted
+	}
+
+	top := write(sendMessage, map[string]any{"u": room.UUID, "b": "to be deleted"})
+	reply := write(sendMessage, map[string]any{"u": room.UUID, "b": "a reply, to be deleted first", "p": top})
+	other := write(sendMessage, map[string]any{"u": elsewhere, "b": "in another room"})
+	write(deleteMessage, map[string]any{"u": elsewhere, "id": other})
+	write(deleteMessage, map[string]any{"u": room.UUID, "id": reply})
+	if d := next(); d.MessageID != reply || d.ParentMessageID == nil || *d.ParentMessageID != top {
+		t.Fatalf("first event %+v, want the reply %s to %s", d, reply, top)
+	}
+	write(deleteMessage, map[string]any{"u": room.UUID, "id": top})
+	if d := next(); d.MessageID != top || d.ParentMessageID != nil {
+		t.Fatalf("second event %+v, want message %s, no parent", d, top)
+	}
+
+	stranger := env.Token(t, nonParticipant(t, env, room))
+	env.Upstream.Reset()
+	refused(t, env, stranger, deletions, map[string]any{"room": room.UUID}, "NOT_FOUND")
+	if calls := env.Upstream.Calls(); len(calls) != 1 || calls[0].Method != http.MethodGet || calls[0].Path != "/messages/"+room.UUID {
+		t.Errorf("upstream calls %+v for a room the member is not in, want the one room lookup", calls)
+	}
+	env.Upstream.Reset()
+	refused(t, env, tokA, deletions, map[string]any{"room": "room-1"}, "BAD_USER_INPUT")
+	if calls := env.Upstream.Calls(); len(calls) != 0 {
+		t.Errorf("upstream calls %+v for a chatRoomUuid that is no uuid", calls)
+	}
+	if n := env.Subscriptions.Active(); n != 2 {
+		t.Errorf("%d subscriptions running, want A's two", n)
+	}
+	if n := env.Sandbox.CableSubscriptions(); n != 1 {
+		t.Errorf("%d channels subscribed upstream, want the room's one", n)
+	}
+}
+
+// twoInARoom is a room of the demo member A (tokA) with another member b
+// (tokB), and another room b is in.
+func twoInARoom(t *testing.T, env *testenv.Env) (tokA string, room circle.ChatRoom, b int64, tokB, elsewhere string) {
+	t.Helper()
+	tokA = env.Token(t, env.Sandbox.DemoMemberID())
+	room = roomWith(t, env, tokA, func(r circle.ChatRoom) bool { return len(r.OtherParticipantsPreview) > 0 })
+	b = room.OtherParticipantsPreview[0].CommunityMemberID
+	tokB = env.Token(t, b)
+	for _, r := range demoRooms(t, env, tokB) {
+		if r.UUID != room.UUID {
+			return tokA, room, b, tokB, r.UUID
+		}
+	}
+	t.Fatalf("member %d is in one room only", b)
+	return
+}
+
+// The chat writes of the room tests: a message (a reply with $p), and a
+// deletion.
+const (
+	sendMessage   = `mutation($u: ID!, $b: String!, $p: ID) { sendChatMessage(chatRoomUuid: $u, body: $b, parentMessageId: $p) { message { id } } }`
+	deleteMessage = `mutation($u: ID!, $id: ID!) { deleteChatMessage(chatRoomUuid: $u, id: $id) { deletedId } }`
+)
+
+// chatWrite runs a chat mutation through the gateway as token's member
+// and returns the id of the message it wrote, changed or deleted.
+func chatWrite(t *testing.T, env *testenv.Env, token, query string, vars map[string]any) string {
+	t.Helper()
+	r := env.Do(t, token, query, vars)
+	mustNoErrors(t, r)
+	var got map[string]struct {
+		Message   *struct{ ID string }
+		DeletedID *string
+	}
+	r.Decode(t, &got)
+	for _, p := range got {
+		if p.Message != nil {
+			return p.Message.ID
+		}
+		if p.DeletedID != nil {
+			return *p.DeletedID
+		}
+	}
+	t.Fatalf("no message in %s", r.Data)
+	return ""
 }
 
 // nonParticipant is a member not in room.
@@ -646,25 +739,11 @@ func TestEachEventHasItsOwnLoaders(t *testing.T) {
 	}
 
 	env.Upstream.Reset()
-	c := dialWS(t, env, tokA)
 	var fields strings.Builder
 	for i := range 31 {
 		fmt.Fprintf(&fields, "a%d: text ", i)
 	}
-	if err := c.Subscribe(bounded(t), "big", "subscription { notificationReceived { "+fields.String()+"} }", nil); err != nil {
-		t.Fatal(err)
-	}
-	m, err := c.Next(bounded(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, _ := m.Decode()
-	if codes := r.Codes(); m.Type != "next" || len(codes) != 1 || codes[0] != "COMPLEXITY_LIMIT_EXCEEDED" {
-		t.Fatalf("over the alias limit: %s %s", m.Type, m.Payload)
-	}
-	if m, err := c.Next(bounded(t)); err != nil || m.Type != "complete" {
-		t.Fatalf("after the refusal: %v %+v", err, m)
-	}
+	refused(t, env, tokA, "subscription { notificationReceived { "+fields.String()+"} }", nil, "COMPLEXITY_LIMIT_EXCEEDED")
 	if calls := env.Upstream.Calls(); len(calls) != 0 {
 		t.Fatalf("%d upstream calls for a refused document", len(calls))
 	}
