@@ -43,6 +43,7 @@ func startLive(cfg config.Config, circleURL string, client *circle.Client, obs *
 		f          func() float64
 	}{
 		{"gateway_subscriptions_active", "GraphQL subscriptions running, over WebSocket and SSE.", func() float64 { return float64(subs.Active()) }},
+		{"gateway_subscription_executions", "Subscription executions running: identical subscriptions of one token (same document, same variables) share one, which resolves each event once for all of them.", func() float64 { return float64(subs.Executions()) }},
 		{"gateway_subscription_websockets_open", "WebSocket connections open at /graphql.", func() float64 { return float64(subs.Sockets()) }},
 		{"gateway_cable_connections_open", "Upstream connections to Circle's cable (at most one per member token).", func() float64 { return float64(bridge.Open()) }},
 		{"gateway_cable_channels_confirmed", "Channel subscriptions Circle's cable confirmed and that have subscribers (events on them reach the gateway).", func() float64 { return float64(bridge.Confirmed()) }},

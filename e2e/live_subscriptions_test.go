@@ -67,19 +67,7 @@ func subscribeWS(t *testing.T, env *testenv.Env, token, query string, vars map[s
 	if err := c.Subscribe(bounded(t), "s", query, vars); err != nil {
 		t.Fatal(err)
 	}
-	out := make(chan gqlws.Response, 64)
-	go func() {
-		defer close(out)
-		for {
-			m, err := c.Next(context.Background())
-			if err != nil || m.Type != "next" {
-				return
-			}
-			r, _ := m.Decode()
-			out <- r
-		}
-	}()
-	return out
+	return readEvents(c)
 }
 
 func nextEvent(t *testing.T, events <-chan gqlws.Response) gqlws.Response {

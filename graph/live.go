@@ -31,8 +31,9 @@ type streamEndKey struct{}
 // stopped), so that the transport can tell the client in a last response
 // before the stream completes.
 type StreamEnd struct {
-	mu  sync.Mutex
-	err error
+	mu      sync.Mutex
+	err     error
+	started bool
 }
 
 // WithStreamEnd returns ctx carrying a fresh StreamEnd for the subscription
@@ -47,6 +48,23 @@ func (e *StreamEnd) Err() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.err
+}
+
+// Started reports whether the subscription's field attached a stream: false
+// when the field refused (its error is the subscription's one answer), so
+// that the transport shares only an execution that streams.
+func (e *StreamEnd) Started() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.started
+}
+
+func startStream(ctx context.Context) {
+	if e, ok := ctx.Value(streamEndKey{}).(*StreamEnd); ok {
+		e.mu.Lock()
+		e.started = true
+		e.mu.Unlock()
+	}
 }
 
 func endStream(ctx context.Context, err error) {
@@ -104,6 +122,7 @@ func stream[T any](ctx context.Context, r *Resolver, channel live.Channel, conve
 		return nil, fmt.Errorf("subscribe to %s: %w", channel.Name, err)
 	}
 	context.AfterFunc(ctx, sub.Close)
+	startStream(ctx)
 	return out, nil
 }
 

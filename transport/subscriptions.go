@@ -17,8 +17,6 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/circle-gateway/gateway/auth"
-	"github.com/circle-gateway/gateway/graph"
-	"github.com/circle-gateway/gateway/loaders"
 )
 
 // Defaults of SubscriptionOptions (docs/contract.md §8).
@@ -64,6 +62,7 @@ type Subscriptions struct {
 	o       SubscriptionOptions
 	now     func() time.Time
 	present graphql.ErrorPresenterFunc
+	shares  *shares
 
 	mu      sync.Mutex
 	closing bool
@@ -91,11 +90,16 @@ func NewSubscriptions(o SubscriptionOptions) *Subscriptions {
 	if o.ExpiryCheck <= 0 {
 		o.ExpiryCheck = DefaultExpiryCheck
 	}
-	return &Subscriptions{o: o, now: time.Now, present: graphql.DefaultErrorPresenter, ops: map[*subscriptionOp]struct{}{}, conns: map[*wsConn]struct{}{}, gone: make(chan struct{})}
+	return &Subscriptions{o: o, now: time.Now, present: graphql.DefaultErrorPresenter, shares: newShares(), ops: map[*subscriptionOp]struct{}{}, conns: map[*wsConn]struct{}{}, gone: make(chan struct{})}
 }
 
 // Active is the number of subscriptions running.
 func (s *Subscriptions) Active() int { return int(s.active.Load()) }
+
+// Executions is the number of subscription executions running: identical
+// subscriptions of one token share one (see share.go), so it is at most
+// Active and, for an app open on many screens, far fewer.
+func (s *Subscriptions) Executions() int { return s.shares.running() }
 
 // Sockets is the number of WebSocket connections open.
 func (s *Subscriptions) Sockets() int { return int(s.sockets.Load()) }
@@ -312,14 +316,7 @@ func (s *Subscriptions) admit(ctx context.Context, m auth.Member, next graphql.O
 	}
 	context.AfterFunc(ctx, op.release)
 
-	ctx, end := graph.WithStreamEnd(ctx)
-	h := next(ctx)
-	// The subscription's field has run (its checks went upstream); what
-	// they read stays out of its events, which load afresh, so it need not
-	// be held for as long as the subscription runs.
-	if l, err := loaders.For(ctx); err == nil && l != nil {
-		l.Invalidate()
-	}
+	h, ended := s.shares.subscribe(ctx, m.Token, next)
 	told := false
 	return func(rctx context.Context) *graphql.Response {
 		resp := h(rctx)
@@ -334,11 +331,11 @@ func (s *Subscriptions) admit(ctx context.Context, m auth.Member, next graphql.O
 		told = true
 		// The stream ended without its client asking: say why, once,
 		// before the transport completes it.
-		switch {
+		switch err := ended(); {
 		case errors.Is(context.Cause(ctx), errTokenExpired) && ws == nil:
 			return &graphql.Response{Errors: gqlerror.List{s.present(ctx, errTokenExpired)}}
-		case end.Err() != nil && context.Cause(ctx) == nil:
-			return &graphql.Response{Errors: gqlerror.List{s.present(ctx, end.Err())}}
+		case err != nil && context.Cause(ctx) == nil:
+			return &graphql.Response{Errors: gqlerror.List{s.present(ctx, err)}}
 		}
 		return nil
 	}

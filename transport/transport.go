@@ -177,6 +177,7 @@ func New(o Options) (http.Handler, error) {
 	}
 	o.Subscriptions.now = o.Now
 	o.Subscriptions.present = ErrorPresenter(o.Log, RequestID)
+	o.Subscriptions.shares.recover = recoverFunc(o.Log)
 	resolver := &graph.Resolver{
 		Log:        o.Log,
 		Client:     o.Client,

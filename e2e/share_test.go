@@ -1,0 +1,168 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/circle-gateway/gateway/circle"
+	"github.com/circle-gateway/gateway/internal/gqlws"
+	"github.com/circle-gateway/gateway/internal/testenv"
+)
+
+// Identical subscriptions of one token (same document, same variables)
+// share one execution: each event is resolved once for all of them, which
+// the upstream shows as one post read per event per execution, however
+// many subscribers. A different document or another token is an execution
+// of its own, and the leader's client leaving ends nobody else's stream.
+// Coalescing is off so that the upstream counts every read an execution
+// makes (two executions of one token reading a post at the same time would
+// otherwise share the call).
+func TestIdenticalSubscriptionsShareOneExecution(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t, testenv.Options{ClientOptions: []circle.Option{circle.WithCoalescing(false)}})
+	a := env.Sandbox.DemoMemberID()
+	tokA := env.Token(t, a)
+	post := postBy(t, env, tokA, a)
+	b := otherMember(t, env, a)
+	tokB := env.Token(t, b)
+	postOfB := postBy(t, env, tokB, b)
+
+	const shared = `subscription { notificationReceived { id post { title likesCount } } }`
+	const other = `subscription { notificationReceived { id text post { title likesCount } } }`
+	type sub struct {
+		name   string
+		conn   *gqlws.Client
+		events <-chan gqlws.Response
+	}
+	open := func(name, token, query string) sub {
+		c := dialWS(t, env, token)
+		if err := c.Subscribe(bounded(t), "s", query, nil); err != nil {
+			t.Fatal(err)
+		}
+		return sub{name: name, conn: c, events: readEvents(c)}
+	}
+	leader := open("leader", tokA, shared)
+	waitUntil(t, "the leader's channel subscribed", func() bool { return cableSubscribed(env, 1) })
+	subs := []sub{leader}
+	for _, name := range []string{"follower 1", "follower 2", "follower 3"} {
+		subs = append(subs, open(name, tokA, shared))
+	}
+	subs = append(subs, open("other document", tokA, other), open("other token", tokB, shared))
+	waitUntil(t, "six subscriptions", func() bool { return env.Subscriptions.Active() == 6 })
+	if n := env.Subscriptions.Executions(); n != 3 {
+		t.Fatalf("%d executions for 4 identical subscriptions, 1 of another document and 1 of another token, want 3", n)
+	}
+
+	postReads := func() int {
+		n := 0
+		for _, c := range env.Upstream.Calls() {
+			if c.Method == http.MethodGet && strings.HasPrefix(c.Path, "/spaces/") && strings.Contains(c.Path, "/posts") {
+				n++
+			}
+		}
+		return n
+	}
+	// want is the post each subscription is told about: A's for A's, B's
+	// for B's.
+	want := func(s sub, title string) {
+		t.Helper()
+		ev := nextEvent(t, s.events)
+		var got struct {
+			NotificationReceived struct {
+				ID   string
+				Post struct{ Title string }
+			}
+		}
+		if err := json.Unmarshal(ev.Data, &got); err != nil || len(ev.Errors) > 0 || got.NotificationReceived.Post.Title != title {
+			t.Fatalf("%s received %s %v, want a notification about %q", s.name, ev.Data, ev.Errors, title)
+		}
+	}
+
+	env.Upstream.Reset()
+	comment(t, env, tokB, post.ID, "shared 1")
+	comment(t, env, tokA, postOfB.ID, "shared 2")
+	for _, s := range subs[:5] {
+		want(s, post.DisplayTitle)
+	}
+	want(subs[5], postOfB.DisplayTitle)
+	if n := postReads(); n != 3 {
+		t.Fatalf("%d post reads for one event to each of 6 subscriptions over 3 executions, want 3", n)
+	}
+
+	// The leader goes; its followers' execution goes on.
+	_ = leader.conn.CloseNow()
+	waitUntil(t, "the leader's subscription ended", func() bool { return env.Subscriptions.Active() == 5 })
+	if n := env.Subscriptions.Executions(); n != 3 {
+		t.Fatalf("%d executions after the leader left, want 3", n)
+	}
+	env.Upstream.Reset()
+	comment(t, env, tokB, post.ID, "shared 3")
+	for _, s := range subs[1:5] {
+		want(s, post.DisplayTitle)
+	}
+	if n := postReads(); n != 2 {
+		t.Fatalf("%d post reads for one event to 4 subscriptions over 2 executions, want 2", n)
+	}
+
+	// The last member of an execution ends it.
+	for _, s := range subs[1:4] {
+		_ = s.conn.CloseNow()
+	}
+	waitUntil(t, "two executions left", func() bool {
+		return env.Subscriptions.Active() == 2 && env.Subscriptions.Executions() == 2
+	})
+}
+
+// A subscription whose field refuses is nobody's to share: each gets its
+// own answer, from its own check.
+func TestRefusedSubscriptionsAreNotShared(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t, testenv.Options{})
+	tokA := env.DemoToken(t)
+	const query = `subscription($room: ID!) { chatMessageReceived(chatRoomUuid: $room) { id } }`
+	vars := map[string]any{"room": "00000000-0000-4000-8000-000000000000"}
+	env.Upstream.Reset()
+	for range 2 {
+		c := dialWS(t, env, tokA)
+		if err := c.Subscribe(bounded(t), "x", query, vars); err != nil {
+			t.Fatal(err)
+		}
+		msg, err := c.Next(bounded(t))
+		if err != nil || msg.Type != "next" {
+			t.Fatalf("%v %+v", err, msg)
+		}
+		if r, _ := msg.Decode(); len(r.Codes()) != 1 || r.Codes()[0] != "NOT_FOUND" {
+			t.Fatalf("answer %s, want NOT_FOUND", msg.Payload)
+		}
+		if msg, err := c.Next(bounded(t)); err != nil || msg.Type != "complete" {
+			t.Fatalf("after the refusal: %v %+v", err, msg)
+		}
+	}
+	if n := len(env.Upstream.Calls()); n != 2 {
+		t.Fatalf("%d upstream calls for two refused subscriptions, want one check each", n)
+	}
+	waitUntil(t, "nothing running", func() bool {
+		return env.Subscriptions.Active() == 0 && env.Subscriptions.Executions() == 0
+	})
+}
+
+// readEvents returns the payloads of the "next" messages of c's one
+// subscription, until it ends.
+func readEvents(c *gqlws.Client) <-chan gqlws.Response {
+	out := make(chan gqlws.Response, 64)
+	go func() {
+		defer close(out)
+		for {
+			m, err := c.Next(context.Background())
+			if err != nil || m.Type != "next" {
+				return
+			}
+			r, _ := m.Decode()
+			out <- r
+		}
+	}()
+	return out
+}
