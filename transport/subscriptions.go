@@ -30,6 +30,10 @@ const (
 	// DefaultInitTimeout is how long a WebSocket may stay open without a
 	// connection_init.
 	DefaultInitTimeout = 10 * time.Second
+	// DefaultWriteTimeout bounds one message to a WebSocket client: a
+	// client that stops reading is disconnected rather than holding its
+	// writer forever.
+	DefaultWriteTimeout = 10 * time.Second
 	// DefaultExpiryCheck is the longest an expired token may keep its
 	// subscriptions running past its exp.
 	DefaultExpiryCheck = time.Second
@@ -47,6 +51,9 @@ type SubscriptionOptions struct {
 	KeepAlive time.Duration
 	// InitTimeout bounds the wait for connection_init (default 10s).
 	InitTimeout time.Duration
+	// WriteTimeout bounds one message to a WebSocket client (default
+	// 10s).
+	WriteTimeout time.Duration
 	// ExpiryCheck is how often a running subscription's token is checked
 	// against the clock (default 1s; tests with a fake clock rely on it).
 	ExpiryCheck time.Duration
@@ -86,6 +93,9 @@ func NewSubscriptions(o SubscriptionOptions) *Subscriptions {
 	}
 	if o.InitTimeout <= 0 {
 		o.InitTimeout = DefaultInitTimeout
+	}
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = DefaultWriteTimeout
 	}
 	if o.ExpiryCheck <= 0 {
 		o.ExpiryCheck = DefaultExpiryCheck
@@ -219,7 +229,7 @@ func originAllowed(r *http.Request, origins []string) bool {
 func (s *Subscriptions) websocketTransport(origins []string) gqltransport.Websocket {
 	limit := int64(1 << 20)
 	return gqltransport.Websocket{
-		Implementation:   wsAccept{origins: origins},
+		Implementation:   wsAccept{origins: origins, writeTimeout: s.o.WriteTimeout},
 		InitFunc:         s.initConnection,
 		InitTimeout:      s.o.InitTimeout,
 		PingPongInterval: s.o.KeepAlive,

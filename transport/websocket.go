@@ -32,17 +32,14 @@ const (
 	closeGoingAway          = 1001
 )
 
-// wsWriteTimeout bounds one message to a client: a client that stops
-// reading is disconnected rather than holding its writer forever.
-const wsWriteTimeout = 10 * time.Second
-
 // wsAccept adapts coder/websocket to gqlgen's WebsocketImplementation. It
 // checks the Origin like CORS would: a browser page may open the socket only
 // from the gateway's own host or an origin in CORS_ALLOWED_ORIGINS ("*"
 // allows any); clients that send no Origin (mobile apps, servers) are not
 // browsers and may connect.
 type wsAccept struct {
-	origins []string
+	origins      []string
+	writeTimeout time.Duration
 }
 
 // Accept upgrades the request; the wsConn put in the request's context by
@@ -63,7 +60,7 @@ func (a wsAccept) Accept(w http.ResponseWriter, r *http.Request, o gqltransport.
 	if err != nil {
 		return nil, err
 	}
-	c := &wsAdapter{conn: ws}
+	c := &wsAdapter{conn: ws, writeTimeout: a.writeTimeout}
 	if st, ok := r.Context().Value(wsConnKey{}).(*wsConn); ok {
 		st.attach(c)
 		c.state = st
@@ -73,13 +70,21 @@ func (a wsAccept) Accept(w http.ResponseWriter, r *http.Request, o gqltransport.
 
 // wsAdapter is one accepted connection as gqlgen's transport uses it.
 type wsAdapter struct {
-	conn  *websocket.Conn
-	state *wsConn // nil outside Subscriptions.serveWebSocket
+	conn         *websocket.Conn
+	state        *wsConn // nil outside Subscriptions.serveWebSocket
+	writeTimeout time.Duration
 
 	mu        sync.Mutex
 	deadline  *time.Timer
 	closing   bool
 	closeDone chan struct{}
+
+	// watchdog drops the connection when one write outlasts
+	// writeTimeout. gqlgen writes one message at a time per connection,
+	// so one timer, reset per write, does what a context with a timeout
+	// per write did without its three allocations (and coder/websocket's
+	// AfterFunc on it) per message to every subscriber.
+	watchdog *time.Timer
 }
 
 var (
@@ -124,9 +129,9 @@ func (c *wsAdapter) WriteJSON(v any) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), wsWriteTimeout)
-	defer cancel()
-	err = c.conn.Write(ctx, websocket.MessageText, data)
+	c.armWatchdog()
+	err = c.conn.Write(context.Background(), websocket.MessageText, data)
+	c.watchdog.Stop()
 	// gqlgen writes the type last: "next" messages, the bulk, need no look.
 	if c.state != nil && !bytes.HasSuffix(data, []byte(`"type":"next"}`)) {
 		var m wireMessage
@@ -135,6 +140,15 @@ func (c *wsAdapter) WriteJSON(v any) error {
 		}
 	}
 	return err
+}
+
+// armWatchdog starts the write's clock.
+func (c *wsAdapter) armWatchdog() {
+	if c.watchdog == nil {
+		c.watchdog = time.AfterFunc(c.writeTimeout, func() { _ = c.conn.CloseNow() })
+		return
+	}
+	c.watchdog.Reset(c.writeTimeout)
 }
 
 // WriteClose starts the close handshake with code and reason; the first

@@ -69,6 +69,7 @@ type options struct {
 	interval    time.Duration
 	dialers     int
 	gatewayEnv  []string
+	profileDir  string
 }
 
 func main() {
@@ -81,6 +82,7 @@ func main() {
 	flag.DurationVar(&o.interval, "interval", 100*time.Millisecond, "time between the starts of two messages")
 	flag.IntVar(&o.dialers, "dialers", 16, "WebSockets opened at once while connecting")
 	gatewayEnv := flag.String("gateway-env", "", "extra KEY=VALUE settings for the gateway process only, comma-separated (e.g. GOGC=50)")
+	flag.StringVar(&o.profileDir, "profile", "", "build the gateway with the \"profile\" tag and have it write gateway.cpu.pprof and gateway.allocs.pprof into this directory when it stops")
 	flag.Parse()
 	if *gatewayEnv != "" {
 		o.gatewayEnv = strings.Split(*gatewayEnv, ",")
@@ -110,7 +112,11 @@ func run(o options) error {
 	}
 	defer os.RemoveAll(dir)
 	fmt.Fprintln(os.Stderr, "building gateway and circle-sandbox …")
-	gatewayBin, sandboxBin, err := benchproc.Build(dir)
+	var tags []string
+	if o.profileDir != "" {
+		tags = append(tags, "profile")
+	}
+	gatewayBin, sandboxBin, err := benchproc.Build(dir, tags...)
 	if err != nil {
 		return err
 	}
@@ -144,6 +150,10 @@ func run(o options) error {
 	gateway.Env = append(os.Environ(), "PORT="+strconv.Itoa(gwPort), "CIRCLE_API_URL="+upURL, "CIRCLE_HEADLESS_AUTH_TOKEN="+appToken,
 		"CIRCLE_CABLE_URL=ws://127.0.0.1:"+strconv.Itoa(upPort)+"/cable", "CIRCLE_RATE_LIMIT=off", "LOG_FORMAT=json")
 	gateway.Env = append(gateway.Env, o.gatewayEnv...)
+	if o.profileDir != "" {
+		base := filepath.Join(o.profileDir, "gateway")
+		gateway.Env = append(gateway.Env, "GATEWAY_CPUPROFILE="+base+".cpu.pprof", "GATEWAY_MEMPROFILE="+base+".allocs.pprof")
+	}
 	gateway.Stdout, gateway.Stderr = logFile, logFile
 	if err := gateway.Start(); err != nil {
 		return err
