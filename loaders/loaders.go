@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
@@ -228,6 +229,7 @@ type lazyLoaders struct {
 	once  sync.Once
 	build func() *Loaders
 	l     *Loaders
+	built atomic.Pointer[Loaders] // l, for Forget, once built
 }
 
 // NewContext attaches the operation's loaders, or the reason the operation
@@ -244,6 +246,24 @@ func NewLazyContext(ctx context.Context, build func() *Loaders) context.Context 
 	return context.WithValue(ctx, ctxKey{}, ctxValue{lazy: &lazyLoaders{build: build}})
 }
 
+// Forget invalidates the loaders in ctx (see Invalidate), if there are
+// any: lazy loaders that were never asked for are not built for it. A
+// subscription calls it once its field has run, so that what the field
+// read is not held for as long as the subscription runs.
+func Forget(ctx context.Context) {
+	v, ok := ctx.Value(ctxKey{}).(ctxValue)
+	if !ok {
+		return
+	}
+	l := v.loaders
+	if v.lazy != nil {
+		l = v.lazy.built.Load()
+	}
+	if l != nil {
+		l.Invalidate()
+	}
+}
+
 // ErrNoLoaders is returned by For outside an operation.
 var ErrNoLoaders = errors.New("loaders: no loaders in context")
 
@@ -255,7 +275,10 @@ func For(ctx context.Context) (*Loaders, error) {
 		return nil, ErrNoLoaders
 	}
 	if z := v.lazy; z != nil {
-		z.once.Do(func() { z.l = z.build() })
+		z.once.Do(func() {
+			z.l = z.build()
+			z.built.Store(z.l)
+		})
 		return z.l, nil
 	}
 	return v.loaders, v.err

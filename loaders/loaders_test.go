@@ -576,3 +576,39 @@ func TestPostsLoadManyTrackedWaitsOnPending(t *testing.T) {
 		t.Fatalf("post calls %v, want one per space", calls)
 	}
 }
+
+// Forget drops what the loaders in a context read, as Invalidate does, and
+// does not build lazy loaders nobody asked for.
+func TestForget(t *testing.T) {
+	t.Parallel()
+	l, up := setup(t, loaders.Config{})
+	builds := 0
+	ctx := loaders.NewLazyContext(context.Background(), func() *loaders.Loaders { builds++; return l })
+	loaders.Forget(ctx)
+	if builds != 0 {
+		t.Fatal("Forget built lazy loaders nobody had asked for")
+	}
+	profile := func() {
+		t.Helper()
+		got, err := loaders.For(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := got.ProfilesByMemberID.Load(ctx, 101)(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	profile()
+	profile()
+	loaders.Forget(ctx)
+	profile()
+	if n := len(up.recorded()); n != 2 || builds != 1 {
+		t.Fatalf("%d calls and %d builds for a profile read twice, forgotten, read again; want 2 and 1", n, builds)
+	}
+	loaders.Forget(loaders.NewContext(context.Background(), l, nil))
+	profile()
+	if n := len(up.recorded()); n != 3 {
+		t.Fatalf("after Forget of eager loaders: %d calls, want 3", n)
+	}
+	loaders.Forget(context.Background()) // no loaders: nothing to do
+}

@@ -150,7 +150,7 @@ func (s *shares) subscribe(ctx context.Context, token string, next graphql.Opera
 func (s *shares) alone(ctx context.Context, next graphql.OperationHandler) (graphql.ResponseHandler, func() error) {
 	ctx, end := graph.WithStreamEnd(ctx)
 	h := next(ctx)
-	forgetFieldReads(ctx)
+	loaders.Forget(ctx) // its events load afresh
 	return h, end.Err
 }
 
@@ -166,7 +166,7 @@ func (s *shares) newGroup(member context.Context, key shareKey) *shareGroup {
 // start runs the subscription's field and, when it streams, the pump.
 func (g *shareGroup) start(next graphql.OperationHandler) {
 	h := next(g.ctx)
-	forgetFieldReads(g.ctx)
+	loaders.Forget(g.ctx) // what the field read (its room check): events load afresh
 	if !g.end.Started() {
 		g.refusal = h
 		g.retire()
@@ -176,15 +176,6 @@ func (g *shareGroup) start(next graphql.OperationHandler) {
 	g.streams = true
 	close(g.ready)
 	go g.pump(h)
-}
-
-// forgetFieldReads drops what the subscription's field read (its room
-// check): its events load afresh, so it need not be held for as long as the
-// subscription runs.
-func forgetFieldReads(ctx context.Context) {
-	if l, err := loaders.For(ctx); err == nil && l != nil {
-		l.Invalidate()
-	}
 }
 
 // pump resolves the group's events until its stream ends, publishing each

@@ -297,18 +297,20 @@ func newGraphQLServer(schema graphql.ExecutableSchema, o Options) http.Handler {
 		operationFieldMiddleware(ctx, oc)
 		member, err := auth.ParseBearer(authorization(ctx, oc), o.Now())
 		ctx = auth.NewContext(ctx, member, err)
+		if oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
+			if err != nil {
+				return next(loaders.NewContext(ctx, nil, err)) // the field answers UNAUTHENTICATED, nothing upstream
+			}
+			// Built only if the field runs: a subscription that joins an
+			// identical one's execution never loads anything itself.
+			return o.Subscriptions.admit(loaders.NewLazyContext(ctx, func() *loaders.Loaders { return operationLoaders(ctx, o, member, oc) }), member, next)
+		}
 		var l *loaders.Loaders
 		if err == nil {
 			l = operationLoaders(ctx, o, member, oc)
 			ctx = graph.TrackPostLookups(ctx, oc, schema.Schema(), l)
 		}
 		ctx = loaders.NewContext(ctx, l, err)
-		if oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
-			if err != nil {
-				return next(ctx) // the field answers UNAUTHENTICATED, nothing upstream
-			}
-			return o.Subscriptions.admit(ctx, member, next)
-		}
 		if _, bounded := ctx.Deadline(); !bounded && o.RequestTimeout > 0 {
 			// A query or mutation over a WebSocket or SSE: its connection
 			// has no deadline, the operation still gets REQUEST_TIMEOUT.

@@ -68,6 +68,12 @@ func (a wsAccept) Accept(w http.ResponseWriter, r *http.Request, o gqltransport.
 	return c, nil
 }
 
+// maxKeptWriteBuffer is the largest write buffer a connection keeps between
+// messages: events are a few hundred bytes, and a thousand sockets each
+// holding the largest message they ever carried would cost more than the
+// allocations saved.
+const maxKeptWriteBuffer = 4 << 10
+
 // wsAdapter is one accepted connection as gqlgen's transport uses it.
 type wsAdapter struct {
 	conn         *websocket.Conn
@@ -85,6 +91,7 @@ type wsAdapter struct {
 	// per write did without its three allocations (and coder/websocket's
 	// AfterFunc on it) per message to every subscriber.
 	watchdog *time.Timer
+	buf      []byte // the message being written (see WriteJSON)
 }
 
 var (
@@ -123,14 +130,22 @@ func (c *wsAdapter) NextReader() (int, io.Reader, error) {
 // WriteJSON sends one message, noting each complete or error that closes an
 // operation.
 func (c *wsAdapter) WriteJSON(v any) error {
-	// goccy/go-json: the same bytes as encoding/json for gqlgen's
-	// messages, at a third of the cost, once per event per subscriber.
-	data, err := gojson.Marshal(v)
-	if err != nil {
-		return err
+	// gqlgen writes one message at a time per connection, so the buffer is
+	// reused: coder/websocket has copied it out once Write returns.
+	data, ok := appendEnvelope(c.buf[:0], v)
+	if ok {
+		c.buf = data
+		if cap(data) > maxKeptWriteBuffer {
+			c.buf = nil // one large message is not kept for the connection's life
+		}
+	} else {
+		var err error
+		if data, err = gojson.Marshal(v); err != nil {
+			return err
+		}
 	}
 	c.armWatchdog()
-	err = c.conn.Write(context.Background(), websocket.MessageText, data)
+	err := c.conn.Write(context.Background(), websocket.MessageText, data)
 	c.watchdog.Stop()
 	// gqlgen writes the type last: "next" messages, the bulk, need no look.
 	if c.state != nil && !bytes.HasSuffix(data, []byte(`"type":"next"}`)) {

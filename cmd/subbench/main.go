@@ -48,6 +48,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/circle-gateway/gateway/internal/benchproc"
@@ -82,7 +83,7 @@ func main() {
 	flag.DurationVar(&o.interval, "interval", 100*time.Millisecond, "time between the starts of two messages")
 	flag.IntVar(&o.dialers, "dialers", 16, "WebSockets opened at once while connecting")
 	gatewayEnv := flag.String("gateway-env", "", "extra KEY=VALUE settings for the gateway process only, comma-separated (e.g. GOGC=50)")
-	flag.StringVar(&o.profileDir, "profile", "", "build the gateway with the \"profile\" tag and have it write gateway.cpu.pprof and gateway.allocs.pprof into this directory when it stops")
+	flag.StringVar(&o.profileDir, "profile", "", "build the gateway with the \"profile\" tag and have it write gateway.cpu.pprof and gateway.allocs.pprof into this directory when it stops, and gateway.heap.pprof (what is live) once every message has arrived")
 	flag.Parse()
 	if *gatewayEnv != "" {
 		o.gatewayEnv = strings.Split(*gatewayEnv, ",")
@@ -152,7 +153,7 @@ func run(o options) error {
 	gateway.Env = append(gateway.Env, o.gatewayEnv...)
 	if o.profileDir != "" {
 		base := filepath.Join(o.profileDir, "gateway")
-		gateway.Env = append(gateway.Env, "GATEWAY_CPUPROFILE="+base+".cpu.pprof", "GATEWAY_MEMPROFILE="+base+".allocs.pprof")
+		gateway.Env = append(gateway.Env, "GATEWAY_CPUPROFILE="+base+".cpu.pprof", "GATEWAY_MEMPROFILE="+base+".allocs.pprof", "GATEWAY_HEAPPROFILE="+base+".heap.pprof")
 	}
 	gateway.Stdout, gateway.Stderr = logFile, logFile
 	if err := gateway.Start(); err != nil {
@@ -255,6 +256,12 @@ func run(o options) error {
 	goroutines := gw.gauge("go_goroutines")
 	stacks, heap := gw.gauge("go_memstats_stack_inuse_bytes"), gw.gauge("go_memstats_heap_inuse_bytes")
 	cablesAfter := gw.gauge("gateway_cable_connections_open")
+	if o.profileDir != "" {
+		// What is live with every subscriber connected (written by the
+		// gateway on SIGUSR1; the subscribers stay until it has had time).
+		_ = gateway.Process.Signal(syscall.SIGUSR1)
+		time.Sleep(2 * time.Second)
+	}
 
 	pushes, conns, err := readLiveLog(liveLog)
 	if err != nil {
