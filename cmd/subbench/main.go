@@ -22,6 +22,7 @@
 //
 //	go run ./cmd/subbench                           # 1000 subscribers, 50 tokens
 //	go run ./cmd/subbench -subscribers 100 -tokens 10 -events 50
+//	go run ./cmd/subbench -distinct                 # no two subscriptions alike
 //
 // The room is a group room of every sandbox member (36); with more tokens
 // than members, some members hold two tokens (two devices), each with its
@@ -71,6 +72,7 @@ type options struct {
 	dialers     int
 	gatewayEnv  []string
 	profileDir  string
+	distinct    bool
 }
 
 func main() {
@@ -83,6 +85,7 @@ func main() {
 	flag.DurationVar(&o.interval, "interval", 100*time.Millisecond, "time between the starts of two messages")
 	flag.IntVar(&o.dialers, "dialers", 16, "WebSockets opened at once while connecting")
 	gatewayEnv := flag.String("gateway-env", "", "extra KEY=VALUE settings for the gateway process only, comma-separated (e.g. GOGC=50)")
+	flag.BoolVar(&o.distinct, "distinct", false, "give every subscription an operation name of its own, so that none shares another's execution (the gateway resolves each event once per subscriber: its worst case)")
 	flag.StringVar(&o.profileDir, "profile", "", "build the gateway with the \"profile\" tag and have it write gateway.cpu.pprof and gateway.allocs.pprof into this directory when it stops, and gateway.heap.pprof (what is live) once every message has arrived")
 	flag.Parse()
 	if *gatewayEnv != "" {
@@ -193,8 +196,12 @@ func run(o options) error {
 	}
 
 	fmt.Printf("# Subscription fan-out %s, %d cores\n\n", time.Now().UTC().Format(time.RFC3339), runtime.NumCPU())
-	fmt.Printf("%d subscribers (%d per WebSocket) over %d member tokens (%d members), one chat room of %d members; %d messages measured, one every %s, after %d not measured.\n\n",
-		o.subscribers, o.perSocket, o.tokens, min(o.tokens, len(members)), len(members), o.events, o.interval, o.warmup)
+	sharing := "identical subscriptions of a token share an execution"
+	if o.distinct {
+		sharing = "every subscription with an operation name of its own (-distinct): no execution shared"
+	}
+	fmt.Printf("%d subscribers (%d per WebSocket) over %d member tokens (%d members), one chat room of %d members, %s; %d messages measured, one every %s, after %d not measured.\n\n",
+		o.subscribers, o.perSocket, o.tokens, min(o.tokens, len(members)), len(members), sharing, o.events, o.interval, o.warmup)
 
 	subs, sockets, err := connect(o, gw, tokens, room)
 	if err != nil {
@@ -206,6 +213,7 @@ func run(o options) error {
 		}
 	}()
 	active, cables := gw.gauge("gateway_subscriptions_active"), gw.gauge("gateway_cable_connections_open")
+	executions := gw.gauge("gateway_subscription_executions")
 	// The peak while connecting, then the kernel's mark is reset
 	// (clear_refs 5) so that the one at the end covers the messages only.
 	peakConnecting := benchproc.StatusField(gateway.Process.Pid, "VmHWM:")
@@ -268,7 +276,7 @@ func run(o options) error {
 		return err
 	}
 	return report(o, subs, sent, pushes, conns, tokenMember, reportFigures{
-		active: active, cablesGauge: cables, cablesGaugeAfter: cablesAfter, peakRSS: max(peak, peakConnecting), peakConnecting: peakConnecting, peakMessages: peak, rss: rss, goroutines: goroutines,
+		active: active, executions: executions, cablesGauge: cables, cablesGaugeAfter: cablesAfter, peakRSS: max(peak, peakConnecting), peakConnecting: peakConnecting, peakMessages: peak, rss: rss, goroutines: goroutines,
 		stacks: stacks, heap: heap, cpu: cpu, measuredFor: measuredFor,
 	})
 }
@@ -365,7 +373,11 @@ func connect(o options, gw *gatewayClient, tokens []string, room string) (*subsc
 			for j := range o.perSocket {
 				sub := i*o.perSocket + j
 				subs.token[sub] = tok
-				if err := c.Subscribe(ctx, strconv.Itoa(sub), subscription, map[string]any{"room": room}); err != nil {
+				query := subscription
+				if o.distinct {
+					query = strings.Replace(subscription, "subscription(", fmt.Sprintf("subscription S%d(", sub), 1)
+				}
+				if err := c.Subscribe(ctx, strconv.Itoa(sub), query, map[string]any{"room": room}); err != nil {
 					errs <- fmt.Errorf("subscription %d: %w", sub, err)
 					return
 				}
@@ -417,13 +429,13 @@ func read(c *gqlws.Client, subs *subscribers) {
 }
 
 type reportFigures struct {
-	active, cablesGauge, cablesGaugeAfter int64
-	peakRSS, rss                          int64
-	peakConnecting, peakMessages          int64 // VmHWM while connecting, and while the messages went out
-	goroutines                            int64
-	stacks, heap                          int64            // the gateway's Go stacks and heap in use, at the end
-	cpu                                   [3]time.Duration // CPU time of the gateway, the sandbox and the clients while measuring
-	measuredFor                           time.Duration
+	active, executions, cablesGauge, cablesGaugeAfter int64
+	peakRSS, rss                                      int64
+	peakConnecting, peakMessages                      int64 // VmHWM while connecting, and while the messages went out
+	goroutines                                        int64
+	stacks, heap                                      int64            // the gateway's Go stacks and heap in use, at the end
+	cpu                                               [3]time.Duration // CPU time of the gateway, the sandbox and the clients while measuring
+	measuredFor                                       time.Duration
 }
 
 // report checks every delivery against what was sent and prints the
@@ -472,6 +484,7 @@ func report(o options, subs *subscribers, sent []string, pushes map[string]time.
 	fmt.Println("| figure | target | measured |")
 	fmt.Println("|---|---|---|")
 	fmt.Printf("| subscriptions running (gateway_subscriptions_active) | %d | %d |\n", o.subscribers, f.active)
+	fmt.Printf("| executions resolving their events (gateway_subscription_executions) | — | %d |\n", f.executions)
 	fmt.Printf("| upstream cable connections, sandbox side (accepted / closed during the run) | %d | %d / %d (per member as many as its tokens: %v) |\n", o.tokens, conns.total, conns.closed, perMember)
 	fmt.Printf("| upstream cable connections, gateway side (gateway_cable_connections_open, after connecting / at the end) | %d | %d / %d |\n", o.tokens, f.cablesGauge, f.cablesGaugeAfter)
 	fmt.Printf("| gateway peak RSS (VmHWM, whole run) | ≤ 150 MiB | %.1f MiB (connecting %.1f MiB, during the messages %.1f MiB; at the end: VmRSS %.1f MiB, Go heap in use %.1f MiB, stacks %.1f MiB, %d goroutines) |\n",
