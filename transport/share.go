@@ -35,9 +35,10 @@ import (
 // their own field.
 
 // maxLag is how many events a member of a group may fall behind the
-// newest before it is ended: the socket's own buffers come after it, so it
-// only fills when the client stops reading for good.
-const maxLag = 16
+// newest before it is ended, as the cable bridge ends a subscription that
+// falls behind (docs/subscriptions.md): the socket's own buffers come after
+// it, so it only fills when the client stops reading for good.
+const maxLag = live.DefaultBuffer
 
 // shareKey names the subscriptions that receive identical responses: the
 // same token (Circle's answers are the member's, and the cable connection
