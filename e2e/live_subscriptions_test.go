@@ -90,12 +90,7 @@ func nextEvent(t *testing.T, events <-chan gqlws.Response) gqlws.Response {
 func TestNotificationReceived(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t, testenv.Options{})
-	a := env.Sandbox.DemoMemberID()
-	tokA := env.Token(t, a)
-	post := postBy(t, env, tokA, a)
-	b := otherMember(t, env, a)
-	tokB := env.Token(t, b)
-	postOfB := postBy(t, env, tokB, b)
+	tokA, tokB, post, postOfB := twoAuthors(t, env)
 
 	notesA := subscribeWS(t, env, tokA, notificationSubscription, nil)
 	countA := subscribeWS(t, env, tokA, `subscription { newNotificationsCountChanged }`, nil)
@@ -707,21 +702,12 @@ func TestEachEventHasItsOwnLoaders(t *testing.T) {
 	events := subscribeWS(t, env, tokA, `subscription { notificationReceived { post { title likesCount } } }`, nil)
 	waitUntil(t, "the channel subscribed", func() bool { return cableSubscribed(env, 1) })
 
-	postReads := func() int {
-		n := 0
-		for _, c := range env.Upstream.Calls() {
-			if c.Method == http.MethodGet && strings.HasPrefix(c.Path, "/spaces/") && strings.Contains(c.Path, "/posts") {
-				n++
-			}
-		}
-		return n
-	}
 	for i := 1; i <= 2; i++ {
 		comment(t, env, tokB, post.ID, fmt.Sprintf("comment %d", i))
 		if ev := nextEvent(t, events); !strings.Contains(string(ev.Data), `"title"`) || len(ev.Errors) > 0 {
 			t.Fatalf("event %s %v", ev.Data, ev.Errors)
 		}
-		if n := postReads(); n != i {
+		if n := postReads(env); n != i {
 			t.Fatalf("after event %d: %d post reads, want %d (one per event)", i, n, i)
 		}
 	}
@@ -735,4 +721,27 @@ func TestEachEventHasItsOwnLoaders(t *testing.T) {
 	if calls := env.Upstream.Calls(); len(calls) != 0 {
 		t.Fatalf("%d upstream calls for a refused document", len(calls))
 	}
+}
+
+// postReads counts the post reads (GET /spaces/…/posts) the upstream has
+// received since its last reset.
+func postReads(env *testenv.Env) int {
+	n := 0
+	for _, c := range env.Upstream.Calls() {
+		if c.Method == http.MethodGet && strings.HasPrefix(c.Path, "/spaces/") && strings.Contains(c.Path, "/posts") {
+			n++
+		}
+	}
+	return n
+}
+
+// twoAuthors is the tokens of the demo member (A) and of another author
+// (B), and a post of each that both see.
+func twoAuthors(t *testing.T, env *testenv.Env) (tokA, tokB string, postOfA, postOfB circle.Post) {
+	t.Helper()
+	a := env.Sandbox.DemoMemberID()
+	tokA = env.Token(t, a)
+	b := otherMember(t, env, a)
+	tokB = env.Token(t, b)
+	return tokA, tokB, postBy(t, env, tokA, a), postBy(t, env, tokB, b)
 }

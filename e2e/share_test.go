@@ -3,8 +3,6 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/circle-gateway/gateway/circle"
@@ -23,12 +21,7 @@ import (
 func TestIdenticalSubscriptionsShareOneExecution(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t, testenv.Options{ClientOptions: []circle.Option{circle.WithCoalescing(false)}})
-	a := env.Sandbox.DemoMemberID()
-	tokA := env.Token(t, a)
-	post := postBy(t, env, tokA, a)
-	b := otherMember(t, env, a)
-	tokB := env.Token(t, b)
-	postOfB := postBy(t, env, tokB, b)
+	tokA, tokB, post, postOfB := twoAuthors(t, env)
 
 	const shared = `subscription { notificationReceived { id post { title likesCount } } }`
 	const other = `subscription { notificationReceived { id text post { title likesCount } } }`
@@ -56,15 +49,6 @@ func TestIdenticalSubscriptionsShareOneExecution(t *testing.T) {
 		t.Fatalf("%d executions for 4 identical subscriptions, 1 of another document and 1 of another token, want 3", n)
 	}
 
-	postReads := func() int {
-		n := 0
-		for _, c := range env.Upstream.Calls() {
-			if c.Method == http.MethodGet && strings.HasPrefix(c.Path, "/spaces/") && strings.Contains(c.Path, "/posts") {
-				n++
-			}
-		}
-		return n
-	}
 	// want is the post each subscription is told about: A's for A's, B's
 	// for B's.
 	want := func(s sub, title string) {
@@ -88,7 +72,7 @@ func TestIdenticalSubscriptionsShareOneExecution(t *testing.T) {
 		want(s, post.DisplayTitle)
 	}
 	want(subs[5], postOfB.DisplayTitle)
-	if n := postReads(); n != 3 {
+	if n := postReads(env); n != 3 {
 		t.Fatalf("%d post reads for one event to each of 6 subscriptions over 3 executions, want 3", n)
 	}
 
@@ -103,7 +87,7 @@ func TestIdenticalSubscriptionsShareOneExecution(t *testing.T) {
 	for _, s := range subs[1:5] {
 		want(s, post.DisplayTitle)
 	}
-	if n := postReads(); n != 2 {
+	if n := postReads(env); n != 2 {
 		t.Fatalf("%d post reads for one event to 4 subscriptions over 2 executions, want 2", n)
 	}
 
@@ -126,20 +110,7 @@ func TestRefusedSubscriptionsAreNotShared(t *testing.T) {
 	vars := map[string]any{"room": "00000000-0000-4000-8000-000000000000"}
 	env.Upstream.Reset()
 	for range 2 {
-		c := dialWS(t, env, tokA)
-		if err := c.Subscribe(bounded(t), "x", query, vars); err != nil {
-			t.Fatal(err)
-		}
-		msg, err := c.Next(bounded(t))
-		if err != nil || msg.Type != "next" {
-			t.Fatalf("%v %+v", err, msg)
-		}
-		if r, _ := msg.Decode(); len(r.Codes()) != 1 || r.Codes()[0] != "NOT_FOUND" {
-			t.Fatalf("answer %s, want NOT_FOUND", msg.Payload)
-		}
-		if msg, err := c.Next(bounded(t)); err != nil || msg.Type != "complete" {
-			t.Fatalf("after the refusal: %v %+v", err, msg)
-		}
+		refused(t, env, tokA, query, vars, "NOT_FOUND")
 	}
 	if n := len(env.Upstream.Calls()); n != 2 {
 		t.Fatalf("%d upstream calls for two refused subscriptions, want one check each", n)
