@@ -27,7 +27,7 @@ func TestIdenticalSubscriptionsShareOneExecution(t *testing.T) {
 	const other = `subscription { notificationReceived { id text post { title likesCount } } }`
 	type sub struct {
 		name   string
-		conn   *gqlws.Client
+		close  func()
 		events <-chan gqlws.Response
 	}
 	open := func(name, token, query string) sub {
@@ -35,18 +35,35 @@ func TestIdenticalSubscriptionsShareOneExecution(t *testing.T) {
 		if err := c.Subscribe(bounded(t), "s", query, nil); err != nil {
 			t.Fatal(err)
 		}
-		return sub{name: name, conn: c, events: readEvents(c)}
+		return sub{name: name, close: func() { _ = c.CloseNow() }, events: readEvents(c)}
+	}
+	// An SSE stream joins the same execution as the WebSockets.
+	openSSESub := func(name, token, query string) sub {
+		s := openSSE(t, env, token, query)
+		out := make(chan gqlws.Response, 64)
+		go func() {
+			defer close(out)
+			for ev := range s.events {
+				var r gqlws.Response
+				if ev.name != "next" || json.Unmarshal([]byte(ev.data), &r) != nil {
+					return
+				}
+				out <- r
+			}
+		}()
+		return sub{name: name, close: func() { s.resp.Body.Close() }, events: out}
 	}
 	leader := open("leader", tokA, shared)
 	waitUntil(t, "the leader's channel subscribed", func() bool { return cableSubscribed(env, 1) })
 	subs := []sub{leader}
-	for _, name := range []string{"follower 1", "follower 2", "follower 3"} {
+	for _, name := range []string{"follower 1", "follower 2"} {
 		subs = append(subs, open(name, tokA, shared))
 	}
+	subs = append(subs, openSSESub("follower over SSE", tokA, shared))
 	subs = append(subs, open("other document", tokA, other), open("other token", tokB, shared))
 	waitUntil(t, "six subscriptions", func() bool { return env.Subscriptions.Active() == 6 })
 	if n := env.Subscriptions.Executions(); n != 3 {
-		t.Fatalf("%d executions for 4 identical subscriptions, 1 of another document and 1 of another token, want 3", n)
+		t.Fatalf("%d executions for 4 identical subscriptions (one over SSE), 1 of another document and 1 of another token, want 3", n)
 	}
 
 	// want is the post each subscription is told about: A's for A's, B's
@@ -77,7 +94,7 @@ func TestIdenticalSubscriptionsShareOneExecution(t *testing.T) {
 	}
 
 	// The leader goes; its followers' execution goes on.
-	_ = leader.conn.CloseNow()
+	leader.close()
 	waitUntil(t, "the leader's subscription ended", func() bool { return env.Subscriptions.Active() == 5 })
 	if n := env.Subscriptions.Executions(); n != 3 {
 		t.Fatalf("%d executions after the leader left, want 3", n)
@@ -93,7 +110,7 @@ func TestIdenticalSubscriptionsShareOneExecution(t *testing.T) {
 
 	// The last member of an execution ends it.
 	for _, s := range subs[1:4] {
-		_ = s.conn.CloseNow()
+		s.close()
 	}
 	waitUntil(t, "two executions left", func() bool {
 		return env.Subscriptions.Active() == 2 && env.Subscriptions.Executions() == 2
