@@ -34,6 +34,7 @@ type StreamEnd struct {
 	mu      sync.Mutex
 	err     error
 	started bool
+	onValue func()
 }
 
 // WithStreamEnd returns ctx carrying a fresh StreamEnd for the subscription
@@ -59,6 +60,30 @@ func (e *StreamEnd) Started() bool {
 	return e.started
 }
 
+// OnValue has f called, on the cable connection's goroutine, each time the
+// stream holds one more value for gqlgen to take, and once after it has
+// closed: the transport then resolves an event only when one is there
+// (reading the stream never waits), from whichever subscriber's goroutine
+// is free. f must not block. Set it before the subscription's field runs.
+func (e *StreamEnd) OnValue(f func()) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.onValue = f
+}
+
+// valueReady calls the OnValue func, if there is one; e may be nil.
+func (e *StreamEnd) valueReady() {
+	if e == nil {
+		return
+	}
+	e.mu.Lock()
+	f := e.onValue
+	e.mu.Unlock()
+	if f != nil {
+		f()
+	}
+}
+
 func startStream(ctx context.Context) {
 	if e, ok := ctx.Value(streamEndKey{}).(*StreamEnd); ok {
 		e.mu.Lock()
@@ -76,9 +101,10 @@ func endStream(ctx context.Context, err error) {
 }
 
 // streamBuffer is how many values a subscription may hold for its client
-// before it is ended as fallen behind: the socket's own buffers come
-// after it, so it only fills when the client stops reading for good.
-const streamBuffer = 16
+// before it is ended as fallen behind (as the cable bridge's own
+// subscriptions are): the socket's own buffers come after it, so it only
+// fills when the client stops reading for good.
+const streamBuffer = live.DefaultBuffer
 
 // stream attaches a subscription to channel on the caller's cable
 // connection and delivers its events as GraphQL values: convert turns one
@@ -96,6 +122,7 @@ func stream[T any](ctx context.Context, r *Resolver, channel live.Channel, conve
 	if r.Live == nil {
 		return nil, ErrNoCable
 	}
+	end, _ := ctx.Value(streamEndKey{}).(*StreamEnd)
 	out := make(chan T, streamBuffer)
 	sub, err := r.Live.SubscribeFunc(live.Member{Token: m.Token, ID: m.MemberID}, channel, live.Deliver{
 		Event: func(e live.Event) bool {
@@ -108,6 +135,7 @@ func stream[T any](ctx context.Context, r *Resolver, channel live.Channel, conve
 			}
 			select {
 			case out <- v:
+				end.valueReady()
 				return true
 			default:
 				return false
@@ -116,6 +144,7 @@ func stream[T any](ctx context.Context, r *Resolver, channel live.Channel, conve
 		End: func(err error) {
 			endStream(ctx, err)
 			close(out)
+			end.valueReady()
 		},
 	})
 	if err != nil {

@@ -25,8 +25,11 @@ import (
 //
 // The first subscription of a key leads: its field runs (the room check
 // goes upstream once, not once per subscriber) with a context of its own
-// that outlives the leader's client, and a pump resolves the stream's
-// events into a list that every member of the group reads at its own pace.
+// that outlives the leader's client. Each event the stream holds is
+// resolved once, by whichever member is free first, on its own goroutine
+// (there is no goroutine per execution: a subscription alone costs what it
+// did before sharing), into a list that every member of the group reads at
+// its own pace.
 // The execution stops when the group's last member goes; a member that
 // falls more than maxLag events behind the newest is ended like a
 // slow subscription always was (SUBSCRIPTION_LIMIT_EXCEEDED). A field that
@@ -92,9 +95,14 @@ type shareGroup struct {
 	members int // under s.mu
 	gone    bool
 
-	mu     sync.Mutex
-	tail   *sharedEvent // the event being resolved: the next one members wait for
-	failed error        // a panic that ended the execution
+	h graphql.ResponseHandler // the execution's responses, one per value the stream holds
+
+	mu        sync.Mutex
+	tail      *sharedEvent  // the next event: the one members wait for
+	pending   int           // values (and the close) the stream holds that nobody resolves yet
+	resolving bool          // a member is resolving the tail
+	wake      chan struct{} // closed, and replaced, when pending grows
+	failed    error         // a panic that ended the execution
 }
 
 // sharedEvent is one response of a group's execution; nil resp ends the
@@ -103,6 +111,7 @@ type sharedEvent struct {
 	seq    int64
 	resp   *graphql.Response
 	next   *sharedEvent
+	done   bool // under the group's mu: filled is (being) closed
 	filled chan struct{}
 }
 
@@ -161,10 +170,24 @@ func (s *shares) newGroup(member context.Context, key shareKey) *shareGroup {
 	// group's last member.
 	ctx, cancel := context.WithCancelCause(context.WithoutCancel(member))
 	ctx, end := graph.WithStreamEnd(ctx)
-	return &shareGroup{s: s, key: key, ctx: ctx, cancel: cancel, end: end, ready: make(chan struct{}), tail: &sharedEvent{filled: make(chan struct{})}}
+	g := &shareGroup{s: s, key: key, ctx: ctx, cancel: cancel, end: end, ready: make(chan struct{}), tail: &sharedEvent{filled: make(chan struct{})}, wake: make(chan struct{})}
+	end.OnValue(g.valueReady)
+	return g
 }
 
-// start runs the subscription's field and, when it streams, the pump.
+// valueReady is called (on the cable connection's goroutine) each time the
+// stream holds one more value, and once when it has closed.
+func (g *shareGroup) valueReady() {
+	g.mu.Lock()
+	g.pending++
+	w := g.wake
+	g.wake = make(chan struct{})
+	g.mu.Unlock()
+	close(w)
+}
+
+// start runs the subscription's field; its responses are the group's
+// when it streams.
 func (g *shareGroup) start(next graphql.OperationHandler) {
 	h := next(g.ctx)
 	loaders.Forget(g.ctx) // what the field read (its room check): events load afresh
@@ -174,34 +197,33 @@ func (g *shareGroup) start(next graphql.OperationHandler) {
 		close(g.ready)
 		return
 	}
+	g.h = h
 	g.streams = true
 	close(g.ready)
-	go g.pump(h)
 }
 
-// pump resolves the group's events until its stream ends, publishing each
-// to the members. The response's data is copied: gqlgen's subscription
-// executor reuses one buffer for every response.
-func (g *shareGroup) pump(h graphql.ResponseHandler) {
+// resolve resolves the value the stream holds (or its end, nil). It does
+// not wait for an event: it is only called when valueReady said one is
+// there. The response's data is copied: gqlgen's subscription executor
+// reuses one buffer for every response. A panic ends the execution, for
+// every member, with the error it is presented as.
+func (g *shareGroup) resolve() (resp *graphql.Response) {
 	defer func() {
 		if p := recover(); p != nil {
 			err := g.s.recover(g.ctx, p)
 			g.mu.Lock()
 			g.failed = err
 			g.mu.Unlock()
-			g.publish(nil)
+			resp = nil
 		}
 	}()
-	for {
-		resp := h(g.ctx)
-		if resp == nil {
-			g.publish(nil)
-			return
-		}
-		shared := *resp
-		shared.Data = append(json.RawMessage(nil), resp.Data...)
-		g.publish(&shared)
+	r := g.h(g.ctx)
+	if r == nil {
+		return nil
 	}
+	shared := *r
+	shared.Data = append(json.RawMessage(nil), r.Data...)
+	return &shared
 }
 
 // publish fills the tail with resp; nil ends the group, which new
@@ -213,10 +235,12 @@ func (g *shareGroup) publish(resp *graphql.Response) {
 	g.mu.Lock()
 	e := g.tail
 	e.resp = resp
+	e.done = true
 	if resp != nil {
 		e.next = &sharedEvent{seq: e.seq + 1, filled: make(chan struct{})}
 		g.tail = e.next
 	}
+	g.resolving = false
 	g.mu.Unlock()
 	close(e.filled)
 }
@@ -268,8 +292,10 @@ func (g *shareGroup) newest() int64 {
 }
 
 // reader is one member's view of the group: the responses from the one
-// being resolved when it joined, until its context ends, it falls behind
-// or the stream ends (the second func says why, for the last two).
+// after it joined, until its context ends, it falls behind or the stream
+// ends (the second func says why, for the last two). When the event it
+// waits for is there to be resolved and nobody is at it, the member
+// resolves it for everyone; the others wait for it.
 func (g *shareGroup) reader(ctx context.Context) (graphql.ResponseHandler, func() error) {
 	g.mu.Lock()
 	at := g.tail
@@ -279,25 +305,41 @@ func (g *shareGroup) reader(ctx context.Context) (graphql.ResponseHandler, func(
 			if at == nil {
 				return nil
 			}
-			if behind := g.newest() - at.seq; behind > maxLag {
-				at = nil
-				ended = fmt.Errorf("%w: %d events behind the newest", live.ErrFellBehind, behind)
-				return nil
+			for {
+				g.mu.Lock()
+				behind := g.tail.seq - at.seq
+				resolve := !at.done && g.pending > 0 && !g.resolving
+				if resolve {
+					g.pending--
+					g.resolving = true
+				}
+				wake := g.wake
+				g.mu.Unlock()
+				if behind > maxLag {
+					at = nil
+					ended = fmt.Errorf("%w: %d events behind the newest", live.ErrFellBehind, behind)
+					return nil
+				}
+				if resolve {
+					g.publish(g.resolve())
+				}
+				select {
+				case <-at.filled:
+				case <-wake:
+					continue
+				case <-ctx.Done():
+					at = nil
+					return nil
+				}
+				resp := at.resp
+				if resp == nil {
+					at = nil
+					ended = g.endErr()
+					return nil
+				}
+				at = at.next
+				return resp
 			}
-			select {
-			case <-at.filled:
-			case <-ctx.Done():
-				at = nil
-				return nil
-			}
-			resp := at.resp
-			if resp == nil {
-				at = nil
-				ended = g.endErr()
-				return nil
-			}
-			at = at.next
-			return resp
 		}, func() error {
 			return ended
 		}

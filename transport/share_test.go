@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -73,8 +75,12 @@ func TestSharedExecutionReaders(t *testing.T) {
 		}
 	})
 
-	t.Run("a reader whose context ends stops", func(t *testing.T) {
+	t.Run("a reader whose context ends stops, without waiting in the execution", func(t *testing.T) {
 		_, g := newGroup(t)
+		g.h = func(context.Context) *graphql.Response {
+			t.Error("the execution was asked for an event the stream did not hold")
+			return nil
+		}
 		ctx, cancel := context.WithCancel(context.Background())
 		h, ended := g.reader(ctx)
 		cancel()
@@ -90,13 +96,15 @@ func TestSharedExecutionReaders(t *testing.T) {
 		a, aEnded := g.reader(context.Background())
 		b, bEnded := g.reader(context.Background())
 		calls := 0
-		g.pump(func(context.Context) *graphql.Response {
+		g.h = func(context.Context) *graphql.Response {
 			calls++
 			if calls == 2 {
 				panic("resolver bug")
 			}
 			return event(calls)
-		})
+		}
+		g.valueReady()
+		g.valueReady()
 		for name, r := range map[string]struct {
 			h     graphql.ResponseHandler
 			ended func() error
@@ -118,13 +126,15 @@ func TestSharedExecutionReaders(t *testing.T) {
 		h, _ := g.reader(context.Background())
 		buf := []byte(`{"n":1}`)
 		calls := 0
-		go g.pump(func(context.Context) *graphql.Response {
+		g.h = func(context.Context) *graphql.Response {
 			calls++
 			if calls > 1 {
 				return nil
 			}
 			return &graphql.Response{Data: buf}
-		})
+		}
+		g.valueReady() // the event
+		g.valueReady() // the stream's close
 		r := h(context.Background())
 		copy(buf, `{"n":7}`) // what gqlgen's executor does with its buffer for the next event
 		if r == nil || string(r.Data) != `{"n":1}` {
@@ -132,6 +142,35 @@ func TestSharedExecutionReaders(t *testing.T) {
 		}
 		if got := read(h); got != "end" {
 			t.Fatalf("then %s, want the end", got)
+		}
+	})
+
+	t.Run("each event resolved once, by one of the members waiting", func(t *testing.T) {
+		_, g := newGroup(t)
+		var calls atomic.Int32
+		g.h = func(context.Context) *graphql.Response {
+			calls.Add(1)
+			return event(7)
+		}
+		const members = 8
+		readers := make([]graphql.ResponseHandler, members)
+		for i := range readers {
+			readers[i], _ = g.reader(context.Background())
+		}
+		got := make([]*graphql.Response, members)
+		var wg sync.WaitGroup
+		for i, h := range readers {
+			wg.Go(func() { got[i] = h(context.Background()) })
+		}
+		g.valueReady()
+		wg.Wait()
+		if n := calls.Load(); n != 1 {
+			t.Fatalf("the event was resolved %d times for %d members, want once", n, members)
+		}
+		for i, r := range got {
+			if r != got[0] || r == nil || string(r.Data) != `{"n":7}` {
+				t.Fatalf("member %d got %v, want the one response every member gets", i, r)
+			}
 		}
 	})
 
