@@ -284,13 +284,6 @@ func (g *shareGroup) endErr() error {
 	return g.end.Err()
 }
 
-// newest is the sequence number of the event being resolved.
-func (g *shareGroup) newest() int64 {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.tail.seq
-}
-
 // reader is one member's view of the group: the responses from the one
 // after it joined, until its context ends, it falls behind or the stream
 // ends (the second func says why, for the last two). When the event it
@@ -307,7 +300,12 @@ func (g *shareGroup) reader(ctx context.Context) (graphql.ResponseHandler, func(
 			}
 			for {
 				g.mu.Lock()
-				behind := g.tail.seq - at.seq
+				if behind := g.tail.seq - at.seq; behind > maxLag {
+					g.mu.Unlock()
+					at = nil
+					ended = fmt.Errorf("%w: %d events behind the newest", live.ErrFellBehind, behind)
+					return nil
+				}
 				resolve := !at.done && g.pending > 0 && !g.resolving
 				if resolve {
 					g.pending--
@@ -315,11 +313,6 @@ func (g *shareGroup) reader(ctx context.Context) (graphql.ResponseHandler, func(
 				}
 				wake := g.wake
 				g.mu.Unlock()
-				if behind > maxLag {
-					at = nil
-					ended = fmt.Errorf("%w: %d events behind the newest", live.ErrFellBehind, behind)
-					return nil
-				}
 				if resolve {
 					g.publish(g.resolve())
 				}
