@@ -36,6 +36,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/circle-gateway/gateway/internal/benchproc"
@@ -71,7 +72,7 @@ func main() {
 	flag.StringVar(&o.concurrency, "upstream-concurrency", "", "UPSTREAM_CONCURRENCY for the gateway (default: its own default, 32)")
 	flag.IntVar(&o.members, "members", 1, "distinct member tokens the clients share (client i uses token i mod members); the gateway shares in-flight GETs only within one token")
 	flag.IntVar(&o.rounds, "rounds", 1, "measure every row this many times, interleaving the floor and the gateway (noisy machines)")
-	flag.StringVar(&o.profileDir, "profile", "", "build the gateway with the \"profile\" tag and have it write gateway-<latency>.cpu.pprof and .allocs.pprof into this directory when it stops")
+	flag.StringVar(&o.profileDir, "profile", "", "build the gateway with the \"profile\" tag and have it write gateway-<latency>.cpu.pprof and .allocs.pprof into this directory when it stops, and gateway-<latency>.heap.pprof (what is live) and .goroutine.pprof in the middle of every gateway row (each overwrites the last)")
 	gatewayEnv := flag.String("gateway-env", "", "extra KEY=VALUE settings for the gateway process only, comma-separated (e.g. GOGC=100)")
 	flag.Parse()
 	var err error
@@ -179,7 +180,7 @@ func runLatency(o options, latency time.Duration, gatewayBin, sandboxBin, dir st
 	gateway.Env = append(gateway.Env, o.gatewayEnv...)
 	if o.profileDir != "" {
 		base := filepath.Join(o.profileDir, "gateway-"+latency.String())
-		gateway.Env = append(gateway.Env, "GATEWAY_CPUPROFILE="+base+".cpu.pprof", "GATEWAY_MEMPROFILE="+base+".allocs.pprof")
+		gateway.Env = append(gateway.Env, "GATEWAY_CPUPROFILE="+base+".cpu.pprof", "GATEWAY_MEMPROFILE="+base+".allocs.pprof", "GATEWAY_HEAPPROFILE="+base+".heap.pprof", "GATEWAY_GOROUTINEPROFILE="+base+".goroutine.pprof")
 	}
 	gateway.Stdout, gateway.Stderr = logFile, os.Stderr
 	if err := gateway.Start(); err != nil {
@@ -207,6 +208,7 @@ func runLatency(o options, latency time.Duration, gatewayBin, sandboxBin, dir st
 	}
 	// ratios[clients][query] holds gateway/floor throughput per round.
 	ratios := map[int]map[string][]float64{}
+	var midRow []string // the gateway's memory in the middle of each gateway row
 	for _, c := range o.clients {
 		ratios[c] = map[string][]float64{}
 		for round := range o.rounds {
@@ -215,7 +217,17 @@ func runLatency(o options, latency time.Duration, gatewayBin, sandboxBin, dir st
 				rssOf.reset()
 				calls0 := upstreamCalls(gwURL)
 				cpu0 := [3]time.Duration{benchproc.CPUTime(gateway.Process.Pid), benchproc.CPUTime(sandbox.Process.Pid), benchproc.CPUTime(os.Getpid())}
-				res := measure(t.do, c, o.warmup, o.duration)
+				var mid func()
+				if t.name != floor.name {
+					mid = func() {
+						midRow = append(midRow, fmt.Sprintf("- %s, %d clients, round %d: %s", t.name, c, round+1, memoryNow(gwURL, gateway.Process.Pid)))
+						if o.profileDir != "" {
+							// What is live with every client's operation in progress.
+							_ = gateway.Process.Signal(syscall.SIGUSR1)
+						}
+					}
+				}
+				res := measure(t.do, c, o.warmup, o.duration, mid)
 				cpu := fmt.Sprintf("%s, %s, %s", perRequest(benchproc.CPUTime(gateway.Process.Pid)-cpu0[0], res.total), perRequest(benchproc.CPUTime(sandbox.Process.Pid)-cpu0[1], res.total), perRequest(benchproc.CPUTime(os.Getpid())-cpu0[2], res.total))
 				rss, callsPerRequest := "—", "1 (by definition)"
 				if t.name == floor.name {
@@ -241,6 +253,7 @@ func runLatency(o options, latency time.Duration, gatewayBin, sandboxBin, dir st
 			fmt.Printf("- %s, %d clients: %.2f × (rounds: %.2f)\n", t.name, c, r[len(r)/2], ratios[c][t.name])
 		}
 	}
+	fmt.Printf("\nThe gateway's memory in the middle of each of its rows (its /metrics):\n\n%s\n", strings.Join(midRow, "\n"))
 	fmt.Printf("\nGateway peak RSS over the whole run at %s: %.1f MiB\n\n", latency, float64(rssOf.lifetime)/(1<<20))
 	return nil
 }
@@ -258,8 +271,9 @@ type result struct {
 	p50, p99   time.Duration
 }
 
-// measure runs do from n clients: a warm-up, then a measured window.
-func measure(do func(c *http.Client, client int) error, n int, warmup, window time.Duration) result {
+// measure runs do from n clients: a warm-up, then a measured window; mid,
+// when not nil, runs once in the middle of the window.
+func measure(do func(c *http.Client, client int) error, n int, warmup, window time.Duration, mid func()) result {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n, MaxIdleConns: n, IdleConnTimeout: time.Minute}, Timeout: 30 * time.Second}
 	defer client.CloseIdleConnections()
 	var measuring atomic.Bool
@@ -268,6 +282,14 @@ func measure(do func(c *http.Client, client int) error, n int, warmup, window ti
 	lat := make([][]time.Duration, n)
 	deadline := time.Now().Add(warmup + window)
 	go func() { time.Sleep(warmup); measuring.Store(true) }()
+	midDone := make(chan struct{})
+	go func() {
+		defer close(midDone)
+		if mid != nil {
+			time.Sleep(warmup + window/2)
+			mid()
+		}
+	}()
 	var wg sync.WaitGroup
 	var start, end time.Time
 	var once sync.Once
@@ -293,6 +315,7 @@ func measure(do func(c *http.Client, client int) error, n int, warmup, window ti
 	}
 	wg.Wait()
 	end = time.Now()
+	<-midDone
 	all := slices.Concat(lat...)
 	slices.Sort(all)
 	r := result{total: int(total.Load()), count: len(all), errors: int(errs.Load())}
@@ -337,6 +360,35 @@ func check(resp *http.Response, err error) error {
 		return fmt.Errorf("status %d: %.200s", resp.StatusCode, b)
 	}
 	return nil
+}
+
+// memoryNow renders the gateway's goroutines, stacks and heap as its
+// /metrics reports them now (Go's runtime figures), and its open files
+// (mostly connections: the clients' and its own to the upstream).
+func memoryNow(gwURL string, pid int) string {
+	fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	m := gauges(gwURL, "go_goroutines", "go_memstats_stack_inuse_bytes", "go_memstats_heap_inuse_bytes", "go_memstats_next_gc_bytes", "go_memstats_sys_bytes")
+	mib := func(v float64) string { return fmt.Sprintf("%.1f MiB", v/(1<<20)) }
+	return fmt.Sprintf("%d open files, %.0f goroutines, stacks %s, heap in use %s, next GC at %s, from the OS %s",
+		len(fds), m["go_goroutines"], mib(m["go_memstats_stack_inuse_bytes"]), mib(m["go_memstats_heap_inuse_bytes"]), mib(m["go_memstats_next_gc_bytes"]), mib(m["go_memstats_sys_bytes"]))
+}
+
+// gauges reads the named unlabelled metrics from the gateway's /metrics.
+func gauges(gwURL string, names ...string) map[string]float64 {
+	out := map[string]float64{}
+	resp, err := http.Get(gwURL + "/metrics")
+	if err != nil {
+		return out
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		name, value, ok := strings.Cut(sc.Text(), " ")
+		if ok && slices.Contains(names, name) {
+			out[name], _ = strconv.ParseFloat(value, 64)
+		}
+	}
+	return out
 }
 
 // upstreamCalls is the gateway's count of calls it sent to the upstream so
