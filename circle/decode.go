@@ -1,6 +1,8 @@
 package circle
 
 import (
+	"bytes"
+	"fmt"
 	"reflect"
 	"sync"
 
@@ -19,22 +21,37 @@ func decode(body []byte, out any) error {
 // Response is the body of a successful Member API GET. Every operation that
 // asked for the same GET of the same member at the same time holds the same
 // Response (see flights), and so does every field of one operation that
-// reads it (package loaders), so the body is decoded once per Go type and
-// the result shared: the Response and everything decoded from it are
-// read-only.
+// reads it (package loaders), so the body is decoded once and the result
+// shared: the Response and everything decoded from it are read-only.
+//
+// The body's bytes are let go once decoded. goccy/go-json decodes from a
+// copy of its own, and every string it decodes points into that copy, so
+// the copy lives as long as the decoded records; keeping the body too
+// would hold each answer twice for the whole operation (105 KB more per
+// feed + comments operation: BENCHMARKS.md, issue 12). One GET target is
+// decoded into one Go type (each target belongs to one MemberAPI method),
+// so nothing needs the bytes again.
 type Response struct {
-	Body []byte
-
 	mu      sync.Mutex
-	decoded map[reflect.Type]reflect.Value // pointers to decoded values
+	body    []byte // nil once decoded
+	null    bool   // the body is JSON null
+	decoded reflect.Value
 }
 
 // NewResponse wraps a body (tests and alternative Getters build them).
-func NewResponse(body []byte) *Response { return &Response{Body: body} }
+func NewResponse(body []byte) *Response {
+	return &Response{body: body, null: bytes.Equal(bytes.TrimSpace(body), []byte("null"))}
+}
+
+// IsNull reports whether the body was JSON null (checkShape refuses it
+// where an object or a list belongs).
+func (r *Response) IsNull() bool { return r.null }
 
 // DecodeInto sets *out (out must be a non-nil pointer) to the body decoded
 // as out's element type. The copy is shallow: slices, maps and pointers
 // inside are shared with every other caller and must not be modified.
+// After the first decode the body is gone, so asking for another type is
+// an error.
 func (r *Response) DecodeInto(out any) error {
 	ptr := reflect.ValueOf(out)
 	if ptr.Kind() != reflect.Pointer || ptr.IsNil() {
@@ -43,17 +60,16 @@ func (r *Response) DecodeInto(out any) error {
 	t := ptr.Type().Elem()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	v, ok := r.decoded[t]
-	if !ok {
-		v = reflect.New(t)
-		if err := decode(r.Body, v.Interface()); err != nil {
+	if !r.decoded.IsValid() {
+		v := reflect.New(t)
+		if err := decode(r.body, v.Interface()); err != nil {
 			return err
 		}
-		if r.decoded == nil {
-			r.decoded = make(map[reflect.Type]reflect.Value, 1)
-		}
-		r.decoded[t] = v
+		r.decoded, r.body = v, nil
 	}
-	ptr.Elem().Set(v.Elem())
+	if r.decoded.Type().Elem() != t {
+		return fmt.Errorf("the answer was decoded as %s already, not %s", r.decoded.Type().Elem(), t)
+	}
+	ptr.Elem().Set(r.decoded.Elem())
 	return nil
 }

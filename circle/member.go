@@ -109,6 +109,11 @@ func (m *MemberAPI) Fetch(ctx context.Context, r GetRequest) (*Response, error) 
 		if err != nil {
 			return nil, err
 		}
+		if cacheable {
+			// Kept before anyone decodes the answer (which lets its
+			// bytes go), with the ticket of the caller that sent it.
+			m.c.cache.Put(ctx, m.cacheKey(r), ticket, body)
+		}
 		return NewResponse(body), nil
 	}
 	var resp *Response
@@ -125,10 +130,7 @@ func (m *MemberAPI) Fetch(ctx context.Context, r GetRequest) (*Response, error) 
 			m.c.tracer.SharedCall(ctx, http.MethodGet, r.Endpoint, err)
 		}
 	}
-	switch {
-	case err == nil && cacheable:
-		m.c.cache.Put(ctx, m.cacheKey(r), ticket, resp.Body)
-	case m.c.cache != nil && IsStatus(err, http.StatusUnauthorized):
+	if m.c.cache != nil && IsStatus(err, http.StatusUnauthorized) {
 		// Circle no longer takes the token (revoked or expired outside
 		// the gateway): what was kept for the member is not served again.
 		m.forgetCached(ctx)
@@ -153,7 +155,7 @@ func (m *MemberAPI) get(ctx context.Context, endpoint, path string, q url.Values
 	if err := resp.DecodeInto(out); err != nil {
 		return fmt.Errorf("circle: GET %s: decode response: %w", endpoint, err)
 	}
-	if err := checkShape(resp.Body, out); err != nil {
+	if err := checkShape(resp.IsNull(), out); err != nil {
 		return fmt.Errorf("circle: GET %s: decode response: %w", endpoint, err)
 	}
 	return nil

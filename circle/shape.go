@@ -1,7 +1,6 @@
 package circle
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 )
@@ -23,8 +22,8 @@ var errNullAnswer = errors.New("the answer is null")
 
 // checkShape refuses a null answer, and an answer that checks itself and
 // fails.
-func checkShape(body []byte, out any) error {
-	if bytes.Equal(bytes.TrimSpace(body), []byte("null")) {
+func checkShape(null bool, out any) error {
+	if null {
 		return errNullAnswer
 	}
 	if s, ok := out.(shaped); ok {
