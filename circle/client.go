@@ -193,12 +193,24 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
+// maxConnsPerHost bounds the connections open to Circle at once. Over
+// plain HTTP/1 (the sandbox, a test double) every call in flight holds a
+// connection of its own, with two goroutines and 8 KB of buffers: 64
+// clients of feed + comments, a token each, kept 450 to 770 open, about
+// 20 KB of memory each, while Circle answered no faster for it. A call
+// beyond the bound waits for a connection, within its own timeout. 384
+// is above what two rounds need at 100 ms (16 operations × 21 calls =
+// 336 at once): BENCHMARKS.md, issue 12.
+const maxConnsPerHost = 384
+
 // defaultTransport keeps enough idle connections to Circle for the
-// gateway's fan-out (16 calls in flight per operation, many operations).
+// gateway's fan-out (32 calls in flight per operation, many operations),
+// and bounds how many it opens (maxConnsPerHost).
 func defaultTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = 512
 	t.MaxIdleConnsPerHost = 256
+	t.MaxConnsPerHost = maxConnsPerHost
 	t.IdleConnTimeout = 90 * time.Second
 	return t
 }

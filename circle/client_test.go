@@ -7,7 +7,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -433,5 +435,55 @@ func TestParseUTCTakesCircleSpellings(t *testing.T) {
 		if !ok || err != nil || got != want {
 			t.Errorf("%q: parseUTC %v %v, time.Parse %v %v", s, got, ok, want, err)
 		}
+	}
+}
+
+// The client opens at most maxConnsPerHost connections to Circle: with
+// that many calls held upstream, the calls beyond them wait for a
+// connection instead of opening more, and all are answered once Circle
+// answers. (Over plain HTTP/1 every call in flight holds a connection.)
+func TestConnectionsToCircleAreBounded(t *testing.T) {
+	t.Parallel()
+	const calls = maxConnsPerHost + 16
+	var inFlight, most atomic.Int64
+	gate := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		<-gate
+		_, _ = io.WriteString(w, `{"id":1}`)
+	}))
+	t.Cleanup(srv.Close)
+	var open sync.Once
+	release := func() { open.Do(func() { close(gate) }) }
+	t.Cleanup(release) // before srv.Close, which waits for the handlers
+	c, err := New(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var asking, got atomic.Int64
+	ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{
+		GetConn: func(string) { asking.Add(1) },
+		GotConn: func(httptrace.GotConnInfo) { got.Add(1) },
+	})
+	var wg sync.WaitGroup
+	errs := make([]error, calls)
+	for i := range calls {
+		wg.Go(func() { _, errs[i] = c.Member("tok-a").Post(ctx, 1, int64(i+1)) })
+	}
+	eventually(t, "every connection held and the other calls waiting for one", func() bool {
+		return inFlight.Load() == maxConnsPerHost && asking.Load() == calls && got.Load() == maxConnsPerHost
+	})
+	release()
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	if most.Load() != maxConnsPerHost {
+		t.Errorf("most calls upstream at once = %d, want %d", most.Load(), maxConnsPerHost)
 	}
 }
