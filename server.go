@@ -24,6 +24,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/circle-gateway/gateway/admission"
 	"github.com/circle-gateway/gateway/apq"
 	"github.com/circle-gateway/gateway/budget"
 	"github.com/circle-gateway/gateway/circle"
@@ -169,6 +170,10 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 		return err
 	}
 	drain := &transport.Drain{}
+	gate, err := admissionGate(cfg.MaxConcurrentOperations, obs)
+	if err != nil {
+		return err
+	}
 	handler, err := transport.New(transport.Options{
 		Client:             client,
 		Log:                log,
@@ -194,6 +199,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 		TrustedProxies:     cfg.TrustedProxies,
 		Degraded:           degraded,
 		Federation:         cfg.Federation,
+		Admission:          gate,
 
 		PersistedOperations: persistedOps,
 	})
@@ -419,4 +425,27 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// admissionGate returns the bound on operations executing at once
+// (MAX_CONCURRENT_OPERATIONS; nil when 0) with its gauges, which read 0
+// when there is no bound.
+func admissionGate(limit int, obs *observe.Observer) (*admission.Gate, error) {
+	gate := admission.New(limit)
+	for _, g := range []struct {
+		name, help string
+		f          func() float64
+	}{
+		{"gateway_operations_executing", "Queries and mutations holding one of MAX_CONCURRENT_OPERATIONS' slots (0 when there is no bound).", func() float64 { return float64(gate.Stats().Running) }},
+		{"gateway_operations_waiting", "Queries and mutations waiting for a slot of MAX_CONCURRENT_OPERATIONS.", func() float64 { return float64(gate.Stats().Waiting) }},
+	} {
+		if err := obs.Gauge(g.name, g.help, g.f); err != nil {
+			return nil, err
+		}
+	}
+	waited := func() float64 { return float64(gate.Stats().Queued) }
+	if err := obs.Counter("gateway_operations_waited_total", "Queries and mutations that have had to wait for a slot of MAX_CONCURRENT_OPERATIONS.", waited); err != nil {
+		return nil, err
+	}
+	return gate, nil
 }

@@ -100,6 +100,9 @@ type Config struct {
 	// Memory caps what operations read from Circle and write, each and
 	// together (memory.go).
 	Memory memcap.Limits
+	// MaxConcurrentOperations bounds the queries and mutations executing
+	// at once (MAX_CONCURRENT_OPERATIONS; 0, the default: no bound).
+	MaxConcurrentOperations int
 	// Live are the subscription settings (live.go).
 	Live
 	// ResponseCache is RESPONSE_CACHE_TTL and its bound (cache.go).

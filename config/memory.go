@@ -13,9 +13,12 @@ const (
 // all), MAX_RESPONSE_BYTES (16 MiB: the largest answer one operation may
 // write) and MAX_BYTES_IN_FLIGHT (64 MiB: what all operations in progress
 // may hold together beyond their first 2 MiB each). Each is a number of
-// bytes from 64 KiB to 16 GiB.
+// bytes from 64 KiB to 16 GiB. MAX_CONCURRENT_OPERATIONS (default 0: no
+// bound) is how many queries and mutations the process executes at once,
+// the others waiting their turn (package admission).
 func (c *Config) loadMemory(getenv func(string) string) []error {
 	var errs []error
+	c.MaxConcurrentOperations = intSetting(getenv, "MAX_CONCURRENT_OPERATIONS", 0, 0, 1_000_000, &errs)
 	c.Memory = memcap.Limits{
 		MaxReadBytes:     int64(intSetting(getenv, "MAX_UPSTREAM_BYTES_PER_OPERATION", memcap.DefaultMaxReadBytes, minMemoryCap, maxMemoryCap, &errs)),
 		MaxResponseBytes: int64(intSetting(getenv, "MAX_RESPONSE_BYTES", memcap.DefaultMaxResponseBytes, minMemoryCap, maxMemoryCap, &errs)),

@@ -15,17 +15,20 @@ func TestLoadMemory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Memory != memcap.DefaultLimits() {
-		t.Fatalf("defaults: %+v", c.Memory)
+	if c.Memory != memcap.DefaultLimits() || c.MaxConcurrentOperations != 0 {
+		t.Fatalf("defaults: %+v, %d operations at once", c.Memory, c.MaxConcurrentOperations)
 	}
-	env := map[string]string{"MAX_UPSTREAM_BYTES_PER_OPERATION": "1048576", "MAX_RESPONSE_BYTES": "65536", "MAX_BYTES_IN_FLIGHT": "4194304"}
+	env := map[string]string{"MAX_UPSTREAM_BYTES_PER_OPERATION": "1048576", "MAX_RESPONSE_BYTES": "65536", "MAX_BYTES_IN_FLIGHT": "4194304", "MAX_CONCURRENT_OPERATIONS": "8"}
 	if c, err = Load(func(k string) string { return env[k] }); err != nil {
 		t.Fatal(err)
 	}
 	if want := (memcap.Limits{MaxReadBytes: 1 << 20, MaxResponseBytes: 64 << 10, MaxBytesInFlight: 4 << 20}); c.Memory != want {
 		t.Fatalf("set: %+v, want %+v", c.Memory, want)
 	}
-	env = map[string]string{"MAX_UPSTREAM_BYTES_PER_OPERATION": "32MiB", "MAX_RESPONSE_BYTES": "100", "MAX_BYTES_IN_FLIGHT": "-1"}
+	if c.MaxConcurrentOperations != 8 {
+		t.Fatalf("MAX_CONCURRENT_OPERATIONS=8 read as %d", c.MaxConcurrentOperations)
+	}
+	env = map[string]string{"MAX_UPSTREAM_BYTES_PER_OPERATION": "32MiB", "MAX_RESPONSE_BYTES": "100", "MAX_BYTES_IN_FLIGHT": "-1", "MAX_CONCURRENT_OPERATIONS": "-2"}
 	_, err = Load(func(k string) string { return env[k] })
 	for name := range env {
 		if err == nil || !strings.Contains(err.Error(), name) {

@@ -120,6 +120,12 @@ func (o *Observer) Gauge(name, help string, f func() float64) error {
 	return o.reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f))
 }
 
+// Counter registers a counter read from f at each scrape, for counts
+// other packages keep (f must never decrease).
+func (o *Observer) Counter(name, help string, f func() float64) error {
+	return o.reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, f))
+}
+
 // MetricsHandler serves /metrics.
 func (o *Observer) MetricsHandler() http.Handler {
 	return promhttp.HandlerFor(o.reg, promhttp.HandlerOpts{Registry: o.reg})

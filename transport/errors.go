@@ -15,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/circle-gateway/gateway/admission"
 	"github.com/circle-gateway/gateway/apq"
 	"github.com/circle-gateway/gateway/auth"
 	"github.com/circle-gateway/gateway/circle"
@@ -112,6 +113,11 @@ var errFieldsCannotMerge = errors.New("fields cannot be merged")
 // gateway's app token: not their doing, and not fixed by signing in again.
 const appTokenRejectedMessage = "Circle refused the gateway's own app token, so member tokens cannot be issued, refreshed or revoked right now; this is the gateway's configuration, not your request: try again later"
 
+// admissionBusyMessage is what an operation learns when its deadline came
+// while it waited for its turn (MAX_CONCURRENT_OPERATIONS): nothing of it
+// ran, nothing was sent to Circle.
+const admissionBusyMessage = "the gateway was executing as many operations as it may until this one's deadline; nothing of it ran: try again shortly"
+
 // internalMessage is all a client learns of an unexpected error.
 const internalMessage = "internal server error"
 
@@ -191,6 +197,10 @@ func classify(err error, msg string) (p presented, ok bool) {
 		return presented{code: CodeResponseTooLarge, message: overCap.Error()}, true
 	case errors.As(err, &tooLarge):
 		return presented{code: CodeUpstreamUnavailable, message: "Circle's answer was larger than " + memcap.Size(tooLarge.Limit) + ", the most one upstream call may read"}, true
+	// The process's bound on operations at once (package admission): the
+	// operation never ran, so trying again shortly is safe, writes too.
+	case errors.Is(err, admission.ErrBusy):
+		return presented{code: CodeRateLimited, message: admissionBusyMessage, extra: map[string]any{"retryAfterSeconds": 1}}, true
 	// Subscriptions (subscriptions.go, package live).
 	case errors.As(err, &subLimit):
 		return presented{code: CodeSubscriptionLimitExceeded, message: subLimit.Message}, true

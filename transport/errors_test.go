@@ -12,6 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/circle-gateway/gateway/admission"
 	"github.com/circle-gateway/gateway/apq"
 	"github.com/circle-gateway/gateway/auth"
 	"github.com/circle-gateway/gateway/circle"
@@ -67,6 +68,7 @@ func TestErrorPresenterCodes(t *testing.T) {
 		{"request refused", gqlerror.Wrap(&RequestError{Status: 406, Message: "GET requests only allow query operations"}), "HTTP_406", "GET requests only allow query operations", nil},
 		{"request malformed", gqlerror.Wrap(&RequestError{Status: 400, Malformed: true, Message: "variables could not be decoded"}), CodeBadRequest, "variables could not be decoded", nil},
 		{"re-read after a write", &graph.RereadError{What: "the post", Err: &circle.Error{Status: 404, Message: "Post not found"}}, CodeNotFound, "the change was made, but re-reading the post failed (Post not found): read it again instead of repeating the mutation", nil},
+		{"no turn before the deadline", fmt.Errorf("%w: %w", admission.ErrBusy, context.DeadlineExceeded), CodeRateLimited, admissionBusyMessage, map[string]any{"retryAfterSeconds": 1}},
 		{"over the operation's read cap", fmt.Errorf("home: %w", &memcap.Error{Scope: memcap.ScopeRead, Limit: 32 << 20}), CodeResponseTooLarge, (&memcap.Error{Scope: memcap.ScopeRead, Limit: 32 << 20}).Error(), nil},
 		{"over the answer cap", &memcap.Error{Scope: memcap.ScopeResponse, Limit: 16 << 20}, CodeResponseTooLarge, (&memcap.Error{Scope: memcap.ScopeResponse, Limit: 16 << 20}).Error(), nil},
 		{"over the process cap", &memcap.Error{Scope: memcap.ScopeProcess, Limit: 64 << 20}, CodeUpstreamUnavailable, (&memcap.Error{Scope: memcap.ScopeProcess, Limit: 64 << 20}).Error(), nil},

@@ -29,6 +29,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/validator/rules"
 
+	"github.com/circle-gateway/gateway/admission"
 	"github.com/circle-gateway/gateway/apq"
 	"github.com/circle-gateway/gateway/auth"
 	"github.com/circle-gateway/gateway/budget"
@@ -115,6 +116,9 @@ type Options struct {
 	// Degraded, when set, says why the gateway runs degraded ("" when it
 	// does not), for /readyz: e.g. Redis down, the budget local.
 	Degraded func() string
+	// Admission bounds the queries and mutations executing at once
+	// (MAX_CONCURRENT_OPERATIONS); nil, the default, does not.
+	Admission *admission.Gate
 	// Federation serves the schema as an Apollo Federation v2 subgraph
 	// (FEDERATION; package graph/subgraph): the same fields, resolvers and
 	// loaders, plus _service and _entities. False serves the main executor,
@@ -292,6 +296,11 @@ func newGraphQLServer(schema graphql.ExecutableSchema, o Options) http.Handler {
 		srv.AroundFields(o.aroundFields)
 	}
 	srv.AroundResponses(perEvent(o))
+	if o.Admission != nil {
+		// Outermost, so that an operation waiting for its turn has built
+		// nothing yet (no loaders, no auth).
+		srv.AroundOperations(admit(o.Admission, o.RequestTimeout, presentError))
+	}
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		oc := graphql.GetOperationContext(ctx)
 		operationFieldMiddleware(ctx, oc)
@@ -327,6 +336,40 @@ func newGraphQLServer(schema graphql.ExecutableSchema, o Options) http.Handler {
 		return next(ctx)
 	})
 	return servedBy(transports, srv)
+}
+
+// admit makes each query and mutation wait for a slot of gate before it
+// executes, and gives the slot back with its (last) answer, or when its
+// request ends, whichever comes first. It waits at most until its
+// deadline: the request's, or for one over a WebSocket (whose connection
+// has none) timeout from now. Subscriptions run for as long as their
+// client stays and have limits of their own (Subscriptions).
+func admit(gate *admission.Gate, timeout time.Duration, present graphql.ErrorPresenterFunc) graphql.OperationMiddleware {
+	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		if oc := graphql.GetOperationContext(ctx); oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
+			return next(ctx)
+		}
+		wait := ctx
+		if _, bounded := ctx.Deadline(); !bounded && timeout > 0 {
+			var cancel context.CancelFunc
+			wait, cancel = context.WithTimeout(ctx, timeout)
+			defer cancel()
+		}
+		release, err := gate.Acquire(wait)
+		if err != nil {
+			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{present(ctx, err)}})
+		}
+		stop := context.AfterFunc(ctx, release)
+		h := next(ctx)
+		return func(ctx context.Context) *graphql.Response {
+			resp := h(ctx)
+			if resp == nil || resp.HasNext == nil || !*resp.HasNext {
+				stop()
+				release()
+			}
+			return resp
+		}
+	}
 }
 
 // operationFieldMiddleware installs the field middleware of one operation

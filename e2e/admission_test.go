@@ -1,0 +1,102 @@
+package e2e
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/circle-gateway/gateway/admission"
+	"github.com/circle-gateway/gateway/internal/testenv"
+	"github.com/circle-gateway/gateway/transport"
+)
+
+// With MAX_CONCURRENT_OPERATIONS=2, five operations at once: two execute
+// (their calls reach Circle, which holds them), three wait and send
+// nothing; once Circle answers, the three run in turn and every operation
+// gets its whole answer.
+func TestOperationsBeyondTheBoundWaitTheirTurn(t *testing.T) {
+	t.Parallel()
+	gate := admission.New(2)
+	env := testenv.New(t, testenv.Options{Transport: transport.Options{Admission: gate}})
+	tok := env.DemoToken(t)
+	// Circle accepts the token first: calls of a token it has not accepted
+	// yet wait for the first one's answer (hostile traffic, issue 14).
+	mustNoErrors(t, env.Do(t, tok, `{ me { id } }`, nil))
+	env.Upstream.Reset()
+	held := testenv.Unanswered()
+	env.Upstream.SetGate(held)
+
+	const ops = 5
+	answers := make([]testenv.Response, ops)
+	var wg sync.WaitGroup
+	for i := range ops {
+		// Distinct pages, so that no two share one upstream call.
+		wg.Go(func() { answers[i] = env.Do(t, tok, fmt.Sprintf(`{ homeFeed(first: %d) { nodes { id } } }`, i+1), nil) })
+	}
+	waitUntil(t, "two operations at Circle and three waiting", func() bool {
+		return held.Arrived() >= 2 && gate.Stats().Waiting == 3
+	})
+	if n := held.Arrived(); n != 2 {
+		held.Release()
+		t.Fatalf("with three operations waiting, %d calls reached Circle, want 2", n)
+	}
+	held.Release()
+	wg.Wait()
+	for i, r := range answers {
+		mustNoErrors(t, r)
+		var d struct {
+			HomeFeed struct{ Nodes []struct{ ID string } }
+		}
+		r.Decode(t, &d)
+		if len(d.HomeFeed.Nodes) == 0 {
+			t.Fatalf("operation %d: no posts", i)
+		}
+	}
+	if calls := env.Upstream.Calls(); len(calls) != ops {
+		t.Fatalf("Circle got %d calls, want one per operation", len(calls))
+	}
+	if s := gate.Stats(); s.Running != 0 || s.Waiting != 0 || s.Queued != 3 {
+		t.Fatalf("gate at the end: %+v, want 3 that waited and none left", s)
+	}
+}
+
+// An operation whose deadline comes while it waits is answered
+// RATE_LIMITED with retryAfterSeconds and has sent nothing to Circle, a
+// write included (it is safe to repeat). The test holds the only slot
+// itself, so the deadline always comes first.
+func TestOperationWaitingPastItsDeadline(t *testing.T) {
+	t.Parallel()
+	gate := admission.New(1)
+	env := testenv.New(t, testenv.Options{Transport: transport.Options{Admission: gate, RequestTimeout: 300 * time.Millisecond}})
+	f := newMutFixture(t, env)
+	env.Upstream.Reset()
+
+	release, err := gate.Acquire(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]any{"s": "12", "p": id64(f.unliked.ID)}
+	for _, op := range []struct {
+		name, doc string
+		vars      map[string]any
+	}{
+		{"query", `{ homeFeed(first: 3) { nodes { id } } }`, nil},
+		{"mutation", `mutation($s: ID!, $p: ID!) { likePost(spaceId: $s, postId: $p) { post { isLiked } } }`, vars},
+	} {
+		r := env.Do(t, f.token, op.doc, op.vars)
+		if codes := r.Codes(); len(codes) != 1 || codes[0] != transport.CodeRateLimited {
+			t.Fatalf("%s: codes %v, want [RATE_LIMITED]: %+v", op.name, codes, r.Errors)
+		}
+		if got := r.Errors[0].Extensions["retryAfterSeconds"]; got != float64(1) {
+			t.Fatalf("%s: retryAfterSeconds %v, want 1", op.name, got)
+		}
+	}
+	if calls := env.Upstream.Calls(); len(calls) != 0 {
+		t.Fatalf("operations that never had a turn sent %d calls: %+v", len(calls), calls)
+	}
+	release()
+	if s := gate.Stats(); s.Running != 0 || s.Waiting != 0 || s.Queued != 2 {
+		t.Fatalf("gate at the end: %+v", s)
+	}
+}
