@@ -100,3 +100,60 @@ func TestOperationWaitingPastItsDeadline(t *testing.T) {
 		t.Fatalf("gate at the end: %+v", s)
 	}
 }
+
+// Over a WebSocket, whose connection has no deadline, a query waits for a
+// turn at most REQUEST_TIMEOUT and then gets RATE_LIMITED, while a
+// subscription on the same socket is not counted: it runs with every slot
+// taken (the test holds the only one).
+func TestWebSocketOperationsUnderTheBound(t *testing.T) {
+	t.Parallel()
+	gate := admission.New(1)
+	env := testenv.New(t, testenv.Options{Transport: transport.Options{Admission: gate, RequestTimeout: 300 * time.Millisecond}})
+	tok := env.DemoToken(t)
+	release, err := gate.Acquire(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+
+	c := dialWS(t, env, tok)
+	if err := c.Subscribe(bounded(t), "s", countSubscription, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the subscription running", func() bool { return env.Subscriptions.Active() == 1 })
+	if s := gate.Stats(); s.Waiting != 0 || s.Queued != 0 {
+		t.Fatalf("a subscription waited for a slot: %+v", s)
+	}
+	env.Upstream.Reset()
+	if err := c.Subscribe(bounded(t), "q", `{ me { id } }`, nil); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		m, err := c.Next(bounded(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.ID != "q" {
+			continue
+		}
+		if m.Type != "next" {
+			t.Fatalf("query answered %s %s, want next", m.Type, m.Payload)
+		}
+		r, err := m.Decode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if codes := r.Codes(); len(codes) != 1 || codes[0] != transport.CodeRateLimited {
+			t.Fatalf("codes %v, want [RATE_LIMITED]", codes)
+		}
+		break
+	}
+	for _, call := range env.Upstream.Calls() {
+		if call.Path == "/me" {
+			t.Fatalf("a query without a turn called Circle: %+v", call)
+		}
+	}
+	if s := gate.Stats(); s.Queued != 1 || s.Waiting != 0 {
+		t.Fatalf("gate %+v, want the query to have waited and left", s)
+	}
+}
