@@ -30,8 +30,12 @@ type caller struct{ member, token string }
 
 type flightKey struct{ token, target string }
 
-// flight is one shared GET, made on its own goroutine so that every caller,
-// the first included, can leave when its own context ends.
+// flight is one shared GET. The first caller makes it on its own goroutine
+// (rather than on a goroutine per call, with its start, its stack grown for
+// the HTTP round trip and the hand-off back; BENCHMARKS.md); the
+// others wait and can leave when their context ends. The first one's
+// context ending counts as its leaving, so the last to leave still cancels
+// the call, but it returns only when the call does.
 type flight struct {
 	done     chan struct{}
 	resp     *Response
@@ -57,7 +61,19 @@ func newFlights() *flights {
 // gone.
 func (fs *flights) do(ctx context.Context, who caller, r GetRequest, fetch func(context.Context) (*Response, error)) (resp *Response, shared bool, err error) {
 	for {
-		f, first := fs.join(ctx, who, r.Target, fetch)
+		f, first, callCtx := fs.join(ctx, who, r.Target)
+		if first {
+			// The first caller makes the call on its own goroutine; its
+			// context ending counts as its leaving (the last to leave
+			// cancels the call), but it returns only once the call does.
+			stop := context.AfterFunc(ctx, func() { fs.leave(who, r.Target, f) })
+			fs.run(callCtx, who, flightKey{who.token, r.Target}, f, fetch)
+			stop()
+			if err := ctx.Err(); err != nil {
+				return nil, false, fmt.Errorf("circle: GET %s: %w: %s", r.Endpoint, ErrUnavailable, transportCause(ctx, err))
+			}
+			return f.resp, false, f.err
+		}
 		select {
 		case <-f.done:
 			if f.shortOfTime && ctx.Err() == nil && hasMoreTime(ctx, f.deadline) {
@@ -73,18 +89,19 @@ func (fs *flights) do(ctx context.Context, who caller, r GetRequest, fetch func(
 	}
 }
 
-// join returns the flight for who's GET of target, starting one when there
-// is none; first reports whether this caller started it.
-func (fs *flights) join(ctx context.Context, who caller, target string, fetch func(context.Context) (*Response, error)) (f *flight, first bool) {
+// join returns the flight for who's GET of target, registering one when
+// there is none; first reports whether this caller registered it, and
+// then callCtx is the context the caller makes the call with.
+func (fs *flights) join(ctx context.Context, who caller, target string) (f *flight, first bool, callCtx context.Context) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	key := flightKey{who.token, target}
 	if f, ok := fs.byMember[who.member][key]; ok {
 		f.waiters++
-		return f, false
+		return f, false, nil
 	}
 	f = &flight{done: make(chan struct{}), waiters: 1}
-	callCtx := context.WithoutCancel(ctx)
+	callCtx = context.WithoutCancel(ctx)
 	if deadline, ok := ctx.Deadline(); ok {
 		f.deadline = deadline
 		callCtx, f.cancel = context.WithDeadline(callCtx, deadline)
@@ -97,12 +114,11 @@ func (fs *flights) join(ctx context.Context, who caller, target string, fetch fu
 		fs.byMember[who.member] = mine
 	}
 	mine[key] = f
-	go fs.run(callCtx, who, key, f, fetch)
-	return f, true
+	return f, true, callCtx
 }
 
 // run makes the call of f and publishes its outcome. A panic becomes the
-// call's error: nothing recovers panics on this goroutine otherwise.
+// call's error, so that the flight is published and no waiter is stuck.
 func (fs *flights) run(ctx context.Context, who caller, key flightKey, f *flight, fetch func(context.Context) (*Response, error)) {
 	f.resp, f.err = safe.Call(func() (*Response, error) { return fetch(ctx) })
 	var short shortOfTime
