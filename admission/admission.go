@@ -1,5 +1,5 @@
 // Package admission bounds how many GraphQL operations one gateway process
-// executes at once (MAX_CONCURRENT_OPERATIONS, docs/operations.md#memory).
+// executes at once (MAX_CONCURRENT_OPERATIONS, docs/operations.md#memory-and-cpu).
 //
 // An operation in progress holds its goroutines, its decoded Circle
 // answers and its answer tree until it is written: hundreds of kilobytes
@@ -7,7 +7,8 @@
 // executing more operations at once does not answer more of them per
 // second, it only holds more of them in memory and makes each slower; an
 // operation waiting here holds only its parsed request. Operations wait in
-// arrival order, each at most until its own deadline.
+// arrival order, each as long as its context allows (the transport gives
+// it half of REQUEST_TIMEOUT).
 //
 // The bound is off by default: when Circle's latency, not the CPU, is what
 // an operation waits for, a low bound caps throughput at bound ÷ latency,

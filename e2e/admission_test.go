@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"fmt"
+	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -61,10 +63,11 @@ func TestOperationsBeyondTheBoundWaitTheirTurn(t *testing.T) {
 	}
 }
 
-// An operation whose deadline comes while it waits is answered
-// RATE_LIMITED with retryAfterSeconds and has sent nothing to Circle, a
-// write included (it is safe to repeat). The test holds the only slot
-// itself, so the deadline always comes first.
+// An operation that waits half its REQUEST_TIMEOUT without a turn is
+// answered HTTP 429, Retry-After 1, RATE_LIMITED with retryAfterSeconds,
+// recorded like any other answer (its log line names it and its code), and
+// has sent nothing to Circle, a write included (it is safe to repeat). The
+// test holds the only slot itself, so the wait always runs out.
 func TestOperationWaitingPastItsDeadline(t *testing.T) {
 	t.Parallel()
 	gate := admission.New(1)
@@ -81,8 +84,8 @@ func TestOperationWaitingPastItsDeadline(t *testing.T) {
 		name, doc string
 		vars      map[string]any
 	}{
-		{"query", `{ homeFeed(first: 3) { nodes { id } } }`, nil},
-		{"mutation", `mutation($s: ID!, $p: ID!) { likePost(spaceId: $s, postId: $p) { post { isLiked } } }`, vars},
+		{"query", `query Feed { homeFeed(first: 3) { nodes { id } } }`, nil},
+		{"mutation", `mutation Like($s: ID!, $p: ID!) { likePost(spaceId: $s, postId: $p) { post { isLiked } } }`, vars},
 	} {
 		r := env.Do(t, f.token, op.doc, op.vars)
 		if codes := r.Codes(); len(codes) != 1 || codes[0] != transport.CodeRateLimited {
@@ -90,6 +93,20 @@ func TestOperationWaitingPastItsDeadline(t *testing.T) {
 		}
 		if got := r.Errors[0].Extensions["retryAfterSeconds"]; got != float64(1) {
 			t.Fatalf("%s: retryAfterSeconds %v, want 1", op.name, got)
+		}
+		if r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") != "1" {
+			t.Fatalf("%s: HTTP %d, Retry-After %q; want 429 and 1", op.name, r.Status, r.Header.Get("Retry-After"))
+		}
+	}
+	for _, want := range []string{"operation=Feed type=query", "operation=Like type=mutation"} {
+		line := ""
+		for _, l := range strings.Split(env.Logs.String(), "\n") {
+			if strings.Contains(l, "msg=graphql") && strings.Contains(l, want) {
+				line = l
+			}
+		}
+		if !strings.Contains(line, "error_codes=[RATE_LIMITED]") {
+			t.Fatalf("no log line records %s refused: %q", want, line)
 		}
 	}
 	if calls := env.Upstream.Calls(); len(calls) != 0 {

@@ -113,10 +113,10 @@ var errFieldsCannotMerge = errors.New("fields cannot be merged")
 // gateway's app token: not their doing, and not fixed by signing in again.
 const appTokenRejectedMessage = "Circle refused the gateway's own app token, so member tokens cannot be issued, refreshed or revoked right now; this is the gateway's configuration, not your request: try again later"
 
-// admissionBusyMessage is what an operation learns when its deadline came
-// while it waited for its turn (MAX_CONCURRENT_OPERATIONS): nothing of it
-// ran, nothing was sent to Circle.
-const admissionBusyMessage = "the gateway was executing as many operations as it may until this one's deadline; nothing of it ran: try again shortly"
+// admissionBusyMessage is what an operation learns when it waited for its
+// turn as long as it may (MAX_CONCURRENT_OPERATIONS): nothing of it ran,
+// nothing was sent to Circle.
+const admissionBusyMessage = "the gateway was executing as many operations as it may for as long as this one could wait (half of REQUEST_TIMEOUT); nothing of it ran: try again shortly"
 
 // internalMessage is all a client learns of an unexpected error.
 const internalMessage = "internal server error"

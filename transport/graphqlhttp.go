@@ -143,8 +143,15 @@ func run(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, raw
 		refuseIn(graphql.WithOperationContext(ctx, oc), w, r, exec, &RequestError{Status: http.StatusNotAcceptable, Message: errSubscriptionNeedsStream})
 		return
 	}
-	responses, ctx := exec.DispatchOperation(ctx, oc)
-	writeJSON(w, responses(ctx))
+	t := &ticket{}
+	responses, ctx := exec.DispatchOperation(context.WithValue(ctx, ticketKey{}, t), oc)
+	resp := responses(ctx)
+	if t.refused != nil {
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusTooManyRequests)
+	}
+	writeJSON(w, resp)
+	t.done()
 }
 
 // refuse answers a request refused before its operation is prepared, with

@@ -297,9 +297,14 @@ func newGraphQLServer(schema graphql.ExecutableSchema, o Options) http.Handler {
 	}
 	srv.AroundResponses(perEvent(o))
 	if o.Admission != nil {
+		srv.AroundResponses(answerRefusal(presentError))
+	}
+	if o.Admission != nil {
 		// Outermost, so that an operation waiting for its turn has built
-		// nothing yet (no loaders, no auth).
-		srv.AroundOperations(admit(o.Admission, o.RequestTimeout, presentError))
+		// nothing yet (no loaders, no auth); its refusal is answered by
+		// the innermost response middleware, so that the observer and the
+		// tracer record it like any other answer.
+		srv.AroundOperations(admit(o.Admission, o.RequestTimeout))
 	}
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		oc := graphql.GetOperationContext(ctx)
@@ -336,40 +341,6 @@ func newGraphQLServer(schema graphql.ExecutableSchema, o Options) http.Handler {
 		return next(ctx)
 	})
 	return servedBy(transports, srv)
-}
-
-// admit makes each query and mutation wait for a slot of gate before it
-// executes, and gives the slot back with its (last) answer, or when its
-// request ends, whichever comes first. It waits at most until its
-// deadline: the request's, or for one over a WebSocket (whose connection
-// has none) timeout from now. Subscriptions run for as long as their
-// client stays and have limits of their own (Subscriptions).
-func admit(gate *admission.Gate, timeout time.Duration, present graphql.ErrorPresenterFunc) graphql.OperationMiddleware {
-	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		if oc := graphql.GetOperationContext(ctx); oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
-			return next(ctx)
-		}
-		wait := ctx
-		if _, bounded := ctx.Deadline(); !bounded && timeout > 0 {
-			var cancel context.CancelFunc
-			wait, cancel = context.WithTimeout(ctx, timeout)
-			defer cancel()
-		}
-		release, err := gate.Acquire(wait)
-		if err != nil {
-			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{present(ctx, err)}})
-		}
-		stop := context.AfterFunc(ctx, release)
-		h := next(ctx)
-		return func(ctx context.Context) *graphql.Response {
-			resp := h(ctx)
-			if resp == nil || resp.HasNext == nil || !*resp.HasNext {
-				stop()
-				release()
-			}
-			return resp
-		}
-	}
 }
 
 // operationFieldMiddleware installs the field middleware of one operation
