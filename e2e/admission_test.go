@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -118,11 +119,11 @@ func TestOperationWaitingPastItsDeadline(t *testing.T) {
 	}
 }
 
-// Over a WebSocket, whose connection has no deadline, a query waits for a
-// turn at most REQUEST_TIMEOUT and then gets RATE_LIMITED, while a
-// subscription on the same socket is not counted: it runs with every slot
-// taken (the test holds the only one).
-func TestWebSocketOperationsUnderTheBound(t *testing.T) {
+// Over a WebSocket or SSE, whose requests have no deadline, a query waits
+// for a turn at most half of REQUEST_TIMEOUT and then gets RATE_LIMITED,
+// while a subscription on the same socket is not counted: it runs with
+// every slot taken (the test holds the only one).
+func TestStreamedOperationsUnderTheBound(t *testing.T) {
 	t.Parallel()
 	gate := admission.New(1)
 	env := testenv.New(t, testenv.Options{Transport: transport.Options{Admission: gate, RequestTimeout: 300 * time.Millisecond}})
@@ -165,12 +166,21 @@ func TestWebSocketOperationsUnderTheBound(t *testing.T) {
 		}
 		break
 	}
+	// A query over SSE (its request has no deadline either) likewise.
+	sse := openSSE(t, env, tok, `{ me { id } }`)
+	ev := sse.next(t)
+	var r struct {
+		Errors []struct{ Extensions map[string]any }
+	}
+	if err := json.Unmarshal([]byte(ev.data), &r); ev.name != "next" || err != nil || len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != transport.CodeRateLimited {
+		t.Fatalf("SSE query answered %s %s (%v), want a next with RATE_LIMITED", ev.name, ev.data, err)
+	}
 	for _, call := range env.Upstream.Calls() {
 		if call.Path == "/me" {
 			t.Fatalf("a query without a turn called Circle: %+v", call)
 		}
 	}
-	if s := gate.Stats(); s.Queued != 1 || s.Waiting != 0 {
-		t.Fatalf("gate %+v, want the query to have waited and left", s)
+	if s := gate.Stats(); s.Queued != 2 || s.Waiting != 0 {
+		t.Fatalf("gate %+v, want both queries to have waited and left", s)
 	}
 }
