@@ -282,7 +282,9 @@ func TestCoalescingWaitersLeave(t *testing.T) {
 		for i := range errs {
 			wg.Go(func() { _, errs[i] = fetch(ctx, c) })
 		}
-		eventually(t, "all callers to wait", func() bool { return c.SharedWaiters() == 3 })
+		// The call must have reached Circle before everyone leaves, or
+		// there is nothing there to cancel.
+		eventually(t, "all callers to wait on the call Circle holds", func() bool { return c.SharedWaiters() == 3 && up.gets.Load() == 1 })
 		cancel()
 		wg.Wait()
 		for i, err := range errs {
