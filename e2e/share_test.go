@@ -61,7 +61,11 @@ func TestIdenticalSubscriptionsShareOneExecution(t *testing.T) {
 	}
 	subs = append(subs, openSSESub("follower over SSE", tokA, shared))
 	subs = append(subs, open("other document", tokA, other), open("other token", tokB, shared))
-	waitUntil(t, "six subscriptions", func() bool { return env.Subscriptions.Active() == 6 })
+	// B's channel too must be subscribed at Circle before anything is
+	// written: Circle's cable does not replay what it pushed before.
+	waitUntil(t, "six subscriptions, A's and B's channels subscribed", func() bool {
+		return env.Subscriptions.Active() == 6 && cableSubscribed(env, 2)
+	})
 	if n := env.Subscriptions.Executions(); n != 3 {
 		t.Fatalf("%d executions for 4 identical subscriptions (one over SSE), 1 of another document and 1 of another token, want 3", n)
 	}
