@@ -64,6 +64,20 @@ func TestOperationsBeyondTheBoundWaitTheirTurn(t *testing.T) {
 	}
 }
 
+// heldGate is a gateway with MAX_CONCURRENT_OPERATIONS=1 and a
+// REQUEST_TIMEOUT of 300 ms whose only slot the test holds (release gives
+// it back): every operation waits, and its wait always runs out.
+func heldGate(t *testing.T) (env *testenv.Env, gate *admission.Gate, release func()) {
+	t.Helper()
+	gate = admission.New(1)
+	env = testenv.New(t, testenv.Options{Transport: transport.Options{Admission: gate, RequestTimeout: 300 * time.Millisecond}})
+	release, err := gate.Acquire(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env, gate, release
+}
+
 // An operation that waits half its REQUEST_TIMEOUT without a turn is
 // answered HTTP 429, Retry-After 1, RATE_LIMITED with retryAfterSeconds,
 // recorded like any other answer (its log line names it and its code), and
@@ -71,15 +85,9 @@ func TestOperationsBeyondTheBoundWaitTheirTurn(t *testing.T) {
 // test holds the only slot itself, so the wait always runs out.
 func TestOperationWaitingPastItsDeadline(t *testing.T) {
 	t.Parallel()
-	gate := admission.New(1)
-	env := testenv.New(t, testenv.Options{Transport: transport.Options{Admission: gate, RequestTimeout: 300 * time.Millisecond}})
+	env, gate, release := heldGate(t)
 	f := newMutFixture(t, env)
 	env.Upstream.Reset()
-
-	release, err := gate.Acquire(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
 	vars := map[string]any{"s": "12", "p": id64(f.unliked.ID)}
 	for _, op := range []struct {
 		name, doc string
@@ -125,14 +133,9 @@ func TestOperationWaitingPastItsDeadline(t *testing.T) {
 // every slot taken (the test holds the only one).
 func TestStreamedOperationsUnderTheBound(t *testing.T) {
 	t.Parallel()
-	gate := admission.New(1)
-	env := testenv.New(t, testenv.Options{Transport: transport.Options{Admission: gate, RequestTimeout: 300 * time.Millisecond}})
-	tok := env.DemoToken(t)
-	release, err := gate.Acquire(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	env, gate, release := heldGate(t)
 	defer release()
+	tok := env.DemoToken(t)
 
 	c := dialWS(t, env, tok)
 	if err := c.Subscribe(bounded(t), "s", countSubscription, nil); err != nil {
