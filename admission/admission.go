@@ -48,8 +48,8 @@ func New(limit int) *Gate {
 }
 
 // Acquire waits for a slot, in arrival order, until ctx ends. It returns
-// the function that gives the slot back (call it exactly once), or an
-// error wrapping ErrBusy and ctx's error when ctx ended first.
+// the function that gives the slot back (calling it again does nothing),
+// or an error wrapping ErrBusy and ctx's error when ctx ended first.
 func (g *Gate) Acquire(ctx context.Context) (release func(), err error) {
 	if g == nil {
 		return func() {}, nil

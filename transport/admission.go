@@ -32,9 +32,10 @@ type ticket struct {
 
 type ticketKey struct{}
 
-// done gives back the slot the ticket holds, if any.
+// done gives back the slot the ticket holds, if any (a nil ticket holds
+// none).
 func (t *ticket) done() {
-	if t.release != nil {
+	if t != nil && t.release != nil {
 		t.release()
 	}
 }

@@ -25,11 +25,12 @@ import (
 // other methods, content types, oversized and batched bodies before them.
 
 // getTransport serves GET /graphql: queries only, persisted-query hashes
-// included (docs/contract.md §2).
-type getTransport struct{}
+// included (docs/contract.md §2). gated is set when
+// MAX_CONCURRENT_OPERATIONS is (run then gives each operation a ticket).
+type getTransport struct{ gated bool }
 
-// postTransport serves POST /graphql with a JSON body.
-type postTransport struct{}
+// postTransport serves POST /graphql with a JSON body; gated as for GET.
+type postTransport struct{ gated bool }
 
 var (
 	_ graphql.Transport = getTransport{}
@@ -52,7 +53,7 @@ func (postTransport) Supports(r *http.Request) bool {
 }
 
 // Do runs one GET request.
-func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+func (t getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	query, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		refuse(w, r, exec, &RequestError{Status: http.StatusBadRequest, Malformed: true, Message: err.Error()})
@@ -76,11 +77,11 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 		}
 	}
 	raw.ReadTime.End = graphql.Now()
-	run(w, r, exec, raw, true)
+	run(w, r, exec, raw, true, t.gated)
 }
 
 // Do runs one POST request.
-func (postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	start := graphql.Now()
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -96,7 +97,7 @@ func (postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	}
 	raw.Headers = r.Header
 	raw.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
-	run(w, r, exec, raw, false)
+	run(w, r, exec, raw, false, t.gated)
 }
 
 // errSubscriptionNeedsStream is the refusal of a subscription sent as a
@@ -115,7 +116,7 @@ func decodeJSON(s string, into any) error {
 // its errors are GraphQL's own (parse, validation, a persisted-only
 // refusal: errcode.KindProtocol; 400 with the application/graphql-response+json
 // media type), else 200.
-func run(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, raw *graphql.RawParams, queriesOnly bool) {
+func run(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, raw *graphql.RawParams, queriesOnly, gated bool) {
 	ctx := r.Context()
 	contentType := responseContentType(r)
 	w.Header().Set("Content-Type", contentType)
@@ -143,10 +144,14 @@ func run(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, raw
 		refuseIn(graphql.WithOperationContext(ctx, oc), w, r, exec, &RequestError{Status: http.StatusNotAcceptable, Message: errSubscriptionNeedsStream})
 		return
 	}
-	t := &ticket{}
-	responses, ctx := exec.DispatchOperation(context.WithValue(ctx, ticketKey{}, t), oc)
+	var t *ticket // MAX_CONCURRENT_OPERATIONS' (admission.go)
+	if gated {
+		t = &ticket{}
+		ctx = context.WithValue(ctx, ticketKey{}, t)
+	}
+	responses, ctx := exec.DispatchOperation(ctx, oc)
 	resp := responses(ctx)
-	if t.refused != nil {
+	if t != nil && t.refused != nil {
 		w.Header().Set("Retry-After", "1")
 		w.WriteHeader(http.StatusTooManyRequests)
 	}

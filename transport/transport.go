@@ -249,7 +249,7 @@ func newGraphQLServer(schema graphql.ExecutableSchema, o Options) http.Handler {
 	transports := []graphql.Transport{
 		o.Subscriptions.websocketTransport(o.CORSAllowedOrigins),
 		gqltransport.SSE{KeepAlivePingInterval: o.Subscriptions.o.KeepAlive},
-		getTransport{}, postTransport{},
+		getTransport{gated: o.Admission != nil}, postTransport{gated: o.Admission != nil},
 	}
 	for _, t := range transports {
 		srv.AddTransport(t)
@@ -297,13 +297,12 @@ func newGraphQLServer(schema graphql.ExecutableSchema, o Options) http.Handler {
 	}
 	srv.AroundResponses(perEvent(o))
 	if o.Admission != nil {
+		// admit is the outermost operation middleware, so that an
+		// operation waiting for its turn has built nothing yet (no
+		// loaders, no auth); answerRefusal the innermost response
+		// middleware, so that the observer and the tracer record a
+		// refusal like any other answer.
 		srv.AroundResponses(answerRefusal(presentError))
-	}
-	if o.Admission != nil {
-		// Outermost, so that an operation waiting for its turn has built
-		// nothing yet (no loaders, no auth); its refusal is answered by
-		// the innermost response middleware, so that the observer and the
-		// tracer record it like any other answer.
 		srv.AroundOperations(admit(o.Admission, o.RequestTimeout))
 	}
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
