@@ -63,9 +63,11 @@ func grow(size int64) int64 {
 }
 
 // readBody reads the body of resp, charging acct as it goes: into a buffer
-// of exactly Content-Length (+1, to see the end) when Circle sends one,
-// else into a buffer that grows (grow), each growth charged before it is
-// made.
+// for Content-Length (+1, to see the end) when Circle sends one, else into
+// a buffer that grows (grow), each growth charged before it is made. The
+// buffers come from c.buffers (the one returned may go back there once
+// decoded: Response); what is charged is what may be read, not the
+// capacity of a pooled buffer, which past Content-Length stays unused.
 func (c *Client) readBody(acct *memcap.Account, endpoint string, resp *http.Response) ([]byte, error) {
 	limit := c.maxBody
 	tooLarge := &BodyTooLargeError{Limit: limit, Endpoint: endpoint}
@@ -80,7 +82,7 @@ func (c *Client) readBody(acct *memcap.Account, endpoint string, resp *http.Resp
 	if err := acct.Read(size); err != nil {
 		return nil, err
 	}
-	buf := make([]byte, 0, size)
+	buf := c.buffers.get(int(size))
 	for {
 		if len(buf) == cap(buf) {
 			if int64(cap(buf)) > limit {
@@ -90,8 +92,9 @@ func (c *Client) readBody(acct *memcap.Account, endpoint string, resp *http.Resp
 			if err := acct.Read(grown - int64(cap(buf))); err != nil {
 				return nil, err
 			}
-			next := make([]byte, len(buf), grown)
+			next := c.buffers.get(int(grown))[:len(buf)]
 			copy(next, buf)
+			c.buffers.put(buf)
 			buf = next
 		}
 		n, err := resp.Body.Read(buf[len(buf):cap(buf)])

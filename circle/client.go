@@ -90,6 +90,7 @@ type Client struct {
 	cache      ResponseCache // nil: no response cache
 	backoff    func(attempt int) time.Duration
 	flights    *flights // nil when coalescing is off
+	buffers    *buffers // read buffers (buffers.go)
 	tokens     TokenMemory
 	gate       *gate
 	app        appTokenState
@@ -168,6 +169,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		maxRetries: DefaultMaxRetries,
 		backoff:    jitteredBackoff,
 		flights:    newFlights(),
+		buffers:    newBuffers(),
 	}
 	for _, o := range opts {
 		o(c)

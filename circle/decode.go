@@ -36,11 +36,22 @@ type Response struct {
 	body    []byte // nil once decoded
 	null    bool   // the body is JSON null
 	decoded reflect.Value
+	// buffers, when set, takes the body's buffer back once it is decoded:
+	// nothing but the Response holds it (Client.ownedResponse).
+	buffers *buffers
 }
 
 // NewResponse wraps a body (tests and alternative Getters build them).
 func NewResponse(body []byte) *Response {
 	return &Response{body: body, null: bytes.Equal(bytes.TrimSpace(body), []byte("null"))}
+}
+
+// ownedResponse wraps a body that only the Response holds, read into one
+// of c's buffers: the buffer goes back to them once the body is decoded.
+func (c *Client) ownedResponse(body []byte) *Response {
+	r := NewResponse(body)
+	r.buffers = c.buffers
+	return r
 }
 
 // IsNull reports whether the body was JSON null (checkShape refuses it
@@ -65,6 +76,7 @@ func (r *Response) DecodeInto(out any) error {
 		if err := decode(r.body, v.Interface()); err != nil {
 			return err
 		}
+		r.buffers.put(r.body) // goccy/go-json decoded from a copy of its own
 		r.decoded, r.body = v, nil
 	}
 	if r.decoded.Type().Elem() != t {

@@ -113,8 +113,11 @@ func (m *MemberAPI) Fetch(ctx context.Context, r GetRequest) (*Response, error) 
 			// Kept before anyone decodes the answer (which lets its
 			// bytes go), with the ticket of the caller that sent it.
 			m.c.cache.Put(ctx, m.cacheKey(r), ticket, body)
+			return NewResponse(body), nil
 		}
-		return NewResponse(body), nil
+		// Nothing else holds the body: its buffer is handed on once
+		// it is decoded.
+		return m.c.ownedResponse(body), nil
 	}
 	var resp *Response
 	var err error
