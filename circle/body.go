@@ -66,8 +66,8 @@ func grow(size int64) int64 {
 // for Content-Length (+1, to see the end) when Circle sends one, else into
 // a buffer that grows (grow), each growth charged before it is made. The
 // buffers come from c.buffers (the one returned may go back there once
-// decoded: Response); what is charged is what may be read, not the
-// capacity of a pooled buffer, which past Content-Length stays unused.
+// decoded: Response) and may be larger than asked; never more is read
+// into one than was charged for it.
 func (c *Client) readBody(acct *memcap.Account, endpoint string, resp *http.Response) ([]byte, error) {
 	limit := c.maxBody
 	tooLarge := &BodyTooLargeError{Limit: limit, Endpoint: endpoint}
@@ -82,22 +82,23 @@ func (c *Client) readBody(acct *memcap.Account, endpoint string, resp *http.Resp
 	if err := acct.Read(size); err != nil {
 		return nil, err
 	}
-	buf := c.buffers.get(int(size))
+	charged := int(size) // what buf may hold
+	buf := c.buffers.get(charged)
 	for {
-		if len(buf) == cap(buf) {
-			if int64(cap(buf)) > limit {
+		if len(buf) == charged {
+			if int64(charged) > limit {
 				return nil, tooLarge
 			}
-			grown := min(grow(int64(cap(buf))), limit+1)
-			if err := acct.Read(grown - int64(cap(buf))); err != nil {
+			grown := min(grow(int64(charged)), limit+1)
+			if err := acct.Read(grown - int64(charged)); err != nil {
 				return nil, err
 			}
 			next := c.buffers.get(int(grown))[:len(buf)]
 			copy(next, buf)
-			c.buffers.put(buf)
-			buf = next
+			c.buffers.put(buf) // only this function has seen it
+			buf, charged = next, int(grown)
 		}
-		n, err := resp.Body.Read(buf[len(buf):cap(buf)])
+		n, err := resp.Body.Read(buf[len(buf):charged])
 		buf = buf[:len(buf)+n]
 		if errors.Is(err, io.EOF) {
 			break

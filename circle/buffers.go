@@ -10,7 +10,10 @@ import (
 // decodes from a copy of its own (decode.go). Allocating a fresh one per
 // call was 15 % of the bytes a feed operation allocated, each zeroed and
 // later collected; buffers hands them on from one call to the next
-// instead (BENCHMARKS.md, issue 12).
+// instead (BENCHMARKS.md, issue 12). A buffer in the pool belongs to no
+// operation's memory account (package memcap): like the garbage it
+// replaces, it is let go within two garbage collections when no call takes
+// it (sync.Pool).
 
 // Pooled buffers come in capacities that are powers of two, from
 // minPooledBuffer to maxPooledBuffer; a larger answer gets a buffer of its
@@ -26,6 +29,7 @@ type buffers struct {
 	byClass []sync.Pool // of *[]byte; class i holds capacity minPooledBuffer << i
 }
 
+// newBuffers returns an empty pool; each Client has its own.
 func newBuffers() *buffers { return &buffers{byClass: make([]sync.Pool, class(maxPooledBuffer)+1)} }
 
 // class is the index of the smallest pooled capacity of at least n, or -1

@@ -3,6 +3,7 @@ package circle
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -68,43 +69,118 @@ func TestDecodedAnswerOutlivesItsBuffer(t *testing.T) {
 	}
 }
 
-// Only an answer nothing else holds gives its buffer back: one the response
-// cache keeps is read again later.
-func TestOnlyUncachedAnswersGiveTheirBufferBack(t *testing.T) {
+// The response cache keeps a copy of its own: the answer's buffer is
+// handed on once decoded, whatever the cache does with what it was given.
+func TestCacheKeepsACopyOfItsOwn(t *testing.T) {
 	t.Parallel()
+	const answer = `{"id":101,"name":"Ava"}`
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"id":101,"name":"Ava"}`)
+		_, _ = io.WriteString(w, answer)
 	}))
 	t.Cleanup(srv.Close)
-	for _, tc := range []struct {
-		name  string
-		cache ResponseCache
-		owned bool
-	}{
-		{"no cache", nil, true},
-		{"cached", keepAll{}, false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c, err := New(srv.URL, WithResponseCache(tc.cache))
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp, err := c.Member("tok").Fetch(context.Background(), GetRequest{Endpoint: "GET /community_member", Target: "/community_member"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if owned := resp.buffers != nil; owned != tc.owned {
-				t.Fatalf("buffer given back once decoded: %v, want %v", owned, tc.owned)
-			}
-		})
+	kept := &keeper{}
+	c, err := New(srv.URL, WithResponseCache(kept))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := c.Member("tok").Fetch(context.Background(), GetRequest{Endpoint: "GET /community_member", Target: "/community_member"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.buffers == nil {
+		t.Fatal("the answer does not give its buffer back")
+	}
+	all := resp.body[:cap(resp.body)] // what the next call reading into it would do
+	for i := range all {
+		all[i] = 'x'
+	}
+	if string(kept.body) != answer {
+		t.Fatalf("the cache keeps %q, want %q", kept.body, answer)
 	}
 }
 
-// keepAll is a response cache that keeps nothing but says it would: enough
-// for Fetch to treat the body as held elsewhere.
-type keepAll struct{}
+// keeper is a response cache that remembers the last body it was given.
+type keeper struct{ body []byte }
 
-func (keepAll) Get(context.Context, CacheKey) ([]byte, uint64, bool) { return nil, 0, false }
-func (keepAll) Put(context.Context, CacheKey, uint64, []byte)        {}
-func (keepAll) Forget(context.Context, string) error                 { return nil }
+func (*keeper) Get(context.Context, CacheKey) ([]byte, uint64, bool) { return nil, 0, false }
+func (k *keeper) Put(_ context.Context, _ CacheKey, _ uint64, body []byte) {
+	k.body = body
+}
+func (*keeper) Forget(context.Context, string) error { return nil }
+
+// Answers read at the same time, in growing buffers (no Content-Length),
+// each keep their own bytes until decoded: a buffer goes back to the pool
+// only once nothing reads it.
+func TestAnswersReadTogetherKeepTheirBytes(t *testing.T) {
+	t.Parallel()
+	pages := map[string][]byte{}
+	for i, n := range []int{300, 600, 900} { // about 100, 200 and 300 KB
+		pages[fmt.Sprintf("/home?page=%d", i+1)] = page(n)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body := pages[r.URL.RequestURI()[len("/api/headless/v1"):]]
+		w.Header().Set("Content-Type", "application/json")
+		for len(body) > 0 { // flushed in pieces: chunked, no Content-Length
+			n := min(len(body), 16<<10)
+			_, _ = w.Write(body[:n])
+			w.(http.Flusher).Flush()
+			body = body[n:]
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c, err := New(srv.URL, WithCoalescing(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := c.Member("tok")
+	resps := map[string]*Response{}
+	for target := range pages {
+		resp, err := api.Fetch(context.Background(), GetRequest{Endpoint: "GET /home", Target: target})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resps[target] = resp
+	}
+	for target, resp := range resps {
+		var got, want Page[Post]
+		if err := resp.DecodeInto(&got); err != nil {
+			t.Fatalf("%s: %v", target, err)
+		}
+		if err := json.Unmarshal(pages[target], &want); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s: the decoded page is not the one Circle sent", target)
+		}
+	}
+}
+
+// A body that failed to decode keeps its buffer: the next caller decodes
+// the same bytes.
+func TestFailedDecodeKeepsTheBytes(t *testing.T) {
+	t.Parallel()
+	c := &Client{buffers: newBuffers()}
+	const answer = `{"id":"not a number","name":"Ava"}`
+	buf := append(c.buffers.get(len(answer)), answer...)
+	r := c.ownedResponse(buf)
+	var wrong struct{ ID int64 }
+	if err := r.DecodeInto(&wrong); err == nil {
+		t.Fatal("decoding a string id as a number should fail")
+	}
+	for range 4 { // what later calls would do with a buffer handed back
+		b := c.buffers.get(len(answer))
+		all := b[:cap(b)]
+		for i := range all {
+			all[i] = 'x'
+		}
+		c.buffers.put(b)
+	}
+	var got map[string]any
+	if err := r.DecodeInto(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got["name"] != "Ava" || got["id"] != "not a number" {
+		t.Fatalf("after a failed decode: %v", got)
+	}
+}

@@ -1,6 +1,7 @@
 package circle
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -112,8 +113,10 @@ func (m *MemberAPI) Fetch(ctx context.Context, r GetRequest) (*Response, error) 
 		if cacheable {
 			// Kept before anyone decodes the answer (which lets its
 			// bytes go), with the ticket of the caller that sent it.
-			m.c.cache.Put(ctx, m.cacheKey(r), ticket, body)
-			return NewResponse(body), nil
+			// The cache gets a copy of its own: the buffer is handed
+			// on once decoded, and a pooled buffer is larger than the
+			// answer, which the cache's byte bound would not count.
+			m.c.cache.Put(ctx, m.cacheKey(r), ticket, bytes.Clone(body))
 		}
 		// Nothing else holds the body: its buffer is handed on once
 		// it is decoded.
