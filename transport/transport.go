@@ -254,7 +254,8 @@ func newGraphQLServer(schema graphql.ExecutableSchema, o Options) http.Handler {
 	for _, t := range transports {
 		srv.AddTransport(t)
 	}
-	srv.SetQueryCache(sizedcache.New(1000, maxParsedBytes, maxParsedBytes/4, func(query string, _ *ast.QueryDocument) int { return parsedBytesPerQueryByte * len(query) }))
+	// Parsed documents are kept without @defer (defer.go).
+	srv.SetQueryCache(undeferred{sizedcache.New(1000, maxParsedBytes, maxParsedBytes/4, func(query string, _ *ast.QueryDocument) int { return parsedBytesPerQueryByte * len(query) })})
 	srv.SetParserTokenLimit(o.MaxTokens) // limits refuses longer documents first, with its own code
 	if o.Introspection {
 		srv.Use(extension.Introspection{})
