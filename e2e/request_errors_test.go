@@ -62,6 +62,11 @@ func TestRequestErrorsHaveClientCodes(t *testing.T) {
 		{"GET variables that do not decode", on, get(url.Values{"query": {`{ me { id } }`}, "variables": {`{"r": "` + secret}}), 400, "BAD_REQUEST", "variables could not be decoded"},
 		{"GET extensions that do not decode", on, get(url.Values{"query": {`{ me { id } }`}, "extensions": {`{`}}), 400, "BAD_REQUEST", "extensions could not be decoded"},
 		{"no token: the message has no location prefix", on, post(`{"query":"{ me { id } }"}`), 200, "UNAUTHENTICATED", "missing member access token"},
+		{"two operations, none named", on, post(`{"query":"query A { me { id } } query B { me { name } }"}`), 422, "GRAPHQL_VALIDATION_FAILED", "the document holds 2 operations (A, B): name the one to run in operationName"},
+		{"an operation name the document does not hold", on, post(`{"query":"query A { me { id } } mutation B { revokeAccessToken }","operationName":"C"}`),
+			422, "GRAPHQL_VALIDATION_FAILED", `the document holds no operation named "C"; its operations: A, B`},
+		{"an operation name for an anonymous operation", on, post(`{"query":"{ me { id } }","operationName":"C"}`),
+			422, "GRAPHQL_VALIDATION_FAILED", `the document holds no operation named "C"; its operations: (an anonymous query)`},
 		{"introspection while disabled", off, post(`{"query":"{ __schema { types { name } } }"}`), 200, "GRAPHQL_VALIDATION_FAILED", "introspection is disabled"},
 	}
 	for _, tt := range tests {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -277,6 +278,7 @@ func ErrorPresenter(log *slog.Logger, requestID RequestIDFunc) graphql.ErrorPres
 		p, ok := classify(err, gqlErr.Message)
 		if !ok {
 			if _, coded := gqlErr.Extensions["code"]; coded {
+				namedOperations(ctx, gqlErr)
 				return gqlErr // gqlgen's own: a document that does not parse or validate
 			}
 			p = presented{code: CodeInternal, message: internalMessage}
@@ -304,6 +306,33 @@ func ErrorPresenter(log *slog.Logger, requestID RequestIDFunc) graphql.ErrorPres
 		}
 		return gqlErr
 	}
+}
+
+// namedOperations rewrites gqlgen's "operation X not found" (with a blank
+// X when the request named none), which says neither what was wrong nor
+// what would do, into the operations the document holds and how to pick
+// one.
+func namedOperations(ctx context.Context, gqlErr *gqlerror.Error) {
+	if !strings.HasPrefix(gqlErr.Message, "operation ") || !strings.HasSuffix(gqlErr.Message, " not found") || !graphql.HasOperationContext(ctx) {
+		return
+	}
+	oc := graphql.GetOperationContext(ctx)
+	if oc.Doc == nil || len(oc.Doc.Operations) == 0 {
+		return
+	}
+	names := make([]string, 0, len(oc.Doc.Operations))
+	for _, op := range oc.Doc.Operations {
+		name := op.Name
+		if name == "" {
+			name = "(an anonymous " + string(op.Operation) + ")"
+		}
+		names = append(names, name)
+	}
+	if oc.OperationName == "" {
+		gqlErr.Message = fmt.Sprintf("the document holds %d operations (%s): name the one to run in operationName", len(names), strings.Join(names, ", "))
+		return
+	}
+	gqlErr.Message = fmt.Sprintf("the document holds no operation named %q; its operations: %s", oc.OperationName, strings.Join(names, ", "))
 }
 
 // recoverFunc is gqlgen's recover function: a resolver's panic is logged
