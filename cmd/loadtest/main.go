@@ -10,6 +10,7 @@
 //
 //	go run ./cmd/loadtest                    # the full run (about two minutes)
 //	go run ./cmd/loadtest -duration 2s -clients 16
+//	go run ./cmd/loadtest -relay -only feed  # with the reverse-proxy row (relay.go)
 //
 // The gateway runs with CIRCLE_RATE_LIMIT=off (the production limit, 2000
 // calls per 5 minutes, would throttle any load test) and
@@ -60,6 +61,7 @@ type options struct {
 	members     int
 	rounds      int
 	profileDir  string
+	relay       bool
 }
 
 func main() {
@@ -74,7 +76,13 @@ func main() {
 	flag.IntVar(&o.rounds, "rounds", 1, "measure every row this many times, interleaving the floor and the gateway (noisy machines)")
 	flag.StringVar(&o.profileDir, "profile", "", "build the gateway with the \"profile\" tag and have it write gateway-<latency>.cpu.pprof and .allocs.pprof into this directory when it stops, and gateway-<latency>.heap.pprof (what is live) and .goroutine.pprof in the middle of every gateway row (each overwrites the last)")
 	gatewayEnv := flag.String("gateway-env", "", "extra KEY=VALUE settings for the gateway process only, comma-separated (e.g. GOGC=100)")
+	flag.BoolVar(&o.relay, "relay", false, "also measure the floor's request through a plain reverse proxy (relay.go): the most any gateway could reach here")
+	serveRelayAt := flag.String("serve-relay", "", "internal: serve the relay at this address, to -relay-upstream")
+	relayUpstream := flag.String("relay-upstream", "", "internal: the upstream of -serve-relay")
 	flag.Parse()
+	if *serveRelayAt != "" {
+		fatal(serveRelay(*serveRelayAt, *relayUpstream))
+	}
 	var err error
 	if *gatewayEnv != "" {
 		o.gatewayEnv = strings.Split(*gatewayEnv, ",")
@@ -191,14 +199,41 @@ func runLatency(o options, latency time.Duration, gatewayBin, sandboxBin, dir st
 		return fmt.Errorf("gateway: %w", err)
 	}
 
+	relayPid := 0
+	var relayURL string
+	if o.relay {
+		self, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		relayPort, _, err := benchproc.FreePorts()
+		if err != nil {
+			return err
+		}
+		relayURL = fmt.Sprintf("http://127.0.0.1:%d", relayPort)
+		relay := exec.CommandContext(ctx, self, "-serve-relay", fmt.Sprintf("127.0.0.1:%d", relayPort), "-relay-upstream", upURL)
+		relay.Stdout, relay.Stderr = io.Discard, os.Stderr
+		if err := relay.Start(); err != nil {
+			return err
+		}
+		defer benchproc.Stop(relay)
+		if err := benchproc.WaitHTTP(relayURL + "/api/headless/v1/spaces"); err != nil {
+			return fmt.Errorf("relay: %w", err)
+		}
+		relayPid = relay.Process.Pid
+	}
+
 	rssOf := &peakRSS{pid: gateway.Process.Pid}
 	fmt.Printf("## Upstream latency %s, %d member token(s)\n\n", latency, o.members)
 	fmt.Println("CPU/request is the CPU time (user + system) each process spent per answered request during the row, warm-up included: unlike throughput, it hardly moves when other work shares the machine.")
 	fmt.Println()
-	fmt.Println("| target | clients | requests | throughput (req/s) | p50 | p99 | errors | upstream calls/request | gateway peak RSS | CPU/request: gateway, upstream, load generator | load average |")
+	fmt.Println("| target | clients | requests | throughput (req/s) | p50 | p99 | errors | upstream calls/request | gateway peak RSS | CPU/request: gateway (relay's in its row), upstream, load generator | load average |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|")
 	floor := target{name: "floor: GET /home (REST, direct)", do: restCall(upURL+floorPath, tokens)}
 	targets := []target{floor}
+	if o.relay {
+		targets = append(targets, target{name: relayName, do: restCall(relayURL+floorPath, tokens)})
+	}
 	exact := slices.ContainsFunc(refqueries.All, func(q refqueries.Query) bool { return q.Name == o.only })
 	for _, q := range refqueries.All {
 		if o.only != "" && (exact && q.Name != o.only || !exact && !strings.Contains(q.Name, o.only)) {
@@ -216,9 +251,13 @@ func runLatency(o options, latency time.Duration, gatewayBin, sandboxBin, dir st
 			for _, t := range targets {
 				rssOf.reset()
 				calls0 := upstreamCalls(gwURL)
-				cpu0 := [3]time.Duration{benchproc.CPUTime(gateway.Process.Pid), benchproc.CPUTime(sandbox.Process.Pid), benchproc.CPUTime(os.Getpid())}
+				middle := gateway.Process.Pid // the process between the clients and the upstream
+				if t.name == relayName {
+					middle = relayPid
+				}
+				cpu0 := [3]time.Duration{benchproc.CPUTime(middle), benchproc.CPUTime(sandbox.Process.Pid), benchproc.CPUTime(os.Getpid())}
 				var mid func()
-				if t.name != floor.name {
+				if t.name != floor.name && t.name != relayName {
 					mid = func() {
 						midRow = append(midRow, fmt.Sprintf("- %s, %d clients, round %d: %s", t.name, c, round+1, memoryNow(gwURL, gateway.Process.Pid)))
 						if o.profileDir != "" {
@@ -228,11 +267,14 @@ func runLatency(o options, latency time.Duration, gatewayBin, sandboxBin, dir st
 					}
 				}
 				res := measure(t.do, c, o.warmup, o.duration, mid)
-				cpu := fmt.Sprintf("%s, %s, %s", perRequest(benchproc.CPUTime(gateway.Process.Pid)-cpu0[0], res.total), perRequest(benchproc.CPUTime(sandbox.Process.Pid)-cpu0[1], res.total), perRequest(benchproc.CPUTime(os.Getpid())-cpu0[2], res.total))
+				cpu := fmt.Sprintf("%s, %s, %s", perRequest(benchproc.CPUTime(middle)-cpu0[0], res.total), perRequest(benchproc.CPUTime(sandbox.Process.Pid)-cpu0[1], res.total), perRequest(benchproc.CPUTime(os.Getpid())-cpu0[2], res.total))
 				rss, callsPerRequest := "—", "1 (by definition)"
-				if t.name == floor.name {
+				switch t.name {
+				case floor.name:
 					floorThroughput = res.throughput
-				} else {
+				case relayName:
+					ratios[c][t.name] = append(ratios[c][t.name], res.throughput/floorThroughput)
+				default:
 					rss = fmt.Sprintf("%.1f MiB", float64(rssOf.read())/(1<<20))
 					callsPerRequest = fmt.Sprintf("%.2f", float64(upstreamCalls(gwURL)-calls0)/float64(max(res.total, 1)))
 					ratios[c][t.name] = append(ratios[c][t.name], res.throughput/floorThroughput)
