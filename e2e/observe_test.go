@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -169,19 +170,26 @@ func TestIntrospectionDisabled(t *testing.T) {
 }
 
 // CORS from the settings: preflights from allowed origins pass with the
-// headers clients need; foreign origins get no CORS headers.
+// headers clients need (the contract's, the trace context, Apollo Client's
+// name and version); foreign origins, and headers beyond those, get no
+// CORS headers.
 func TestCORSPreflight(t *testing.T) {
 	t.Parallel()
+	const contract = "authorization, content-type, x-service-key"
+	const clients = contract + ", traceparent, tracestate, baggage, apollographql-client-name, apollographql-client-version"
 	tests := []struct {
 		name    string
 		allowed []string
 		origin  string
+		headers string
 		ok      bool
 	}{
-		{"sandbox default allows any", []string{"*"}, "http://localhost:5173", true},
-		{"allowed origin", []string{"https://app.example.com"}, "https://app.example.com", true},
-		{"foreign origin", []string{"https://app.example.com"}, "https://evil.example", false},
-		{"no origins configured", []string{}, "https://app.example.com", false},
+		{"sandbox default allows any", []string{"*"}, "http://localhost:5173", contract, true},
+		{"allowed origin", []string{"https://app.example.com"}, "https://app.example.com", contract, true},
+		{"browser tracing and Apollo Client's name", []string{"https://app.example.com"}, "https://app.example.com", clients, true},
+		{"a header no client of the gateway needs", []string{"https://app.example.com"}, "https://app.example.com", contract + ", x-evil", false},
+		{"foreign origin", []string{"https://app.example.com"}, "https://evil.example", contract, false},
+		{"no origins configured", []string{}, "https://app.example.com", contract, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -190,7 +198,9 @@ func TestCORSPreflight(t *testing.T) {
 			req, _ := http.NewRequest(http.MethodOptions, env.URL+"/graphql", nil)
 			req.Header.Set("Origin", tt.origin)
 			req.Header.Set("Access-Control-Request-Method", "POST")
-			req.Header.Set("Access-Control-Request-Headers", "authorization, content-type, x-service-key")
+			names := strings.Split(tt.headers, ", ")
+			slices.Sort(names) // as browsers send them (Fetch: sorted, lower case)
+			req.Header.Set("Access-Control-Request-Headers", strings.Join(names, ","))
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
@@ -202,13 +212,13 @@ func TestCORSPreflight(t *testing.T) {
 				if allowOrigin != tt.origin && allowOrigin != "*" {
 					t.Fatalf("Allow-Origin %q", allowOrigin)
 				}
-				for _, h := range []string{"authorization", "content-type", "x-service-key"} {
+				for _, h := range strings.Split(tt.headers, ", ") {
 					if !strings.Contains(allowHeaders, h) {
 						t.Errorf("Allow-Headers %q lacks %s", allowHeaders, h)
 					}
 				}
 			} else if allowOrigin != "" {
-				t.Fatalf("foreign origin got Allow-Origin %q", allowOrigin)
+				t.Fatalf("refused preflight got Allow-Origin %q", allowOrigin)
 			}
 			if len(env.Upstream.Calls()) != 0 {
 				t.Fatal("a preflight reached Circle")

@@ -401,7 +401,14 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 	return cors.New(cors.Options{
 		AllowedOrigins: origins,
 		AllowedMethods: []string{http.MethodGet, http.MethodPost},
-		AllowedHeaders: []string{"Authorization", "Content-Type", "X-Service-Key", "X-Request-Id"},
+		// Beyond the contract's three and X-Request-Id: the trace context
+		// the tracer reads (package tracing), which browser tracing sends
+		// to backends that accept it, and Apollo Client's name and
+		// version, which it sends on every request once configured. A
+		// preflight naming any other header is refused, and with it the
+		// request: a client would see a CORS error and nothing else.
+		AllowedHeaders: []string{"Authorization", "Content-Type", "X-Service-Key", "X-Request-Id",
+			"Traceparent", "Tracestate", "Baggage", "Apollographql-Client-Name", "Apollographql-Client-Version"},
 		ExposedHeaders: []string{"X-Request-Id"},
 		MaxAge:         600,
 	}).Handler(next)
