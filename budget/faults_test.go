@@ -63,7 +63,7 @@ func TestWritesAndReadsWithoutRedis(t *testing.T) {
 			t.Cleanup(srv.Close)
 			rdb := redis.NewClient(&redis.Options{Addr: tt.addr(t), MaxRetries: -1})
 			t.Cleanup(func() { _ = rdb.Close() })
-			c := faultyClient(t, rdb, scope(t), srv.URL, budget.DefaultRedisTimeout)
+			c := faultyClient(t, rdb, testenv.RedisScope(t), srv.URL, budget.DefaultRedisTimeout)
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			if err := c.Member("token-1").WithMemberID(1).LikePost(ctx, 5); err != nil {
@@ -86,7 +86,7 @@ func TestReadsWhileRedisEvicts(t *testing.T) {
 	d := &memberDouble{}
 	srv := httptest.NewServer(d)
 	t.Cleanup(srv.Close)
-	sc := scope(t)
+	sc := testenv.RedisScope(t)
 	evict := func() int {
 		keys, err := rdb.Keys(context.Background(), "gateway:budget:{"+sc+"}:*").Result()
 		if err != nil {

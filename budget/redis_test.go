@@ -3,7 +3,6 @@ package budget_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -20,10 +19,6 @@ import (
 	"github.com/circle-gateway/gateway/internal/logbuf"
 	"github.com/circle-gateway/gateway/internal/testenv"
 )
-
-// scope is a budget of the test's own, so a long-lived REDIS_URL shared
-// by many tests never mixes their counts.
-func scope(t *testing.T) string { return fmt.Sprintf("test-%s-%d", t.Name(), time.Now().UnixNano()) }
 
 // replica is one gateway process's limiter on the shared Redis.
 func replica(rdb redis.UniversalClient, scope string, l budget.RateLimit, s budget.Shares, log *slog.Logger) (*budget.SharedLimiter, *budget.Redis) {
@@ -52,7 +47,7 @@ func isRefusal(err error) bool {
 func TestSharedLimiterIsOneBudget(t *testing.T) {
 	t.Parallel()
 	rdb := testenv.RedisClient(t)
-	sc := scope(t)
+	sc := testenv.RedisScope(t)
 	limit := budget.RateLimit{Calls: 50, Window: time.Hour} // parts 50 / 45 / 5 / 5
 	a, _ := replica(rdb, sc, limit, budget.DefaultShares, nil)
 	b, _ := replica(rdb, sc, limit, budget.DefaultShares, nil)
@@ -84,7 +79,7 @@ func TestSharedLimiterIsOneBudget(t *testing.T) {
 	}
 
 	// The unproven share (5) is one share across replicas too.
-	sc2 := scope(t) + "-shares"
+	sc2 := testenv.RedisScope(t) + "-shares"
 	a, _ = replica(rdb, sc2, limit, budget.DefaultShares, nil)
 	b, _ = replica(rdb, sc2, limit, budget.DefaultShares, nil)
 	unproven := circle.Share{Kind: circle.ShareUnproven}
@@ -162,7 +157,7 @@ func TestSharedLimiterFallsBack(t *testing.T) {
 			rdb := redis.NewClient(&redis.Options{Addr: tt.addr(t), MaxRetries: -1})
 			t.Cleanup(func() { _ = rdb.Close() })
 			logs := &logbuf.Buffer{}
-			lim, r := replica(rdb, scope(t), budget.RateLimit{Calls: 3, Window: time.Hour}, budget.Shares{Unproven: 1, PerMember: 1}, slog.New(slog.NewTextHandler(logs, nil)))
+			lim, r := replica(rdb, testenv.RedisScope(t), budget.RateLimit{Calls: 3, Window: time.Hour}, budget.Shares{Unproven: 1, PerMember: 1}, slog.New(slog.NewTextHandler(logs, nil)))
 			var backends []string
 			lim.OnDecision = func(d budget.Decision) { backends = append(backends, d.Backend) }
 			// An operation with less time left than the Redis timeout:
@@ -206,7 +201,7 @@ func TestSharedLimiterFallsBack(t *testing.T) {
 func TestTokensShared(t *testing.T) {
 	t.Parallel()
 	rdb := testenv.RedisClient(t)
-	sc := scope(t)
+	sc := testenv.RedisScope(t)
 	a, b := budget.NewTokens(budget.NewRedis(rdb, sc, time.Minute, nil)), budget.NewTokens(budget.NewRedis(rdb, sc, time.Minute, nil))
 	ctx := context.Background()
 	tok := func(s string) circle.Credential {
@@ -256,7 +251,7 @@ func TestTokensShared(t *testing.T) {
 func TestClientsShared(t *testing.T) {
 	t.Parallel()
 	rdb := testenv.RedisClient(t)
-	sc := scope(t)
+	sc := testenv.RedisScope(t)
 	limit := budget.RateLimit{Calls: 3, Window: time.Hour}
 	a, b := budget.NewClients(limit, budget.NewRedis(rdb, sc, time.Minute, nil)), budget.NewClients(limit, budget.NewRedis(rdb, sc, time.Minute, nil))
 	ctx := context.Background()

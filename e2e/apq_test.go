@@ -4,14 +4,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -95,7 +93,7 @@ func TestAPQSharedThroughRedis(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A key space of its own per run: REDIS_URL may be long-lived.
-	prefix := fmt.Sprintf("test:%s:%d:", t.Name(), time.Now().UnixNano())
+	prefix := testenv.RedisScope(t) + ":"
 	newStore := func() *apq.Redis {
 		c := redis.NewClient(opts)
 		t.Cleanup(func() { _ = c.Close() })

@@ -38,11 +38,12 @@ const likesQuery = `query Likes { me { id } homeFeed(first: 5) { nodes { id isLi
 func TestResponseCacheSharedByReplicasNeverCrossesMembers(t *testing.T) {
 	t.Parallel()
 	rdb := testenv.RedisClient(t)
+	scope := testenv.RedisScope(t)
 	sb := sandbox.New(sandbox.Options{})
 	replica := func() *testenv.Env {
 		// A generous Redis timeout: on a loaded test machine the default
 		// 50 ms would turn hits into misses, which this test counts.
-		rc := respcache.NewRedis(rdb, t.Name(), time.Minute, nil).WithTimeout(5 * time.Second)
+		rc := respcache.NewRedis(rdb, scope, time.Minute, nil).WithTimeout(5 * time.Second)
 		return testenv.New(t, testenv.Options{Upstream: sb.Handler(), ClientOptions: []circle.Option{circle.WithResponseCache(rc)}})
 	}
 	replicas := []*testenv.Env{replica(), replica()}

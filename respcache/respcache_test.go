@@ -23,7 +23,7 @@ func caches(t *testing.T, ttl time.Duration) map[string]circle.ResponseCache {
 	rdb := testenv.RedisClient(t)
 	return map[string]circle.ResponseCache{
 		"memory": respcache.NewMemory(ttl, 1<<20, nil),
-		"redis":  redisCache(rdb, t.Name(), ttl),
+		"redis":  redisCache(rdb, testenv.RedisScope(t), ttl),
 	}
 }
 
@@ -130,7 +130,7 @@ func TestEntriesExpire(t *testing.T) {
 	// Redis expires by its own clock: an entry with a short TTL stops
 	// being served (polled until it does, within a bound that only a
 	// broken expiry reaches).
-	r := redisCache(testenv.RedisClient(t), t.Name(), 50*time.Millisecond)
+	r := redisCache(testenv.RedisClient(t), testenv.RedisScope(t), 50*time.Millisecond)
 	_, ticket, _ = r.Get(ctx, annA)
 	r.Put(ctx, annA, ticket, []byte("page"))
 	deadline := time.Now().Add(5 * time.Second)
@@ -181,9 +181,10 @@ func TestRedisSharedByReplicas(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	rdb := testenv.RedisClient(t)
-	a := redisCache(rdb, t.Name(), time.Minute)
-	b := redisCache(rdb, t.Name(), time.Minute)
-	other := redisCache(rdb, t.Name()+"/another community", time.Minute)
+	scope := testenv.RedisScope(t)
+	a := redisCache(rdb, scope, time.Minute)
+	b := redisCache(rdb, scope, time.Minute)
+	other := redisCache(rdb, scope+"/another community", time.Minute)
 	_, ticket, _ := a.Get(ctx, annA)
 	a.Put(ctx, annA, ticket, []byte("page"))
 	if body, _, ok := b.Get(ctx, annA); !ok || string(body) != "page" {
@@ -214,7 +215,7 @@ func TestRedisDownIsAMiss(t *testing.T) {
 	}
 	rdb := redis.NewClient(opts)
 	defer rdb.Close()
-	c := redisCache(rdb, t.Name(), time.Minute)
+	c := redisCache(rdb, testenv.RedisScope(t), time.Minute)
 	_, ticket, _ := c.Get(ctx, annA)
 	c.Put(ctx, annA, ticket, []byte("page"))
 	if _, _, ok := c.Get(ctx, annA); !ok {

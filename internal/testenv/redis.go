@@ -81,6 +81,13 @@ func PrivateRedis(tb testing.TB) (url string, stop func()) {
 	}
 }
 
+// RedisScope is a key space of the test's own in Redis, new at every run:
+// REDIS_URL may outlive a run (a developer's server, go test -count=2),
+// and what one run stored must not be found by the next.
+func RedisScope(tb testing.TB) string {
+	return fmt.Sprintf("test:%s:%d", tb.Name(), time.Now().UnixNano())
+}
+
 // RedisClient is a client of the test's Redis (Redis: skipped on a
 // developer machine without one, a failure under CI), closed when the test
 // ends.
