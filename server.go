@@ -181,6 +181,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 		MaxBodyBytes:       cfg.MaxBodyBytes,
 		MaxTokens:          cfg.MaxTokens,
 		Introspection:      cfg.Introspection,
+		Compression:        cfg.ResponseCompression,
 		CORSAllowedOrigins: cfg.CORSAllowedOrigins,
 		PlaygroundHeaders:  playgroundHeaders,
 		ServiceKey:         cfg.ServiceKey,

@@ -81,6 +81,10 @@ type Config struct {
 	// Introspection enables schema introspection and "did you mean"
 	// suggestions (INTROSPECTION, default true).
 	Introspection bool
+	// ResponseCompression gzips answers of 1 KiB or more for clients that
+	// accept it (RESPONSE_COMPRESSION, default true); off where a proxy in
+	// front compresses already.
+	ResponseCompression bool
 	// Federation serves the schema as an Apollo Federation v2 subgraph, for
 	// a router in front of this and other subgraphs (FEDERATION, default
 	// false): _service and _entities beside the same fields
@@ -144,6 +148,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c.MaxBodyBytes = int64(intSetting(getenv, "MAX_BODY_BYTES", 2<<20, 1024, 1<<30, &errs))
 	c.MaxTokens = intSetting(getenv, "MAX_TOKENS", 15000, 100, 1_000_000, &errs)
 	c.Introspection = boolSetting(getenv, "INTROSPECTION", true, &errs)
+	c.ResponseCompression = boolSetting(getenv, "RESPONSE_COMPRESSION", true, &errs)
 	c.Federation = boolSetting(getenv, "FEDERATION", false, &errs)
 
 	if v, ok := lookup(getenv, "CORS_ALLOWED_ORIGINS"); ok {

@@ -45,7 +45,7 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !c.Sandbox || c.Port != 8080 || c.CircleURL != DefaultCircleURL || c.UpstreamTimeout != 10*time.Second || c.RequestTimeout != 30*time.Second ||
-		c.MaxBodyBytes != 2<<20 || c.MaxTokens != 15000 || !c.Introspection || c.LogFormat != "text" || len(c.CORSAllowedOrigins) != 1 {
+		c.MaxBodyBytes != 2<<20 || c.MaxTokens != 15000 || !c.Introspection || !c.ResponseCompression || c.LogFormat != "text" || len(c.CORSAllowedOrigins) != 1 {
 		t.Fatalf("defaults: %+v", c)
 	}
 	if c.ServiceKey != "" || c.SignInConfigured() || c.IDTokenIdentityClaim != "sub" || c.IDTokenIssuer != "" || c.IDTokenAudience != "" {
@@ -199,6 +199,7 @@ func TestLoadReportsAllErrors(t *testing.T) {
 		"MAX_BODY_BYTES":           "12",
 		"MAX_TOKENS":               "lots",
 		"INTROSPECTION":            "maybe",
+		"RESPONSE_COMPRESSION":     "brotli",
 		"LOG_FORMAT":               "xml",
 		"GATEWAY_SERVICE_KEY":      "short",
 		"ID_TOKEN_HS256_SECRET":    "short-secret",
@@ -209,7 +210,7 @@ func TestLoadReportsAllErrors(t *testing.T) {
 	if err == nil {
 		t.Fatal("Load accepted a broken configuration")
 	}
-	for _, name := range []string{"PORT", "CIRCLE_API_URL", "UPSTREAM_TIMEOUT", "REQUEST_TIMEOUT", "MAX_BODY_BYTES", "MAX_TOKENS", "INTROSPECTION", "LOG_FORMAT",
+	for _, name := range []string{"PORT", "CIRCLE_API_URL", "UPSTREAM_TIMEOUT", "REQUEST_TIMEOUT", "MAX_BODY_BYTES", "MAX_TOKENS", "INTROSPECTION", "RESPONSE_COMPRESSION", "LOG_FORMAT",
 		"ID_TOKEN_PUBLIC_KEY_FILE:", "at most one of", "ID_TOKEN_IDENTITY_CLAIM"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("the error does not report %s:\n%v", name, err)

@@ -116,6 +116,9 @@ type Options struct {
 	// Degraded, when set, says why the gateway runs degraded ("" when it
 	// does not), for /readyz: e.g. Redis down, the budget local.
 	Degraded func() string
+	// Compression gzips answers for clients that accept it
+	// (RESPONSE_COMPRESSION; compress.go).
+	Compression bool
 	// Admission bounds the queries and mutations executing at once
 	// (MAX_CONCURRENT_OPERATIONS); nil, the default, does not.
 	Admission *admission.Gate
@@ -197,7 +200,11 @@ func New(o Options) (http.Handler, error) {
 	gql := newGraphQLServer(schema, o)
 
 	mux := http.NewServeMux()
-	overHTTP := withCORS(o.CORSAllowedOrigins, o.Tracer.Middleware(o.Observer.Middleware(guard(o.MaxBodyBytes, limitUnproven(o, withMemory(o.Memory, rel, gql))))))
+	compressed, err := withCompression(o.Compression, o.Tracer.Middleware(o.Observer.Middleware(guard(o.MaxBodyBytes, limitUnproven(o, withMemory(o.Memory, rel, gql))))))
+	if err != nil {
+		return nil, err
+	}
+	overHTTP := withCORS(o.CORSAllowedOrigins, compressed)
 	// A WebSocket is one long connection of many operations, not a request:
 	// it skips the request guards (its Origin is checked like CORS instead,
 	// and a mutation over it is as safe as a preflighted POST) and is not

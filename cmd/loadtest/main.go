@@ -316,7 +316,10 @@ type result struct {
 // measure runs do from n clients: a warm-up, then a measured window; mid,
 // when not nil, runs once in the middle of the window.
 func measure(do func(c *http.Client, client int) error, n int, warmup, window time.Duration, mid func()) result {
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n, MaxIdleConns: n, IdleConnTimeout: time.Minute}, Timeout: 30 * time.Second}
+	// DisableCompression: the load generator does not ask for gzip, so the
+	// gateway answers uncompressed (RESPONSE_COMPRESSION), like the floor's
+	// upstream: the rows compare the same bytes on the wire.
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n, MaxIdleConns: n, IdleConnTimeout: time.Minute, DisableCompression: true}, Timeout: 30 * time.Second}
 	defer client.CloseIdleConnections()
 	var measuring atomic.Bool
 	var errs, total atomic.Int64
