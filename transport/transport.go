@@ -204,7 +204,7 @@ func New(o Options) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	overHTTP := withCORS(o.CORSAllowedOrigins, compressed)
+	overHTTP := withCORS(o.CORSAllowedOrigins, noStore(compressed))
 	// A WebSocket is one long connection of many operations, not a request:
 	// it skips the request guards (its Origin is checked like CORS instead,
 	// and a mutation over it is as safe as a preflighted POST) and is not
@@ -399,6 +399,19 @@ func operationLoaders(ctx context.Context, o Options, member auth.Member, oc *gr
 }
 
 // withCORS applies the CORS policy of docs/contract.md §1 through rs/cors.
+// noStore marks every answer of /graphql Cache-Control: no-store. Each is
+// one member's data, never to be served to another (docs/contract.md §3),
+// so no cache between the gateway and the client (a CDN, a proxy, the
+// browser's own) may keep it, whatever that cache makes of the
+// Authorization header. A handler may still say otherwise (SSE's
+// no-cache).
+func noStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
 func withCORS(origins []string, next http.Handler) http.Handler {
 	if len(origins) == 0 {
 		// rs/cors reads an empty list as "allow all"; no origins configured
