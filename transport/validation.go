@@ -3,6 +3,8 @@ package transport
 import (
 	"context"
 	"crypto/sha256"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -69,7 +71,7 @@ func (c *overlapCheck) MutateOperationContext(ctx context.Context, oc *graphql.O
 	sum := sha256.Sum256([]byte(oc.RawQuery))
 	key := string(sum[:])
 	if verdict, ok := c.seen.Get(ctx, key); ok {
-		return verdict
+		return own(verdict)
 	}
 	// The validator annotates the document it walks, and oc.Doc is the
 	// cached one other requests are reading: it checks a private parse.
@@ -83,7 +85,22 @@ func (c *overlapCheck) MutateOperationContext(ctx context.Context, oc *graphql.O
 		verdict.Err = errFieldsCannotMerge
 	}
 	c.seen.Add(ctx, key, verdict)
-	return verdict
+	return own(verdict)
+}
+
+// own returns a copy of a remembered verdict for one request: the error
+// presenter and the error table write into the error they are given (its
+// code, its message), and requests sending the same text at once would
+// otherwise write into one map together, a fatal error of the process.
+func own(verdict *gqlerror.Error) *gqlerror.Error {
+	if verdict == nil {
+		return nil
+	}
+	v := *verdict
+	v.Extensions = maps.Clone(verdict.Extensions)
+	v.Locations = slices.Clone(verdict.Locations)
+	v.Path = slices.Clone(verdict.Path)
+	return &v
 }
 
 // introspectionOff refuses, with introspection disabled, an operation that
