@@ -176,7 +176,7 @@ func TestIntrospectionDisabled(t *testing.T) {
 func TestCORSPreflight(t *testing.T) {
 	t.Parallel()
 	const contract = "authorization, content-type, x-service-key"
-	const clients = contract + ", traceparent, tracestate, baggage, apollographql-client-name, apollographql-client-version"
+	const clients = contract + ", traceparent, tracestate, apollographql-client-name, apollographql-client-version"
 	tests := []struct {
 		name    string
 		allowed []string
@@ -188,6 +188,7 @@ func TestCORSPreflight(t *testing.T) {
 		{"allowed origin", []string{"https://app.example.com"}, "https://app.example.com", contract, true},
 		{"browser tracing and Apollo Client's name", []string{"https://app.example.com"}, "https://app.example.com", clients, true},
 		{"a header no client of the gateway needs", []string{"https://app.example.com"}, "https://app.example.com", contract + ", x-evil", false},
+		{"baggage, which would go on to Circle", []string{"https://app.example.com"}, "https://app.example.com", contract + ", baggage", false},
 		{"foreign origin", []string{"https://app.example.com"}, "https://evil.example", contract, false},
 		{"no origins configured", []string{}, "https://app.example.com", contract, false},
 	}

@@ -398,7 +398,6 @@ func operationLoaders(ctx context.Context, o Options, member auth.Member, oc *gr
 	return loaders.New(o.Client.Member(member.Token).WithMemberID(member.MemberID).WithExpiry(member.ExpiresAt), cfg)
 }
 
-// withCORS applies the CORS policy of docs/contract.md §1 through rs/cors.
 // noStore marks every answer of /graphql Cache-Control: no-store. Each is
 // one member's data, never to be served to another (docs/contract.md §3),
 // so no cache between the gateway and the client (a CDN, a proxy, the
@@ -412,6 +411,7 @@ func noStore(next http.Handler) http.Handler {
 	})
 }
 
+// withCORS applies the CORS policy of docs/contract.md §1 through rs/cors.
 func withCORS(origins []string, next http.Handler) http.Handler {
 	if len(origins) == 0 {
 		// rs/cors reads an empty list as "allow all"; no origins configured
@@ -421,14 +421,15 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 	return cors.New(cors.Options{
 		AllowedOrigins: origins,
 		AllowedMethods: []string{http.MethodGet, http.MethodPost},
-		// Beyond the contract's three and X-Request-Id: the trace context
-		// the tracer reads (package tracing), which browser tracing sends
-		// to backends that accept it, and Apollo Client's name and
-		// version, which it sends on every request once configured. A
-		// preflight naming any other header is refused, and with it the
-		// request: a client would see a CORS error and nothing else.
+		// Beyond the contract's three and X-Request-Id: the W3C trace
+		// context the tracer continues (package tracing), which browser
+		// tracing sends to backends that accept it, and Apollo Client's
+		// name and version, which it sends on every request once
+		// configured. Not baggage: the tracer passes it on to Circle, and
+		// a page has no business sending Circle anything. A preflight
+		// naming any other header is refused, and with it the request.
 		AllowedHeaders: []string{"Authorization", "Content-Type", "X-Service-Key", "X-Request-Id",
-			"Traceparent", "Tracestate", "Baggage", "Apollographql-Client-Name", "Apollographql-Client-Version"},
+			"Traceparent", "Tracestate", "Apollographql-Client-Name", "Apollographql-Client-Version"},
 		ExposedHeaders: []string{"X-Request-Id"},
 		MaxAge:         600,
 	}).Handler(next)
