@@ -76,8 +76,13 @@ func TestTracesOfAnOperationReachTheCollector(t *testing.T) {
 	sb := sandbox.New(sandbox.Options{})
 	var mu sync.Mutex
 	upstreamParents := map[string]string{} // traceparent parent id → path
-	var upstreamTraces []string
+	var upstreamTraces, upstreamBaggage []string
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if b := r.Header.Get("baggage"); b != "" {
+			mu.Lock()
+			upstreamBaggage = append(upstreamBaggage, b)
+			mu.Unlock()
+		}
 		if tp := r.Header.Get("traceparent"); tp != "" {
 			parts := strings.Split(tp, "-")
 			mu.Lock()
@@ -109,6 +114,8 @@ func TestTracesOfAnOperationReachTheCollector(t *testing.T) {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 	req.Header.Set("traceparent", "00-"+traceID+"-"+parentID+"-01")
+	// Baggage is the client's business, not Circle's: it goes no further.
+	req.Header.Set("baggage", "user.email=ann%40example.com")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -118,6 +125,11 @@ func TestTracesOfAnOperationReachTheCollector(t *testing.T) {
 	if resp.StatusCode != 200 || bytes.Contains(answer, []byte(`"errors"`)) {
 		t.Fatalf("query: %d %s", resp.StatusCode, answer)
 	}
+	mu.Lock()
+	if len(upstreamBaggage) > 0 {
+		t.Errorf("the client's baggage reached Circle: %q", upstreamBaggage)
+	}
+	mu.Unlock()
 
 	// Stopping the process sends the spans it still holds.
 	if err := g.Signal(syscall.SIGTERM); err != nil {

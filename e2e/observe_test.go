@@ -188,7 +188,7 @@ func TestCORSPreflight(t *testing.T) {
 		{"allowed origin", []string{"https://app.example.com"}, "https://app.example.com", contract, true},
 		{"browser tracing and Apollo Client's name", []string{"https://app.example.com"}, "https://app.example.com", clients, true},
 		{"a header no client of the gateway needs", []string{"https://app.example.com"}, "https://app.example.com", contract + ", x-evil", false},
-		{"baggage, which would go on to Circle", []string{"https://app.example.com"}, "https://app.example.com", contract + ", baggage", false},
+		{"baggage, which the gateway does not read", []string{"https://app.example.com"}, "https://app.example.com", contract + ", baggage", false},
 		{"foreign origin", []string{"https://app.example.com"}, "https://evil.example", contract, false},
 		{"no origins configured", []string{}, "https://app.example.com", contract, false},
 	}

@@ -88,9 +88,12 @@ func New(ctx context.Context, endpoint string, log *slog.Logger) (*Tracer, error
 func newTracer(opts ...sdktrace.TracerProviderOption) *Tracer {
 	provider := sdktrace.NewTracerProvider(opts...)
 	return &Tracer{
-		provider:   provider,
-		tracer:     provider.Tracer(instrumentation),
-		propagator: propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}),
+		provider: provider,
+		tracer:   provider.Tracer(instrumentation),
+		// The W3C trace context only: a client's baggage (user ids, emails,
+		// whatever its own services put there) is not passed on to Circle,
+		// a third party.
+		propagator: propagation.TraceContext{},
 	}
 }
 

@@ -425,9 +425,9 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 		// context the tracer continues (package tracing), which browser
 		// tracing sends to backends that accept it, and Apollo Client's
 		// name and version, which it sends on every request once
-		// configured. Not baggage: the tracer passes it on to Circle, and
-		// a page has no business sending Circle anything. A preflight
-		// naming any other header is refused, and with it the request.
+		// configured. Not baggage, which the tracer neither reads nor
+		// passes on to Circle. A preflight naming any other header is
+		// refused, and with it the request.
 		AllowedHeaders: []string{"Authorization", "Content-Type", "X-Service-Key", "X-Request-Id",
 			"Traceparent", "Tracestate", "Apollographql-Client-Name", "Apollographql-Client-Version"},
 		ExposedHeaders: []string{"X-Request-Id"},
