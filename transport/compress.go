@@ -10,7 +10,7 @@ import (
 )
 
 // RESPONSE_COMPRESSION: GraphQL answers are JSON, which gzip shrinks
-// several times (a feed page with comments about four times), and many
+// several times (a feed page with comments three and a half times), and many
 // things put in front of a gateway (a Kubernetes ingress, a cloud load
 // balancer) do not compress by default. So the gateway gzips the answers
 // of /graphql itself for clients that send Accept-Encoding: gzip, as every
