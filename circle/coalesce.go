@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/circle-gateway/gateway/internal/safe"
+	"github.com/circle-gateway/gateway/memcap"
 )
 
 // flights shares identical Member API GETs that are in flight at the same
@@ -46,6 +47,11 @@ type flight struct {
 	// rate limiter) that did not fit the first caller's deadline. A waiter
 	// with a later deadline then calls again rather than inherit that.
 	shortOfTime bool
+	// callerBound is set when the call failed on a memory cap of the
+	// first caller's operation (package memcap: the answer is charged to
+	// the operation that makes the call): another operation has caps of
+	// its own, so a waiter calls again under them rather than inherit it.
+	callerBound bool
 	waiters     int // guarded by flights.mu
 	cancel      context.CancelFunc
 }
@@ -76,9 +82,9 @@ func (fs *flights) do(ctx context.Context, who caller, r GetRequest, fetch func(
 		}
 		select {
 		case <-f.done:
-			if f.shortOfTime && ctx.Err() == nil && hasMoreTime(ctx, f.deadline) {
-				// The call ran out of another caller's time; this one
-				// has more and asks again.
+			if ctx.Err() == nil && (f.callerBound || f.shortOfTime && hasMoreTime(ctx, f.deadline)) {
+				// The call ran out of another caller's time or memory;
+				// this one has its own and asks again.
 				continue
 			}
 			return f.resp, !first, f.err
@@ -123,6 +129,7 @@ func (fs *flights) run(ctx context.Context, who caller, key flightKey, f *flight
 	f.resp, f.err = safe.Call(func() (*Response, error) { return fetch(ctx) })
 	var short shortOfTime
 	f.shortOfTime = f.err != nil && (ctx.Err() != nil || errors.As(f.err, &short))
+	f.callerBound = errors.Is(f.err, memcap.ErrOverCap)
 	f.cancel()
 	fs.mu.Lock()
 	fs.remove(who.member, key, f)

@@ -4,11 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/circle-gateway/gateway/circle"
 	"github.com/circle-gateway/gateway/internal/testenv"
 	"github.com/circle-gateway/gateway/memcap"
 	"github.com/circle-gateway/gateway/transport"
@@ -177,4 +180,55 @@ func postRaw(t *testing.T, env *testenv.Env, token, query string) ([]byte, int) 
 		t.Fatal(err)
 	}
 	return raw, resp.StatusCode
+}
+
+// A GET shared with another operation of the token is charged to the
+// operation that makes it (package memcap): when that one has read all it
+// may, a light operation that joined its call makes the call again under
+// its own caps instead of inheriting the other's RESPONSE_TOO_LARGE.
+func TestSharedGETOverAnotherOperationsCap(t *testing.T) {
+	t.Parallel()
+	for _, coalesce := range []bool{true, false} {
+		t.Run(map[bool]string{true: "coalescing", false: "no coalescing"}[coalesce], func(t *testing.T) {
+			t.Parallel()
+			env := testenv.New(t, testenv.Options{
+				Transport:     transport.Options{Memory: memcap.NewPool(memcap.Limits{MaxReadBytes: 1 << 20})},
+				ClientOptions: []circle.Option{circle.WithCoalescing(coalesce)},
+			})
+			env.Upstream.SetFault(bigComments(300 << 10))
+			tok := env.DemoToken(t)
+			var feed struct {
+				HomeFeed struct {
+					Nodes []struct {
+						ID    string
+						Space struct{ ID string }
+					}
+				}
+			}
+			env.Do(t, tok, `{ homeFeed(first: 20) { nodes { id space { id } } } }`, nil).Decode(t, &feed)
+			x := feed.HomeFeed.Nodes[0]
+			light := `query($s: ID!, $p: ID!) { post(spaceId: $s, id: $p) { id comments(first: 1) { nodes { id bodyText } } } }`
+			vars := map[string]any{"s": x.Space.ID, "p": x.ID}
+			mustNoErrors(t, env.Do(t, tok, light, vars)) // alone, it fits its caps
+
+			// A, reading 20 lists of 300 KB, crosses its 1 MiB; its call
+			// for x's list is held until B has joined it (or, without
+			// coalescing, made its own).
+			gate := &testenv.Gate{N: math.MaxInt, Match: func(m, p string) bool { return m == http.MethodGet && p == "/posts/"+x.ID+"/comments" }}
+			env.Upstream.SetGate(gate)
+			var wg sync.WaitGroup
+			var b testenv.Response
+			wg.Go(func() { env.Do(t, tok, feedWithCommentText, nil) })
+			waitUntil(t, "A's call for x's comments held", func() bool { return gate.Arrived() == 1 })
+			wg.Go(func() { b = env.Do(t, tok, light, vars) })
+			if coalesce {
+				waitUntil(t, "B waiting on A's call", func() bool { return metricValue(t, env, "gateway_upstream_shared_waiters") == 2 })
+			} else {
+				waitUntil(t, "B's own call held", func() bool { return gate.Arrived() == 2 })
+			}
+			gate.Release()
+			wg.Wait()
+			mustNoErrors(t, b)
+		})
+	}
 }
