@@ -159,14 +159,10 @@ func runLatency(o options, latency time.Duration, gatewayBin, sandboxBin, dir st
 	gwURL := fmt.Sprintf("http://127.0.0.1:%d", gwPort)
 
 	sandbox := exec.CommandContext(ctx, sandboxBin, "-addr", fmt.Sprintf("127.0.0.1:%d", upPort), "-latency", latency.String(), "-app-token", appToken, "-quiet")
-	sandbox.Stdout, sandbox.Stderr = io.Discard, os.Stderr
-	if err := sandbox.Start(); err != nil {
+	if err := benchproc.Serve("upstream", sandbox, upURL+"/api/headless/v1/spaces"); err != nil {
 		return err
 	}
 	defer benchproc.Stop(sandbox)
-	if err := benchproc.WaitHTTP(upURL + "/api/headless/v1/spaces"); err != nil {
-		return fmt.Errorf("upstream: %w", err)
-	}
 	tokens := make([]string, o.members)
 	for i := range tokens {
 		if tokens[i], err = demoToken(upURL); err != nil {
@@ -206,20 +202,16 @@ func runLatency(o options, latency time.Duration, gatewayBin, sandboxBin, dir st
 		if err != nil {
 			return err
 		}
-		relayPort, _, err := benchproc.FreePorts()
+		relayPort, err := benchproc.FreePort()
 		if err != nil {
 			return err
 		}
 		relayURL = fmt.Sprintf("http://127.0.0.1:%d", relayPort)
 		relay := exec.CommandContext(ctx, self, "-serve-relay", fmt.Sprintf("127.0.0.1:%d", relayPort), "-relay-upstream", upURL)
-		relay.Stdout, relay.Stderr = io.Discard, os.Stderr
-		if err := relay.Start(); err != nil {
+		if err := benchproc.Serve("relay", relay, relayURL+"/api/headless/v1/spaces"); err != nil {
 			return err
 		}
 		defer benchproc.Stop(relay)
-		if err := benchproc.WaitHTTP(relayURL + "/api/headless/v1/spaces"); err != nil {
-			return fmt.Errorf("relay: %w", err)
-		}
 		relayPid = relay.Process.Pid
 	}
 

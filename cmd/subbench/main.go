@@ -136,14 +136,10 @@ func run(o options) error {
 	liveLog := filepath.Join(dir, "live.jsonl")
 
 	sandbox := exec.CommandContext(ctx, sandboxBin, "-addr", fmt.Sprintf("127.0.0.1:%d", upPort), "-app-token", appToken, "-quiet", "-live-log", liveLog)
-	sandbox.Stdout, sandbox.Stderr = io.Discard, os.Stderr
-	if err := sandbox.Start(); err != nil {
+	if err := benchproc.Serve("upstream", sandbox, upURL+"/api/headless/v1/spaces"); err != nil {
 		return err
 	}
 	defer benchproc.Stop(sandbox)
-	if err := benchproc.WaitHTTP(upURL + "/api/headless/v1/spaces"); err != nil {
-		return fmt.Errorf("upstream: %w", err)
-	}
 
 	logFile, err := os.Create(filepath.Join(dir, "gateway.log"))
 	if err != nil {

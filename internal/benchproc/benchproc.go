@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -54,6 +55,21 @@ func WaitHTTP(url string) error {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// Serve starts a server process whose output is not wanted (its errors go
+// to this process's stderr) and waits until healthURL answers; what fails
+// is named after name. The caller stops it (Stop) once it has started.
+func Serve(name string, cmd *exec.Cmd, healthURL string) error {
+	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if err := WaitHTTP(healthURL); err != nil {
+		Stop(cmd)
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
 }
 
 // Stop sends SIGTERM and waits up to 10 s, then kills.
