@@ -11,6 +11,15 @@ import (
 	"testing"
 )
 
+// scribble overwrites the whole capacity of buf, as a later call reading
+// into the same buffer would.
+func scribble(buf []byte) {
+	all := buf[:cap(buf)]
+	for i := range all {
+		all[i] = 'x'
+	}
+}
+
 func TestBufferClasses(t *testing.T) {
 	t.Parallel()
 	b := newBuffers()
@@ -55,11 +64,7 @@ func TestDecodedAnswerOutlivesItsBuffer(t *testing.T) {
 	if err := r.DecodeInto(&got); err != nil {
 		t.Fatal(err)
 	}
-	// What the next call reading into this buffer would do.
-	all := buf[:cap(buf)]
-	for i := range all {
-		all[i] = 'x'
-	}
+	scribble(buf) // what the next call reading into this buffer would do
 	var fresh Page[Post]
 	if err := json.Unmarshal(want, &fresh); err != nil {
 		t.Fatal(err)
@@ -91,10 +96,7 @@ func TestCacheKeepsACopyOfItsOwn(t *testing.T) {
 	if resp.buffers == nil {
 		t.Fatal("the answer does not give its buffer back")
 	}
-	all := resp.body[:cap(resp.body)] // what the next call reading into it would do
-	for i := range all {
-		all[i] = 'x'
-	}
+	scribble(resp.body) // what the next call reading into it would do
 	if string(kept.body) != answer {
 		t.Fatalf("the cache keeps %q, want %q", kept.body, answer)
 	}
@@ -170,10 +172,7 @@ func TestFailedDecodeKeepsTheBytes(t *testing.T) {
 	}
 	for range 4 { // what later calls would do with a buffer handed back
 		b := c.buffers.get(len(answer))
-		all := b[:cap(b)]
-		for i := range all {
-			all[i] = 'x'
-		}
+		scribble(b)
 		c.buffers.put(b)
 	}
 	var got map[string]any

@@ -3,7 +3,6 @@ package transport
 import (
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/klauspost/compress/gzhttp"
 	"github.com/klauspost/compress/gzip"
@@ -40,8 +39,8 @@ func withCompression(on bool, next http.Handler) (http.Handler, error) {
 	}
 	compressed := wrap(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
-			next.ServeHTTP(w, r) // an SSE stream
+		if isEventStream(r) {
+			next.ServeHTTP(w, r)
 			return
 		}
 		compressed.ServeHTTP(w, r)
