@@ -195,8 +195,7 @@ func runLatency(o options, latency time.Duration, gatewayBin, sandboxBin, dir st
 		return fmt.Errorf("gateway: %w", err)
 	}
 
-	relayPid := 0
-	var relayURL string
+	targets := []target{{name: "floor: GET /home (REST, direct)", do: restCall(upURL+floorPath, tokens), kind: floorRow, middle: gateway.Process.Pid}}
 	if o.relay {
 		self, err := os.Executable()
 		if err != nil {
@@ -206,13 +205,13 @@ func runLatency(o options, latency time.Duration, gatewayBin, sandboxBin, dir st
 		if err != nil {
 			return err
 		}
-		relayURL = fmt.Sprintf("http://127.0.0.1:%d", relayPort)
+		relayURL := fmt.Sprintf("http://127.0.0.1:%d", relayPort)
 		relay := exec.CommandContext(ctx, self, "-serve-relay", fmt.Sprintf("127.0.0.1:%d", relayPort), "-relay-upstream", upURL)
 		if err := benchproc.Serve("relay", relay, relayURL+"/api/headless/v1/spaces"); err != nil {
 			return err
 		}
 		defer benchproc.Stop(relay)
-		relayPid = relay.Process.Pid
+		targets = append(targets, target{name: relayName, do: restCall(relayURL+floorPath, tokens), kind: relayRow, middle: relay.Process.Pid})
 	}
 
 	rssOf := &peakRSS{pid: gateway.Process.Pid}
@@ -221,17 +220,12 @@ func runLatency(o options, latency time.Duration, gatewayBin, sandboxBin, dir st
 	fmt.Println()
 	fmt.Println("| target | clients | requests | throughput (req/s) | p50 | p99 | errors | upstream calls/request | gateway peak RSS | CPU/request: gateway (relay's in its row), upstream, load generator | load average |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|")
-	floor := target{name: "floor: GET /home (REST, direct)", do: restCall(upURL+floorPath, tokens)}
-	targets := []target{floor}
-	if o.relay {
-		targets = append(targets, target{name: relayName, do: restCall(relayURL+floorPath, tokens)})
-	}
 	exact := slices.ContainsFunc(refqueries.All, func(q refqueries.Query) bool { return q.Name == o.only })
 	for _, q := range refqueries.All {
 		if o.only != "" && (exact && q.Name != o.only || !exact && !strings.Contains(q.Name, o.only)) {
 			continue
 		}
-		targets = append(targets, target{name: q.Name, do: graphqlCall(gwURL+"/graphql", tokens, q.Query)})
+		targets = append(targets, target{name: q.Name, do: graphqlCall(gwURL+"/graphql", tokens, q.Query), kind: gatewayRow, middle: gateway.Process.Pid})
 	}
 	// ratios[clients][query] holds gateway/floor throughput per round.
 	ratios := map[int]map[string][]float64{}
@@ -243,13 +237,9 @@ func runLatency(o options, latency time.Duration, gatewayBin, sandboxBin, dir st
 			for _, t := range targets {
 				rssOf.reset()
 				calls0 := upstreamCalls(gwURL)
-				middle := gateway.Process.Pid // the process between the clients and the upstream
-				if t.name == relayName {
-					middle = relayPid
-				}
-				cpu0 := [3]time.Duration{benchproc.CPUTime(middle), benchproc.CPUTime(sandbox.Process.Pid), benchproc.CPUTime(os.Getpid())}
+				cpu0 := [3]time.Duration{benchproc.CPUTime(t.middle), benchproc.CPUTime(sandbox.Process.Pid), benchproc.CPUTime(os.Getpid())}
 				var mid func()
-				if t.name != floor.name && t.name != relayName {
+				if t.kind == gatewayRow {
 					mid = func() {
 						midRow = append(midRow, fmt.Sprintf("- %s, %d clients, round %d: %s", t.name, c, round+1, memoryNow(gwURL, gateway.Process.Pid)))
 						if o.profileDir != "" {
@@ -259,12 +249,12 @@ func runLatency(o options, latency time.Duration, gatewayBin, sandboxBin, dir st
 					}
 				}
 				res := measure(t.do, c, o.warmup, o.duration, mid)
-				cpu := fmt.Sprintf("%s, %s, %s", perRequest(benchproc.CPUTime(middle)-cpu0[0], res.total), perRequest(benchproc.CPUTime(sandbox.Process.Pid)-cpu0[1], res.total), perRequest(benchproc.CPUTime(os.Getpid())-cpu0[2], res.total))
+				cpu := fmt.Sprintf("%s, %s, %s", perRequest(benchproc.CPUTime(t.middle)-cpu0[0], res.total), perRequest(benchproc.CPUTime(sandbox.Process.Pid)-cpu0[1], res.total), perRequest(benchproc.CPUTime(os.Getpid())-cpu0[2], res.total))
 				rss, callsPerRequest := "—", "1 (by definition)"
-				switch t.name {
-				case floor.name:
+				switch t.kind {
+				case floorRow:
 					floorThroughput = res.throughput
-				case relayName:
+				case relayRow:
 					ratios[c][t.name] = append(ratios[c][t.name], res.throughput/floorThroughput)
 				default:
 					rss = fmt.Sprintf("%.1f MiB", float64(rssOf.read())/(1<<20))
@@ -292,10 +282,27 @@ func runLatency(o options, latency time.Duration, gatewayBin, sandboxBin, dir st
 	return nil
 }
 
+// target is one row: what the clients call, and through what.
 type target struct {
 	name string
 	do   func(c *http.Client, client int) error
+	kind rowKind
+	// middle is the process whose CPU the row's first column shows: the
+	// one between the clients and the upstream (the gateway's for the
+	// floor, which goes around it).
+	middle int
 }
+
+// rowKind says what a row measures: the floor every other row is a share
+// of, the relay (relay.go), or the gateway, whose memory and upstream calls
+// are read too.
+type rowKind int
+
+const (
+	floorRow rowKind = iota
+	relayRow
+	gatewayRow
+)
 
 type result struct {
 	total      int // requests sent, warm-up included
